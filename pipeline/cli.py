@@ -1,0 +1,283 @@
+"""The ``agenda-watch`` command line."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import click
+
+from pipeline.config import ConfigError, check_sources, check_topics, load_sources
+from pipeline.settings import Settings, load_settings
+
+
+def _settings(ctx: click.Context) -> Settings:
+    settings: Settings = ctx.obj
+    return settings
+
+
+@click.group()
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where JSON, the ledger and logs go (env AGENDA_WATCH_DATA_DIR, default ./data).",
+)
+@click.option(
+    "--config-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where sources.yaml and topics.yaml are (env AGENDA_WATCH_CONFIG_DIR, default ./config).",
+)
+@click.option("-v", "--verbose", is_flag=True, help="Log more.")
+@click.pass_context
+def main(ctx: click.Context, data_dir: Path | None, config_dir: Path | None, verbose: bool) -> None:
+    """Watch Illinois agendas for items that touch immigrants' rights; tell counsel in Slack."""
+    if data_dir:
+        os.environ["AGENDA_WATCH_DATA_DIR"] = str(data_dir)
+    if config_dir:
+        os.environ["AGENDA_WATCH_CONFIG_DIR"] = str(config_dir)
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    # slack_sdk logs request details at DEBUG; keep it quiet even with -v.
+    logging.getLogger("slack_sdk").setLevel(logging.WARNING)
+    ctx.obj = load_settings()
+
+
+def _crawl_and_deliver(settings: Settings, source_ids: list[str], deliver_after: bool) -> int:
+    from pipeline.crawl import crawl_many
+
+    try:
+        sources = load_sources(settings.sources_path)
+    except ConfigError as exc:
+        click.echo(f"configuration problems:\n{exc}", err=True)
+        return 2
+    known = {s.id for s in sources}
+    unknown = [s for s in source_ids if s not in known]
+    if unknown:
+        click.echo(f"unknown or disabled source(s): {', '.join(unknown)}", err=True)
+        return 2
+    wanted = source_ids or sorted(known)
+    click.echo(f"crawling {len(wanted)} source(s), {settings.crawl_parallel} at a time…")
+    results = crawl_many(settings, wanted, on_result=lambda r: click.echo(r.line()))
+    failed = [r for r in results if not r.ok]
+    totals = {
+        k: sum(getattr(r, k) for r in results) for k in ("meetings", "items", "matches", "notices")
+    }
+    click.echo(
+        f"done: {len(results)} sources ({len(failed)} with problems), {totals['meetings']} meetings, "
+        f"{totals['items']} items, {totals['matches']} matches, {totals['notices']} notices queued"
+    )
+    for r in failed:
+        if r.log_path:
+            click.echo(f"  {r.source}: see {r.log_path}")
+    if deliver_after:
+        _deliver(settings)
+    return 1 if failed and len(failed) == len(results) else 0
+
+
+def _deliver(settings: Settings) -> int:
+    from pipeline.delivery import deliver
+    from pipeline.store import Ledger
+
+    ledger = Ledger(settings.ledger_path)
+    try:
+        report = deliver(settings, ledger)
+    finally:
+        ledger.close()
+    click.echo(report.summary())
+    if report.files:
+        click.echo(f"  messages written to {report.files[0].parent}/ (no Slack configured)")
+    return 1 if report.errors else 0
+
+
+@main.command()
+@click.argument("sources", nargs=-1)
+@click.option("--no-deliver", is_flag=True, help="Only crawl; leave notices queued.")
+@click.pass_context
+def crawl(ctx: click.Context, sources: tuple[str, ...], no_deliver: bool) -> None:
+    """Crawl SOURCES (default: all enabled), each in its own process, then deliver."""
+    sys.exit(_crawl_and_deliver(_settings(ctx), list(sources), not no_deliver))
+
+
+@main.command()
+@click.pass_context
+def deliver(ctx: click.Context) -> None:
+    """Post queued notices to Slack (or write them under the data dir)."""
+    sys.exit(_deliver(_settings(ctx)))
+
+
+@main.command()
+@click.pass_context
+def run(ctx: click.Context) -> None:
+    """Run the scheduler: each source on its cron, delivery after each crawl."""
+    import scheduler
+
+    sys.exit(scheduler.main(_settings(ctx)))
+
+
+@main.command()
+@click.pass_context
+def demo(ctx: click.Context) -> None:
+    """Crawl bundled recordings from a local server, deliver, and show the matches."""
+    from pipeline.demo import run_demo
+
+    settings = _settings(ctx)
+
+    def go(demo_settings: Settings) -> int:
+        _crawl_and_deliver(demo_settings, [], deliver_after=True)
+        click.echo("")
+        _show_matches(demo_settings, None, "table")
+        click.echo(f"\nMeeting JSON: {demo_settings.data_dir / 'meetings'}/")
+        click.echo(f"Ledger:       {demo_settings.ledger_path}")
+        return 0
+
+    sys.exit(run_demo(settings, go))
+
+
+def _show_matches(settings: Settings, since: date | None, fmt: str) -> None:
+    from pipeline.store import JsonStore
+    from pipeline.views import match_rows, matches_table
+
+    rows = match_rows(JsonStore(settings.data_dir), since)
+    if fmt == "json":
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+    else:
+        click.echo(matches_table(rows))
+
+
+@main.command()
+@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), help="Meetings on or after.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@click.pass_context
+def matches(ctx: click.Context, since: Any, fmt: str) -> None:
+    """List stored agenda items that matched."""
+    _show_matches(_settings(ctx), since.date() if since else None, fmt)
+
+
+@main.command()
+@click.argument("text", required=False)
+@click.option("--jsonl", type=click.File("r"), help="JSON lines with 'id' and 'text'.")
+@click.option("--explain", is_flag=True, help="Say why, for humans.")
+@click.pass_context
+def classify(ctx: click.Context, text: str | None, jsonl: Any, explain: bool) -> None:
+    """Classify TEXT, or each line of --jsonl; print one JSON line per input."""
+    from pipeline.classifier import Classifier
+    from pipeline.classifier import explain as explain_text
+
+    if (text is None) == (jsonl is None):
+        raise click.UsageError("give either TEXT or --jsonl FILE")
+    classifier = Classifier.from_yaml(_settings(ctx).topics_path)
+    inputs: list[tuple[Any, str]] = []
+    if jsonl is not None:
+        for number, line in enumerate(jsonl, 1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+                inputs.append((obj["id"], str(obj["text"])))
+            except (json.JSONDecodeError, KeyError, TypeError) as exc:
+                click.echo(f"line {number}: skipped: {exc}", err=True)
+    else:
+        inputs.append((None, str(text)))
+    for ident, body in inputs:
+        result = classifier.classify(body)
+        if explain:
+            click.echo(explain_text(result, body))
+            continue
+        out = {
+            "id": ident,
+            "relevant": result.relevant,
+            "score": result.score,
+            "topics": list(result.topics),
+            "evidence": [e.model_dump() for e in result.evidence],
+        }
+        click.echo(json.dumps(out, ensure_ascii=False))
+
+
+@main.command()
+@click.pass_context
+def sources(ctx: click.Context) -> None:
+    """Configured sources and how their last crawl went."""
+    from pipeline.store import Ledger
+
+    settings = _settings(ctx)
+    found, problems = check_sources(settings.sources_path)
+    ledger = Ledger(settings.ledger_path)
+    try:
+        last = {
+            row["source"]: dict(row)
+            for row in ledger.conn.execute(
+                "SELECT * FROM runs r WHERE started_at = (SELECT MAX(started_at) FROM runs"
+                " WHERE source = r.source)"
+            )
+        }
+    finally:
+        ledger.close()
+    click.echo(
+        f"{'id':<22} {'platform':<9} {'on':<3} {'last run (UTC)':<17} {'mtgs':>4} {'items':>5} {'match':>5} {'err':>3}  note"
+    )
+    for s in found:
+        r = last.get(s.id)
+        when = (r["started_at"] or "")[:16].replace("T", " ") if r else "never"
+        counts = (r["meetings"], r["items"], r["matches"], r["errors"]) if r else ("", "", "", "")
+        note = (r["message"] or r["finish_reason"] or "") if r else ""
+        click.echo(
+            f"{s.id:<22} {s.platform:<9} {'yes' if s.enabled else 'no':<3} {when:<17} "
+            f"{counts[0]!s:>4} {counts[1]!s:>5} {counts[2]!s:>5} {counts[3]!s:>3}  {note[:60]}"
+        )
+    for p in problems:
+        click.echo(f"config problem: {p}", err=True)
+
+
+@main.command("check-config")
+@click.pass_context
+def check_config(ctx: click.Context) -> None:
+    """Check sources.yaml and topics.yaml; list every problem with file, entry and field."""
+    settings = _settings(ctx)
+    found, problems = check_sources(settings.sources_path)
+    problems += check_topics(settings.topics_path)
+    for p in problems:
+        click.echo(str(p), err=True)
+    if problems:
+        click.echo(f"{len(problems)} problem(s)", err=True)
+        sys.exit(1)
+    click.echo(f"ok: {len(found)} sources, topics.yaml valid")
+
+
+@main.command()
+@click.option("--source", "source_id", help="A configured source id.")
+@click.option("--url", required=True, help="The URL the saved file was fetched from.")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.pass_context
+def parse(ctx: click.Context, source_id: str | None, url: str, file: Path) -> None:
+    """Run a source's spider callback on a saved FILE; print the records as JSON lines."""
+    from pipeline.config import source_by_id
+    from spiders.loader import spider_class_for
+
+    if not source_id:
+        raise click.UsageError("--source is required")
+    source = source_by_id(_settings(ctx).sources_path, source_id)
+    spider = spider_class_for(source)()
+    for record in spider.parse_saved(url, file.read_bytes()):
+        click.echo(
+            record.model_dump_json() if hasattr(record, "model_dump_json") else json.dumps(record)
+        )
+
+
+@main.command()
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to a file.")
+def schema(output: Path | None) -> None:
+    """Print the JSON Schema of a stored meeting document."""
+    from pipeline.models import json_schema
+
+    text = json.dumps(json_schema(), indent=2)
+    if output:
+        output.write_text(text + "\n", encoding="utf-8")
+    else:
+        click.echo(text)

@@ -1,0 +1,166 @@
+"""Load and check ``config/sources.yaml`` and ``config/topics.yaml``.
+
+Every problem is reported with its file, entry and field, all at once, so a maintainer fixes a
+typo in one pass instead of one error per run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import ValidationError
+
+from pipeline.models import Source
+
+DEFAULT_SCHEDULE = "23 6,12,18 * * mon-sat"  # three looks a day, away from the DST switch hours
+
+# Platforms that have a spider in this version; other valid platform names are reported as such.
+IMPLEMENTED_PLATFORMS = ("legistar",)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One configuration problem: where it is and what is wrong."""
+
+    file: str
+    entry: str
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        where = ":".join(p for p in (self.file, self.entry, self.field) if p)
+        return f"{where}: {self.message}"
+
+
+class ConfigError(Exception):
+    """The configuration has problems; ``problems`` lists them all."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+def _read_yaml(path: Path, problems: list[Problem]) -> Any:
+    try:
+        with path.open(encoding="utf-8") as fh:
+            return yaml.safe_load(fh)
+    except FileNotFoundError:
+        problems.append(Problem(str(path), "", "", "file not found"))
+    except yaml.YAMLError as exc:
+        problems.append(Problem(str(path), "", "", f"not valid YAML: {exc}"))
+    return None
+
+
+def _check_schedule(expr: str) -> str | None:
+    from apscheduler.triggers.cron import CronTrigger
+
+    try:
+        CronTrigger.from_crontab(expr, timezone=ZoneInfo("America/Chicago"))
+    except ValueError as exc:
+        return f"invalid cron expression {expr!r}: {exc}"
+    fields = expr.split()
+    if len(fields) == 5 and any(ch.isdigit() for ch in fields[4]):
+        # APScheduler 3 numbers weekdays from Monday=0, unlike crontab: names avoid the trap.
+        return "use weekday names (mon-fri), not numbers: APScheduler 3 counts 0 as Monday"
+    return None
+
+
+def _source_problems(file: str, index: int, raw: Any, defaults: dict[str, Any]) -> list[Problem]:
+    entry = f"sources[{index}]"
+    if not isinstance(raw, dict):
+        return [Problem(file, entry, "", "each source must be a mapping")]
+    entry = f"sources[{index}] ({raw.get('id', '?')})"
+    merged = {**defaults, **raw}
+    try:
+        source = Source.model_validate(merged)
+    except ValidationError as exc:
+        return [
+            Problem(file, entry, ".".join(str(p) for p in err["loc"]), err["msg"])
+            for err in exc.errors()
+        ]
+    problems: list[Problem] = []
+    try:
+        ZoneInfo(source.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        problems.append(Problem(file, entry, "timezone", f"unknown time zone {source.timezone!r}"))
+    if source.schedule and (msg := _check_schedule(source.schedule)):
+        problems.append(Problem(file, entry, "schedule", msg))
+    if source.platform not in IMPLEMENTED_PLATFORMS:
+        problems.append(
+            Problem(file, entry, "platform", f"no spider for platform {source.platform!r} yet")
+        )
+    if not source.slug and not source.base_url:
+        problems.append(Problem(file, entry, "slug", "set slug (tenant) or base_url"))
+    if source.api_token_env and not source.api_token_env.isidentifier():
+        problems.append(Problem(file, entry, "api_token_env", "must name an environment variable"))
+    return problems
+
+
+def check_sources(path: Path) -> tuple[list[Source], list[Problem]]:
+    """Parse ``sources.yaml``; return the valid sources and every problem found."""
+    problems: list[Problem] = []
+    data = _read_yaml(path, problems)
+    if problems:
+        return [], problems
+    file = str(path)
+    if not isinstance(data, dict) or not isinstance(data.get("sources"), list):
+        return [], [Problem(file, "", "sources", "expected a top-level 'sources:' list")]
+    unknown = set(data) - {"defaults", "sources"}
+    problems += [Problem(file, key, "", "unknown top-level key") for key in sorted(unknown)]
+    defaults = data.get("defaults") or {}
+    if not isinstance(defaults, dict):
+        problems.append(Problem(file, "defaults", "", "must be a mapping"))
+        defaults = {}
+    sources: list[Source] = []
+    seen: set[str] = set()
+    for index, raw in enumerate(data["sources"]):
+        found = _source_problems(file, index, raw, defaults)
+        problems += found
+        if found:
+            continue
+        source = Source.model_validate({**defaults, **raw})
+        if source.id in seen:
+            problems.append(Problem(file, f"sources[{index}]", "id", f"duplicate id {source.id!r}"))
+            continue
+        seen.add(source.id)
+        sources.append(source)
+    return sources, problems
+
+
+def check_topics(path: Path) -> list[Problem]:
+    """Validate ``topics.yaml`` (the classifier's rules)."""
+    from pipeline.classifier import TopicsConfig
+
+    problems: list[Problem] = []
+    data = _read_yaml(path, problems)
+    if problems:
+        return problems
+    try:
+        TopicsConfig.model_validate(data)
+    except ValidationError as exc:
+        for err in exc.errors():
+            loc = [str(p) for p in err["loc"]]
+            problems.append(
+                Problem(str(path), ".".join(loc[:-1]), loc[-1] if loc else "", err["msg"])
+            )
+    return problems
+
+
+def load_sources(path: Path, *, include_disabled: bool = False) -> list[Source]:
+    """The configured sources; raises `ConfigError` listing every problem."""
+    sources, problems = check_sources(path)
+    if problems:
+        raise ConfigError(problems)
+    return [s for s in sources if s.enabled or include_disabled]
+
+
+def source_by_id(path: Path, source_id: str) -> Source:
+    """One configured source (enabled or not); `KeyError` with the known ids when missing."""
+    for source in load_sources(path, include_disabled=True):
+        if source.id == source_id:
+            return source
+    raise KeyError(f"no source {source_id!r} in {path}")

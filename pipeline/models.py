@@ -1,0 +1,339 @@
+"""The contract between stages: what spiders yield, what the pipeline stores and what it posts.
+
+Every datetime here is timezone-aware. Every id is stable: derived from the source id and the
+platform's own id, or from the meeting date and a normalised title — never from list position.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, HttpUrl
+
+# --- vocabularies -------------------------------------------------------------------------------
+
+PLATFORMS = (
+    "legistar",
+    "elms",
+    "civicplus",
+    "granicus",
+    "civicclerk",
+    "iqm2",
+    "novusagenda",
+    "municode",
+    "boarddocs",
+    "diligent",
+    "primegov",
+    "escribe",
+)
+Platform = Literal[
+    "legistar",
+    "elms",
+    "civicplus",
+    "granicus",
+    "civicclerk",
+    "iqm2",
+    "novusagenda",
+    "municode",
+    "boarddocs",
+    "diligent",
+    "primegov",
+    "escribe",
+]
+
+MEETING_STATUSES = ("scheduled", "tentative", "cancelled", "rescheduled", "passed")
+MeetingStatus = Literal["scheduled", "tentative", "cancelled", "rescheduled", "passed"]
+
+TOPICS = (
+    "welcoming_ordinance",
+    "enforcement_cooperation",
+    "shelter_new_arrivals",
+    "benefits_access",
+    "legal_services",
+    "detention",
+    "other_immigration",
+)
+Topic = Literal[
+    "welcoming_ordinance",
+    "enforcement_cooperation",
+    "shelter_new_arrivals",
+    "benefits_access",
+    "legal_services",
+    "detention",
+    "other_immigration",
+]
+
+LINK_KINDS = ("agenda", "minutes", "packet", "attachment", "video", "detail", "other")
+LinkKind = Literal["agenda", "minutes", "packet", "attachment", "video", "detail", "other"]
+
+NOTICE_KINDS = ("new_matches", "items_added", "items_changed", "items_removed", "meeting_changed")
+NoticeKind = Literal[
+    "new_matches", "items_added", "items_changed", "items_removed", "meeting_changed"
+]
+
+SCHEMA_VERSION = 1
+
+
+def _require_aware(value: datetime) -> datetime:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError("datetime must be timezone-aware (sources declare their zone)")
+    return value
+
+
+AwareDatetime = Annotated[datetime, AfterValidator(_require_aware)]
+
+# Characters that are not letters or digits, collapsed to one underscore in ids.
+_NON_WORD_RE = re.compile(r"[^a-z0-9]+")
+
+
+def slugify(text: str, max_len: int = 60) -> str:
+    """Lower-case ASCII slug of `text`: ``"Village Board — Regular"`` → ``village_board_regular``."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = _NON_WORD_RE.sub("_", ascii_text.lower()).strip("_")
+    return slug[:max_len].rstrip("_") or "untitled"
+
+
+def meeting_id(source: str, start: datetime, platform_id: str | None, title: str) -> str:
+    """Stable meeting id: ``<source>/<YYYYMMDD>/<platform id or title slug>``."""
+    key = platform_id if platform_id else slugify(title)
+    return f"{source}/{start:%Y%m%d}/{key}"
+
+
+def item_id(meeting: str, platform_id: str | None, number: str | None, title: str) -> str:
+    """Stable agenda-item id within a meeting: the platform id, else number + a title hash."""
+    if platform_id:
+        return f"{meeting}/{platform_id}"
+    digest = hashlib.sha1(slugify(title, 500).encode()).hexdigest()[:10]
+    return f"{meeting}/{slugify(number or 'x', 20)}-{digest}"
+
+
+class StrictModel(BaseModel):
+    """Base for all models: unknown fields are errors, so a typo never passes silently."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class Link(StrictModel):
+    """A document or page linked from a meeting or an item.
+
+    - ``title``: the label the site shows ("Agenda", "Staff Memo.pdf").
+    - ``url``: absolute http(s) URL.
+    - ``kind``: one of `LINK_KINDS`.
+    """
+
+    title: str
+    url: HttpUrl
+    kind: LinkKind = "other"
+
+
+class Evidence(StrictModel):
+    """One span of text that made the classifier score an item.
+
+    - ``start``/``end``: character offsets into the classified text (``text[start:end]``).
+    - ``text``: the matched words as they appear.
+    - ``rule``: the id of the rule in ``config/topics.yaml`` that fired.
+    - ``topic``: the topic the rule belongs to.
+    - ``weight``: what it added to the score.
+    """
+
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    text: str
+    rule: str
+    topic: Topic
+    weight: float
+
+
+class Classification(StrictModel):
+    """The classifier's verdict on one text.
+
+    - ``relevant``: score reached the threshold and no exclusion vetoed it.
+    - ``score``: sum of evidence weights (0 when nothing matched).
+    - ``topics``: topics with evidence, strongest first.
+    - ``evidence``: the spans that matched, in text order.
+    - ``suppressed``: phrases that matched an exclusion (e.g. "ice rink"), kept to explain a miss.
+    - ``version``: classifier + rules version, so stored verdicts can be recomputed when rules change.
+    """
+
+    relevant: bool
+    score: float = 0.0
+    topics: list[Topic] = Field(default_factory=list)
+    evidence: list[Evidence] = Field(default_factory=list)
+    suppressed: list[str] = Field(default_factory=list)
+    version: str = ""
+
+
+class AgendaItem(StrictModel):
+    """One item on a meeting's agenda.
+
+    - ``id``: stable, see `item_id`.
+    - ``number``: the agenda number as printed ("7.b", "VIII."), if any.
+    - ``title``: the item's title; ``text``: extra text (notes, matter name, recital).
+    - ``matter``: the platform's file number (Legistar ``MatterFile``), if any.
+    - ``links``: attachments; ``page``: page of the agenda document it came from, if split from one.
+    - ``classification``: filled by the classify stage.
+    """
+
+    id: str
+    number: str | None = None
+    title: str
+    text: str = ""
+    matter: str | None = None
+    sequence: int = 0
+    links: list[Link] = Field(default_factory=list)
+    page: int | None = None
+    classification: Classification | None = None
+
+    def classify_text(self) -> str:
+        """The text the classifier sees: title, then matter and notes."""
+        parts = [self.title]
+        if self.text and self.text not in self.title:
+            parts.append(self.text)
+        return "\n".join(parts)
+
+
+class Document(StrictModel):
+    """An agenda document fetched for a meeting (PDF or HTML), after text extraction.
+
+    ``text`` is empty when extraction failed or the file has no text layer; ``error`` says why.
+    """
+
+    url: HttpUrl
+    content_type: str = ""
+    pages: int = 0
+    text: str = ""
+    error: str | None = None
+
+
+class Meeting(StrictModel):
+    """A meeting of a body, with its agenda items — what a spider yields and what is stored.
+
+    - ``id``: stable, see `meeting_id`.
+    - ``source``: the configured source id; ``body``: the body's name as the site gives it.
+    - ``start``: zone-aware start; ``timezone``: the body's IANA zone (for display and calendars);
+      ``time_known`` is False when the site gave a date only.
+    - ``status``: one of `MEETING_STATUSES`.
+    - ``url``: the meeting's page for humans; ``links``: its documents.
+    - ``documents``: agenda documents whose text was extracted (filled by the extract stage).
+    - ``raw_documents``: bytes the spider fetched for the extract stage; never stored.
+    """
+
+    id: str
+    source: str
+    jurisdiction: str
+    body: str
+    title: str
+    start: AwareDatetime
+    timezone: str = "America/Chicago"
+    time_known: bool = True
+    location: str = ""
+    status: MeetingStatus = "scheduled"
+    url: HttpUrl | None = None
+    links: list[Link] = Field(default_factory=list)
+    items: list[AgendaItem] = Field(default_factory=list)
+    documents: list[Document] = Field(default_factory=list)
+    raw_documents: list[RawDocument] = Field(default_factory=list, exclude=True)
+    platform_id: str | None = None
+    scraped_at: AwareDatetime | None = None
+    schema_version: int = SCHEMA_VERSION
+
+    def relevant_items(self) -> list[AgendaItem]:
+        """Items the classifier marked relevant, in agenda order."""
+        return [i for i in self.items if i.classification and i.classification.relevant]
+
+
+class RawDocument(StrictModel):
+    """A downloaded document waiting for text extraction (in memory only, never stored)."""
+
+    url: HttpUrl
+    content_type: str = ""
+    body: bytes = b""
+
+
+class Source(StrictModel):
+    """A configured source: one body or site on one platform (an entry of ``config/sources.yaml``).
+
+    - ``id``: lower-case, ``[a-z0-9_]``; also the Scrapy spider name.
+    - ``platform``: one of `PLATFORMS`; ``slug`` or ``base_url`` locate the tenant.
+    - ``timezone``: IANA zone of the body's wall clock (Illinois: America/Chicago).
+    - ``bodies``: only meetings of these bodies (case-insensitive names); empty means all.
+    - ``schedule``: crontab-style "minute hour day month day_of_week" in the source's zone.
+    - ``slack_channel``: overrides the default channel for this source's notices.
+    - ``days_back``/``days_ahead``: the window of meetings to crawl.
+    - ``fetch_documents``: download agenda documents (PDF/HTML) for text extraction.
+    - ``api_token``: name of an environment variable holding a platform token, never the token.
+    """
+
+    id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_]*$", max_length=64)]
+    name: str
+    jurisdiction: str
+    platform: Platform
+    slug: str | None = None
+    base_url: HttpUrl | None = None
+    api_url: HttpUrl | None = None
+    timezone: str = "America/Chicago"
+    bodies: list[str] = Field(default_factory=list)
+    schedule: str | None = None
+    slack_channel: str | None = None
+    enabled: bool = True
+    days_back: int = Field(default=7, ge=0, le=3650)
+    days_ahead: int = Field(default=60, ge=0, le=3650)
+    fetch_documents: bool = True
+    api_token_env: str | None = None
+    notes: str = ""
+
+
+class Notice(StrictModel):
+    """A message queued for Slack about one meeting (the thread key is the meeting id).
+
+    - ``kind``: `NOTICE_KINDS`; the first notice of a thread is ``new_matches``, later ones follow up.
+    - ``meeting``: a snapshot of the meeting with only the items the notice is about.
+    - ``changes``: short human lines for follow-ups ("Status: scheduled → cancelled").
+    """
+
+    id: str
+    kind: NoticeKind
+    thread_key: str
+    source: str
+    channel: str | None = None
+    meeting: Meeting
+    changes: list[str] = Field(default_factory=list)
+    created_at: AwareDatetime
+
+
+Meeting.model_rebuild()
+
+
+def example_meeting() -> Meeting:
+    """A filled example instance, for docs and tests."""
+    from zoneinfo import ZoneInfo
+
+    start = datetime(2025, 12, 2, 19, 0, tzinfo=ZoneInfo("America/Chicago"))
+    mid = meeting_id("oak_park", start, "1234", "Village Board")
+    return Meeting(
+        id=mid,
+        source="oak_park",
+        jurisdiction="Village of Oak Park, IL",
+        body="Village Board",
+        title="Village Board - Regular Meeting",
+        start=start,
+        location="123 Madison Street, Council Chambers",
+        url="https://oak-park.legistar.com/MeetingDetail.aspx?ID=1234",
+        items=[
+            AgendaItem(
+                id=item_id(mid, "5678", "7.b", "Welcoming Village Ordinance"),
+                number="7.b",
+                title="An Ordinance Amending the Welcoming Village Ordinance",
+                matter="ORD 25-12",
+            )
+        ],
+    )
+
+
+def json_schema() -> dict[str, Any]:
+    """JSON Schema of what is stored: one meeting document (with items and classifications)."""
+    return Meeting.model_json_schema(mode="serialization")

@@ -1,0 +1,293 @@
+"""PDF text extraction with pypdfium2, isolated in a worker process.
+
+PDFium is not thread-safe and untrusted PDFs can hang, exhaust memory or crash native code
+(see docs/libraries.md §6). So PDFium runs only inside one spawned worker process per
+`PdfExtractor`; a stuck worker is killed on timeout and a dead one is replaced. Bad input never
+raises: every failure comes back as `PdfText.error`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import os
+import re
+import threading
+import time
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import TYPE_CHECKING
+
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+from pydantic import Field
+
+from pipeline.models import StrictModel
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
+    from types import TracebackType
+
+PDF_MAGIC = b"%PDF-"
+# Servers may put a BOM, whitespace or junk before the header; PDF readers accept it within 1 KiB.
+MAGIC_WINDOW = 1024
+# Fewer non-whitespace characters per page than this (on average) means "no text layer": a scan,
+# or glyphs drawn as vector outlines. A real agenda page has hundreds.
+MIN_CHARS_PER_PAGE = 10
+# Test-only hook: seconds the worker sleeps before extracting, to simulate a pathological PDF
+# deterministically. Read inside the worker, so it takes effect for workers spawned while set.
+DELAY_ENV = "AGENDA_WATCH_PDF_WORKER_DELAY_S"
+
+# Control characters that are not line structure (everything in C0 except \t and \n).
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f]")
+# PDFium marks a hyphen at a line break as \x02 (bounded text) or U+FFFE (text range), e.g.
+# "Non\x02resident"; the printed page shows "-".
+_LINE_HYPHEN_RE = re.compile("[\x02\ufffe]")
+
+# PDFium document-load error codes → our error messages.
+_LOAD_ERRORS = {
+    pdfium_c.FPDF_ERR_PASSWORD: "encrypted",
+    pdfium_c.FPDF_ERR_SECURITY: "encrypted (unsupported security handler)",
+    pdfium_c.FPDF_ERR_FORMAT: "damaged: not a readable PDF (format error)",
+    pdfium_c.FPDF_ERR_FILE: "damaged: file error",
+}
+
+
+class PdfText(StrictModel):
+    """Text extracted from one PDF.
+
+    - ``pages``: normalised text of each extracted page, in order (at most ``max_pages``).
+    - ``page_count``: pages in the document (may exceed ``len(pages)`` when ``truncated``).
+    - ``error``: why extraction failed ("not a PDF", "encrypted", "damaged: …", "timed out after
+      N s", "too large: …", "worker died: …"), else None. Pages may still hold partial text.
+    - ``no_text_layer``: the PDF has pages but (almost) no extractable text, e.g. a scan: it needs
+      OCR. Never treat it as an empty agenda; `problem` turns it into a `Document.error` text.
+    - ``truncated``: the page cap was hit; only the first ``max_pages`` pages were extracted.
+    """
+
+    pages: list[str] = Field(default_factory=list)
+    page_count: int = 0
+    error: str | None = None
+    no_text_layer: bool = False
+    truncated: bool = False
+
+    @property
+    def text(self) -> str:
+        """All pages joined with form feeds, so page boundaries survive."""
+        return "\f".join(self.pages)
+
+    @property
+    def problem(self) -> str | None:
+        """What to store as `Document.error`: the error, or a note that there is no text layer."""
+        if self.error:
+            return self.error
+        if self.no_text_layer:
+            return "no text layer (scanned or outlined glyphs); OCR needed"
+        return None
+
+
+def looks_like_pdf(data: bytes, content_type: str = "") -> bool:
+    """Tell whether `data` starts like a PDF (``%PDF-`` within the first 1024 bytes).
+
+    The content type is deliberately not trusted either way: some servers send PDFs as
+    ``application/octet-stream`` and some send HTML error pages as ``application/pdf``.
+    """
+    return PDF_MAGIC in data[:MAGIC_WINDOW]
+
+
+def normalise_text(text: str) -> str:
+    """Unify line ends to LF, restore line-break hyphens, drop NULs and other control chars."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return _CONTROL_RE.sub("", _LINE_HYPHEN_RE.sub("-", text))
+
+
+def extract_pdf_bytes(data: bytes, max_pages: int = 200) -> PdfText:
+    """Extract per-page text from PDF bytes with pypdfium2; never raises for bad input.
+
+    Runs PDFium in the calling process: call it from the `PdfExtractor` worker (or a single-threaded
+    script), never from several threads at once.
+    """
+    if not looks_like_pdf(data):
+        return PdfText(error="not a PDF")
+    try:
+        doc = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as exc:
+        return PdfText(error=_LOAD_ERRORS.get(exc.err_code, f"damaged: {exc}"))
+    except Exception as exc:  # any library failure is a bad file, not a crash
+        return PdfText(error=f"damaged: {type(exc).__name__}: {exc}")
+    try:
+        return _extract_pages(doc, max_pages)
+    except Exception as exc:  # e.g. a broken page tree
+        return PdfText(error=f"damaged: {type(exc).__name__}: {exc}")
+    finally:
+        doc.close()
+
+
+def _extract_pages(doc: pdfium.PdfDocument, max_pages: int) -> PdfText:
+    """Text of the first `max_pages` pages of an open document; a bad page is noted, not fatal."""
+    page_count = len(doc)
+    if page_count == 0:
+        return PdfText(error="damaged: no pages")
+    pages: list[str] = []
+    bad: list[int] = []
+    for index in range(min(page_count, max_pages)):
+        try:
+            page = doc[index]
+            textpage = page.get_textpage()
+            pages.append(normalise_text(textpage.get_text_bounded()))
+            textpage.close()
+            page.close()
+        except Exception:  # one unreadable page must not lose the others
+            pages.append("")
+            bad.append(index + 1)
+    chars = sum(len("".join(p.split())) for p in pages)
+    return PdfText(
+        pages=pages,
+        page_count=page_count,
+        error=f"damaged: unreadable page(s) {bad}" if bad else None,
+        no_text_layer=chars < MIN_CHARS_PER_PAGE * len(pages),
+        truncated=page_count > max_pages,
+    )
+
+
+WORKER_MEMORY_LIMIT = (
+    2 * 2**30
+)  # address space for the worker: a PDF bomb fails there, not the host
+
+
+def _limit_worker_memory() -> None:
+    """Pool initializer: cap the worker's address space (Linux/macOS; ignored where unsupported)."""
+    try:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_AS, (WORKER_MEMORY_LIMIT, WORKER_MEMORY_LIMIT))
+    except (ImportError, ValueError, OSError):
+        pass
+
+
+def _worker_extract(data: bytes, max_pages: int) -> PdfText:
+    """Entry point run inside the worker process."""
+    delay = float(os.environ.get(DELAY_ENV) or 0)
+    if delay > 0:
+        time.sleep(delay)
+    return extract_pdf_bytes(data, max_pages)
+
+
+class PdfExtractor:
+    """Extracts PDF text in one lazily spawned worker process, with size, page and time limits.
+
+    Calls are serialised (one PDF in the worker at a time), so a timeout measures only the PDF it
+    belongs to. On timeout or cancellation the worker is killed and the next call spawns a fresh
+    one; if the worker dies, the call returns an error and the next call spawns a fresh one.
+    Use `extract` inside an asyncio loop (Scrapy) and `extract_sync` elsewhere, not both at once.
+    The first call's timeout also covers spawning the worker (well under a second).
+
+    The worker is a ``ProcessPoolExecutor(max_workers=1)`` with the ``spawn`` context rather than
+    a hand-made process: it already handles argument/result transport, detects a crashed worker
+    (``BrokenProcessPool``) and gives futures that ``asyncio.wrap_future`` can await. ``spawn``
+    because forking a process that runs Scrapy's reactor threads (and maybe PDFium) is unsafe.
+    """
+
+    def __init__(
+        self, timeout_s: float = 30.0, max_bytes: int = 25 * 2**20, max_pages: int = 200
+    ) -> None:
+        """Set the limits; no process is started until the first PDF."""
+        self.timeout_s = timeout_s
+        self.max_bytes = max_bytes
+        self.max_pages = max_pages
+        self._pool: ProcessPoolExecutor | None = None
+        self._sync_lock = threading.Lock()
+        # asyncio.Lock binds to the first loop that waits on it; keep one per loop.
+        self._async_lock: tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None = None
+
+    def _precheck(self, data: bytes) -> PdfText | None:
+        """Return an error result for input not worth sending to the worker, else None."""
+        if len(data) > self.max_bytes:
+            return PdfText(error=f"too large: {len(data)} bytes > {self.max_bytes}")
+        if not looks_like_pdf(data):
+            return PdfText(error="not a PDF")
+        return None
+
+    def _submit(self, data: bytes) -> Future[PdfText]:
+        """Send one PDF to the worker, spawning it (again) if there is none or it broke."""
+        for _ in range(2):
+            if self._pool is None:
+                ctx = multiprocessing.get_context("spawn")
+                self._pool = ProcessPoolExecutor(
+                    max_workers=1, mp_context=ctx, initializer=_limit_worker_memory
+                )
+            try:
+                return self._pool.submit(_worker_extract, data, self.max_pages)
+            except BrokenProcessPool:  # the idle worker died since the last call
+                self._kill()
+        raise BrokenProcessPool("could not start a PDF worker")
+
+    def _kill(self) -> None:
+        """Kill the worker process (it may be stuck in native code) and forget the pool."""
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return
+        # Python 3.11 has no public way to stop a busy worker (terminate_workers() is 3.14+), and
+        # shutdown() alone would wait for, or abandon, the stuck task.
+        processes = list((pool._processes or {}).values())
+        for proc in processes:
+            proc.kill()
+        pool.shutdown(wait=False, cancel_futures=True)
+        for proc in processes:
+            proc.join(timeout=5)
+
+    def _failed(self, exc: Exception) -> PdfText:
+        """Return the error result for a failed call; kill a stuck or dead worker."""
+        if isinstance(exc, TimeoutError):
+            self._kill()
+            return PdfText(error=f"timed out after {self.timeout_s:g} s")
+        if isinstance(exc, BrokenProcessPool):
+            self._kill()
+            return PdfText(error=f"worker died: {exc}".rstrip(": "))
+        return PdfText(error=f"failed: {type(exc).__name__}: {exc}")
+
+    def extract_sync(self, data: bytes) -> PdfText:
+        """Extract text from PDF bytes, blocking; never raises for bad input or a bad worker."""
+        if (early := self._precheck(data)) is not None:
+            return early
+        with self._sync_lock:
+            try:
+                return self._submit(data).result(timeout=self.timeout_s)
+            except Exception as exc:  # timeouts, dead worker, spawn failure
+                return self._failed(exc)
+
+    async def extract(self, data: bytes) -> PdfText:
+        """Extract text from PDF bytes without blocking the running asyncio loop."""
+        if (early := self._precheck(data)) is not None:
+            return early
+        loop = asyncio.get_running_loop()
+        if self._async_lock is None or self._async_lock[0] is not loop:
+            self._async_lock = (loop, asyncio.Lock())
+        async with self._async_lock[1]:
+            try:
+                future = asyncio.wrap_future(self._submit(data))
+                return await asyncio.wait_for(future, self.timeout_s)
+            except Exception as exc:  # timeouts, dead worker, spawn failure
+                return self._failed(exc)
+            except asyncio.CancelledError:
+                self._kill()  # nobody will read the result; don't let it block the next call
+                raise
+
+    def close(self) -> None:
+        """Stop the worker process; the extractor can still be used (it spawns a new one)."""
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    def __enter__(self) -> PdfExtractor:
+        """Use as a context manager; the worker is stopped on exit."""
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """Stop the worker."""
+        self.close()

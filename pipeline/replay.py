@@ -1,0 +1,115 @@
+"""A local HTTP server that replays recorded responses (for the demo and the tests).
+
+A recordings folder holds ``routes.json``::
+
+    {"routes": [{"path": "/v1/oak-park/events", "query": {"$skip": "0"},
+                 "status": 200, "content_type": "application/json",
+                 "file": "oak_park/events.json"}]}
+
+A request matches the first route with the same path whose ``query`` items are all present in the
+request's query string. In text bodies ``{{BASE}}`` becomes the server's own base URL, so recorded
+pages can link to documents served by the same replay.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+BASE_PLACEHOLDER = b"{{BASE}}"
+TEXT_TYPES = ("json", "html", "xml", "text")
+
+
+@dataclass
+class Route:
+    """One recorded response."""
+
+    path: str
+    file: str
+    status: int = 200
+    content_type: str = "application/octet-stream"
+    query: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def matches(self, path: str, query: dict[str, str]) -> bool:
+        """Same path, and every recorded query item present with the same value."""
+        return path == self.path and all(query.get(k) == v for k, v in self.query.items())
+
+
+def load_routes(root: Path) -> list[Route]:
+    """The routes in ``root/routes.json``."""
+    data = json.loads((root / "routes.json").read_text(encoding="utf-8"))
+    return [Route(**r) for r in data["routes"]]
+
+
+class ReplayServer:
+    """Serve recorded responses on 127.0.0.1 (port 0 = any free port) in a background thread."""
+
+    def __init__(self, root: Path, port: int = 0) -> None:
+        self.root = root
+        self.routes = load_routes(root)
+        self.requests: list[str] = []
+        self._lock = threading.Lock()
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", port), self._handler_class())
+        self._httpd.daemon_threads = True
+        self._thread: threading.Thread | None = None
+
+    @property
+    def base_url(self) -> str:
+        """``http://127.0.0.1:<port>``."""
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def start(self) -> ReplayServer:
+        """Start serving; returns self."""
+        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and free the port."""
+        self._httpd.shutdown()
+        self._httpd.server_close()
+
+    def __enter__(self) -> ReplayServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def _respond(self, raw_path: str) -> tuple[int, str, dict[str, str], bytes]:
+        parts = urlsplit(raw_path)
+        query = dict(parse_qsl(parts.query, keep_blank_values=True))
+        with self._lock:
+            self.requests.append(raw_path)
+        for route in self.routes:
+            if route.matches(parts.path, query):
+                body = (self.root / route.file).read_bytes()
+                if any(t in route.content_type for t in TEXT_TYPES):
+                    body = body.replace(BASE_PLACEHOLDER, self.base_url.encode())
+                return route.status, route.content_type, route.headers, body
+        return 404, "application/json", {}, b'{"Message": "not recorded"}'
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                status, ctype, headers, body = server._respond(self.path)
+                self.send_response(status)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(body)))
+                for key, value in headers.items():
+                    self.send_header(key, value)
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                return  # keep test and demo output clean
+
+        return Handler

@@ -1,0 +1,143 @@
+"""Render notices as Slack Block Kit messages, with every scraped string made inert.
+
+Scraped text is hostile: ``&``, ``<`` and ``>`` are escaped (so ``<!channel>``, ``<@U123>`` and
+``<http://x|y>`` arrive as plain text), literal ``@here``/``@channel``/``@everyone`` are broken
+with a zero-width joiner, and links are built only from http(s) URLs we percent-encode ourselves.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from pipeline.models import AgendaItem, Meeting, Notice
+
+METADATA_EVENT = "agenda_watch_notice"
+MAX_SECTION = 2900  # Slack caps section text at 3000 characters
+MAX_ITEMS = 20  # keeps a message well under Slack's 50-block limit
+ZWJ = "\u2060"  # word joiner: invisible, stops "@channel" being read as a mention
+
+# Literal broadcast words, in any case, e.g. "@channel" in a pasted agenda note.
+BROADCAST_RE = re.compile(r"@(here|channel|everyone)\b", re.IGNORECASE)
+# Mrkdwn emphasis characters; escaped only inside our own bold labels.
+STATUS_LABELS = {"cancelled": "CANCELLED", "rescheduled": "RESCHEDULED", "tentative": "tentative"}
+KIND_HEADINGS = {
+    "new_matches": "New agenda matches",
+    "items_added": "Update: new relevant items",
+    "items_changed": "Update: relevant items changed",
+    "items_removed": "Update: items removed from the agenda",
+    "meeting_changed": "Update: meeting changed",
+}
+
+
+def escape(text: str) -> str:
+    """Make scraped text inert in Slack mrkdwn and plain text (escape ``&`` first)."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return BROADCAST_RE.sub(lambda m: f"@{ZWJ}{m.group(1)}", text)
+
+
+# Characters that would end or split a ``<url|label>`` link, and their safe forms.
+URL_ESCAPES = {"&": "&amp;", "<": "%3C", ">": "%3E", "|": "%7C", " ": "%20", "\n": "", "\r": ""}
+
+
+def safe_url(url: str) -> str | None:
+    """An http(s) URL fit for ``<url|label>``: ``&`` entity-escaped, ``< > |`` percent-encoded."""
+    url = url.strip()
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    return "".join(URL_ESCAPES.get(ch, ch) for ch in url)
+
+
+def link(url: str | None, label: str) -> str:
+    """``<url|label>`` with an escaped label, or just the escaped label when the URL is unusable."""
+    label = escape(label).replace("|", "¦")
+    target = safe_url(url) if url else None
+    return f"<{target}|{label}>" if target else label
+
+
+def _truncate(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def when(meeting: Meeting) -> str:
+    """``Tue Dec 2, 2025 7:00 PM CST`` (date only when the site gave no time)."""
+    start = meeting.start.astimezone(ZoneInfo(meeting.timezone))
+    day = f"{start:%a %b} {start.day}, {start.year}"
+    if not meeting.time_known:
+        return f"{day} (time not posted)"
+    clock = start.strftime("%I:%M %p").lstrip("0")
+    return f"{day} {clock} {start.tzname()}"
+
+
+def _item_line(item: AgendaItem, fallback_url: str | None) -> str:
+    c = item.classification
+    number = f"*{escape(item.number)}* " if item.number else ""
+    url = str(item.links[0].url) if item.links else fallback_url
+    title = link(url, _truncate(item.title, 400))
+    lines = [f"{number}{title}"]
+    if item.matter:
+        lines[0] += f"  ({escape(item.matter)})"
+    if c:
+        words = sorted({e.text.strip() for e in c.evidence}, key=str.casefold)
+        matched = ", ".join(f"“{escape(_truncate(w, 60))}”" for w in words[:8])
+        topics = ", ".join(t.replace("_", " ") for t in c.topics)
+        lines.append(f"Matched {matched} → {topics} (score {c.score:g})")
+    return _truncate("\n".join(lines), MAX_SECTION)
+
+
+@dataclass
+class Message:
+    """A rendered Slack message: fallback text, blocks and the metadata we find it by later."""
+
+    text: str
+    blocks: list[dict[str, Any]]
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+def render(notice: Notice) -> Message:
+    """The Block Kit message for a notice (first message of a thread, or a follow-up)."""
+    meeting = notice.meeting
+    status = STATUS_LABELS.get(meeting.status)
+    heading = KIND_HEADINGS[notice.kind]
+    where = escape(meeting.jurisdiction)
+    body = link(str(meeting.url) if meeting.url else None, meeting.body or meeting.title)
+    summary = f"*{heading}* · {where}\n{body} · {escape(when(meeting))}"
+    if status:
+        summary += f" · *{status}*"
+    if meeting.location:
+        summary += f"\n{escape(_truncate(meeting.location, 300))}"
+    blocks: list[dict[str, Any]] = [
+        {"type": "section", "text": {"type": "mrkdwn", "text": _truncate(summary, MAX_SECTION)}}
+    ]
+    if notice.changes:
+        changes = "\n".join(f"• {escape(_truncate(c, 300))}" for c in notice.changes[:15])
+        blocks.append(
+            {"type": "section", "text": {"type": "mrkdwn", "text": _truncate(changes, MAX_SECTION)}}
+        )
+    fallback_url = str(meeting.url) if meeting.url else None
+    for item in meeting.items[:MAX_ITEMS]:
+        blocks.append(
+            {"type": "section", "text": {"type": "mrkdwn", "text": _item_line(item, fallback_url)}}
+        )
+    if len(meeting.items) > MAX_ITEMS:
+        extra = len(meeting.items) - MAX_ITEMS
+        blocks.append(
+            {"type": "context", "elements": [{"type": "plain_text", "text": f"…and {extra} more"}]}
+        )
+    blocks.append(
+        {
+            "type": "context",
+            "elements": [{"type": "plain_text", "text": f"agenda-watch · {notice.source}"}],
+        }
+    )
+    n = len(meeting.items)
+    text = f"{heading}: {meeting.body} {when(meeting)}" + (f" — {n} relevant item(s)" if n else "")
+    metadata = {
+        "event_type": METADATA_EVENT,
+        "event_payload": {"notice_id": notice.id, "thread_key": notice.thread_key},
+    }
+    return Message(text=escape(_truncate(text, 400)), blocks=blocks, metadata=metadata)

@@ -1,0 +1,228 @@
+"""Scrapy item pipeline stages: validate → extract text → classify → store (+ queue notices).
+
+Each stage is one small class built ``from_crawler``. A failure inside one meeting (a broken PDF,
+a bad field) is logged and counted, never allowed to stop the crawl.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from bs4 import BeautifulSoup
+from pydantic import ValidationError
+from scrapy import signals
+from scrapy.exceptions import DropItem
+
+from pipeline.classifier import Classifier
+from pipeline.models import Document, Meeting, RawDocument
+from pipeline.pdftext import PdfExtractor, looks_like_pdf
+from pipeline.settings import load_settings
+from pipeline.store import JsonStore, Ledger
+
+if TYPE_CHECKING:
+    from typing import Self
+
+    from scrapy.crawler import Crawler
+
+logger = logging.getLogger(__name__)
+
+MAX_DOCUMENT_TEXT = 500_000  # characters of extracted text kept per document
+RUN_ID_ENV = "AGENDA_WATCH_RUN_ID"
+
+
+def _stat(crawler: Crawler, key: str, count: int = 1) -> None:
+    if crawler.stats is not None:
+        crawler.stats.inc_value(f"agenda_watch/{key}", count)
+
+
+class ValidateMeeting:
+    """Re-validate what a spider yielded against the `Meeting` contract; drop what fails."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        """Scrapy's factory."""
+        return cls(crawler)
+
+    def process_item(self, item: Any) -> Meeting:
+        """Return a valid `Meeting` or raise `DropItem` saying which field is wrong."""
+        try:
+            meeting = Meeting.model_validate(
+                item.model_dump() if isinstance(item, Meeting) else item
+            )
+        except ValidationError as exc:
+            _stat(self.crawler, "invalid_meetings")
+            raise DropItem(f"invalid meeting: {exc}") from exc
+        if isinstance(item, Meeting):
+            meeting.raw_documents = item.raw_documents
+        if len({i.id for i in meeting.items}) != len(meeting.items):
+            _stat(self.crawler, "invalid_meetings")
+            raise DropItem(f"meeting {meeting.id} has duplicate item ids")
+        return meeting
+
+
+class ExtractText:
+    """Turn fetched agenda documents (PDF or HTML) into text, within size and time limits."""
+
+    def __init__(self, crawler: Crawler, timeout_s: float, max_pages: int) -> None:
+        self.crawler = crawler
+        self.extractor = PdfExtractor(timeout_s=timeout_s, max_pages=max_pages)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        """Scrapy's factory; limits from the AGENDA_WATCH_PDF_* settings."""
+        stage = cls(
+            crawler,
+            crawler.settings.getfloat("AGENDA_WATCH_PDF_TIMEOUT", 30.0),
+            crawler.settings.getint("AGENDA_WATCH_PDF_MAX_PAGES", 200),
+        )
+        crawler.signals.connect(stage.close, signal=signals.spider_closed)
+        return stage
+
+    def close(self) -> None:
+        """Stop the PDF worker process."""
+        self.extractor.close()
+
+    async def process_item(self, meeting: Meeting) -> Meeting:
+        """Replace the meeting's raw documents with extracted `Document`s."""
+        for raw in meeting.raw_documents:
+            document = await self._extract(raw)
+            if document.error:
+                _stat(self.crawler, "document_errors")
+                logger.warning("%s: %s: %s", meeting.id, raw.url, document.error)
+            meeting.documents.append(document)
+        meeting.raw_documents = []
+        return meeting
+
+    async def _extract(self, raw: RawDocument) -> Document:
+        if looks_like_pdf(raw.body, raw.content_type):
+            result = await self.extractor.extract(raw.body)
+            error = result.problem
+            if result.truncated and not error:
+                logger.warning("%s: only the first %d pages were read", raw.url, result.page_count)
+            return Document(
+                url=raw.url,
+                content_type="application/pdf",
+                pages=result.page_count,
+                text=result.text[:MAX_DOCUMENT_TEXT],
+                error=error,
+            )
+        if "html" in raw.content_type or raw.body.lstrip()[:1] == b"<":
+            soup = BeautifulSoup(raw.body, "html.parser")
+            for tag in soup(["script", "style", "noscript"]):
+                tag.decompose()
+            text = "\n".join(
+                line.strip() for line in soup.get_text("\n").splitlines() if line.strip()
+            )
+            return Document(url=raw.url, content_type="text/html", text=text[:MAX_DOCUMENT_TEXT])
+        return Document(
+            url=raw.url,
+            content_type=raw.content_type,
+            error=f"unsupported document type {raw.content_type or 'unknown'!r}",
+        )
+
+
+class ClassifyItems:
+    """Classify each agenda item with the rules in ``topics.yaml``."""
+
+    def __init__(self, crawler: Crawler, classifier: Classifier) -> None:
+        self.crawler = crawler
+        self.classifier = classifier
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        """Scrapy's factory; rules from ``AGENDA_WATCH_CONFIG_DIR/topics.yaml``."""
+        return cls(crawler, Classifier.from_yaml(load_settings().topics_path))
+
+    def process_item(self, meeting: Meeting) -> Meeting:
+        """Fill ``classification`` on every item."""
+        for item in meeting.items:
+            item.classification = self.classifier.classify(item.classify_text())
+        matches = len(meeting.relevant_items())
+        _stat(self.crawler, "items", len(meeting.items))
+        _stat(self.crawler, "matches", matches)
+        return meeting
+
+
+class StoreMeeting:
+    """Write the meeting's JSON document, then update the ledger and queue notices in one go."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        settings = load_settings()
+        self.store = JsonStore(settings.data_dir)
+        self.ledger = Ledger(settings.ledger_path)
+        crawler.signals.connect(self.ledger.close, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        """Scrapy's factory."""
+        return cls(crawler)
+
+    def process_item(self, meeting: Meeting) -> Meeting:
+        """Store, then record; the order makes a crash between them harmless (rerun re-queues)."""
+        self.store.write(meeting)
+        source = getattr(self.crawler.spider, "source", None)
+        channel = source.slack_channel if source is not None else None
+        notices = self.ledger.record_meeting(meeting, channel)
+        _stat(self.crawler, "meetings")
+        _stat(self.crawler, "notices_queued", len(notices))
+        return meeting
+
+
+class RunRecorder:
+    """Record each crawl in the ledger's ``runs`` table: counts, errors, finish reason."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.run_id = os.environ.get(RUN_ID_ENV) or uuid.uuid4().hex
+        self.ledger: Ledger | None = None
+        self.first_error = ""
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        """Scrapy's factory."""
+        ext = cls(crawler)
+        crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(ext.spider_error, signal=signals.spider_error)
+        return ext
+
+    def spider_error(self, failure: Any) -> None:
+        """Keep the first error's message for the run record (what a maintainer sees first)."""
+        if not self.first_error:
+            self.first_error = f"{failure.type.__name__}: {failure.getErrorMessage()}"
+
+    def spider_opened(self) -> None:
+        """Open the ledger and note the start."""
+        self.ledger = Ledger(load_settings().ledger_path)
+        self.ledger.start_run(self.run_id, self._source())
+
+    def spider_closed(self, reason: str) -> None:
+        """Write the run's counts. Zero meetings counts as an error: sites fail silently."""
+        if self.ledger is None:
+            return
+        stats = self.crawler.stats.get_stats() if self.crawler.stats else {}
+        errors = int(stats.get("log_count/ERROR", 0))
+        meetings = int(stats.get("agenda_watch/meetings", 0))
+        self.ledger.finish_run(
+            self.run_id,
+            self._source(),
+            meetings=meetings,
+            items=int(stats.get("agenda_watch/items", 0)),
+            matches=int(stats.get("agenda_watch/matches", 0)),
+            notices=int(stats.get("agenda_watch/notices_queued", 0)),
+            errors=errors,
+            finish_reason=reason,
+            message=self.first_error or ("no meetings found" if meetings == 0 else ""),
+        )
+        self.ledger.close()
+
+    def _source(self) -> str:
+        spider = self.crawler.spider
+        return str(getattr(spider, "name", "?"))

@@ -1,0 +1,424 @@
+"""What is kept under the data dir: one JSON document per meeting, and the SQLite ledger.
+
+The ledger remembers what was seen (content hashes per meeting and item) and holds the outbox of
+Slack notices. A meeting's ledger update and the notices it causes are written in one transaction,
+after the meeting's JSON document is safely on disk — so a crash loses nothing and a rerun over the
+same pages queues nothing new.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from pipeline.models import AgendaItem, Meeting, Notice, NoticeKind
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS subjects (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,              -- 'meeting' or 'item'
+    source TEXT NOT NULL,
+    meeting_id TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    relevant INTEGER NOT NULL DEFAULT 0,
+    snapshot TEXT NOT NULL,          -- small JSON: what a follow-up needs to say what changed
+    first_seen TEXT NOT NULL,
+    last_seen TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS subjects_meeting ON subjects(meeting_id);
+CREATE TABLE IF NOT EXISTS notices (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    notice_key TEXT NOT NULL UNIQUE, -- thread + content hash: the same change is queued once
+    thread_key TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    source TEXT NOT NULL,
+    channel TEXT,
+    payload TEXT NOT NULL,           -- the Notice as JSON
+    state TEXT NOT NULL DEFAULT 'queued',  -- queued | inflight | sent
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    created_at TEXT NOT NULL,
+    inflight_at TEXT,
+    sent_at TEXT,
+    ts TEXT,
+    posted_channel TEXT
+);
+CREATE INDEX IF NOT EXISTS notices_state ON notices(state, id);
+CREATE TABLE IF NOT EXISTS threads (
+    thread_key TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    ts TEXT NOT NULL,
+    PRIMARY KEY (thread_key, channel)
+);
+CREATE TABLE IF NOT EXISTS runs (
+    run_id TEXT PRIMARY KEY,
+    source TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    meetings INTEGER NOT NULL DEFAULT 0,
+    items INTEGER NOT NULL DEFAULT 0,
+    matches INTEGER NOT NULL DEFAULT 0,
+    notices INTEGER NOT NULL DEFAULT 0,
+    errors INTEGER NOT NULL DEFAULT 0,
+    finish_reason TEXT,
+    message TEXT
+);
+CREATE INDEX IF NOT EXISTS runs_source ON runs(source, started_at);
+"""
+
+
+def utcnow() -> datetime:
+    """Now, zone-aware UTC."""
+    return datetime.now(UTC)
+
+
+def _hash(data: Any) -> str:
+    blob = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def meeting_path(data_dir: Path, meeting_id: str) -> Path:
+    """Where a meeting's JSON lives: ``meetings/<source>/<date>-<key>.json``."""
+    source, _, rest = meeting_id.partition("/")
+    safe = "".join(c if c.isalnum() or c in "-_" else "-" for c in rest.replace("/", "-"))
+    return data_dir / "meetings" / source / f"{safe}.json"
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write `data` to `path` so readers see the old file or the new one, never half of one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+class JsonStore:
+    """Meeting documents under ``<data_dir>/meetings``."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+
+    def write(self, meeting: Meeting) -> Path:
+        """Store the meeting (items and classifications included); returns its path."""
+        path = meeting_path(self.data_dir, meeting.id)
+        write_atomic(path, meeting.model_dump_json(indent=2).encode())
+        return path
+
+    def read(self, meeting_id: str) -> Meeting:
+        """Load one stored meeting."""
+        return Meeting.model_validate_json(meeting_path(self.data_dir, meeting_id).read_bytes())
+
+    def iter_meetings(self) -> Iterator[Meeting]:
+        """Every stored meeting (unreadable files are skipped by the caller's choice: raised)."""
+        root = self.data_dir / "meetings"
+        for path in sorted(root.glob("*/*.json")):
+            yield Meeting.model_validate_json(path.read_bytes())
+
+
+@dataclass(frozen=True)
+class QueuedNotice:
+    """A row of the outbox."""
+
+    row_id: int
+    notice: Notice
+    state: str
+    attempts: int
+    channel: str | None
+    inflight_at: str | None
+
+
+def _label(number: str | None, title: str) -> str:
+    return f"{number} {title}" if number else title
+
+
+def _item_state(item: AgendaItem) -> dict[str, Any]:
+    c = item.classification
+    return {
+        "number": item.number,
+        "title": item.title,
+        "text": item.text,
+        "matter": item.matter,
+        "relevant": bool(c and c.relevant),
+        "topics": list(c.topics) if c else [],
+    }
+
+
+def _meeting_state(meeting: Meeting) -> dict[str, Any]:
+    return {
+        "title": meeting.title,
+        "start": meeting.start.isoformat(),
+        "status": meeting.status,
+        "location": meeting.location,
+    }
+
+
+class Ledger:
+    """The SQLite ledger. One connection per process; every write is one short transaction."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.conn = sqlite3.connect(path, timeout=30, isolation_level=None)
+        self.conn.row_factory = sqlite3.Row
+        self.conn.execute("PRAGMA journal_mode=WAL")
+        self.conn.execute("PRAGMA synchronous=FULL")
+        self.conn.execute("PRAGMA busy_timeout=30000")
+        self.conn.executescript(SCHEMA)
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.conn.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """BEGIN IMMEDIATE … COMMIT (ROLLBACK on error): writers never interleave."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    # --- seen subjects and notices ---------------------------------------------------------
+
+    def record_meeting(self, meeting: Meeting, channel: str | None = None) -> list[Notice]:
+        """Compare `meeting` with what was seen; update the ledger and queue notices, atomically.
+
+        Returns the notices queued (none when nothing relevant is new or changed).
+        """
+        now = utcnow()
+        with self.transaction() as db:
+            prior = {
+                row["id"]: row
+                for row in db.execute("SELECT * FROM subjects WHERE meeting_id = ?", (meeting.id,))
+            }
+            notified = db.execute(
+                "SELECT 1 FROM notices WHERE thread_key = ? LIMIT 1", (meeting.id,)
+            ).fetchone()
+            notice = self._diff(meeting, prior, bool(notified), channel, now)
+            self._upsert_subjects(db, meeting, now)
+            if notice is None:
+                return []
+            key = f"{meeting.id}#{_hash(notice.model_dump(mode='json', exclude={'id', 'created_at'}))[:16]}"
+            notice = notice.model_copy(update={"id": key})
+            cur = db.execute(
+                "INSERT OR IGNORE INTO notices (notice_key, thread_key, kind, source, channel,"
+                " payload, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    key,
+                    meeting.id,
+                    notice.kind,
+                    meeting.source,
+                    channel,
+                    notice.model_dump_json(),
+                    now.isoformat(),
+                ),
+            )
+            return [notice] if cur.rowcount else []
+
+    def _diff(
+        self,
+        meeting: Meeting,
+        prior: dict[str, sqlite3.Row],
+        notified: bool,
+        channel: str | None,
+        now: datetime,
+    ) -> Notice | None:
+        relevant = meeting.relevant_items()
+        old_meeting = prior.get(meeting.id)
+        added = [i for i in relevant if i.id not in prior or not prior[i.id]["relevant"]]
+        changed = [
+            i
+            for i in relevant
+            if i.id in prior
+            and prior[i.id]["relevant"]
+            and prior[i.id]["hash"] != _hash(_item_state(i))
+        ]
+        current_ids = {i.id for i in meeting.items}
+        removed = [
+            json.loads(row["snapshot"])
+            for sid, row in prior.items()
+            if row["kind"] == "item" and row["relevant"] and sid not in current_ids
+        ]
+        meeting_changes: list[str] = []
+        if old_meeting is not None and notified:
+            before = json.loads(old_meeting["snapshot"])
+            after = _meeting_state(meeting)
+            for field in ("status", "start", "location", "title"):
+                if before.get(field) != after[field]:
+                    meeting_changes.append(
+                        f"{field.capitalize()}: {before.get(field) or '—'} → {after[field] or '—'}"
+                    )
+        kind: NoticeKind
+        if not notified:
+            if not relevant:
+                return None
+            kind, items, changes = "new_matches", relevant, []
+        else:
+            changes = meeting_changes
+            changes += [f"Changed: {_label(i.number, i.title)}" for i in changed]
+            changes += [f"Removed from agenda: {_label(r['number'], r['title'])}" for r in removed]
+            if not (added or changes):
+                return None
+            if meeting_changes:
+                kind = "meeting_changed"
+            elif added:
+                kind = "items_added"
+            elif changed:
+                kind = "items_changed"
+            else:
+                kind = "items_removed"
+            items = added + changed
+        snapshot = meeting.model_copy(update={"items": items, "documents": [], "raw_documents": []})
+        return Notice(
+            id="pending",
+            kind=kind,
+            thread_key=meeting.id,
+            source=meeting.source,
+            channel=channel,
+            meeting=snapshot,
+            changes=changes,
+            created_at=now,
+        )
+
+    def _upsert_subjects(self, db: sqlite3.Connection, meeting: Meeting, now: datetime) -> None:
+        rows = [(meeting.id, "meeting", _meeting_state(meeting), bool(meeting.relevant_items()))]
+        rows += [(i.id, "item", _item_state(i), _item_state(i)["relevant"]) for i in meeting.items]
+        db.executemany(
+            "INSERT INTO subjects (id, kind, source, meeting_id, hash, relevant, snapshot,"
+            " first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT(id) DO UPDATE SET hash = excluded.hash, relevant = excluded.relevant,"
+            " snapshot = excluded.snapshot, last_seen = excluded.last_seen",
+            [
+                (
+                    sid,
+                    kind,
+                    meeting.source,
+                    meeting.id,
+                    _hash(state),
+                    int(rel),
+                    json.dumps(state, ensure_ascii=False),
+                    now.isoformat(),
+                    now.isoformat(),
+                )
+                for sid, kind, state, rel in rows
+            ],
+        )
+        # Items that left the agenda stop being "seen", so a removal is reported once.
+        current = [r[0] for r in rows]
+        db.execute(
+            f"DELETE FROM subjects WHERE meeting_id = ? AND kind = 'item'"
+            f" AND id NOT IN ({','.join('?' * len(current))})",
+            (meeting.id, *current),
+        )
+
+    # --- outbox ----------------------------------------------------------------------------
+
+    def pending(self, states: tuple[str, ...] = ("queued",)) -> list[QueuedNotice]:
+        """Outbox rows in the given states, oldest first."""
+        marks = ",".join("?" * len(states))
+        rows = self.conn.execute(
+            f"SELECT * FROM notices WHERE state IN ({marks}) ORDER BY id", states
+        ).fetchall()
+        return [
+            QueuedNotice(
+                row_id=r["id"],
+                notice=Notice.model_validate_json(r["payload"]),
+                state=r["state"],
+                attempts=r["attempts"],
+                channel=r["posted_channel"] or r["channel"],
+                inflight_at=r["inflight_at"],
+            )
+            for r in rows
+        ]
+
+    def mark_inflight(self, row_id: int, channel: str | None) -> None:
+        """Record that a post is about to be attempted (committed before the post)."""
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE notices SET state = 'inflight', inflight_at = ?, attempts = attempts + 1,"
+                " posted_channel = ? WHERE id = ?",
+                (utcnow().isoformat(), channel, row_id),
+            )
+
+    def mark_sent(self, row_id: int, ts: str | None, thread: tuple[str, str] | None) -> None:
+        """Record a successful post; `thread` = (thread_key, channel) when it started a thread."""
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE notices SET state = 'sent', sent_at = ?, ts = ?, last_error = NULL"
+                " WHERE id = ?",
+                (utcnow().isoformat(), ts, row_id),
+            )
+            if thread and ts:
+                db.execute(
+                    "INSERT OR IGNORE INTO threads (thread_key, channel, ts) VALUES (?, ?, ?)",
+                    (thread[0], thread[1], ts),
+                )
+
+    def mark_queued(self, row_id: int, error: str | None) -> None:
+        """Put a notice back in the queue (post failed, or reconciliation found no message)."""
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE notices SET state = 'queued', last_error = ? WHERE id = ?", (error, row_id)
+            )
+
+    def thread_ts(self, thread_key: str, channel: str) -> str | None:
+        """The ts of the message that started this meeting's thread in `channel`, if any."""
+        row = self.conn.execute(
+            "SELECT ts FROM threads WHERE thread_key = ? AND channel = ?", (thread_key, channel)
+        ).fetchone()
+        return str(row["ts"]) if row else None
+
+    def counts(self) -> dict[str, int]:
+        """Outbox rows per state."""
+        rows = self.conn.execute("SELECT state, COUNT(*) AS n FROM notices GROUP BY state")
+        return {r["state"]: r["n"] for r in rows}
+
+    # --- runs ------------------------------------------------------------------------------
+
+    def start_run(self, run_id: str, source: str) -> None:
+        """Note that a crawl of `source` started."""
+        with self.transaction() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO runs (run_id, source, started_at) VALUES (?, ?, ?)",
+                (run_id, source, utcnow().isoformat()),
+            )
+
+    def finish_run(self, run_id: str, source: str, **fields: Any) -> None:
+        """Record a crawl's outcome (counts, errors, finish reason)."""
+        allowed = {"meetings", "items", "matches", "notices", "errors", "finish_reason", "message"}
+        bad = set(fields) - allowed
+        if bad:
+            raise ValueError(f"unknown run fields {sorted(bad)}")
+        with self.transaction() as db:
+            db.execute(
+                "INSERT OR IGNORE INTO runs (run_id, source, started_at) VALUES (?, ?, ?)",
+                (run_id, source, utcnow().isoformat()),
+            )
+            sets = ", ".join(f"{k} = ?" for k in fields)
+            db.execute(
+                f"UPDATE runs SET finished_at = ?{', ' if sets else ''}{sets} WHERE run_id = ?",
+                (utcnow().isoformat(), *fields.values(), run_id),
+            )
+
+    def run(self, run_id: str) -> dict[str, Any] | None:
+        """One run's row."""
+        row = self.conn.execute("SELECT * FROM runs WHERE run_id = ?", (run_id,)).fetchone()
+        return dict(row) if row else None

@@ -1,0 +1,94 @@
+"""The scheduler behind ``agenda-watch run``: every source on its cron, delivery after each crawl.
+
+APScheduler 3 BlockingScheduler in America/Chicago. Each crawl runs in its own OS process (a
+Twisted reactor cannot be restarted); a job never overlaps itself (``max_instances=1``), missed
+runs collapse into one (``coalesce``) and may start up to ten minutes late (misfire grace).
+SIGTERM/SIGINT stop scheduling and let the running crawl's process be ended cleanly.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from types import FrameType
+from zoneinfo import ZoneInfo
+
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.cron import CronTrigger
+
+from pipeline.config import DEFAULT_SCHEDULE, ConfigError, load_sources
+from pipeline.crawl import crawl_one
+from pipeline.delivery import deliver
+from pipeline.settings import Settings, load_settings
+from pipeline.store import Ledger
+
+CHICAGO = ZoneInfo("America/Chicago")
+JITTER_S = 300  # spread sources sharing a cron line, so one host never sees a burst
+MISFIRE_GRACE_S = 600
+
+logger = logging.getLogger("agenda_watch.scheduler")
+_deliver_lock = threading.Lock()
+
+
+def crawl_and_deliver(settings: Settings, source_id: str) -> None:
+    """One scheduled job: crawl the source in a child process, then deliver the outbox."""
+    result = crawl_one(settings, source_id, settings.crawl_timeout_s)
+    logger.info("%s", result.line())
+    with _deliver_lock:  # two sources finishing together must not post the same notice twice
+        ledger = Ledger(settings.ledger_path)
+        try:
+            report = deliver(settings, ledger)
+        finally:
+            ledger.close()
+    logger.info("%s", report.summary())
+
+
+def build_scheduler(settings: Settings) -> BlockingScheduler:
+    """A scheduler with one cron job per enabled source."""
+    scheduler = BlockingScheduler(timezone=CHICAGO)
+    for source in load_sources(settings.sources_path):
+        trigger = CronTrigger.from_crontab(
+            source.schedule or DEFAULT_SCHEDULE, timezone=ZoneInfo(source.timezone)
+        )
+        trigger.jitter = JITTER_S
+        scheduler.add_job(
+            crawl_and_deliver,
+            trigger,
+            args=[settings, source.id],
+            id=f"crawl:{source.id}",
+            name=f"crawl {source.id}",
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=MISFIRE_GRACE_S,
+            replace_existing=True,
+        )
+    return scheduler
+
+
+def main(settings: Settings | None = None) -> int:
+    """Run until SIGTERM or SIGINT; returns the process exit code."""
+    settings = settings or load_settings()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    logging.getLogger("slack_sdk").setLevel(logging.WARNING)
+    try:
+        scheduler = build_scheduler(settings)
+    except ConfigError as exc:
+        logger.error("configuration problems:\n%s", exc)
+        return 2
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        logger.info("signal %s: stopping after running jobs finish", signum)
+        threading.Thread(target=scheduler.shutdown, kwargs={"wait": True}, daemon=True).start()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    for job in scheduler.get_jobs():
+        logger.info("scheduled %s (%s)", job.name, job.trigger)
+    scheduler.start()
+    logger.info("scheduler stopped")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,47 @@
+"""Scrapy settings for agenda-watch: conservative and polite by default.
+
+Tunables come from the environment so the same code runs in tests, the demo and production.
+"""
+
+from __future__ import annotations
+
+import os
+
+BOT_NAME = "agenda-watch"
+SPIDER_LOADER_CLASS = "spiders.loader.SourceSpiderLoader"
+SPIDER_MODULES: list[str] = []
+NEWSPIDER_MODULE = "spiders"
+
+# Identify ourselves honestly; sites can reach us through the project page.
+USER_AGENT = os.environ.get(
+    "AGENDA_WATCH_USER_AGENT",
+    "agenda-watch/0.1 (+https://github.com/agenda-watch/agenda-watch; civic agenda monitor)",
+)
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 8
+CONCURRENT_REQUESTS_PER_DOMAIN = 1
+DOWNLOAD_DELAY = float(os.environ.get("AGENDA_WATCH_DOWNLOAD_DELAY", "1.0"))
+DOWNLOAD_TIMEOUT = 60
+# Agenda PDFs are rarely above a few MB; a packet can be big, a runaway response must not be.
+DOWNLOAD_MAXSIZE = 32 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 16 * 1024 * 1024
+RETRY_TIMES = 2
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+FEED_EXPORT_ENCODING = "utf-8"
+LOG_LEVEL = os.environ.get("AGENDA_WATCH_LOG_LEVEL", "INFO")
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+
+ITEM_PIPELINES = {
+    "pipeline.stages.ValidateMeeting": 100,
+    "pipeline.stages.ExtractText": 200,
+    "pipeline.stages.ClassifyItems": 300,
+    "pipeline.stages.StoreMeeting": 400,
+}
+EXTENSIONS = {
+    "pipeline.stages.RunRecorder": 500,
+}
+
+# PDF extraction limits (per document).
+AGENDA_WATCH_PDF_TIMEOUT = float(os.environ.get("AGENDA_WATCH_PDF_TIMEOUT", "30"))
+AGENDA_WATCH_PDF_MAX_PAGES = 200
