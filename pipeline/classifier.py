@@ -25,7 +25,7 @@ ENGINE_VERSION = "rules-1"
 DEFAULT_WINDOW = 150
 MAX_EVIDENCE_PER_RULE = 5
 MAX_EVIDENCE = 100
-QUANTIFIER_CHARS = "?*+{"
+TOPIC_DEFINING_WEIGHT = 1.5
 
 # Characters folded to an ASCII look-alike before matching; one char to one char, so offsets hold.
 _FOLD = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u00a0": " ",
@@ -34,6 +34,10 @@ _FOLD = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"
 _FORBIDDEN_RE = re.compile(r"\\[1-9]|\(\?P[<=]|\(\?<[A-Za-z]|\(\?[aiLmsux]+\)")
 # An unbounded quantifier on a group that itself has a quantifier, e.g. "(a+)+": exponential backtracking.
 _NESTED_QUANTIFIER_RE = re.compile(r"\([^()]*[+*}][^()]*\)(?:[+*]|\{\d*,\})")
+# The opening of a plain or flag-scoped group: "(", "(?:", "(?-i:" (not lookarounds).
+_GROUP_PREFIX_RE = re.compile(r"\((?:\?[aiLmsux]*(?:-[imsx]+)?:)?")
+# Class contents that are not a plain list of characters: ranges, escapes, negation.
+_CLASS_HARD_RE = re.compile(r"^\^|\\|.-.")
 # Runs of whitespace separating the words of a `phrase`.
 _SPACES_RE = re.compile(r"\s+")
 # At least one letter or digit, so a phrase is more than punctuation.
@@ -74,6 +78,78 @@ def _check_regex(source: str, what: str, case_sensitive: bool = False) -> str:
     return source
 
 
+def _scan(source: str, start: int) -> int:
+    """Index just past the atom of `source` starting at `start` (escape, class, group or char)."""
+    char = source[start]
+    if char == "\\":
+        return start + 2
+    if char == "[":
+        i = start + 1 + (source[start + 1 : start + 2] == "^")
+        i += source[i : i + 1] == "]"  # a "]" first in a class is literal
+        while i < len(source) and source[i] != "]":
+            i += 2 if source[i] == "\\" else 1
+        return i + 1
+    if char == "(":
+        depth, i = 0, start
+        while i < len(source):
+            if source[i] in "[\\":
+                i = _scan(source, i)
+                continue
+            depth += {"(": 1, ")": -1}.get(source[i], 0)
+            i += 1
+            if depth == 0:
+                return i
+        return i
+    return start + 1
+
+
+def _split_alternatives(source: str) -> list[str]:
+    """Split `source` at its top-level "|" (alternation is a union, so the parts are equivalent)."""
+    parts, begin, i = [], 0, 0
+    while i < len(source):
+        if source[i] == "|":
+            parts.append(source[begin:i])
+            begin = i + 1
+            i += 1
+        else:
+            i = _scan(source, i)
+    parts.append(source[begin:])
+    return parts
+
+
+def _first_chars(source: str) -> frozenset[str] | None:
+    """Lower-cased characters every match of `source` starts with, or None when not simple to tell."""
+    chars: set[str] = set()
+    for alternative in _split_alternatives(source):
+        i = 0
+        while True:  # walk atoms while they are optional ("x?", "(?:...)*")
+            if i >= len(alternative):
+                return None  # the alternative can match empty: cannot tell
+            end = _scan(alternative, i)
+            atom = alternative[i:end]
+            if atom.startswith("("):
+                group = _GROUP_PREFIX_RE.match(atom)
+                if group is None or (atom.startswith("(?") and group.end() == 1):
+                    return None  # lookaround or other special group
+                inner = _first_chars(atom[group.end() : -1])
+            elif atom.startswith("["):
+                body = atom[1:-1]
+                inner = None if _CLASS_HARD_RE.search(body) else frozenset(body.lower())
+            elif atom.startswith("\\"):
+                inner = frozenset(atom[1]) if not atom[1:].isalnum() else None
+            else:
+                inner = frozenset(atom.lower())
+            if not inner:
+                return None
+            chars |= inner
+            quantifier = alternative[end : end + 1]
+            if quantifier not in ("?", "*") and not alternative.startswith("{0", end):
+                break
+            i = end + 1 if quantifier != "{" else alternative.index("}", end) + 1
+            i += alternative[i : i + 1] == "?"  # lazy quantifier
+    return frozenset(chars)
+
+
 class _Pattern(BaseModel):
     """What rules and exclusions share: a stable id and one `phrase` or `regex`."""
 
@@ -112,27 +188,18 @@ class _Pattern(BaseModel):
         source = self.regex if self.regex is not None else phrase_to_regex(self.phrase or "")
         return f"(?-i:{source})" if self.case_sensitive else source
 
-    def lead_char(self) -> str:
-        """The lower-cased literal first character every match starts with, or "" if unknown."""
+    def alternatives(self) -> list[tuple[str, frozenset[str]]]:
+        """Top-level alternatives of the pattern, each with the characters a match can start with.
+
+        Each alternative carries the case-sensitivity wrapper; an empty character set means
+        "could start with anything".
+        """
         source = self.regex if self.regex is not None else phrase_to_regex(self.phrase or "")
-        first = source[:1]
-        if not (first.isascii() and first.isalnum()) or source[1:2] in QUANTIFIER_CHARS:
-            return ""
-        depth, in_class, i = 0, False, 0
-        while i < len(source):  # a top-level "|" means other alternatives may start differently
-            char = source[i]
-            if char == "\\":
-                i += 1
-            elif in_class:
-                in_class = char != "]"
-            elif char == "[":
-                in_class = True
-            elif char in "()":
-                depth += 1 if char == "(" else -1
-            elif char == "|" and depth == 0:
-                return ""
-            i += 1
-        return first.lower()
+        result = []
+        for alternative in _split_alternatives(source):
+            wrapped = f"(?-i:{alternative})" if self.case_sensitive else alternative
+            result.append((wrapped, _first_chars(alternative) or frozenset()))
+        return result
 
 
 class Rule(_Pattern):
@@ -181,6 +248,7 @@ class TopicsConfig(BaseModel):
     max_chars: int = Field(default=20_000, ge=100, le=1_000_000)
     topics: dict[Topic, TopicRules]
     exclusions: list[Exclusion] = Field(default_factory=list)
+    fallback_topic: Topic | None = None
 
     @model_validator(mode="after")
     def _unique_ids(self) -> TopicsConfig:
@@ -197,7 +265,7 @@ class TopicsConfig(BaseModel):
 
 @dataclass(frozen=True)
 class _CompiledRule:
-    """A rule ready for matching: its topic, weight and compiled context check."""
+    """A rule ready for matching: its topic, weight and compiled context check (if any)."""
 
     id: str
     topic: Topic
@@ -209,26 +277,33 @@ class _CompiledRule:
 def _combine(patterns: list[_Pattern]) -> tuple[re.Pattern[str] | None, dict[int, int]]:
     """One whole-word alternation regex for `patterns`, and a map group number -> pattern index.
 
-    Alternatives are bucketed by their literal first character behind a cheap lookahead, so
-    most positions try a handful of alternatives instead of all; within a bucket longer
-    patterns come first, so "immigration detention" wins over "immigration" at the same spot.
+    Alternatives are bucketed by the characters they can start with, behind a one-character
+    lookahead, so a position tries a handful of alternatives instead of all of them. Within
+    a bucket longer alternatives come first, so "deportation defense" wins over "deport*"
+    at the same spot. Alternatives whose first character is unknown go into every bucket.
     """
-    buckets: dict[str, list[int]] = {}
+    buckets: dict[str, list[tuple[int, str]]] = {}
+    anywhere: list[tuple[int, str]] = []
     for index, pattern in enumerate(patterns):
-        buckets.setdefault(pattern.lead_char(), []).append(index)
+        for source, chars in pattern.alternatives():
+            for char in chars:
+                buckets.setdefault(char, []).append((index, source))
+            if not chars:
+                anywhere.append((index, source))
     pieces: list[str] = []
     group_of: dict[int, int] = {}
     group = 0
-    for lead in sorted(buckets, key=lambda k: (k == "", k)):
+    keys = sorted(buckets) + ([""] if anywhere else [])
+    for key in keys:
+        members = sorted(buckets.get(key, []) + anywhere, key=lambda m: -len(m[1]))
         alternatives = []
-        for index in sorted(buckets[lead], key=lambda i: -len(patterns[i].source())):
-            source = patterns[index].source()
+        for index, source in members:
             group += 1
             group_of[group] = index
             alternatives.append(f"({source})")
             group += re.compile(source, re.IGNORECASE).groups
         body = "|".join(alternatives)
-        pieces.append(f"(?={re.escape(lead)})(?:{body})" if lead else f"(?:{body})")
+        pieces.append(f"(?={re.escape(key)})(?:{body})" if key else f"(?:{body})")
     if not pieces:
         return None, {}
     combined = r"(?<!\w)(?:" + "|".join(pieces) + r")(?!\w)"
@@ -246,15 +321,21 @@ class Classifier:
         self.threshold = config.threshold
         self.max_chars = config.max_chars
         self.version = f"{ENGINE_VERSION}/{config.version}"
-        rules: list[Rule] = []
+        self.fallback_topic = config.fallback_topic
+        plain: list[Rule] = []
         self._rules: list[_CompiledRule] = []
+        # Context rules get a scan each, so a failed context check never hides another rule.
+        self._context_rules: list[tuple[_CompiledRule, re.Pattern[str]]] = []
         for topic in TOPICS:
             for rule in config.topics[topic].rules if topic in config.topics else []:
-                rules.append(rule)
-                ctx = rule.context
-                context = re.compile(rf"(?<!\w)(?:{ctx})(?!\w)", re.IGNORECASE) if ctx else None
-                self._rules.append(_CompiledRule(rule.id, topic, rule.weight, context, rule.window))
-        self._rule_re, self._rule_of_group = _combine(list(rules))
+                if rule.context is None:
+                    plain.append(rule)
+                    self._rules.append(_CompiledRule(rule.id, topic, rule.weight, None, 0))
+                    continue
+                context = re.compile(_bounded(rule.context), re.IGNORECASE)
+                compiled = _CompiledRule(rule.id, topic, rule.weight, context, rule.window)
+                self._context_rules.append((compiled, re.compile(_bounded(rule.source()), re.I)))
+        self._rule_re, self._rule_of_group = _combine(list(plain))
         self._exclusion_re, _ = _combine(list(config.exclusions))
         _THRESHOLDS[self.version] = config.threshold
 
@@ -287,52 +368,81 @@ class Classifier:
                 excl_ends.append(match.end())
                 if text[match.start() : match.end()] not in suppressed:
                     suppressed.append(text[match.start() : match.end()])
-        evidence: list[Evidence] = []
-        fired: dict[str, int] = {}
+        spans: list[tuple[int, int, _CompiledRule]] = []
         if self._rule_re is not None:
             for match in self._rule_re.finditer(view):
+                if not _overlaps(excl_starts, excl_ends, *match.span()):
+                    rule = self._rules[self._rule_of_group[match.lastindex or 0]]
+                    spans.append((match.start(), match.end(), rule))
+        taken_starts = [s for s, _, _ in spans]
+        taken_ends = [e for _, e, _ in spans]
+        for rule, pattern in self._context_rules:
+            for match in pattern.finditer(view):
                 start, end = match.span()
-                rule = self._rules[self._rule_of_group[match.lastindex or 0]]
-                hit = bisect.bisect_right(excl_ends, start)  # first exclusion ending after start
-                if hit < len(excl_starts) and excl_starts[hit] < end:
-                    continue
-                if rule.context is not None and not rule.context.search(
-                    view, max(0, start - rule.window), end + rule.window
+                if (
+                    _overlaps(excl_starts, excl_ends, start, end)
+                    or _overlaps(taken_starts, taken_ends, start, end)
+                    or rule.context is None
+                    or not rule.context.search(view, max(0, start - rule.window), end + rule.window)
                 ):
                     continue
-                count = fired.get(rule.id, 0)
-                fired[rule.id] = count + 1
-                if count >= MAX_EVIDENCE_PER_RULE or len(evidence) >= MAX_EVIDENCE:
-                    continue
-                weight = rule.weight if count == 0 else 0.0
-                evidence.append(
-                    Evidence(
-                        start=start,
-                        end=end,
-                        text=text[start:end],
-                        rule=rule.id,
-                        topic=rule.topic,
-                        weight=weight,
-                    )  # fmt: skip
-                )
+                spans.append((start, end, rule))
+        evidence: list[Evidence] = []
+        fired: dict[str, int] = {}
+        for start, end, rule in sorted(spans, key=lambda span: span[0]):
+            count = fired.get(rule.id, 0)
+            fired[rule.id] = count + 1
+            if count >= MAX_EVIDENCE_PER_RULE or len(evidence) >= MAX_EVIDENCE:
+                continue
+            weight = rule.weight if count == 0 else 0.0
+            evidence.append(
+                Evidence(start=start, end=end, text=text[start:end], rule=rule.id,
+                         topic=rule.topic, weight=weight)  # fmt: skip
+            )
         score = round(sum(e.weight for e in evidence), 6)
         return Classification(
             relevant=score >= self.threshold,
             score=score,
-            topics=_rank_topics(evidence),
+            topics=_rank_topics(evidence, self.fallback_topic),
             evidence=evidence,
             suppressed=suppressed,
             version=self.version,
         )
 
 
-def _rank_topics(evidence: list[Evidence]) -> list[Topic]:
-    """Topics with evidence, by strongest single match, then total weight, then TOPICS order."""
-    strength: dict[Topic, tuple[float, float]] = {}
+def _bounded(source: str) -> str:
+    """`source` matched as whole words only."""
+    return rf"(?<!\w)(?:{source})(?!\w)"
+
+
+def _overlaps(starts: list[int], ends: list[int], start: int, end: int) -> bool:
+    """Whether [start, end) overlaps one of the sorted, non-overlapping spans (starts, ends)."""
+    hit = bisect.bisect_right(ends, start)  # first span ending after `start`
+    return hit < len(starts) and starts[hit] < end
+
+
+def _rank_topics(evidence: list[Evidence], fallback: Topic | None) -> list[Topic]:
+    """Topics with evidence, strongest first.
+
+    Strength is the weight of the topic's strongest match, ties going to the topic whose
+    strongest match comes first in the text. The `fallback` (catch-all) topic counts as
+    weaker than any other topic's match unless its own strongest match is topic-defining.
+    """
+    best: dict[Topic, tuple[float, int]] = {}
     for item in evidence:
-        best, total = strength.get(item.topic, (0.0, 0.0))
-        strength[item.topic] = (max(best, item.weight), total + item.weight)
-    return sorted(strength, key=lambda t: (-strength[t][0], -strength[t][1], TOPICS.index(t)))
+        weight, _ = best.get(item.topic, (0.0, 0))
+        if item.weight > weight:
+            best[item.topic] = (item.weight, item.start)
+        elif item.topic not in best:
+            best[item.topic] = (0.0, item.start)
+
+    def key(topic: Topic) -> tuple[float, int, int]:
+        weight, first = best[topic]
+        if topic == fallback and weight < TOPIC_DEFINING_WEIGHT:
+            weight = weight / 100  # below any other topic's match
+        return (-weight, first, TOPICS.index(topic))
+
+    return sorted(best, key=key)
 
 
 def explain(c: Classification, text: str) -> str:

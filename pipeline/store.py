@@ -272,7 +272,7 @@ class Ledger:
                 return None
             kind, items, changes = "new_matches", relevant, []
         else:
-            changes = meeting_changes
+            changes = list(meeting_changes)
             changes += [f"Changed: {_label(i.number, i.title)}" for i in changed]
             changes += [f"Removed from agenda: {_label(r['number'], r['title'])}" for r in removed]
             if not (added or changes):

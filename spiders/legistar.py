@@ -38,6 +38,10 @@ CANCELLED_RE = re.compile(r"cancel+ed", re.IGNORECASE)
 # Rescheduling notes, e.g. "RESCHEDULED to May 3".
 RESCHEDULED_RE = re.compile(r"re-?scheduled", re.IGNORECASE)
 
+# Real HTML markup in agenda notes (Legistar stores some notes as HTML); other "<…>" text, such as
+# "<!channel>" pasted into a title, is kept as text and escaped when rendered.
+HTML_TAG_RE = re.compile(r"</?(?:p|br|div|span|b|i|u|em|strong|font|a|ul|ol|li|table|tr|td)\b[^>]*>", re.I)
+
 API_STATUSES = (400, 401, 403, 404, 500, 502, 503)
 MAX_DOCUMENT_BYTES = 25 * 1024 * 1024
 
@@ -98,6 +102,7 @@ class LegistarApiSpider(AgendaSpider):
 
     async def start(self) -> AsyncIterator[Any]:
         """First page of events in the window around today (the source's local date)."""
+        self.page_size = self.settings.getint("AGENDA_WATCH_LEGISTAR_PAGE_SIZE", self.page_size)
         today = datetime.now(self.tz).date()
         yield self._api_request(self.events_url(0, today), self.parse_events, skip=0, today=today)
 
@@ -320,7 +325,7 @@ def _clean(value: Any) -> str:
     if value is None:
         return ""
     text = str(value)
-    if "<" in text and ">" in text:
+    if HTML_TAG_RE.search(text):
         text = BeautifulSoup(text, "html.parser").get_text(" ")
     return " ".join(text.split())
 

@@ -45,3 +45,6 @@ EXTENSIONS = {
 # PDF extraction limits (per document).
 AGENDA_WATCH_PDF_TIMEOUT = float(os.environ.get("AGENDA_WATCH_PDF_TIMEOUT", "30"))
 AGENDA_WATCH_PDF_MAX_PAGES = 200
+
+# Legistar Web API page size ($top); the API returns at most 1000 records per response.
+AGENDA_WATCH_LEGISTAR_PAGE_SIZE = int(os.environ.get("AGENDA_WATCH_LEGISTAR_PAGE_SIZE", "1000"))

@@ -1,0 +1,216 @@
+"""A local fake of the Slack Web API, for driving the real slack-sdk in tests.
+
+Implements chat.postMessage, conversations.history, conversations.replies and conversations.list
+closely enough for delivery: ``ok``/``error`` JSON, ``ts`` per message, message metadata returned
+when ``include_all_metadata`` is set, threads by ``thread_ts``. Failures are scripted per method:
+``server.fail("chat.postMessage", status=429, headers={"Retry-After": "1"}, times=1)``.
+A post can also be held (``hold_posts``): the message is stored but the answer waits, which lets a
+test kill the posting process after Slack has the message but before the poster learns its ts.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+VALID_TOKEN = "xoxb-test-0123456789-secret"
+CHANNELS = {"C0AGENDA01": "immigration-watch", "C0OPS00001": "agenda-ops"}
+
+
+@dataclass
+class Failure:
+    status: int
+    body: dict[str, Any]
+    headers: dict[str, str]
+    times: int
+
+
+@dataclass
+class FakeSlack:
+    messages: list[dict[str, Any]] = field(default_factory=list)
+    calls: list[tuple[str, float]] = field(default_factory=list)
+    webhook_posts: list[dict[str, Any]] = field(default_factory=list)
+    failures: dict[str, list[Failure]] = field(default_factory=dict)
+    hold_posts: threading.Event | None = None
+    posts_received: threading.Semaphore = field(default_factory=lambda: threading.Semaphore(0))
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    _clock: float = 1_800_000_000.0
+
+    def fail(self, method: str, status: int, error: str = "", headers: dict[str, str] | None = None, times: int = 1) -> None:
+        body = {"ok": False, "error": error or f"http_{status}"}
+        self.failures.setdefault(method, []).append(Failure(status, body, headers or {}, times))
+
+    def next_ts(self) -> str:
+        with self.lock:
+            self._clock += 1.000001
+            return f"{self._clock:.6f}"
+
+    def posts(self) -> list[dict[str, Any]]:
+        return [m for m in self.messages]
+
+    def notice_ids(self) -> list[str]:
+        return [m["metadata"]["event_payload"]["notice_id"] for m in self.messages if m.get("metadata")]
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+    def _params(self) -> dict[str, Any]:
+        parts = urlsplit(self.path)
+        params: dict[str, Any] = dict(parse_qsl(parts.query))
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        ctype = self.headers.get("Content-Type") or ""
+        if raw and "json" in ctype:
+            params.update(json.loads(raw))
+        elif raw:
+            params.update(dict(parse_qsl(raw.decode())))
+        return params
+
+    def _send(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
+        data = (json.dumps(body) if not isinstance(body, str) else body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json" if not isinstance(body, str) else "text/plain")
+        self.send_header("Content-Length", str(len(data)))
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self) -> None:  # noqa: N802
+        self._dispatch()
+
+    def do_POST(self) -> None:  # noqa: N802
+        self._dispatch()
+
+    def _dispatch(self) -> None:
+        fake = self.server.fake
+        path = urlsplit(self.path).path
+        params = self._params()
+        if path.startswith("/webhook"):
+            return self._webhook(fake, params)
+        method = path.rsplit("/", 1)[-1]
+        fake.calls.append((method, time.monotonic()))
+        queue = fake.failures.get(method) or []
+        if queue:
+            failure = queue[0]
+            failure.times -= 1
+            if failure.times <= 0:
+                queue.pop(0)
+            return self._send(failure.status, failure.body, failure.headers)
+        auth = self.headers.get("Authorization") or ""
+        if auth != f"Bearer {VALID_TOKEN}":
+            return self._send(200, {"ok": False, "error": "invalid_auth"})
+        handler = getattr(self, "_" + method.replace(".", "_"), None)
+        if handler is None:
+            return self._send(200, {"ok": False, "error": "unknown_method"})
+        handler(fake, params)
+
+    def _chat_postMessage(self, fake: FakeSlack, p: dict[str, Any]) -> None:  # noqa: N802
+        channel = p.get("channel")
+        if channel not in CHANNELS:
+            return self._send(200, {"ok": False, "error": "channel_not_found"})
+        if p.get("thread_ts") and not any(m["ts"] == p["thread_ts"] for m in fake.messages):
+            return self._send(200, {"ok": False, "error": "thread_not_found"})
+        msg = {
+            "ts": fake.next_ts(),
+            "channel": channel,
+            "text": p.get("text"),
+            "blocks": p.get("blocks"),
+            "metadata": p.get("metadata"),
+            "thread_ts": p.get("thread_ts"),
+            "params": p,
+        }
+        with fake.lock:
+            fake.messages.append(msg)
+        fake.posts_received.release()
+        if fake.hold_posts is not None:
+            fake.hold_posts.wait(30)
+        self._send(200, {"ok": True, "channel": channel, "ts": msg["ts"], "message": {"text": msg["text"]}})
+
+    def _visible(self, msg: dict[str, Any], with_meta: bool) -> dict[str, Any]:
+        out = {"type": "message", "ts": msg["ts"], "text": msg["text"]}
+        if msg.get("thread_ts"):
+            out["thread_ts"] = msg["thread_ts"]
+        if with_meta and msg.get("metadata"):
+            out["metadata"] = msg["metadata"]
+        return out
+
+    def _conversations_history(self, fake: FakeSlack, p: dict[str, Any]) -> None:
+        if p.get("channel") not in CHANNELS:
+            return self._send(200, {"ok": False, "error": "channel_not_found"})
+        oldest = float(p.get("oldest") or 0)
+        with_meta = str(p.get("include_all_metadata")).lower() in ("1", "true")
+        msgs = [
+            self._visible(m, with_meta)
+            for m in reversed(fake.messages)
+            if m["channel"] == p["channel"] and not m.get("thread_ts") and float(m["ts"]) >= oldest
+        ]
+        self._send(200, {"ok": True, "messages": msgs, "has_more": False})
+
+    def _conversations_replies(self, fake: FakeSlack, p: dict[str, Any]) -> None:
+        with_meta = str(p.get("include_all_metadata")).lower() in ("1", "true")
+        msgs = [
+            self._visible(m, with_meta)
+            for m in fake.messages
+            if m["channel"] == p.get("channel") and (m["ts"] == p.get("ts") or m.get("thread_ts") == p.get("ts"))
+        ]
+        self._send(200, {"ok": True, "messages": msgs, "has_more": False})
+
+    def _conversations_list(self, fake: FakeSlack, p: dict[str, Any]) -> None:
+        chans = [{"id": cid, "name": name} for cid, name in CHANNELS.items()]
+        self._send(200, {"ok": True, "channels": chans, "response_metadata": {"next_cursor": ""}})
+
+    def _webhook(self, fake: FakeSlack, p: dict[str, Any]) -> None:
+        queue = fake.failures.get("webhook") or []
+        if queue:
+            failure = queue[0]
+            failure.times -= 1
+            if failure.times <= 0:
+                queue.pop(0)
+            return self._send(failure.status, "rate_limited" if failure.status == 429 else "server_error", failure.headers)
+        fake.webhook_posts.append(p)
+        self._send(200, "ok")
+
+
+class _Server(ThreadingHTTPServer):
+    fake: FakeSlack
+    daemon_threads = True
+
+
+class FakeSlackServer:
+    """Start with ``with FakeSlackServer() as slack:``; ``slack.url`` is the Web API base URL."""
+
+    def __init__(self) -> None:
+        self.fake = FakeSlack()
+        self.httpd = _Server(("127.0.0.1", 0), _Handler)
+        self.httpd.fake = self.fake
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self.httpd.server_address[:2]
+        return f"http://{host!s}:{port}/api/"
+
+    @property
+    def webhook_url(self) -> str:
+        host, port = self.httpd.server_address[:2]
+        return f"http://{host!s}:{port}/webhook/T000/B000/secretpath"
+
+    def __enter__(self) -> FakeSlackServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.fake.hold_posts is not None:
+            self.fake.hold_posts.set()
+        self.httpd.shutdown()
+        self.httpd.server_close()
