@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import yaml
@@ -25,6 +25,7 @@ ENGINE_VERSION = "rules-1"
 DEFAULT_WINDOW = 150
 MAX_EVIDENCE_PER_RULE = 5
 MAX_EVIDENCE = 100
+MAX_EXPANSION = 64
 TOPIC_DEFINING_WEIGHT = 1.5
 
 # Characters folded to an ASCII look-alike before matching; one char to one char, so offsets hold.
@@ -185,21 +186,12 @@ class _Pattern(BaseModel):
 
     def source(self) -> str:
         """Regex source of this pattern, with case sensitivity applied, not yet word-bounded."""
-        source = self.regex if self.regex is not None else phrase_to_regex(self.phrase or "")
+        source = self.raw_source()
         return f"(?-i:{source})" if self.case_sensitive else source
 
-    def alternatives(self) -> list[tuple[str, frozenset[str]]]:
-        """Top-level alternatives of the pattern, each with the characters a match can start with.
-
-        Each alternative carries the case-sensitivity wrapper; an empty character set means
-        "could start with anything".
-        """
-        source = self.regex if self.regex is not None else phrase_to_regex(self.phrase or "")
-        result = []
-        for alternative in _split_alternatives(source):
-            wrapped = f"(?-i:{alternative})" if self.case_sensitive else alternative
-            result.append((wrapped, _first_chars(alternative) or frozenset()))
-        return result
+    def raw_source(self) -> str:
+        """Regex source of this pattern without the case-sensitivity wrapper."""
+        return self.regex if self.regex is not None else phrase_to_regex(self.phrase or "")
 
 
 class Rule(_Pattern):
@@ -274,40 +266,113 @@ class _CompiledRule:
     window: int
 
 
+def _expand(alternative: str) -> list[str]:
+    """Distribute a leading ``(?:...)`` group over its branches: ``(?:a|b)?c`` -> a c, b c, c.
+
+    The result matches the same strings; it lets more alternatives start with a literal.
+    Quantifiers ``?``, ``*`` and ``+`` are handled; anything else is returned unchanged.
+    """
+    if not alternative.startswith("(?:"):
+        return [alternative]
+    end = _scan(alternative, 0)
+    group, quantifier = alternative[:end], alternative[end : end + 1]
+    rest = alternative[end + 1 :] if quantifier in ("?", "*", "+") else alternative[end:]
+    if quantifier == "{" or (quantifier in ("?", "*", "+") and rest.startswith(("?", "+"))):
+        return [alternative]
+    branches = _split_alternatives(group[3:-1])
+    tail = group + "*" + rest if quantifier in ("*", "+") else rest
+    heads = [branch + tail for branch in branches] + ([rest] if quantifier in ("?", "*") else [])
+    if not all(heads):
+        return [alternative]
+    expanded = [piece for head in heads for piece in _expand(head)]
+    return expanded if len(expanded) <= MAX_EXPANSION else [alternative]
+
+
+def _literal_prefix(piece: str) -> tuple[str, str]:
+    """Split `piece` into its leading literal characters (unescaped) and the rest."""
+    prefix, i = "", 0
+    while i < len(piece):
+        end = _scan(piece, i)
+        atom = piece[i:end]
+        if atom.startswith("\\") and len(atom) == 2 and not atom[1].isalnum():
+            char = atom[1]
+        elif len(atom) == 1 and atom not in ".^$()[]{}|?*+\\":
+            char = atom
+        else:
+            break
+        if piece[end : end + 1] in ("?", "*", "+", "{") and piece[end : end + 1] != "":
+            break
+        prefix, i = prefix + char, end
+    return prefix, piece[i:]
+
+
+@dataclass
+class _TrieNode:
+    """Alternatives sharing a literal prefix: children by next character, leaves by rest."""
+
+    children: dict[str, _TrieNode] = field(default_factory=dict)
+    leaves: list[tuple[int, str]] = field(default_factory=list)
+
+
+class _Builder:
+    """Builds one alternation regex; each alternative ends in an empty marker group ``()``."""
+
+    def __init__(self) -> None:
+        self.groups = 0
+        self.group_of: dict[int, int] = {}
+
+    def leaf(self, index: int, source: str) -> str:
+        """`source` followed by a marker group that maps back to pattern `index`."""
+        self.groups += re.compile(source, re.IGNORECASE).groups + 1
+        self.group_of[self.groups] = index
+        return f"{source}()"
+
+    def trie(self, node: _TrieNode) -> str:
+        """Alternation for `node`: longer literal prefixes first, then longer rests."""
+        options = []
+        for char in sorted(node.children):
+            variants = char if char.lower() == char.upper() else char.lower() + char.upper()
+            head = f"(?-i:[{re.escape(variants)}])" if len(variants) > 1 else re.escape(char)
+            options.append(head + self.trie(node.children[char]))
+        for index, rest in sorted(node.leaves, key=lambda leaf: -len(leaf[1])):
+            options.append(self.leaf(index, rest))
+        return options[0] if len(options) == 1 and not node.leaves else f"(?:{'|'.join(options)})"
+
+
 def _combine(patterns: list[_Pattern]) -> tuple[re.Pattern[str] | None, dict[int, int]]:
     """One whole-word alternation regex for `patterns`, and a map group number -> pattern index.
 
-    Alternatives are bucketed by the characters they can start with, behind a one-character
-    lookahead, so a position tries a handful of alternatives instead of all of them. Within
-    a bucket longer alternatives come first, so "deportation defense" wins over "deport*"
-    at the same spot. Alternatives whose first character is unknown go into every bucket.
+    Python's ``re`` tries alternatives one by one, so hundreds of them would be slow. Here
+    alternatives are merged into a trie on their literal (case-folded) prefixes, so a position
+    in the text only tries the branches that share its first letters; where prefixes diverge,
+    the longer prefix is tried first ("immigration detention" before "immigra*"). Case-sensitive
+    alternatives and those without a literal start sit behind a one-character lookahead.
     """
-    buckets: dict[str, list[tuple[int, str]]] = {}
-    anywhere: list[tuple[int, str]] = []
+    root = _TrieNode()
+    others: dict[str, list[tuple[int, str]]] = {}
     for index, pattern in enumerate(patterns):
-        for source, chars in pattern.alternatives():
-            for char in chars:
-                buckets.setdefault(char, []).append((index, source))
-            if not chars:
-                anywhere.append((index, source))
-    pieces: list[str] = []
-    group_of: dict[int, int] = {}
-    group = 0
-    keys = sorted(buckets) + ([""] if anywhere else [])
-    for key in keys:
-        members = sorted(buckets.get(key, []) + anywhere, key=lambda m: -len(m[1]))
-        alternatives = []
-        for index, source in members:
-            group += 1
-            group_of[group] = index
-            alternatives.append(f"({source})")
-            group += re.compile(source, re.IGNORECASE).groups
-        body = "|".join(alternatives)
+        for alternative in _split_alternatives(pattern.raw_source()):
+            for piece in [alternative] if pattern.case_sensitive else _expand(alternative):
+                prefix, rest = ("", piece) if pattern.case_sensitive else _literal_prefix(piece)
+                if prefix:
+                    node = root
+                    for char in prefix.lower():
+                        node = node.children.setdefault(char, _TrieNode())
+                    node.leaves.append((index, rest))
+                    continue
+                wrapped = f"(?-i:{piece})" if pattern.case_sensitive else piece
+                for char in _first_chars(piece) or {""}:
+                    others.setdefault(char, []).append((index, wrapped))
+    builder = _Builder()
+    pieces = [builder.trie(root)] if root.children else []
+    for key in sorted(others, key=lambda k: (k == "", k)):
+        members = sorted(others[key], key=lambda member: -len(member[1]))
+        body = "|".join(builder.leaf(index, source) for index, source in members)
         pieces.append(f"(?={re.escape(key)})(?:{body})" if key else f"(?:{body})")
     if not pieces:
         return None, {}
     combined = r"(?<!\w)(?:" + "|".join(pieces) + r")(?!\w)"
-    return re.compile(combined, re.IGNORECASE), group_of
+    return re.compile(combined, re.IGNORECASE), dict(builder.group_of)
 
 
 class Classifier:
