@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
 from types import FrameType
 from zoneinfo import ZoneInfo
 
@@ -69,7 +70,9 @@ def build_scheduler(settings: Settings) -> BlockingScheduler:
 def main(settings: Settings | None = None) -> int:
     """Run until SIGTERM or SIGINT; returns the process exit code."""
     settings = settings or load_settings()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", force=True
+    )
     logging.getLogger("slack_sdk").setLevel(logging.WARNING)
     try:
         scheduler = build_scheduler(settings)
@@ -77,9 +80,17 @@ def main(settings: Settings | None = None) -> int:
         logger.error("configuration problems:\n%s", exc)
         return 2
 
+    def shutdown_when_running() -> None:
+        # A signal can arrive between building the scheduler and start(); wait for it to run.
+        for _ in range(200):
+            if scheduler.running:
+                scheduler.shutdown(wait=True)
+                return
+            time.sleep(0.05)
+
     def stop(signum: int, frame: FrameType | None) -> None:
         logger.info("signal %s: stopping after running jobs finish", signum)
-        threading.Thread(target=scheduler.shutdown, kwargs={"wait": True}, daemon=True).start()
+        threading.Thread(target=shutdown_when_running, daemon=True).start()
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)

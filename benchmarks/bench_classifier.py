@@ -70,7 +70,9 @@ def scores(predicted: list[bool], labels: list[bool]) -> tuple[float, float, flo
     return precision, recall, f1
 
 
-def throughput(func: Callable[[str], object], texts: list[str], target: float, rounds: int) -> float:
+def throughput(
+    func: Callable[[str], object], texts: list[str], target: float, rounds: int
+) -> float:
     """Median items/s of `func` over `rounds`, each repeating `texts` for about `target` seconds."""
     start = time.perf_counter()
     for text in texts:
@@ -114,8 +116,9 @@ def run(quick: bool = False) -> str:
         + " |",
         "",
         f"Rules are {naive_rate / rule_rate:.1f}x slower than the naive scan "
-        f"(speed ratio rules/naive = {rule_rate / naive_rate:.3f}). The rule scores are measured on "
-        "the set the rules were written against, so they are optimistic for unseen agendas.",
+        f"(speed ratio rules/naive = {rule_rate / naive_rate:.3f}). The rule scores are "
+        "measured on the set the rules were written against, so they are optimistic for "
+        "unseen agendas.",
     ]
     return "\n".join(lines) + "\n"
 

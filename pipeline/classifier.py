@@ -2,8 +2,9 @@
 
 The rules live in ``config/topics.yaml`` (phrases, context rules, exclusions, weights and a
 threshold; the file's header explains the format). `TopicsConfig` validates that file;
-`Classifier` compiles it into two alternation regexes (rules, exclusions) so one pass over
-the text finds every match, and `explain` turns a verdict into lines a human can check.
+`Classifier` compiles the rules and exclusions into one trie-shaped alternation regex, so
+one pass over the text finds every match (plus one pre-checked scan per context rule), and
+`explain` turns a verdict into lines a human can check.
 """
 
 from __future__ import annotations
@@ -33,8 +34,8 @@ _FOLD = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"
                        "\u2010": "-", "\u2011": "-", "\u2013": "-", "\u2014": "-"})  # fmt: skip
 # Back-references, named groups and mid-pattern global flags: they break the combined regex.
 _FORBIDDEN_RE = re.compile(r"\\[1-9]|\(\?P[<=]|\(\?<[A-Za-z]|\(\?[aiLmsux]+\)")
-# An unbounded quantifier on a group that itself has a quantifier, e.g. "(a+)+": exponential backtracking.
-_NESTED_QUANTIFIER_RE = re.compile(r"\([^()]*[+*}][^()]*\)(?:[+*]|\{\d*,\})")
+# An unbounded quantifier on a group ("(a+)+", "(?:x )*"): the way to slow, backtracking regexes.
+_UNBOUNDED_GROUP_RE = re.compile(r"\)(?:[+*]|\{\d*,\})")
 # The opening of a plain or flag-scoped group: "(", "(?:", "(?-i:" (not lookarounds).
 _GROUP_PREFIX_RE = re.compile(r"\((?:\?[aiLmsux]*(?:-[imsx]+)?:)?")
 # Class contents that are not a plain list of characters: ranges, escapes, negation.
@@ -68,8 +69,8 @@ def _check_regex(source: str, what: str, case_sensitive: bool = False) -> str:
     forbidden = _FORBIDDEN_RE.search(source)
     if forbidden:
         raise ValueError(f"{what}: {forbidden.group()!r} is not allowed; use (?:...) groups")
-    if _NESTED_QUANTIFIER_RE.search(source):
-        raise ValueError(f"{what}: nested unbounded quantifier (like (a+)+) in {source!r}")
+    if _UNBOUNDED_GROUP_RE.search(source.replace("\\)", "")):
+        raise ValueError(f"{what}: unbounded repeat of a group in {source!r}; use e.g. {{0,3}}")
     try:
         compiled = re.compile(source, 0 if case_sensitive else re.IGNORECASE)
     except re.error as exc:
@@ -119,7 +120,7 @@ def _split_alternatives(source: str) -> list[str]:
 
 
 def _first_chars(source: str) -> frozenset[str] | None:
-    """Lower-cased characters every match of `source` starts with, or None when not simple to tell."""
+    """Lower-cased characters every match of `source` starts with; None when not easy to tell."""
     chars: set[str] = set()
     for alternative in _split_alternatives(source):
         i = 0
@@ -213,7 +214,7 @@ class Rule(_Pattern):
 
 
 class Exclusion(_Pattern):
-    """A phrase whose span vetoes any rule match overlapping it ("ice rink", "bird sanctuary")."""
+    """A phrase whose span no rule may match inside ("ice rink", "bird sanctuary")."""
 
 
 class TopicRules(BaseModel):
@@ -390,18 +391,20 @@ class Classifier:
         plain: list[Rule] = []
         self._rules: list[_CompiledRule] = []
         # Context rules get a scan each, so a failed context check never hides another rule.
-        self._context_rules: list[tuple[_CompiledRule, re.Pattern[str]]] = []
-        for topic in TOPICS:
-            for rule in config.topics[topic].rules if topic in config.topics else []:
+        self._context_rules: list[tuple[_CompiledRule, re.Pattern[str], tuple[str, ...]]] = []
+        for topic, topic_rules in sorted(config.topics.items(), key=lambda t: TOPICS.index(t[0])):
+            for rule in topic_rules.rules:
                 if rule.context is None:
                     plain.append(rule)
                     self._rules.append(_CompiledRule(rule.id, topic, rule.weight, None, 0))
                     continue
                 context = re.compile(_bounded(rule.context), re.IGNORECASE)
                 compiled = _CompiledRule(rule.id, topic, rule.weight, context, rule.window)
-                self._context_rules.append((compiled, re.compile(_bounded(rule.source()), re.I)))
-        self._rule_re, self._rule_of_group = _combine(list(plain))
-        self._exclusion_re, _ = _combine(list(config.exclusions))
+                pattern = re.compile(_bounded(rule.source()), re.IGNORECASE)
+                self._context_rules.append((compiled, pattern, _required_literals(rule)))
+        # Rules and exclusions share one regex: at a given position the longer literal wins,
+        # so "ice rink" consumes the text before "ICE" could match inside it.
+        self._regex, self._index_of_group = _combine([*plain, *config.exclusions])
         _THRESHOLDS[self.version] = config.threshold
 
     @classmethod
@@ -421,27 +424,31 @@ class Classifier:
 
         Only the first ``max_chars`` characters are examined. Offsets index `text` itself
         (``text[e.start:e.end] == e.text``). Each rule adds its weight once; repeated matches
-        are kept as evidence with weight 0 (at most a few per rule).
+        are kept as evidence with weight 0 (at most a few per rule, about 100 in all).
         """
-        view = text[: self.max_chars].translate(_FOLD)
+        view = text[: self.max_chars]
+        if not view.isascii():
+            view = view.translate(_FOLD)
         excl_starts: list[int] = []
         excl_ends: list[int] = []
         suppressed: list[str] = []
-        if self._exclusion_re is not None:
-            for match in self._exclusion_re.finditer(view):
-                excl_starts.append(match.start())
-                excl_ends.append(match.end())
-                if text[match.start() : match.end()] not in suppressed:
-                    suppressed.append(text[match.start() : match.end()])
         spans: list[tuple[int, int, _CompiledRule]] = []
-        if self._rule_re is not None:
-            for match in self._rule_re.finditer(view):
-                if not _overlaps(excl_starts, excl_ends, *match.span()):
-                    rule = self._rules[self._rule_of_group[match.lastindex or 0]]
-                    spans.append((match.start(), match.end(), rule))
+        for match in self._regex.finditer(view) if self._regex is not None else ():
+            start, end = match.span()
+            index = self._index_of_group[match.lastindex or 0]
+            if index < len(self._rules):
+                spans.append((start, end, self._rules[index]))
+                continue
+            excl_starts.append(start)
+            excl_ends.append(end)
+            if text[start:end] not in suppressed:
+                suppressed.append(text[start:end])
         taken_starts = [s for s, _, _ in spans]
         taken_ends = [e for _, e, _ in spans]
-        for rule, pattern in self._context_rules:
+        lowered = view.lower()
+        for rule, pattern, literals in self._context_rules:
+            if literals and not any(literal in lowered for literal in literals):
+                continue  # cheap pre-check: a literal every match starts with is absent
             for match in pattern.finditer(view):
                 start, end = match.span()
                 if (
@@ -457,12 +464,18 @@ class Classifier:
         for start, end, rule in sorted(spans, key=lambda span: span[0]):
             count = fired.get(rule.id, 0)
             fired[rule.id] = count + 1
-            if count >= MAX_EVIDENCE_PER_RULE or len(evidence) >= MAX_EVIDENCE:
-                continue
+            if count and (count >= MAX_EVIDENCE_PER_RULE or len(evidence) >= MAX_EVIDENCE):
+                continue  # repeats are capped; a rule's first match (its weight) is always kept
             weight = rule.weight if count == 0 else 0.0
             evidence.append(
-                Evidence(start=start, end=end, text=text[start:end], rule=rule.id,
-                         topic=rule.topic, weight=weight)  # fmt: skip
+                Evidence(
+                    start=start,
+                    end=end,
+                    text=text[start:end],
+                    rule=rule.id,
+                    topic=rule.topic,
+                    weight=weight,
+                )  # fmt: skip
             )
         score = round(sum(e.weight for e in evidence), 6)
         return Classification(
@@ -473,6 +486,18 @@ class Classifier:
             suppressed=suppressed,
             version=self.version,
         )
+
+
+def _required_literals(pattern: _Pattern) -> tuple[str, ...]:
+    """Lower-case literals one of which starts every match of `pattern`; () when unknown."""
+    literals = []
+    for alternative in _split_alternatives(pattern.raw_source()):
+        for piece in _expand(alternative):
+            prefix, _ = _literal_prefix(piece)
+            if not prefix:
+                return ()
+            literals.append(prefix.lower())  # compared with the lower-cased text
+    return tuple(literals)
 
 
 def _bounded(source: str) -> str:

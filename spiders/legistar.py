@@ -40,7 +40,9 @@ RESCHEDULED_RE = re.compile(r"re-?scheduled", re.IGNORECASE)
 
 # Real HTML markup in agenda notes (Legistar stores some notes as HTML); other "<…>" text, such as
 # "<!channel>" pasted into a title, is kept as text and escaped when rendered.
-HTML_TAG_RE = re.compile(r"</?(?:p|br|div|span|b|i|u|em|strong|font|a|ul|ol|li|table|tr|td)\b[^>]*>", re.I)
+HTML_TAG_RE = re.compile(
+    r"</?(?:p|br|div|span|b|i|u|em|strong|font|a|ul|ol|li|table|tr|td)\b[^>]*>", re.I
+)
 
 API_STATUSES = (400, 401, 403, 404, 500, 502, 503)
 MAX_DOCUMENT_BYTES = 25 * 1024 * 1024

@@ -18,7 +18,13 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 @pytest.fixture(autouse=True)
 def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("SLACK_BOT_TOKEN", "SLACK_WEBHOOK_URL", "SLACK_CHANNEL", "SLACK_API_URL", "SLACK_OPS_CHANNEL"):
+    for name in (
+        "SLACK_BOT_TOKEN",
+        "SLACK_WEBHOOK_URL",
+        "SLACK_CHANNEL",
+        "SLACK_API_URL",
+        "SLACK_OPS_CHANNEL",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AGENDA_WATCH_DOWNLOAD_DELAY", "0")
 

@@ -41,7 +41,14 @@ class FakeSlack:
     lock: threading.Lock = field(default_factory=threading.Lock)
     _clock: float = 1_800_000_000.0
 
-    def fail(self, method: str, status: int, error: str = "", headers: dict[str, str] | None = None, times: int = 1) -> None:
+    def fail(
+        self,
+        method: str,
+        status: int,
+        error: str = "",
+        headers: dict[str, str] | None = None,
+        times: int = 1,
+    ) -> None:
         body = {"ok": False, "error": error or f"http_{status}"}
         self.failures.setdefault(method, []).append(Failure(status, body, headers or {}, times))
 
@@ -54,7 +61,9 @@ class FakeSlack:
         return [m for m in self.messages]
 
     def notice_ids(self) -> list[str]:
-        return [m["metadata"]["event_payload"]["notice_id"] for m in self.messages if m.get("metadata")]
+        return [
+            m["metadata"]["event_payload"]["notice_id"] for m in self.messages if m.get("metadata")
+        ]
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -78,17 +87,19 @@ class _Handler(BaseHTTPRequestHandler):
     def _send(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
         data = (json.dumps(body) if not isinstance(body, str) else body).encode()
         self.send_response(status)
-        self.send_header("Content-Type", "application/json" if not isinstance(body, str) else "text/plain")
+        self.send_header(
+            "Content-Type", "application/json" if not isinstance(body, str) else "text/plain"
+        )
         self.send_header("Content-Length", str(len(data)))
         for k, v in (headers or {}).items():
             self.send_header(k, v)
         self.end_headers()
         self.wfile.write(data)
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         self._dispatch()
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         self._dispatch()
 
     def _dispatch(self) -> None:
@@ -114,7 +125,7 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(200, {"ok": False, "error": "unknown_method"})
         handler(fake, params)
 
-    def _chat_postMessage(self, fake: FakeSlack, p: dict[str, Any]) -> None:  # noqa: N802
+    def _chat_postMessage(self, fake: FakeSlack, p: dict[str, Any]) -> None:
         channel = p.get("channel")
         if channel not in CHANNELS:
             return self._send(200, {"ok": False, "error": "channel_not_found"})
@@ -134,7 +145,9 @@ class _Handler(BaseHTTPRequestHandler):
         fake.posts_received.release()
         if fake.hold_posts is not None:
             fake.hold_posts.wait(30)
-        self._send(200, {"ok": True, "channel": channel, "ts": msg["ts"], "message": {"text": msg["text"]}})
+        self._send(
+            200, {"ok": True, "channel": channel, "ts": msg["ts"], "message": {"text": msg["text"]}}
+        )
 
     def _visible(self, msg: dict[str, Any], with_meta: bool) -> dict[str, Any]:
         out = {"type": "message", "ts": msg["ts"], "text": msg["text"]}
@@ -161,7 +174,8 @@ class _Handler(BaseHTTPRequestHandler):
         msgs = [
             self._visible(m, with_meta)
             for m in fake.messages
-            if m["channel"] == p.get("channel") and (m["ts"] == p.get("ts") or m.get("thread_ts") == p.get("ts"))
+            if m["channel"] == p.get("channel")
+            and (m["ts"] == p.get("ts") or m.get("thread_ts") == p.get("ts"))
         ]
         self._send(200, {"ok": True, "messages": msgs, "has_more": False})
 
@@ -176,7 +190,11 @@ class _Handler(BaseHTTPRequestHandler):
             failure.times -= 1
             if failure.times <= 0:
                 queue.pop(0)
-            return self._send(failure.status, "rate_limited" if failure.status == 429 else "server_error", failure.headers)
+            return self._send(
+                failure.status,
+                "rate_limited" if failure.status == 429 else "server_error",
+                failure.headers,
+            )
         fake.webhook_posts.append(p)
         self._send(200, "ok")
 

@@ -11,11 +11,18 @@ from pathlib import Path
 from tests.conftest import ROOT
 
 
-def cli(*args: str, env: dict[str, str] | None = None, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+def cli(
+    *args: str, env: dict[str, str] | None = None, cwd: Path = ROOT
+) -> subprocess.CompletedProcess[str]:
     full_env = {**os.environ, **(env or {})}
     return subprocess.run(
-        [sys.executable, "-m", "pipeline", *args], cwd=cwd, env=full_env,
-        capture_output=True, text=True, timeout=300, check=False,
+        [sys.executable, "-m", "pipeline", *args],
+        cwd=cwd,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
 
 
@@ -41,16 +48,24 @@ def test_demo_twice_then_matches_as_json(tmp_path: Path) -> None:
     assert first_row["meeting_start"] == "2026-12-08T19:00:00-06:00"
     assert first_row["source"] == "demo_oak_park"
     assert first_row["topics"] == ["enforcement_cooperation"]
-    assert [r["number"] for r in rows if r["source"] == "demo_cook_county"] == ["25-4456", "25-4470", "25-4511"]
-    since = json.loads(cli("--data-dir", str(data), "matches", "--since", "2026-12-09", "--format", "json").stdout)
+    assert [r["number"] for r in rows if r["source"] == "demo_cook_county"] == [
+        "25-4456",
+        "25-4470",
+        "25-4511",
+    ]
+    since = json.loads(
+        cli("--data-dir", str(data), "matches", "--since", "2026-12-09", "--format", "json").stdout
+    )
     assert {r["source"] for r in since} == {"demo_cook_county"}
 
 
 def test_classify_jsonl_and_text(tmp_path: Path) -> None:
     inputs = tmp_path / "in.jsonl"
     inputs.write_text(
-        json.dumps({"id": "a", "text": "Resolution declaring the Village a Welcoming Village"}) + "\n"
-        + json.dumps({"id": "b", "text": "Snow and Ice Control Presentation"}) + "\nnot json\n"
+        json.dumps({"id": "a", "text": "Resolution declaring the Village a Welcoming Village"})
+        + "\n"
+        + json.dumps({"id": "b", "text": "Snow and Ice Control Presentation"})
+        + "\nnot json\n"
     )
     out = cli("classify", "--jsonl", str(inputs))
     lines = [json.loads(line) for line in out.stdout.splitlines()]
@@ -81,7 +96,9 @@ def test_check_config_reports_file_entry_and_field(tmp_path: Path) -> None:
     assert f"{path}:sources[1] (Bad-Id):id:" in err
     assert f"{path}:sources[2] (tz):timezone: unknown time zone 'America/Chicagoo'" in err
     assert f"{path}:sources[3] (cron):schedule: use weekday names" in err
-    assert f"{path}:sources[4] (typo):platform:" in err and f"{path}:sources[4] (typo):enabeld:" in err
+    assert (
+        f"{path}:sources[4] (typo):platform:" in err and f"{path}:sources[4] (typo):enabeld:" in err
+    )
     assert f"{path}:sources[5]:id: duplicate id 'good'" in err
     assert "6 problem(s)" in err
     ok = cli("check-config")
@@ -89,7 +106,14 @@ def test_check_config_reports_file_entry_and_field(tmp_path: Path) -> None:
 
 
 def test_scrapy_list_from_repo_root() -> None:
-    out = subprocess.run([sys.executable, "-m", "scrapy", "list"], cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
+    out = subprocess.run(
+        [sys.executable, "-m", "scrapy", "list"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert out.returncode == 0, out.stderr
     names = out.stdout.split()
     assert "oak_park" in names and "kane_county" in names and len(names) == 12
@@ -97,8 +121,14 @@ def test_scrapy_list_from_repo_root() -> None:
 
 def test_parse_saved_page() -> None:
     saved = ROOT / "pipeline" / "demo_recordings" / "oak_park" / "event_9001_items.json"
-    out = cli("parse", "--source", "oak_park", "--url",
-              "https://webapi.legistar.com/v1/oak-park/events/9001/eventitems", str(saved))
+    out = cli(
+        "parse",
+        "--source",
+        "oak_park",
+        "--url",
+        "https://webapi.legistar.com/v1/oak-park/events/9001/eventitems",
+        str(saved),
+    )
     assert out.returncode == 0, out.stderr
     items = [json.loads(line) for line in out.stdout.splitlines()]
     assert len(items) == 7  # the minutes-only row is left out

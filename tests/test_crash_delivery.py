@@ -30,7 +30,9 @@ def test_kill_during_post_then_rerun_posts_each_notice_once(
     slack.fake.hold_posts = threading.Event()
     proc = subprocess.Popen(
         [sys.executable, "-m", "pipeline", "deliver"],
-        env=dict(os.environ), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        env=dict(os.environ),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
     try:
         assert slack.fake.posts_received.acquire(timeout=60), "deliver never posted"

@@ -6,6 +6,7 @@ import json
 import shutil
 from datetime import datetime, time
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -36,7 +37,9 @@ def test_oak_park_crawl_stores_meetings_items_and_agenda_text(demo_env: Settings
     # 8 rows in the recording; the minutes-only row (no EventItemAgendaSequence) is not on the agenda.
     assert [i.number for i in board.items] == ["1.", "2.", "3.", "4.", "5.", "6.", "7."]
     res = board.items[2]
-    assert res.title.startswith("Resolution No. 25-196 Resolution Prohibiting the Use of City Property")
+    assert res.title.startswith(
+        "Resolution No. 25-196 Resolution Prohibiting the Use of City Property"
+    )
     assert res.matter == "RES 26-196"
     assert [str(link.url) for link in res.links] == [
         "https://oak-park.legistar1.com/oak-park/attachments/demo-res-26-196.pdf"
@@ -65,10 +68,12 @@ def test_disabled_api_is_a_named_error_not_an_empty_success(demo_env: Settings) 
     result = crawl_one(demo_env, "demo_lake_county", 60)
     assert not result.ok
     assert result.meetings == 0 and result.errors >= 1
-    assert result.message.startswith("ApiDisabled: Legistar Web API is disabled for client 'lakecounty'")
+    assert result.message.startswith(
+        "ApiDisabled: Legistar Web API is disabled for client 'lakecounty'"
+    )
 
 
-def _write_routes(root: Path, routes: list[dict[str, object]]) -> None:
+def _write_routes(root: Path, routes: list[dict[str, Any]]) -> None:
     (root / "routes.json").write_text(json.dumps({"routes": routes}))
 
 
@@ -91,38 +96,76 @@ def test_paging_follows_full_pages(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     (rec / "p" / "page1.json").write_text(json.dumps(events[1:]))
     (rec / "p" / "page2.json").write_text("[]")
     (rec / "p" / "items.json").write_text("[]")
-    _write_routes(rec, [
-        {"path": "/v1/x/events", "query": {"$skip": str(n), "$top": "1"}, "file": f"p/page{n}.json",
-         "content_type": "application/json"} for n in range(3)
-    ] + [
-        {"path": f"/v1/x/events/{e['EventId']}/eventitems", "file": "p/items.json",
-         "content_type": "application/json"} for e in events
-    ])
+    _write_routes(
+        rec,
+        [
+            {
+                "path": "/v1/x/events",
+                "query": {"$skip": str(n), "$top": "1"},
+                "file": f"p/page{n}.json",
+                "content_type": "application/json",
+            }
+            for n in range(3)
+        ]
+        + [
+            {
+                "path": f"/v1/x/events/{e['EventId']}/eventitems",
+                "file": "p/items.json",
+                "content_type": "application/json",
+            }
+            for e in events
+        ],
+    )
     monkeypatch.setenv("AGENDA_WATCH_LEGISTAR_PAGE_SIZE", "1")
     with ReplayServer(rec) as server:
-        _source_config(tmp_path / "config", "paged", "x", f"{server.base_url}/v1/x", "America/Chicago")
+        _source_config(
+            tmp_path / "config", "paged", "x", f"{server.base_url}/v1/x", "America/Chicago"
+        )
         monkeypatch.setenv("AGENDA_WATCH_DATA_DIR", str(tmp_path / "data"))
         monkeypatch.setenv("AGENDA_WATCH_CONFIG_DIR", str(tmp_path / "config"))
         result = crawl_one(Settings(), "paged", 60)
         event_pages = [r for r in server.requests if r.startswith("/v1/x/events?")]
     assert result.meetings == 2, result.message
     assert len(event_pages) == 3
-    assert "%24filter=EventDate+ge+datetime%27" in event_pages[0] or "$filter=EventDate+ge+datetime%27" in event_pages[0]
+    assert (
+        "%24filter=EventDate+ge+datetime%27" in event_pages[0]
+        or "$filter=EventDate+ge+datetime%27" in event_pages[0]
+    )
 
 
-def test_real_lametro_event_through_the_engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_real_lametro_event_through_the_engine(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A real /events record (LA Metro, EventId 2907), served as a one-event /events page."""
     rec = tmp_path / "rec"
     rec.mkdir()
     event = json.loads(LAMETRO_EVENT.read_text())
     (rec / "events.json").write_text(json.dumps([event]))
     (rec / "items.json").write_text("[]")
-    _write_routes(rec, [
-        {"path": "/v1/metro/events", "query": {"$skip": "0"}, "file": "events.json", "content_type": "application/json"},
-        {"path": "/v1/metro/events/2907/eventitems", "file": "items.json", "content_type": "application/json"},
-    ])
+    _write_routes(
+        rec,
+        [
+            {
+                "path": "/v1/metro/events",
+                "query": {"$skip": "0"},
+                "file": "events.json",
+                "content_type": "application/json",
+            },
+            {
+                "path": "/v1/metro/events/2907/eventitems",
+                "file": "items.json",
+                "content_type": "application/json",
+            },
+        ],
+    )
     with ReplayServer(rec) as server:
-        _source_config(tmp_path / "config", "la_metro", "metro", f"{server.base_url}/v1/metro", "America/Los_Angeles")
+        _source_config(
+            tmp_path / "config",
+            "la_metro",
+            "metro",
+            f"{server.base_url}/v1/metro",
+            "America/Los_Angeles",
+        )
         monkeypatch.setenv("AGENDA_WATCH_DATA_DIR", str(tmp_path / "data"))
         monkeypatch.setenv("AGENDA_WATCH_CONFIG_DIR", str(tmp_path / "config"))
         result = crawl_one(Settings(), "la_metro", 60)
@@ -132,15 +175,25 @@ def test_real_lametro_event_through_the_engine(tmp_path: Path, monkeypatch: pyte
     assert meeting.start.isoformat() == "2024-09-26T10:00:00-07:00"
     assert meeting.title == "Board of Directors - Regular Board Meeting"
     assert meeting.status == "scheduled"  # EventAgendaStatusName "Final"
-    assert meeting.location == "One Gateway Plaza, Los Angeles, CA 90012, 3rd Floor, Metro Board Room"
+    assert (
+        meeting.location == "One Gateway Plaza, Los Angeles, CA 90012, 3rd Floor, Metro Board Room"
+    )
     links = {link.kind: str(link.url) for link in meeting.links}
-    assert links["agenda"].startswith("https://metro.legistar1.com/metro/meetings/2024/9/2907_A_Board_of_Directors")
+    assert links["agenda"].startswith(
+        "https://metro.legistar1.com/metro/meetings/2024/9/2907_A_Board_of_Directors"
+    )
     assert links["detail"].startswith("https://metro.legistar.com/MeetingDetail.aspx?LEGID=2907")
 
 
 def test_parse_saved_real_event_page() -> None:
-    source = Source(id="la_metro", name="LA Metro", jurisdiction="LA Metro, CA", platform="legistar",
-                    slug="metro", timezone="America/Los_Angeles")
+    source = Source(
+        id="la_metro",
+        name="LA Metro",
+        jurisdiction="LA Metro, CA",
+        platform="legistar",
+        slug="metro",
+        timezone="America/Los_Angeles",
+    )
     spider = spider_class_for(source)()
     body = json.dumps([json.loads(LAMETRO_EVENT.read_text())]).encode()
     [meeting] = list(spider.parse_saved("https://webapi.legistar.com/v1/metro/events", body))
@@ -149,8 +202,17 @@ def test_parse_saved_real_event_page() -> None:
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("10:00 AM", time(10, 0)), ("6:30PM", time(18, 30)), ("7 p.m.", time(19, 0)), ("12:00 PM", time(12, 0)),
-     ("12:15 AM", time(0, 15)), ("Noon", time(12, 0)), ("", None), ("TBD", None), ("25:00 PM", None)],
+    [
+        ("10:00 AM", time(10, 0)),
+        ("6:30PM", time(18, 30)),
+        ("7 p.m.", time(19, 0)),
+        ("12:00 PM", time(12, 0)),
+        ("12:15 AM", time(0, 15)),
+        ("Noon", time(12, 0)),
+        ("", None),
+        ("TBD", None),
+        ("25:00 PM", None),
+    ],
 )
 def test_parse_clock(text: str, expected: time | None) -> None:
     assert parse_clock(text) == expected

@@ -20,7 +20,13 @@ from tests.fakeslack import VALID_TOKEN, FakeSlackServer
 CHANNEL = "C0AGENDA01"
 
 
-def bot_settings(tmp_path: Path, replay: ReplayServer, slack: FakeSlackServer, monkeypatch: pytest.MonkeyPatch, token: str = VALID_TOKEN) -> Settings:
+def bot_settings(
+    tmp_path: Path,
+    replay: ReplayServer,
+    slack: FakeSlackServer,
+    monkeypatch: pytest.MonkeyPatch,
+    token: str = VALID_TOKEN,
+) -> Settings:
     monkeypatch.setenv("SLACK_BOT_TOKEN", token)
     monkeypatch.setenv("SLACK_API_URL", slack.url)
     monkeypatch.setenv("SLACK_CHANNEL", CHANNEL)
@@ -67,8 +73,12 @@ def test_rerun_queues_nothing_and_a_changed_item_follows_up_in_the_thread(
         assert run_deliver(settings).sent == 0
 
         # The ICE-funding item is amended: one follow-up, in the meeting's thread.
-        edit_items(recordings_copy, "cook_county", 9101,
-                   lambda rows: rows[1].update(EventItemTitle=rows[1]["EventItemTitle"] + " (AS AMENDED)"))
+        edit_items(
+            recordings_copy,
+            "cook_county",
+            9101,
+            lambda rows: rows[1].update(EventItemTitle=rows[1]["EventItemTitle"] + " (AS AMENDED)"),
+        )
         changed = crawl_one(settings, "demo_cook_county", 60)
         assert changed.notices == 1
         assert run_deliver(settings).sent == 1
@@ -90,9 +100,17 @@ def test_rerun_queues_nothing_and_a_changed_item_follows_up_in_the_thread(
     assert len(slack.fake.messages) == 3
 
 
-def test_hostile_text_arrives_inert(tmp_path: Path, recordings_copy: Path, slack: FakeSlackServer, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+def test_hostile_text_arrives_inert(
+    tmp_path: Path,
+    recordings_copy: Path,
+    slack: FakeSlackServer,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     hostile = "<!channel> asylum seekers shelter <@U123> & <http://evil.example|click> @here"
-    edit_items(recordings_copy, "oak_park", 9001, lambda rows: rows[2].update(EventItemTitle=hostile))
+    edit_items(
+        recordings_copy, "oak_park", 9001, lambda rows: rows[2].update(EventItemTitle=hostile)
+    )
     caplog.set_level(logging.DEBUG)
     with ReplayServer(recordings_copy) as replay:
         settings = bot_settings(tmp_path, replay, slack, monkeypatch)
@@ -101,15 +119,21 @@ def test_hostile_text_arrives_inert(tmp_path: Path, recordings_copy: Path, slack
     [msg] = slack.fake.messages
     payload = json.dumps({"text": msg["text"], "blocks": msg["blocks"]}, ensure_ascii=False)
     assert "&lt;!channel&gt;" in payload and "&lt;@U123&gt;" in payload
-    assert "&lt;http://evil.example¦click&gt;" in payload  # "|" cannot split our link and " &amp; " in payload
-    assert "<!channel>" not in payload and "<@U123>" not in payload and "<http://evil" not in payload
+    assert (
+        "&lt;http://evil.example¦click&gt;" in payload
+    )  # "|" cannot split our link and " &amp; " in payload
+    assert (
+        "<!channel>" not in payload and "<@U123>" not in payload and "<http://evil" not in payload
+    )
     assert "@here" not in payload  # broken with a word joiner
     assert VALID_TOKEN not in caplog.text
     ledger_bytes = Path(settings.ledger_path).read_bytes()
     assert VALID_TOKEN.encode() not in ledger_bytes
 
 
-def test_rate_limit_honours_retry_after_and_5xx_is_retried(tmp_path: Path, replay: ReplayServer, slack: FakeSlackServer, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_rate_limit_honours_retry_after_and_5xx_is_retried(
+    tmp_path: Path, replay: ReplayServer, slack: FakeSlackServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     settings = bot_settings(tmp_path, replay, slack, monkeypatch)
     crawl_one(settings, "demo_oak_park", 60)
     slack.fake.fail("chat.postMessage", 429, "ratelimited", {"Retry-After": "1"}, times=1)
@@ -124,7 +148,9 @@ def test_rate_limit_honours_retry_after_and_5xx_is_retried(tmp_path: Path, repla
     assert len(slack.fake.messages) == 1
 
 
-def test_outage_keeps_notices_queued_for_the_next_run(tmp_path: Path, replay: ReplayServer, slack: FakeSlackServer, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_outage_keeps_notices_queued_for_the_next_run(
+    tmp_path: Path, replay: ReplayServer, slack: FakeSlackServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     settings = bot_settings(tmp_path, replay, slack, monkeypatch)
     crawl_one(settings, "demo_oak_park", 60)
     crawl_one(settings, "demo_cook_county", 60)
@@ -136,10 +162,18 @@ def test_outage_keeps_notices_queued_for_the_next_run(tmp_path: Path, replay: Re
     report = run_deliver(settings)
     assert report.sent == 2 and report.pending == 0
     assert sorted(m["metadata"]["event_payload"]["thread_key"] for m in slack.fake.messages) == [
-        "demo_cook_county/20261210/9101", "demo_oak_park/20261208/9001"]
+        "demo_cook_county/20261210/9101",
+        "demo_oak_park/20261208/9001",
+    ]
 
 
-def test_invalid_auth_is_reported_without_the_token(tmp_path: Path, replay: ReplayServer, slack: FakeSlackServer, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+def test_invalid_auth_is_reported_without_the_token(
+    tmp_path: Path,
+    replay: ReplayServer,
+    slack: FakeSlackServer,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     bad = "xoxb-wrong-token-value-42"
     settings = bot_settings(tmp_path, replay, slack, monkeypatch, token=bad)
     crawl_one(settings, "demo_oak_park", 60)
@@ -151,7 +185,9 @@ def test_invalid_auth_is_reported_without_the_token(tmp_path: Path, replay: Repl
     assert bad.encode() not in Path(settings.ledger_path).read_bytes()
 
 
-def test_webhook_mode_posts_once_and_reports_http_errors(tmp_path: Path, replay: ReplayServer, slack: FakeSlackServer, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_webhook_mode_posts_once_and_reports_http_errors(
+    tmp_path: Path, replay: ReplayServer, slack: FakeSlackServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("SLACK_WEBHOOK_URL", slack.webhook_url)
     settings = make_settings(tmp_path, replay.base_url, monkeypatch)
     crawl_one(settings, "demo_oak_park", 60)
