@@ -24,7 +24,7 @@ def main() -> None:
         "machines here are noisy, so read the ratios.",
         "",
     ]
-    text = "\n".join(header) + "\n\n".join(s.strip() for s in sections) + "\n"
+    text = "\n".join(header) + "\n" + "\n\n".join(s.strip() for s in sections) + "\n"
     if quick:
         print(text)
     else:
