@@ -18,9 +18,6 @@ from pipeline.models import Source
 
 DEFAULT_SCHEDULE = "23 6,12,18 * * mon-sat"  # three looks a day, away from the DST switch hours
 
-# Platforms that have a spider in this version; other valid platform names are reported as such.
-IMPLEMENTED_PLATFORMS = ("legistar",)
-
 
 @dataclass(frozen=True)
 class Problem:
@@ -89,14 +86,35 @@ def _source_problems(file: str, index: int, raw: Any, defaults: dict[str, Any]) 
         problems.append(Problem(file, entry, "timezone", f"unknown time zone {source.timezone!r}"))
     if source.schedule and (msg := _check_schedule(source.schedule)):
         problems.append(Problem(file, entry, "schedule", msg))
-    if source.platform not in IMPLEMENTED_PLATFORMS:
-        problems.append(
-            Problem(file, entry, "platform", f"no spider for platform {source.platform!r} yet")
-        )
+    problems += _platform_problems(file, entry, source)
     if not source.slug and not source.base_url:
         problems.append(Problem(file, entry, "slug", "set slug (tenant) or base_url"))
     if source.api_token_env and not source.api_token_env.isidentifier():
         problems.append(Problem(file, entry, "api_token_env", "must name an environment variable"))
+    return problems
+
+
+def _platform_problems(file: str, entry: str, source: Source) -> list[Problem]:
+    """The platform has a spider, and the source's ``options`` suit it; robots overrides say why."""
+    from spiders.registry import platform_spiders
+
+    problems: list[Problem] = []
+    if not source.robots_obey and len(source.robots_reason.strip()) < 10:
+        problems.append(
+            Problem(file, entry, "robots_reason", "robots_obey: false needs a stated reason")
+        )
+    spider = platform_spiders().get(source.platform)
+    if spider is None:
+        return [
+            *problems,
+            Problem(file, entry, "platform", f"no spider for {source.platform!r} yet"),
+        ]
+    try:
+        spider.Options.model_validate(source.options)
+    except ValidationError as exc:
+        for err in exc.errors():
+            field = ".".join(["options", *(str(p) for p in err["loc"])])
+            problems.append(Problem(file, entry, field, err["msg"]))
     return problems
 
 

@@ -265,7 +265,10 @@ class Source(StrictModel):
     - ``slack_channel``: overrides the default channel for this source's notices.
     - ``days_back``/``days_ahead``: the window of meetings to crawl.
     - ``fetch_documents``: download agenda documents (PDF/HTML) for text extraction.
-    - ``api_token``: name of an environment variable holding a platform token, never the token.
+    - ``api_token_env``: name of an environment variable holding a platform token, never the token.
+    - ``options``: platform-specific settings (e.g. Granicus ``view_id``), checked by the spider.
+    - ``robots_obey``: False only with ``robots_reason`` saying why ignoring robots.txt is right.
+    - ``alert_after``: consecutive failed or empty crawls before the ops channel is alerted.
     """
 
     id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_]*$", max_length=64)]
@@ -284,6 +287,10 @@ class Source(StrictModel):
     days_ahead: int = Field(default=60, ge=0, le=3650)
     fetch_documents: bool = True
     api_token_env: str | None = None
+    options: dict[str, Any] = Field(default_factory=dict)
+    robots_obey: bool = True
+    robots_reason: str = ""
+    alert_after: int = Field(default=3, ge=1, le=100)
     notes: str = ""
 
 

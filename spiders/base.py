@@ -1,18 +1,29 @@
-"""The base every platform spider shares: its source, time zone, ids and named errors."""
+"""The base every platform spider shares: its source, time zone, ids, documents and named errors.
+
+A platform spider subclasses `AgendaSpider`, sets ``platform`` (a name from `models.PLATFORMS`)
+and, if the platform needs settings beyond slug/base_url, an ``Options`` model validated against
+the source's ``options:`` mapping. The spider loader finds every such class in ``spiders/``.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date, datetime, time
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo
 
 import scrapy
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
+from scrapy.http import Response
+from scrapy.selector import SelectorList
+
+from pipeline.models import Meeting, RawDocument
 
 if TYPE_CHECKING:
     from pipeline.models import Source
+
+MAX_DOCUMENT_BYTES = 25 * 1024 * 1024
 
 
 class SourceError(Exception):
@@ -27,10 +38,27 @@ class UnexpectedShape(SourceError):
     """A page or response no longer has the shape the spider was written for."""
 
 
+class NoRowsFound(UnexpectedShape):
+    """A listing selector matched nothing on a page that should list meetings."""
+
+
+class PlatformOptions(BaseModel):
+    """Platform-specific settings from a source's ``options:`` (none by default)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
 class AgendaSpider(scrapy.Spider):
     """A spider bound to one configured `Source` (set by the spider loader)."""
 
     source: ClassVar[Source]
+    platform: ClassVar[str] = ""
+    Options: ClassVar[type[PlatformOptions]] = PlatformOptions
+
+    @property
+    def options(self) -> Any:
+        """The source's ``options:`` validated by this platform's `Options` model."""
+        return self.Options.model_validate(self.source.options)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -41,10 +69,63 @@ class AgendaSpider(scrapy.Spider):
         """A zone-aware start from a local date and wall-clock time (midnight if unknown)."""
         return datetime.combine(day, at or time(0, 0), tzinfo=self.tz)
 
+    def now(self) -> datetime:
+        """Now in the source's zone."""
+        return datetime.now(self.tz)
+
     def wants_body(self, body_name: str) -> bool:
         """True when the source has no body filter, or `body_name` is in it."""
         wanted = {b.casefold() for b in self.source.bodies}
         return not wanted or body_name.strip().casefold() in wanted
+
+    # --- selectors that fail loudly ---------------------------------------------------------
+
+    def rows(self, selected: SelectorList, what: str, min_items: int = 1) -> SelectorList:
+        """`selected` if it has at least `min_items` matches, else `NoRowsFound` naming `what`."""
+        if len(selected) < min_items:
+            raise NoRowsFound(
+                f"{self.source.id}: expected at least {min_items} {what}, found {len(selected)}; "
+                "the page may have changed shape"
+            )
+        return selected
+
+    # --- agenda documents -------------------------------------------------------------------
+
+    def document_request(self, url: str, meeting: Meeting) -> scrapy.Request:
+        """Fetch an agenda document for `meeting`; the meeting is yielded either way."""
+        return scrapy.Request(
+            url,
+            callback=self.parse_agenda_document,
+            errback=self.agenda_document_failed,
+            cb_kwargs={"meeting": meeting},
+            meta={"download_maxsize": MAX_DOCUMENT_BYTES, "meeting": meeting},
+            priority=-1,
+            dont_filter=True,
+        )
+
+    def meeting_or_document(self, meeting: Meeting, document_url: str | None) -> Any:
+        """The meeting itself, or a request for its agenda document when one should be read."""
+        if document_url and self.source.fetch_documents:
+            return self.document_request(document_url, meeting)
+        return meeting
+
+    def parse_agenda_document(self, response: Response, meeting: Meeting) -> Iterator[Meeting]:
+        """Attach the agenda document's bytes for the extract stage."""
+        content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
+        meeting.raw_documents.append(
+            RawDocument(url=response.url, content_type=content_type, body=response.body)
+        )
+        yield meeting
+
+    def agenda_document_failed(self, failure: Any) -> Iterator[Meeting]:
+        """The agenda could not be downloaded: keep the meeting, note the problem."""
+        meeting: Meeting = failure.request.meta["meeting"]
+        self.logger.warning("agenda document for %s failed: %s", meeting.id, failure.value)
+        if self.crawler is not None and self.crawler.stats is not None:
+            self.crawler.stats.inc_value("agenda_watch/document_errors")
+        yield meeting
+
+    # --- `agenda-watch parse` ---------------------------------------------------------------
 
     def parse_saved(self, url: str, body: bytes) -> Iterator[BaseModel]:
         """Parse a saved copy of `url` the way the crawl would; yields records (for `parse`)."""

@@ -25,7 +25,6 @@ from pipeline.models import (
     Link,
     Meeting,
     MeetingStatus,
-    RawDocument,
     item_id,
     meeting_id,
 )
@@ -45,13 +44,13 @@ HTML_TAG_RE = re.compile(
 )
 
 API_STATUSES = (400, 401, 403, 404, 500, 502, 503)
-MAX_DOCUMENT_BYTES = 25 * 1024 * 1024
 
 
 class LegistarApiSpider(AgendaSpider):
     """Meetings and their agenda items from a Legistar client's Web API."""
 
     name = "legistar"
+    platform = "legistar"
     page_size = 1000
 
     # --- URLs -----------------------------------------------------------------------------
@@ -135,32 +134,7 @@ class LegistarApiSpider(AgendaSpider):
         rows = self._json_list(response, "event items")
         meeting = self._parse_meeting(event, rows)
         agenda = event.get("EventAgendaFile")
-        if self.source.fetch_documents and agenda:
-            yield scrapy.Request(
-                str(agenda),
-                callback=self.parse_agenda_document,
-                errback=self.agenda_document_failed,
-                cb_kwargs={"meeting": meeting},
-                meta={"download_maxsize": MAX_DOCUMENT_BYTES, "meeting": meeting},
-                priority=-1,
-            )
-        else:
-            yield meeting
-
-    def parse_agenda_document(self, response: Response, meeting: Meeting) -> Iterator[Meeting]:
-        """Attach the agenda document's bytes for the extract stage."""
-        content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
-        meeting.raw_documents.append(
-            RawDocument(url=response.url, content_type=content_type, body=response.body)
-        )
-        yield meeting
-
-    def agenda_document_failed(self, failure: Any) -> Iterator[Meeting]:
-        """The agenda could not be downloaded: keep the meeting, note the problem."""
-        meeting: Meeting = failure.request.meta["meeting"]
-        self.logger.warning("agenda document for %s failed: %s", meeting.id, failure.value)
-        self.crawler.stats.inc_value("agenda_watch/document_errors")
-        yield meeting
+        yield self.meeting_or_document(meeting, str(agenda) if agenda else None)
 
     def parse_saved(self, url: str, body: bytes) -> Iterator[BaseModel]:
         """``/events`` → meetings (without items); ``/events/{id}/eventitems`` → agenda items."""

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from pipeline.config import check_sources
 from pipeline.settings import load_settings
 from spiders.base import AgendaSpider
-from spiders.legistar import LegistarApiSpider
+from spiders.registry import platform_spiders
 
 if TYPE_CHECKING:
     from typing import Self
@@ -21,16 +21,14 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-# platform name → the spider class that crawls it.
-PLATFORM_SPIDERS: dict[str, type[AgendaSpider]] = {
-    "legistar": LegistarApiSpider,
-}
-
 
 def spider_class_for(source: Source) -> type[AgendaSpider]:
     """A spider class bound to `source`, named after the source id."""
-    base = PLATFORM_SPIDERS[source.platform]
-    attrs = {"name": source.id, "source": source, "__module__": base.__module__}
+    base = platform_spiders()[source.platform]
+    attrs: dict[str, object] = {"name": source.id, "source": source, "__module__": base.__module__}
+    if not source.robots_obey:
+        # Allowed only with a stated reason (check-config enforces it); logged at crawl start.
+        attrs["custom_settings"] = {**(base.custom_settings or {}), "ROBOTSTXT_OBEY": False}
     return type(f"{base.__name__}_{source.id}", (base,), attrs)
 
 
@@ -48,7 +46,7 @@ class SourceSpiderLoader:
         self._spiders = {
             s.id: spider_class_for(s)
             for s in sources
-            if s.enabled and s.platform in PLATFORM_SPIDERS
+            if s.enabled and s.platform in platform_spiders()
         }
 
     @classmethod
