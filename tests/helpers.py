@@ -1,0 +1,72 @@
+"""Crawl a recorded site through the real Scrapy engine, in one call, for platform tests."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from pipeline.crawl import CrawlResult, crawl_one
+from pipeline.models import Meeting
+from pipeline.replay import ReplayServer
+from pipeline.settings import Settings
+from pipeline.store import JsonStore
+from tests.conftest import TOPICS
+
+
+@dataclass
+class RecordedCrawl:
+    result: CrawlResult
+    store: JsonStore
+    requests: list[str]
+    base_url: str
+
+    def meetings(self) -> list[Meeting]:
+        """Stored meetings, sorted by start then id."""
+        return sorted(self.store.iter_meetings(), key=lambda m: (m.start, m.id))
+
+
+def crawl_recorded(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    source: dict[str, Any],
+    routes: list[dict[str, Any]],
+    files: dict[str, Path | bytes | str],
+    timeout: float = 120,
+) -> RecordedCrawl:
+    """Serve `files` under `routes` (see pipeline/replay.py), crawl `source`, return what was stored.
+
+    In `source`, the string ``{{BASE}}`` is replaced by the replay server's URL (for base_url or
+    api_url). `files` maps a path inside the recordings folder to a fixture file or raw content.
+    """
+    rec = tmp_path / "recordings"
+    rec.mkdir(parents=True, exist_ok=True)
+    for name, content in files.items():
+        dest = rec / name
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, Path):
+            shutil.copyfile(content, dest)
+        elif isinstance(content, bytes):
+            dest.write_bytes(content)
+        else:
+            dest.write_text(content, encoding="utf-8")
+    (rec / "routes.json").write_text(json.dumps({"routes": routes}))
+    with ReplayServer(rec) as server:
+        config = tmp_path / "config"
+        config.mkdir(exist_ok=True)
+        shutil.copyfile(TOPICS, config / "topics.yaml")
+        entry = json.loads(json.dumps(source).replace("{{BASE}}", server.base_url))
+        entry.setdefault("name", entry["id"])
+        entry.setdefault("jurisdiction", "Test jurisdiction, IL")
+        (config / "sources.yaml").write_text(yaml.safe_dump({"sources": [entry]}))
+        data = tmp_path / "data"
+        monkeypatch.setenv("AGENDA_WATCH_DATA_DIR", str(data))
+        monkeypatch.setenv("AGENDA_WATCH_CONFIG_DIR", str(config))
+        monkeypatch.setenv("AGENDA_WATCH_DOWNLOAD_DELAY", "0")
+        result = crawl_one(Settings(), entry["id"], timeout)
+        return RecordedCrawl(result, JsonStore(data), list(server.requests), server.base_url)
