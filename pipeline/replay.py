@@ -6,8 +6,9 @@ A recordings folder holds ``routes.json``::
                  "status": 200, "content_type": "application/json",
                  "file": "oak_park/events.json"}]}
 
-A request matches the first route with the same path whose ``query`` items are all present in the
-request's query string. In text bodies ``{{BASE}}`` becomes the server's own base URL, so recorded
+A request matches the first route with the same method (``GET`` unless ``"method"`` says
+``POST``) and path whose ``query`` items are all present in the request's query string and whose
+``body_contains`` (optional) occurs in the request body. In text bodies ``{{BASE}}`` becomes the server's own base URL, so recorded
 pages can link to documents served by the same replay.
 """
 
@@ -35,10 +36,17 @@ class Route:
     content_type: str = "application/octet-stream"
     query: dict[str, str] = field(default_factory=dict)
     headers: dict[str, str] = field(default_factory=dict)
+    method: str = "GET"
+    body_contains: str = ""
 
-    def matches(self, path: str, query: dict[str, str]) -> bool:
-        """Same path, and every recorded query item present with the same value."""
-        return path == self.path and all(query.get(k) == v for k, v in self.query.items())
+    def matches(self, method: str, path: str, query: dict[str, str], body: bytes) -> bool:
+        """Same method and path, every recorded query item present, and the body snippet in it."""
+        return (
+            method == self.method
+            and path == self.path
+            and all(query.get(k) == v for k, v in self.query.items())
+            and self.body_contains.encode() in body
+        )
 
 
 def load_routes(root: Path) -> list[Route]:
@@ -54,6 +62,7 @@ class ReplayServer:
         self.root = root
         self.routes = load_routes(root)
         self.requests: list[str] = []
+        self.bodies: list[bytes] = []
         self._lock = threading.Lock()
         self._httpd = ThreadingHTTPServer(("127.0.0.1", port), self._handler_class())
         self._httpd.daemon_threads = True
@@ -82,17 +91,20 @@ class ReplayServer:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    def _respond(self, raw_path: str) -> tuple[int, str, dict[str, str], bytes]:
+    def _respond(
+        self, method: str, raw_path: str, body: bytes
+    ) -> tuple[int, str, dict[str, str], bytes]:
         parts = urlsplit(raw_path)
         query = dict(parse_qsl(parts.query, keep_blank_values=True))
         with self._lock:
-            self.requests.append(raw_path)
+            self.requests.append(raw_path if method == "GET" else f"{method} {raw_path}")
+            self.bodies.append(body)
         for route in self.routes:
-            if route.matches(parts.path, query):
-                body = (self.root / route.file).read_bytes()
+            if route.matches(method, parts.path, query, body):
+                data = (self.root / route.file).read_bytes()
                 if any(t in route.content_type for t in TEXT_TYPES):
-                    body = body.replace(BASE_PLACEHOLDER, self.base_url.encode())
-                return route.status, route.content_type, route.headers, body
+                    data = data.replace(BASE_PLACEHOLDER, self.base_url.encode())
+                return route.status, route.content_type, route.headers, data
         return 404, "application/json", {}, b'{"Message": "not recorded"}'
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
@@ -100,7 +112,14 @@ class ReplayServer:
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
-                status, ctype, headers, body = server._respond(self.path)
+                self._answer("GET", b"")
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                self._answer("POST", self.rfile.read(length) if length else b"")
+
+            def _answer(self, method: str, request_body: bytes) -> None:
+                status, ctype, headers, body = server._respond(method, self.path, request_body)
                 self.send_response(status)
                 self.send_header("Content-Type", ctype)
                 self.send_header("Content-Length", str(len(body)))

@@ -55,6 +55,11 @@ class AgendaSpider(scrapy.Spider):
     platform: ClassVar[str] = ""
     Options: ClassVar[type[PlatformOptions]] = PlatformOptions
 
+    @classmethod
+    def variant_for(cls, source: Source) -> type[AgendaSpider]:
+        """The class that crawls `source`: this one, or a variant chosen by its options."""
+        return cls
+
     @property
     def options(self) -> Any:
         """The source's ``options:`` validated by this platform's `Options` model."""

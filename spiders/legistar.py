@@ -12,7 +12,7 @@ import json
 import re
 from collections.abc import AsyncIterator, Iterator
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlencode, urlsplit
 
 import scrapy
@@ -28,7 +28,17 @@ from pipeline.models import (
     item_id,
     meeting_id,
 )
-from spiders.base import AgendaSpider, ApiDisabled, SourceError, UnexpectedShape
+
+if TYPE_CHECKING:
+    from pipeline.models import Source
+
+from spiders.base import (
+    AgendaSpider,
+    ApiDisabled,
+    PlatformOptions,
+    SourceError,
+    UnexpectedShape,
+)
 
 # "10:00 AM", "6:30PM", "7 p.m." → hour, minute, meridiem.
 TIME_RE = re.compile(r"(\d{1,2})(?::(\d{2}))?\s*([ap])\.?\s*m\.?", re.IGNORECASE)
@@ -46,12 +56,28 @@ HTML_TAG_RE = re.compile(
 API_STATUSES = (400, 401, 403, 404, 500, 502, 503)
 
 
+class LegistarOptions(PlatformOptions):
+    """``mode: web`` crawls the web calendar instead of the Web API (disabled for some clients)."""
+
+    mode: Literal["api", "web"] = "api"
+
+
 class LegistarApiSpider(AgendaSpider):
     """Meetings and their agenda items from a Legistar client's Web API."""
 
     name = "legistar"
     platform = "legistar"
+    Options = LegistarOptions
     page_size = 1000
+
+    @classmethod
+    def variant_for(cls, source: Source) -> type[AgendaSpider]:
+        """The web-calendar spider when the source sets ``options: {mode: web}``."""
+        if LegistarOptions.model_validate(source.options).mode == "web":
+            from spiders.legistar_web import LegistarWebSpider
+
+            return LegistarWebSpider
+        return cls
 
     # --- URLs -----------------------------------------------------------------------------
 

@@ -24,7 +24,7 @@ logger = logging.getLogger(__name__)
 
 def spider_class_for(source: Source) -> type[AgendaSpider]:
     """A spider class bound to `source`, named after the source id."""
-    base = platform_spiders()[source.platform]
+    base = platform_spiders()[source.platform].variant_for(source)
     attrs: dict[str, object] = {"name": source.id, "source": source, "__module__": base.__module__}
     if not source.robots_obey:
         # Allowed only with a stated reason (check-config enforces it); logged at crawl start.
