@@ -203,33 +203,29 @@ def classify(ctx: click.Context, text: str | None, jsonl: Any, explain: bool) ->
 @main.command()
 @click.pass_context
 def sources(ctx: click.Context) -> None:
-    """Configured sources and how their last crawl went."""
+    """Configured sources and their health: last success, items, failing and empty runs."""
     from pipeline.store import Ledger
 
     settings = _settings(ctx)
     found, problems = check_sources(settings.sources_path)
     ledger = Ledger(settings.ledger_path)
     try:
-        last = {
-            row["source"]: dict(row)
-            for row in ledger.conn.execute(
-                "SELECT * FROM runs r WHERE started_at = (SELECT MAX(started_at) FROM runs"
-                " WHERE source = r.source)"
-            )
-        }
+        states = {s.id: ledger.health(s.id) for s in found}
     finally:
         ledger.close()
-    click.echo(
-        f"{'id':<22} {'platform':<9} {'on':<3} {'last run (UTC)':<17} {'mtgs':>4} {'items':>5} {'match':>5} {'err':>3}  note"
+    header = (
+        f"{'id':<24} {'platform':<11} {'on':<3} {'last success (UTC)':<18} "
+        f"{'mtgs':>4} {'items':>5} {'fail':>4} {'empty':>5} {'alert':<5} note"
     )
+    click.echo(header)
     for s in found:
-        r = last.get(s.id)
-        when = (r["started_at"] or "")[:16].replace("T", " ") if r else "never"
-        counts = (r["meetings"], r["items"], r["matches"], r["errors"]) if r else ("", "", "", "")
-        note = (r["message"] or r["finish_reason"] or "") if r else ""
+        h = states[s.id]
+        last = (h.last_success or "never")[:16].replace("T", " ")
+        note = h.last_message if h.runs else "never crawled"
         click.echo(
-            f"{s.id:<22} {s.platform:<9} {'yes' if s.enabled else 'no':<3} {when:<17} "
-            f"{counts[0]!s:>4} {counts[1]!s:>5} {counts[2]!s:>5} {counts[3]!s:>3}  {note[:60]}"
+            f"{s.id:<24} {s.platform:<11} {'yes' if s.enabled else 'no':<3} {last:<18} "
+            f"{h.last_meetings:>4} {h.last_items:>5} {h.consecutive_failures:>4} "
+            f"{h.consecutive_empty:>5} {'YES' if h.alerting else '':<5} {note[:60]}"
         )
     for p in problems:
         click.echo(f"config problem: {p}", err=True)

@@ -114,6 +114,7 @@ def crawl_one(settings: Settings, source_id: str, timeout_s: float) -> CrawlResu
     finally:
         ledger.close()
     assert row is not None
+    _check_health(settings, source_id)
     return CrawlResult(
         source=source_id,
         run_id=run_id,
@@ -147,3 +148,23 @@ def crawl_many(
             if on_result:
                 on_result(result)
     return results
+
+
+def _check_health(settings: Settings, source_id: str) -> None:
+    """After a crawl: alert the ops channel if the source keeps failing, or say it recovered."""
+    from pipeline.config import check_sources
+
+    sources, _ = check_sources(settings.sources_path)
+    source = next((s for s in sources if s.id == source_id), None)
+    if source is None:
+        return
+    ledger = Ledger(settings.ledger_path)
+    try:
+        ledger.check_health(
+            source.id,
+            source.name,
+            source.alert_after,
+            settings.slack_ops_channel or settings.slack_channel,
+        )
+    finally:
+        ledger.close()

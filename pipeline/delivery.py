@@ -33,7 +33,12 @@ logger = logging.getLogger(__name__)
 CHANNEL_ID_RE = re.compile(r"^[CGD][A-Z0-9]{6,}$")
 # Errors after which continuing this run is pointless (auth) or impolite (rate limits, outages).
 STOP_ERRORS = {"invalid_auth", "not_authed", "token_revoked", "account_inactive", "ratelimited"}
-RECONCILE_SLACK_S = 300  # look this far before the in-flight mark for our message
+RECONCILE_SLACK_S = 300
+# Notice kinds that open a thread; every other kind replies in its thread when one exists.
+THREAD_STARTERS = (
+    "new_matches",
+    "source_failing",
+)  # look this far before the in-flight mark for our message
 
 
 class DeliveryError(Exception):
@@ -374,7 +379,7 @@ def _reconcile(settings: Settings, ledger: Ledger, sink: Sink, report: DeliveryR
 
 
 def _parent_ts(ledger: Ledger, queued: QueuedNotice, channel: str) -> str | None:
-    if queued.notice.kind == "new_matches":
+    if queued.notice.kind in THREAD_STARTERS:
         return None
     return ledger.thread_ts(queued.notice.thread_key, channel)
 

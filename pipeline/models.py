@@ -70,9 +70,23 @@ Topic = Literal[
 LINK_KINDS = ("agenda", "minutes", "packet", "attachment", "video", "detail", "other")
 LinkKind = Literal["agenda", "minutes", "packet", "attachment", "video", "detail", "other"]
 
-NOTICE_KINDS = ("new_matches", "items_added", "items_changed", "items_removed", "meeting_changed")
+NOTICE_KINDS = (
+    "new_matches",
+    "items_added",
+    "items_changed",
+    "items_removed",
+    "meeting_changed",
+    "source_failing",
+    "source_recovered",
+)
 NoticeKind = Literal[
-    "new_matches", "items_added", "items_changed", "items_removed", "meeting_changed"
+    "new_matches",
+    "items_added",
+    "items_changed",
+    "items_removed",
+    "meeting_changed",
+    "source_failing",
+    "source_recovered",
 ]
 
 SCHEMA_VERSION = 1
@@ -294,11 +308,23 @@ class Source(StrictModel):
     notes: str = ""
 
 
-class Notice(StrictModel):
-    """A message queued for Slack about one meeting (the thread key is the meeting id).
+class SourceAlert(StrictModel):
+    """Health of a source, for an ops notice: how many crawls in a row failed or found nothing."""
 
-    - ``kind``: `NOTICE_KINDS`; the first notice of a thread is ``new_matches``, later ones follow up.
+    source: str
+    name: str
+    failing_runs: int
+    last_success: str | None = None
+    message: str = ""
+
+
+class Notice(StrictModel):
+    """A message queued for Slack: about one meeting (thread key = meeting id) or a source's health.
+
+    - ``kind``: `NOTICE_KINDS`; the first notice of a thread is ``new_matches``, later ones follow up;
+      ``source_failing``/``source_recovered`` go to the ops channel (thread key ``health:<source>``).
     - ``meeting``: a snapshot of the meeting with only the items the notice is about.
+    - ``alert``: for health notices, the source's state.
     - ``changes``: short human lines for follow-ups ("Status: scheduled → cancelled").
     """
 
@@ -307,7 +333,8 @@ class Notice(StrictModel):
     thread_key: str
     source: str
     channel: str | None = None
-    meeting: Meeting
+    meeting: Meeting | None = None
+    alert: SourceAlert | None = None
     changes: list[str] = Field(default_factory=list)
     created_at: AwareDatetime
 

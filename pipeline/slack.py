@@ -30,6 +30,8 @@ KIND_HEADINGS = {
     "items_changed": "Update: relevant items changed",
     "items_removed": "Update: items removed from the agenda",
     "meeting_changed": "Update: meeting changed",
+    "source_failing": "Source failing",
+    "source_recovered": "Source recovered",
 }
 
 
@@ -98,9 +100,38 @@ class Message:
     metadata: dict[str, Any] = field(default_factory=dict)
 
 
+def _metadata(notice: Notice) -> dict[str, Any]:
+    return {
+        "event_type": METADATA_EVENT,
+        "event_payload": {"notice_id": notice.id, "thread_key": notice.thread_key},
+    }
+
+
+def render_alert(notice: Notice) -> Message:
+    """An ops message: a source keeps failing or finding nothing, or it recovered."""
+    alert = notice.alert
+    assert alert is not None
+    if notice.kind == "source_failing":
+        text = (
+            f"Source {alert.source} ({alert.name}) has failed or found no meetings in "
+            f"{alert.failing_runs} crawls in a row. Last success: {alert.last_success or 'never'}."
+        )
+    else:
+        text = f"Source {alert.source} ({alert.name}) is working again."
+    lines = [f"*{escape(text)}*"]
+    if alert.message and notice.kind == "source_failing":
+        lines.append(f"Last error: {escape(_truncate(alert.message, 500))}")
+    lines.append("Check it with `agenda-watch sources` and the crawl log.")
+    block = {"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(lines)}}
+    return Message(text=escape(text), blocks=[block], metadata=_metadata(notice))
+
+
 def render(notice: Notice) -> Message:
     """The Block Kit message for a notice (first message of a thread, or a follow-up)."""
+    if notice.alert is not None:
+        return render_alert(notice)
     meeting = notice.meeting
+    assert meeting is not None
     status = STATUS_LABELS.get(meeting.status)
     heading = KIND_HEADINGS[notice.kind]
     where = escape(meeting.jurisdiction)
@@ -136,8 +167,4 @@ def render(notice: Notice) -> Message:
     )
     n = len(meeting.items)
     text = f"{heading}: {meeting.body} {when(meeting)}" + (f" — {n} relevant item(s)" if n else "")
-    metadata = {
-        "event_type": METADATA_EVENT,
-        "event_payload": {"notice_id": notice.id, "thread_key": notice.thread_key},
-    }
-    return Message(text=escape(_truncate(text, 400)), blocks=blocks, metadata=metadata)
+    return Message(text=escape(_truncate(text, 400)), blocks=blocks, metadata=_metadata(notice))
