@@ -266,6 +266,46 @@ def parse(ctx: click.Context, source_id: str | None, url: str, file: Path) -> No
         )
 
 
+@main.command("add-source")
+@click.argument("url")
+@click.option(
+    "--from-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A saved copy of the page (instead of fetching URL).",
+)
+@click.option("--yes", is_flag=True, help="Append without asking.")
+@click.pass_context
+def add_source(ctx: click.Context, url: str, from_file: Path | None, yes: bool) -> None:
+    """Recognise the platform of a town's agenda page and add it to sources.yaml."""
+    from pipeline.detect import detect, propose_entry
+    from pipeline.onboard import append_source, fetch_page
+
+    settings = _settings(ctx)
+    page = from_file.read_bytes() if from_file else fetch_page(url)
+    found = detect(url, page)
+    if found is None:
+        click.echo(
+            "No known agenda platform recognised: this site needs a custom spider.", err=True
+        )
+        sys.exit(1)
+    entry = propose_entry(url, page, found)
+    click.echo(f"Recognised {found.platform} (from the {found.by}). Proposed entry:")
+    import yaml
+
+    click.echo(yaml.safe_dump([entry], sort_keys=False).rstrip())
+    if not yes and not click.confirm(f"Append to {settings.sources_path}?", default=True):
+        click.echo("Nothing written.")
+        return
+    try:
+        append_source(settings.sources_path, entry, evidence=url)
+    except ValueError as exc:
+        click.echo(f"not added: {exc}", err=True)
+        sys.exit(1)
+    click.echo(
+        f"Added {entry['id']!r}. Next: agenda-watch check-config; scrapy crawl {entry['id']}"
+    )
+
+
 @main.command()
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to a file.")
 def schema(output: Path | None) -> None:

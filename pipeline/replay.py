@@ -8,7 +8,8 @@ A recordings folder holds ``routes.json``::
 
 A request matches the first route with the same method (``GET`` unless ``"method"`` says
 ``POST``) and path whose ``query`` items are all present in the request's query string and whose
-``body_contains`` (optional) occurs in the request body. In text bodies ``{{BASE}}`` becomes the server's own base URL, so recorded
+``body_contains`` (optional) occurs in the request body. A route with an ``ETag`` header answers
+304 to a request that sends the same ``If-None-Match``, as a real server would. In text bodies ``{{BASE}}`` becomes the server's own base URL, so recorded
 pages can link to documents served by the same replay.
 """
 
@@ -63,6 +64,7 @@ class ReplayServer:
         self.routes = load_routes(root)
         self.requests: list[str] = []
         self.bodies: list[bytes] = []
+        self.request_headers: list[dict[str, str]] = []
         self._lock = threading.Lock()
         self._httpd = ThreadingHTTPServer(("127.0.0.1", port), self._handler_class())
         self._httpd.daemon_threads = True
@@ -119,7 +121,13 @@ class ReplayServer:
                 self._answer("POST", self.rfile.read(length) if length else b"")
 
             def _answer(self, method: str, request_body: bytes) -> None:
+                sent = {k.lower(): v for k, v in self.headers.items()}
+                with server._lock:
+                    server.request_headers.append(sent)
                 status, ctype, headers, body = server._respond(method, self.path, request_body)
+                etag = headers.get("ETag")
+                if status == 200 and etag and sent.get("if-none-match") == etag:
+                    status, body = 304, b""  # like a real server: unchanged since that ETag
                 self.send_response(status)
                 self.send_header("Content-Type", ctype)
                 self.send_header("Content-Length", str(len(body)))

@@ -48,3 +48,16 @@ AGENDA_WATCH_PDF_MAX_PAGES = 200
 
 # Legistar Web API page size ($top); the API returns at most 1000 records per response.
 AGENDA_WATCH_LEGISTAR_PAGE_SIZE = int(os.environ.get("AGENDA_WATCH_LEGISTAR_PAGE_SIZE", "1000"))
+
+# HTTP cache with RFC 2616 semantics: a page the site marks fresh is not fetched again, and a stale
+# one is revalidated with If-None-Match / If-Modified-Since when the site gave an ETag or
+# Last-Modified, so an unchanged agenda costs a 304 instead of a download. Not every platform sends
+# these headers (CivicPlus does not, platforms.md); the ledger still keeps reruns silent.
+HTTPCACHE_ENABLED = os.environ.get("AGENDA_WATCH_HTTP_CACHE", "1") == "1"
+HTTPCACHE_POLICY = "scrapy.extensions.httpcache.RFC2616Policy"
+HTTPCACHE_STORAGE = "scrapy.extensions.httpcache.FilesystemCacheStorage"
+HTTPCACHE_DIR = os.path.join(
+    os.path.abspath(os.environ.get("AGENDA_WATCH_DATA_DIR", "data")), "httpcache"
+)
+HTTPCACHE_IGNORE_HTTP_CODES = [401, 403, 404, 429, 500, 502, 503, 504]
+HTTPCACHE_GZIP = True

@@ -25,6 +25,7 @@ class RecordedCrawl:
     store: JsonStore
     requests: list[str]
     base_url: str
+    request_headers: list[dict[str, str]]
 
     def meetings(self) -> list[Meeting]:
         """Stored meetings, sorted by start then id."""
@@ -38,6 +39,7 @@ def crawl_recorded(
     routes: list[dict[str, Any]],
     files: dict[str, Path | bytes | str],
     timeout: float = 120,
+    port: int = 0,
 ) -> RecordedCrawl:
     """Serve `files` under `routes` (see pipeline/replay.py), crawl `source`, return what was stored.
 
@@ -56,7 +58,7 @@ def crawl_recorded(
         else:
             dest.write_text(content, encoding="utf-8")
     (rec / "routes.json").write_text(json.dumps({"routes": routes}))
-    with ReplayServer(rec) as server:
+    with ReplayServer(rec, port) as server:
         config = tmp_path / "config"
         config.mkdir(exist_ok=True)
         shutil.copyfile(TOPICS, config / "topics.yaml")
@@ -69,4 +71,6 @@ def crawl_recorded(
         monkeypatch.setenv("AGENDA_WATCH_CONFIG_DIR", str(config))
         monkeypatch.setenv("AGENDA_WATCH_DOWNLOAD_DELAY", "0")
         result = crawl_one(Settings(), entry["id"], timeout)
-        return RecordedCrawl(result, JsonStore(data), list(server.requests), server.base_url)
+        return RecordedCrawl(
+            result, JsonStore(data), list(server.requests), server.base_url, server.request_headers
+        )

@@ -216,3 +216,45 @@ def test_parse_saved_real_event_page() -> None:
 )
 def test_parse_clock(text: str, expected: time | None) -> None:
     assert parse_clock(text) == expected
+
+
+def test_unchanged_pages_are_revalidated_not_downloaded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With an ETag, the second crawl sends If-None-Match and gets 304: nothing is downloaded."""
+    from tests.helpers import crawl_recorded
+
+    events = [json.loads(LAMETRO_EVENT.read_text())]
+    cache = {"ETag": '"v1"', "Cache-Control": "max-age=0"}
+    routes = [
+        {
+            "path": "/v1/metro/events",
+            "file": "events.json",
+            "content_type": "application/json",
+            "headers": cache,
+        },
+        {
+            "path": "/v1/metro/events/2907/eventitems",
+            "file": "items.json",
+            "content_type": "application/json",
+            "headers": cache,
+        },
+    ]
+    files: dict[str, Path | bytes | str] = {"events.json": json.dumps(events), "items.json": "[]"}
+    source = {
+        "id": "la_metro",
+        "platform": "legistar",
+        "slug": "metro",
+        "api_url": "{{BASE}}/v1/metro",
+        "timezone": "America/Los_Angeles",
+        "fetch_documents": False,
+    }
+    first = crawl_recorded(tmp_path, monkeypatch, source, routes, files)
+    assert first.result.meetings == 1
+    # Same data dir, same cache: crawl again.
+    port = int(first.base_url.rsplit(":", 1)[1])
+    second = crawl_recorded(tmp_path, monkeypatch, source, routes, files, port=port)
+    assert second.result.meetings == 1, second.result.message
+    assert not any("if-none-match" in h for h in first.request_headers)
+    revalidated = [h for h in second.request_headers if h.get("if-none-match") == '"v1"']
+    assert len(revalidated) == 2  # the events page and the event's items: both answered 304
