@@ -8,12 +8,15 @@ import os
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from pipeline.config import ConfigError, check_sources, check_topics, load_sources
 from pipeline.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from pipeline.models import Source
 
 
 def _settings(ctx: click.Context) -> Settings:
@@ -248,22 +251,46 @@ def check_config(ctx: click.Context) -> None:
 
 @main.command()
 @click.option("--source", "source_id", help="A configured source id.")
+@click.option("--platform", help="A platform name, for a page of a town not in config.")
 @click.option("--url", required=True, help="The URL the saved file was fetched from.")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.pass_context
-def parse(ctx: click.Context, source_id: str | None, url: str, file: Path) -> None:
-    """Run a source's spider callback on a saved FILE; print the records as JSON lines."""
+def parse(
+    ctx: click.Context, source_id: str | None, platform: str | None, url: str, file: Path
+) -> None:
+    """Run a spider's callback on a saved FILE; print the parsed records as JSON lines."""
     from pipeline.config import source_by_id
     from spiders.loader import spider_class_for
 
-    if not source_id:
-        raise click.UsageError("--source is required")
-    source = source_by_id(_settings(ctx).sources_path, source_id)
+    if bool(source_id) == bool(platform):
+        raise click.UsageError("give --source ID or --platform NAME")
+    if source_id:
+        source = source_by_id(_settings(ctx).sources_path, source_id)
+    else:
+        source = _adhoc_source(str(platform), url)
     spider = spider_class_for(source)()
     for record in spider.parse_saved(url, file.read_bytes()):
-        click.echo(
-            record.model_dump_json() if hasattr(record, "model_dump_json") else json.dumps(record)
-        )
+        click.echo(record.model_dump_json())
+
+
+def _adhoc_source(platform: str, url: str) -> Source:
+    """A throwaway source for `parse --platform`: tenant and origin taken from the URL."""
+    from urllib.parse import urlsplit
+
+    from pipeline.detect import propose_slug
+    from pipeline.models import PLATFORMS, Source
+
+    if platform not in PLATFORMS:
+        raise click.UsageError(f"unknown platform {platform!r}; one of: {', '.join(PLATFORMS)}")
+    parts = urlsplit(url)
+    return Source(
+        id="adhoc",
+        name="(parse)",
+        jurisdiction="(parse)",
+        platform=platform,
+        slug=propose_slug(platform, url) or "adhoc",
+        base_url=f"{parts.scheme}://{parts.netloc}",
+    )
 
 
 @main.command("add-source")
