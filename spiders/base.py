@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import scrapy
 from pydantic import BaseModel, ConfigDict
 from scrapy.http import Response
-from scrapy.selector import SelectorList
+from parsel import SelectorList
 
 from pipeline.models import Meeting, RawDocument
 
@@ -85,7 +85,7 @@ class AgendaSpider(scrapy.Spider):
 
     # --- selectors that fail loudly ---------------------------------------------------------
 
-    def rows(self, selected: SelectorList, what: str, min_items: int = 1) -> SelectorList:
+    def rows(self, selected: SelectorList[Any], what: str, min_items: int = 1) -> SelectorList[Any]:
         """`selected` if it has at least `min_items` matches, else `NoRowsFound` naming `what`."""
         if len(selected) < min_items:
             raise NoRowsFound(

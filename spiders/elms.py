@@ -1,0 +1,299 @@
+"""Chicago City Clerk eLMS spider: ``GET /meeting`` (filtered, paged JSON) → meetings.
+
+Facts this relies on (docs/platforms.md §4.3, §3.2, §3.3):
+
+- One tenant (the City of Chicago): API ``https://api.chicityclerkelms.chicago.gov`` (config
+  ``api_url`` overrides it), portal ``https://chicityclerkelms.chicago.gov`` (config ``base_url``),
+  meeting pages ``/Meeting/?meetingId={GUID}``. No slug is needed.
+- ``/meeting`` takes ``filter`` (``date gt <ISO datetime with offset>``), ``sort`` and ``skip`` and
+  answers ``{"meta": {skip, top, count, pages}, "data": [...]}``; pages hold 100 meetings.
+- ``date`` is true UTC (``2023-10-12T15:00:00+00:00`` is 10:00 in Chicago).
+- ``status`` is Scheduled / Recessed / Reconvened / Rescheduled / Cancelled, or null; with null the
+  free-text ``comment`` may carry the cancellation ("CANCELLATION of Meeting").
+- ``files[]`` holds PDFs by ``attachmentType`` (Agenda, Notice, Summary, Other, Report);
+  ``agenda[]`` (matterTitle, recordNumber, matterId, actionText) is usually null in lists.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+import scrapy
+from pydantic import BaseModel, Field
+from scrapy.http import Response
+
+from pipeline.models import AgendaItem, Link, LinkKind, Meeting, MeetingStatus, item_id, meeting_id
+from spiders.base import AgendaSpider, PlatformOptions, SourceError, UnexpectedShape
+
+API_URL = "https://api.chicityclerkelms.chicago.gov"
+PORTAL_URL = "https://chicityclerkelms.chicago.gov"
+
+# A cancellation written into the comment: "Cancelled", "CANCELLATION of Virtual Meeting".
+CANCEL_RE = re.compile(r"\bcancel(?:l?ed|lation)\b", re.IGNORECASE)
+
+# eLMS status (lower case) → ours. Recessed and reconvened meetings do take place.
+STATUSES: dict[str, MeetingStatus] = {
+    "scheduled": "scheduled",
+    "recessed": "scheduled",
+    "reconvened": "scheduled",
+    "rescheduled": "rescheduled",
+    "cancelled": "cancelled",
+    "canceled": "cancelled",
+}
+# files[].attachmentType → link kind; other types (Notice, Summary, Report, Other) are "other".
+FILE_KINDS: dict[str, LinkKind] = {"agenda": "agenda"}
+# Meeting fields holding a media URL (often ""): (field, link title, link kind).
+MEDIA_FIELDS: tuple[tuple[str, str, LinkKind], ...] = (
+    ("videoLink", "Video", "video"),
+    ("transcriptLink", "Transcript", "other"),
+)
+
+
+class ElmsOptions(PlatformOptions):
+    """``max_pages``: stop paging after this many pages (a warning says so)."""
+
+    max_pages: int = Field(default=30, ge=1, le=1000)
+
+
+class ElmsSpider(AgendaSpider):
+    """Meetings of the City of Chicago's City Council and committees from the eLMS API."""
+
+    name = "elms"
+    platform = "elms"
+    Options = ElmsOptions
+
+    # --- URLs -----------------------------------------------------------------------------
+
+    @property
+    def api_base(self) -> str:
+        """The eLMS API root, unless the config's ``api_url`` overrides it."""
+        return str(self.source.api_url or API_URL).rstrip("/")
+
+    @property
+    def portal_base(self) -> str:
+        """The public portal root (meeting and matter pages for humans): ``base_url`` or the default."""
+        return str(self.source.base_url or PORTAL_URL).rstrip("/")
+
+    @classmethod
+    def source_urls(cls) -> list[str]:
+        """The configured URLs, or the single tenant's API host."""
+        return super().source_urls() or [API_URL]
+
+    def meetings_url(self, skip: int) -> str:
+        """One page of ``/meeting`` in the configured window, oldest first."""
+        today = self.now().date()
+        first = datetime.combine(today - timedelta(days=self.source.days_back), time(), self.tz)
+        last = datetime.combine(today + timedelta(days=self.source.days_ahead + 1), time(), self.tz)
+        params = {
+            "filter": f"date ge {first.isoformat()} and date lt {last.isoformat()}",
+            "sort": "date asc",
+            "skip": str(skip),
+        }
+        return f"{self.api_base}/meeting?{urlencode(params)}"
+
+    # --- crawl ----------------------------------------------------------------------------
+
+    async def start(self) -> AsyncIterator[Any]:
+        """The first page of meetings in the window."""
+        yield self._page_request(skip=0, page=1)
+
+    def _page_request(self, skip: int, page: int) -> scrapy.Request:
+        return scrapy.Request(
+            self.meetings_url(skip),
+            callback=self.parse_meetings,
+            cb_kwargs={"skip": skip, "page": page},
+            headers={"Accept": "application/json"},
+        )
+
+    def parse_meetings(self, response: Response, skip: int, page: int) -> Iterator[Any]:
+        """A page of meetings; then the next page while ``skip + top < count`` (up to the cap)."""
+        records, meta = self._page(response)
+        if self.crawler is not None and self.crawler.stats is not None:
+            self.crawler.stats.inc_value("agenda_watch/events_listed", len(records))
+        for record in records:
+            if not self.wants_body(str(record.get("body") or "")):
+                self.logger.debug(
+                    "skip %s: body %r not in filter", record.get("meetingId"), record.get("body")
+                )
+                continue
+            meeting = self._parse_meeting(record)
+            yield (
+                meeting
+                if meeting.items
+                else self.meeting_or_document(meeting, self._parse_agenda_url(record))
+            )
+        top = int(meta.get("top") or len(records))
+        nxt = skip + top
+        if not records or nxt >= int(meta.get("count") or 0):
+            return
+        if page >= self.options.max_pages:
+            self.logger.warning(
+                "stopped after %d pages of %s meetings; raise options.max_pages or narrow the window",
+                page,
+                meta.get("count"),
+            )
+            return
+        yield self._page_request(skip=nxt, page=page + 1)
+
+    def parse_saved(self, url: str, body: bytes) -> Iterator[BaseModel]:
+        """``/meeting`` (a page) or ``/meeting/{id}`` (one meeting) → meetings."""
+        path = urlsplit(url).path.rstrip("/").lower()
+        if path.endswith("/meeting"):
+            records, _meta = self._page_body(body, url)
+            for record in records:
+                if self.wants_body(str(record.get("body") or "")):
+                    yield self._parse_meeting(record)
+        elif path.rsplit("/", 2)[-2:-1] == ["meeting"]:
+            record = _json(body, url)
+            if not isinstance(record, dict):
+                raise UnexpectedShape(f"expected one meeting object at {url}")
+            yield self._parse_meeting(record)
+        else:
+            raise SourceError(f"no eLMS callback for {url}: expected /meeting or /meeting/{{id}}")
+
+    # --- responses ------------------------------------------------------------------------
+
+    def _page(self, response: Response) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        if response.status >= 400:
+            raise SourceError(f"eLMS /meeting: HTTP {response.status} from {response.url}")
+        return self._page_body(response.body, response.url)
+
+    def _page_body(self, body: bytes, url: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        """``data`` and ``meta`` of a ``/meeting`` page, or `UnexpectedShape`."""
+        payload = _json(body, url)
+        if not isinstance(payload, dict) or not isinstance(payload.get("data"), list):
+            raise UnexpectedShape(f"eLMS /meeting: expected {{meta, data: [...]}} at {url}")
+        records = [r for r in payload["data"] if isinstance(r, dict)]
+        meta = payload.get("meta") if isinstance(payload.get("meta"), dict) else {}
+        return records, meta or {}
+
+    # --- fields ---------------------------------------------------------------------------
+
+    def _parse_meeting(self, record: dict[str, Any]) -> Meeting:
+        if not record.get("meetingId") or not record.get("date"):
+            raise UnexpectedShape(f"eLMS meeting without meetingId/date: {sorted(record)[:8]}")
+        start = self._parse_start(record)
+        body = self._parse_body(record)
+        mid = meeting_id(self.source.id, start, str(record["meetingId"]), body)
+        return Meeting(
+            id=mid,
+            source=self.source.id,
+            jurisdiction=self.source.jurisdiction,
+            body=body,
+            title=body,
+            start=start,
+            timezone=self.source.timezone,
+            location=" ".join(str(record.get("location") or "").split()),
+            status=self._parse_status(record),
+            url=self._parse_url(record),
+            links=self._parse_links(record),
+            items=self._parse_items(mid, record),
+            platform_id=str(record["meetingId"]),
+            scraped_at=self.now(),
+        )
+
+    def _parse_start(self, record: dict[str, Any]) -> datetime:
+        """``date`` is UTC (an offset-less value is read as UTC too), shown in the source's zone."""
+        value = datetime.fromisoformat(str(record["date"]).replace("Z", "+00:00"))
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value.astimezone(self.tz)
+
+    def _parse_body(self, record: dict[str, Any]) -> str:
+        """The body's name ("City Council", "Committee on Finance")."""
+        return " ".join(str(record.get("body") or "Meeting").split())
+
+    def _parse_status(self, record: dict[str, Any]) -> MeetingStatus:
+        """The platform's status; when it is null, a cancellation in the comment."""
+        status = str(record.get("status") or "").strip().lower()
+        if status:
+            if status not in STATUSES:
+                self.logger.warning("unknown eLMS status %r; treated as scheduled", status)
+            return STATUSES.get(status, "scheduled")
+        return "cancelled" if CANCEL_RE.search(str(record.get("comment") or "")) else "scheduled"
+
+    def _parse_url(self, record: dict[str, Any]) -> str:
+        """The meeting's portal page."""
+        return f"{self.portal_base}/Meeting/?meetingId={record['meetingId']}"
+
+    def _parse_links(self, record: dict[str, Any]) -> list[Link]:
+        """Attached files in their ``sort`` order, the video, the transcript and the portal page."""
+        files = sorted(_files(record), key=lambda f: int(f.get("sort") or 0))
+        links = [
+            Link(
+                title=_file_title(f),
+                url=str(f["path"]),
+                kind=FILE_KINDS.get(str(f.get("attachmentType") or "").lower(), "other"),
+            )
+            for f in files
+        ]
+        for key, title, kind in MEDIA_FIELDS:
+            if _is_http(record.get(key)):
+                links.append(Link(title=title, url=str(record[key]), kind=kind))
+        links.append(Link(title="Meeting details", url=self._parse_url(record), kind="detail"))
+        return links
+
+    def _parse_agenda_url(self, record: dict[str, Any]) -> str | None:
+        """The agenda PDF to read: the Agenda file sorted last (a revised agenda follows the original)."""
+        agendas = [f for f in _files(record) if str(f.get("attachmentType")).lower() == "agenda"]
+        if not agendas:
+            return None
+        return str(max(agendas, key=lambda f: int(f.get("sort") or 0))["path"])
+
+    def _parse_items(self, mid: str, record: dict[str, Any]) -> list[AgendaItem]:
+        """Items from ``agenda[]`` when the API fills it (null in list responses so far)."""
+        items: dict[str, AgendaItem] = {}
+        for sequence, row in enumerate(record.get("agenda") or [], start=1):
+            title = (
+                " ".join(str(row.get("matterTitle") or "").split()) if isinstance(row, dict) else ""
+            )
+            if not title:
+                self.logger.debug("skip agenda row %d of %s: no matterTitle", sequence, mid)
+                continue
+            matter = str(row.get("recordNumber") or "").strip() or None
+            matter_id = str(row.get("matterId") or "").strip() or None
+            item = AgendaItem(
+                id=item_id(mid, matter_id, matter, title),
+                title=title,
+                text=" ".join(str(row.get("actionText") or "").split()),
+                matter=matter,
+                sequence=sequence,
+                links=self._parse_item_links(matter_id),
+            )
+            items.setdefault(item.id, item)  # a matter listed twice keeps its first row
+        return list(items.values())
+
+    def _parse_item_links(self, matter_id: str | None) -> list[Link]:
+        """The matter's portal page, when the item names a matter."""
+        if not matter_id:
+            return []
+        url = f"{self.portal_base}/Matter/?matterId={matter_id}"
+        return [Link(title="Matter details", url=url, kind="detail")]
+
+
+def _files(record: dict[str, Any]) -> list[dict[str, Any]]:
+    """``files[]`` entries that have an http(s) ``path``."""
+    return [f for f in record.get("files") or [] if isinstance(f, dict) and _is_http(f.get("path"))]
+
+
+def _file_title(file: dict[str, Any]) -> str:
+    """The link title: the attachment type, then the file name ("Agenda: Regular Agenda.pdf")."""
+    kind = str(file.get("attachmentType") or "File")
+    name = str(file.get("fileName") or "").strip()
+    return f"{kind}: {name}" if name else kind
+
+
+def _json(body: bytes, url: str) -> Any:
+    try:
+        return json.loads(body)
+    except json.JSONDecodeError as exc:
+        raise UnexpectedShape(f"eLMS: not JSON at {url}: {exc}") from exc
+
+
+def _is_http(value: Any) -> bool:
+    return isinstance(value, str) and value.startswith(("http://", "https://"))
