@@ -1,0 +1,383 @@
+"""CivicClerk spider: OData ``/v1/Events`` (windowed, paged) → ``/v1/Meetings/{agendaId}`` items.
+
+Facts this relies on (docs/platforms.md §4.7, §3.2): ``startDateTime`` carries a ``Z`` but is the
+body's local wall-clock time, and ``1900-01-01T00:00:00Z`` means "empty"; the agenda is keyed by
+``agendaId`` (0 or null when there is none), not by the event id; ``/v1/Meetings/{agendaId}``
+returns ``items[]`` with nested ``childItems[]``; published files open in the portal at
+``/event/{id}/files/agenda/{fileId}`` and download from ``GetMeetingFileStream(fileId=…)``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import AsyncIterator, Iterator
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+import scrapy
+from bs4 import BeautifulSoup
+from pydantic import BaseModel
+from scrapy.http import Response, TextResponse
+
+from pipeline.models import (
+    AgendaItem,
+    Link,
+    LinkKind,
+    Meeting,
+    MeetingStatus,
+    item_id,
+    meeting_id,
+)
+from spiders.base import AgendaSpider, PlatformOptions, SourceError, UnexpectedShape
+
+# Cancellation written into an event's name or notice, e.g. "CANCELLED - City Council".
+CANCELLED_RE = re.compile(r"cancel+ed", re.IGNORECASE)
+# Rescheduling notes, e.g. "Rescheduled to May 3".
+RESCHEDULED_RE = re.compile(r"re-?scheduled", re.IGNORECASE)
+# ``/v1/Meetings/{agendaId}`` → the agenda id (for `parse_saved`).
+MEETING_PATH_RE = re.compile(r"/meetings/(\d+)$", re.IGNORECASE)
+# Any HTML tag: agenda item names "may contain HTML" (platforms.md §4.7).
+HTML_TAG_RE = re.compile(r"<[a-zA-Z/][^>]*>")
+
+# CivicClerk's placeholders for "no date": 1900-01-01 (platforms.md §3.2) and .NET's 0001-01-01.
+EMPTY_DATES = ("1900-01-01", "0001-01-01")
+
+API_HOST_SUFFIX = ".api.civicclerk.com"
+PORTAL_HOST_SUFFIX = ".portal.civicclerk.com"
+
+# Published file ``type`` → link kind; unknown types are attachments.
+FILE_KINDS: dict[str, LinkKind] = {
+    "agenda": "agenda",
+    "agenda packet": "packet",
+    "minutes": "minutes",
+    "minutes packet": "minutes",
+}
+
+
+class CivicClerkOptions(PlatformOptions):
+    """``category_ids`` limits ``/v1/Events`` to these event categories (boards), server-side."""
+
+    category_ids: list[int] = []
+
+
+class CivicClerkSpider(AgendaSpider):
+    """Meetings, and their agenda items where published, from a CivicClerk tenant's API."""
+
+    name = "civicclerk"
+    platform = "civicclerk"
+    Options = CivicClerkOptions
+    page_size = 100
+
+    # --- URLs -----------------------------------------------------------------------------
+
+    @property
+    def api_base(self) -> str:
+        """``https://{tenant}.api.civicclerk.com/v1`` unless ``api_url`` overrides it."""
+        if self.source.api_url:
+            return str(self.source.api_url).rstrip("/")
+        if _is_api_host(self.source.base_url):
+            return f"{str(self.source.base_url).rstrip('/')}/v1"
+        return f"https://{self.source.slug}.api.civicclerk.com/v1"
+
+    @property
+    def portal_base(self) -> str:
+        """``https://{tenant}.portal.civicclerk.com`` unless ``base_url`` overrides it."""
+        base = str(self.source.base_url or "").rstrip("/")
+        if _is_api_host(base):
+            # `agenda-watch parse --platform` takes base_url from the saved page, the API host.
+            return base.replace(API_HOST_SUFFIX, PORTAL_HOST_SUFFIX)
+        return base or f"https://{self.source.slug}.portal.civicclerk.com"
+
+    def events_url(self, today: date, skip: int = 0) -> str:
+        """One page of ``/Events`` in the configured window, oldest first."""
+        first = today - timedelta(days=self.source.days_back)
+        last = today + timedelta(days=self.source.days_ahead)
+        # Local dates are right here: the API compares against local wall time labelled Z.
+        odata = f"startDateTime ge {first:%Y-%m-%d} and startDateTime lt {last:%Y-%m-%d}"
+        categories = self.options.category_ids
+        if categories:
+            odata += f" and categoryId in ({','.join(str(c) for c in categories)})"
+        params = {
+            "$filter": odata,
+            "$orderby": "startDateTime asc, id asc",
+            "$top": str(self.page_size),
+            "$count": "true",
+        }
+        if skip:
+            params["$skip"] = str(skip)
+        return f"{self.api_base}/Events?{urlencode(params, safe='$')}"
+
+    def file_url(self, file_id: int) -> str:
+        """The API download of a published file (the portal's links need JavaScript)."""
+        return f"{self.api_base}/Meetings/GetMeetingFileStream(fileId={file_id},plainText=false)"
+
+    def _api_request(self, url: str, callback: Any, **cb_kwargs: Any) -> scrapy.Request:
+        return scrapy.Request(
+            url,
+            callback=callback,
+            cb_kwargs=cb_kwargs,
+            headers={"Accept": "application/json"},
+            meta={"handle_httpstatus_list": [404]},
+        )
+
+    # --- crawl ----------------------------------------------------------------------------
+
+    async def start(self) -> AsyncIterator[Any]:
+        """First page of events in the window around today (the source's local date)."""
+        today = self.now().date()
+        yield self._api_request(self.events_url(today), self.parse_events, today=today, skip=0)
+
+    def parse_events(self, response: Response, today: date, skip: int) -> Iterator[Any]:
+        """A page of events: each event's agenda items (or document), then the next page."""
+        data = self._json(response, "events")
+        events = self._events(data, response.url)
+        self.crawler.stats.inc_value("agenda_watch/events_listed", len(events))
+        for event in events:
+            if not self._keep(event):
+                continue
+            meeting = self._parse_meeting(event, [])
+            agenda_id = event.get("agendaId")
+            if agenda_id:
+                url = f"{self.api_base}/Meetings/{agenda_id}"
+                yield self._api_request(url, self.parse_agenda, meeting=meeting, event=event)
+            else:
+                yield self.meeting_or_document(meeting, self._agenda_file_url(event))
+        yield from self._next_page(data, len(events), today, skip)
+
+    def parse_agenda(
+        self, response: Response, meeting: Meeting, event: dict[str, Any]
+    ) -> Iterator[Any]:
+        """``/Meetings/{agendaId}``: the meeting with its items, else its agenda document."""
+        if response.status == 404:
+            # An agenda that is not published yet answers 404; the event itself is still news.
+            self.logger.info("agenda %s of %s not published", event.get("agendaId"), meeting.id)
+            yield self.meeting_or_document(meeting, self._agenda_file_url(event))
+            return
+        items = self._parse_items(meeting.id, self._agenda_items(self._json(response, "agenda")))
+        if not items:
+            yield self.meeting_or_document(meeting, self._agenda_file_url(event))
+            return
+        meeting.items = items
+        yield meeting
+
+    def parse_saved(self, url: str, body: bytes) -> Iterator[BaseModel]:
+        """``/v1/Events`` → meetings (without items); ``/v1/Meetings/{agendaId}`` → items."""
+        response = TextResponse(url=url, body=body, encoding="utf-8")
+        path = urlsplit(url).path.rstrip("/")
+        agenda = MEETING_PATH_RE.search(path)
+        if agenda:
+            mid = f"{self.source.id}/saved/{agenda.group(1)}"
+            yield from self._parse_items(mid, self._agenda_items(self._json(response, "agenda")))
+        elif path.lower().endswith("/events"):
+            for event in self._events(self._json(response, "events"), url):
+                if self._keep(event):
+                    yield self._parse_meeting(event, [])
+        else:
+            raise SourceError(
+                f"no CivicClerk callback for {url}: expected /v1/Events or /v1/Meetings/{{id}}"
+            )
+
+    # --- responses ------------------------------------------------------------------------
+
+    def _json(self, response: Response, what: str) -> Any:
+        """The decoded JSON body, or a named error saying what went wrong."""
+        text = response.body.decode("utf-8", "replace")
+        if response.status >= 400:
+            raise SourceError(f"{what}: HTTP {response.status} from {response.url}: {text[:200]}")
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise UnexpectedShape(f"{what}: not JSON at {response.url}: {exc}") from exc
+
+    def _events(self, data: Any, url: str) -> list[dict[str, Any]]:
+        """The OData ``value`` array; an empty array is a legitimate "no meetings"."""
+        if not isinstance(data, dict) or not isinstance(data.get("value"), list):
+            raise UnexpectedShape(f"events: expected an OData object with 'value' at {url}")
+        return [e for e in data["value"] if isinstance(e, dict)]
+
+    def _agenda_items(self, data: Any) -> list[dict[str, Any]]:
+        """The ``items`` array of a ``/Meetings/{agendaId}`` answer."""
+        if not isinstance(data, dict) or not isinstance(data.get("items", []), list):
+            raise UnexpectedShape("agenda: expected an object with an 'items' array")
+        return [i for i in data.get("items") or [] if isinstance(i, dict)]
+
+    def _next_page(self, data: dict[str, Any], count: int, today: date, skip: int) -> Iterator[Any]:
+        """Follow ``@odata.nextLink``; a full page without one is paged by ``$skip``."""
+        next_link = data.get("@odata.nextLink")
+        if next_link:
+            yield self._api_request(
+                str(next_link), self.parse_events, today=today, skip=skip + count
+            )
+        elif count >= self.page_size:
+            nxt = skip + count
+            yield self._api_request(
+                self.events_url(today, nxt), self.parse_events, today=today, skip=nxt
+            )
+
+    def _keep(self, event: dict[str, Any]) -> bool:
+        """False (logged) for deleted events and bodies outside the source's filter."""
+        if event.get("isDeleted"):
+            self.logger.debug("skip event %s: deleted", event.get("id"))
+            return False
+        body = self._parse_body(event)
+        if not self.wants_body(body):
+            self.logger.debug("skip event %s: body %r not in filter", event.get("id"), body)
+            return False
+        return True
+
+    def _agenda_file_url(self, event: dict[str, Any]) -> str | None:
+        """Download URL of the event's published agenda file, if any."""
+        for file in event.get("publishedFiles") or []:
+            if str(file.get("type") or "").strip().lower() == "agenda" and file.get("fileId"):
+                return self.file_url(int(file["fileId"]))
+        return None
+
+    # --- fields ---------------------------------------------------------------------------
+
+    def _parse_meeting(self, event: dict[str, Any], items: list[AgendaItem]) -> Meeting:
+        if "id" not in event:
+            raise UnexpectedShape(f"event without id: {sorted(event)[:8]}")
+        start, time_known = self._parse_start(event)
+        title = self._parse_title(event)
+        mid = meeting_id(self.source.id, start, str(event["id"]), title)
+        return Meeting(
+            id=mid,
+            source=self.source.id,
+            jurisdiction=self.source.jurisdiction,
+            body=self._parse_body(event),
+            title=title,
+            start=start,
+            timezone=self.source.timezone,
+            time_known=time_known,
+            location=self._parse_location(event),
+            status=self._parse_status(event),
+            url=self._parse_url(event),
+            links=self._parse_links(event),
+            items=items,
+            platform_id=str(event["id"]),
+            scraped_at=self.now(),
+        )
+
+    def _parse_start(self, event: dict[str, Any]) -> tuple[datetime, bool]:
+        """Local start: the ``Z`` on ``startDateTime`` is dropped, it is local wall time (§3.2)."""
+        for key in ("startDateTime", "eventDate"):
+            raw = str(event.get(key) or "").rstrip("Z")
+            if raw and not raw.startswith(EMPTY_DATES):
+                naive = datetime.fromisoformat(raw).replace(tzinfo=None)
+                known = key == "startDateTime" or naive.time() != time(0, 0)
+                return naive.replace(tzinfo=self.tz), known
+        raise UnexpectedShape(f"event {event.get('id')} has no start date")
+
+    def _parse_title(self, event: dict[str, Any]) -> str:
+        """The event's name ("City Council Regular Meeting")."""
+        return _clean(event.get("eventName")) or self._parse_body(event)
+
+    def _parse_body(self, event: dict[str, Any]) -> str:
+        """The event category, which is the board ("City Council")."""
+        for key in ("categoryName", "eventCategoryName"):
+            if _clean(event.get(key)):
+                return _clean(event.get(key))
+        return _clean(event.get("eventName")) or "Meeting"
+
+    def _parse_location(self, event: dict[str, Any]) -> str:
+        """Street, city, state and ZIP from ``eventLocation``."""
+        loc = event.get("eventLocation") or {}
+        region = " ".join(_clean(loc.get(k)) for k in ("state", "zipCode") if loc.get(k))
+        parts = [_clean(loc.get(k)) for k in ("address1", "address2", "city")] + [region]
+        # Some tenants repeat address1 in address2; keep each part once.
+        return ", ".join(dict.fromkeys(p for p in parts if p))
+
+    def _parse_status(self, event: dict[str, Any]) -> MeetingStatus:
+        """Cancelled/rescheduled from the name, description or notice text (§3.3)."""
+        text = " ".join(
+            str(event.get(k) or "") for k in ("eventName", "eventDescription", "eventNotice")
+        )
+        if CANCELLED_RE.search(text):
+            return "cancelled"
+        if RESCHEDULED_RE.search(text):
+            return "rescheduled"
+        return "scheduled"
+
+    def _parse_url(self, event: dict[str, Any]) -> str:
+        """The event's page on the public portal."""
+        return f"{self.portal_base}/event/{event['id']}"
+
+    def _parse_links(self, event: dict[str, Any]) -> list[Link]:
+        """Published files (as portal pages), the media page, and the event page."""
+        base = self._parse_url(event)
+        links = [
+            Link(
+                title=_clean(f.get("type")) or _clean(f.get("name")) or "File",
+                url=f"{base}/files/agenda/{f['fileId']}",
+                kind=FILE_KINDS.get(_clean(f.get("type")).lower(), "attachment"),
+            )
+            for f in event.get("publishedFiles") or []
+            if isinstance(f, dict) and f.get("fileId")
+        ]
+        if event.get("hasMedia"):
+            links.append(Link(title="Video", url=f"{base}/media", kind="video"))
+        links.append(Link(title="Meeting details", url=base, kind="detail"))
+        return links
+
+    def _parse_items(self, mid: str, nodes: list[dict[str, Any]]) -> list[AgendaItem]:
+        """Agenda items in outline order, children after their parent; sections included."""
+        items: list[AgendaItem] = []
+        for node in _walk(nodes):
+            title = _clean(node.get("agendaObjectItemName"))
+            if not title:
+                self.logger.debug("skip agenda node %s: no title", node.get("id"))
+                continue
+            number = _clean(node.get("agendaObjectItemOutlineNumber")) or None
+            platform_id = str(node["id"]) if node.get("id") is not None else None
+            items.append(
+                AgendaItem(
+                    id=item_id(mid, platform_id, number, title),
+                    number=number,
+                    title=title,
+                    text=self._parse_item_text(node, title),
+                    matter=self._parse_item_matter(node),
+                    sequence=len(items) + 1,
+                )
+            )
+        return items
+
+    def _parse_item_text(self, node: dict[str, Any], title: str) -> str:
+        """The item's description, where it adds to the title."""
+        text = _clean(node.get("agendaObjectItemDescription"))
+        return "" if text in title else text
+
+    def _parse_item_matter(self, node: dict[str, Any]) -> str | None:
+        """Resolution/ordinance number, else the item number ("2026-2402"), if any."""
+        for key in (
+            "resolutionFormattedNumber",
+            "ordinanceFormattedNumber",
+            "agendaObjectItemNumber",
+        ):
+            value = _clean(node.get(key))
+            if value and value != "0":
+                return value
+        return None
+
+
+def _is_api_host(url: Any) -> bool:
+    """True for ``https://{tenant}.api.civicclerk.com`` URLs."""
+    return bool(url) and (urlsplit(str(url)).hostname or "").endswith(API_HOST_SUFFIX)
+
+
+def _walk(nodes: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """Depth-first over agenda nodes and their ``childItems``, in ``sortOrder``."""
+    for node in sorted(nodes, key=lambda n: n.get("sortOrder") or 0):
+        yield node
+        yield from _walk([c for c in node.get("childItems") or [] if isinstance(c, dict)])
+
+
+def _clean(value: Any) -> str:
+    """Plain single-spaced text; item names and descriptions may carry HTML."""
+    if value is None:
+        return ""
+    text = str(value)
+    if HTML_TAG_RE.search(text) or "&" in text:
+        text = BeautifulSoup(text, "html.parser").get_text(" ")
+    return " ".join(text.split())

@@ -1,0 +1,328 @@
+"""eScribe spider: ``GetCalendarMeetings`` (POSTed page method) → ``Meeting.aspx`` HTML agenda items.
+
+Facts this relies on (docs/platforms.md §4.12, §3.2): the calendar is an ASP.NET page method
+POSTed as JSON (``{"calendarStartDate", "calendarEndDate"}``, optional ``?MeetingViewId=``) that
+answers ``{"d": [meetings]}``; ``StartDate`` is naive local ("2025/12/17 17:15:00");
+``MeetingDocumentLink[].Url`` is relative to the site root; the HTML agenda
+``Meeting.aspx?Id={guid}&Agenda=Agenda&lang=English`` renders each item server-side as a
+``div.AgendaItem`` with ``.AgendaItemCounter``, ``.AgendaItemTitle``, ``.AgendaItemDescription``
+and ``.AgendaItemAttachment`` links.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import AsyncIterator, Iterator
+from datetime import date, datetime, timedelta
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
+
+import scrapy
+from pydantic import BaseModel
+from scrapy.http import Response, TextResponse
+from scrapy.selector import Selector
+
+from pipeline.models import (
+    AgendaItem,
+    Link,
+    LinkKind,
+    Meeting,
+    MeetingStatus,
+    RawDocument,
+    item_id,
+    meeting_id,
+)
+from spiders.base import AgendaSpider, PlatformOptions, SourceError, UnexpectedShape
+
+# Cancellation written into a meeting name, e.g. "CANCELLED - Board of Ethics".
+CANCELLED_RE = re.compile(r"cancel+ed", re.IGNORECASE)
+# Rescheduling notes, e.g. "Rescheduled to May 3".
+RESCHEDULED_RE = re.compile(r"re-?scheduled", re.IGNORECASE)
+# Line breaks in ``Description`` ("Room #103<br/>276 Fourth Avenue").
+BR_RE = re.compile(r"<br\s*/?>", re.IGNORECASE)
+# Any remaining tag in ``Description``.
+TAG_RE = re.compile(r"<[^>]+>")
+# An item's own ``div.AgendaItem`` has a numbered class too ("AgendaItem AgendaItem12").
+ITEM_CLASS_RE = re.compile(r"\bAgendaItem\d+\b")
+
+CALENDAR_PATH = "/MeetingsCalendarView.aspx/GetCalendarMeetings"
+
+# ``MeetingDocumentLink[].Type`` → link kind; unknown types are attachments.
+DOC_KINDS: dict[str, LinkKind] = {
+    "agenda": "agenda",
+    "postagenda": "agenda",
+    "agendacover": "agenda",
+    "minutes": "minutes",
+    "postminutes": "minutes",
+}
+
+
+class EscribeOptions(PlatformOptions):
+    """``meeting_view_id`` is the calendar view (``?MeetingViewId=``) some sites require."""
+
+    meeting_view_id: int | None = None
+
+
+class EscribeSpider(AgendaSpider):
+    """Meetings, with items from their HTML agenda page, from an eScribe public site."""
+
+    name = "escribe"
+    platform = "escribe"
+    Options = EscribeOptions
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Year windows are requested separately; a meeting appears in one only, but be sure.
+        self._seen: set[str] = set()
+
+    # --- URLs -----------------------------------------------------------------------------
+
+    @property
+    def site_base(self) -> str:
+        """``https://pub-{client}.escribemeetings.com`` unless ``base_url`` overrides it."""
+        if self.source.base_url:
+            return str(self.source.base_url).rstrip("/")
+        return f"https://pub-{self.source.slug}.escribemeetings.com"
+
+    def absolute(self, url: str) -> str:
+        """A document URL made absolute against the site root (not the page-method path)."""
+        return urljoin(f"{self.site_base}/", url)
+
+    def calendar_request(self, first: date, last: date) -> scrapy.Request:
+        """POST the calendar page method for meetings from `first` up to `last`."""
+        view = self.options.meeting_view_id
+        query = f"?{urlencode({'MeetingViewId': view})}" if view is not None else ""
+        body = {
+            "calendarStartDate": datetime.combine(first, datetime.min.time(), self.tz).isoformat(),
+            "calendarEndDate": datetime.combine(last, datetime.min.time(), self.tz).isoformat(),
+        }
+        return scrapy.Request(
+            f"{self.site_base}{CALENDAR_PATH}{query}",
+            method="POST",
+            body=json.dumps(body),
+            headers={
+                "Content-Type": "application/json; charset=utf-8",
+                "Accept": "application/json, text/javascript, */*; q=0.01",
+                "X-Requested-With": "XMLHttpRequest",
+            },
+            callback=self.parse_calendar,
+        )
+
+    # --- crawl ----------------------------------------------------------------------------
+
+    async def start(self) -> AsyncIterator[Any]:
+        """The calendar for the window, one request per year at most (as other scrapers do)."""
+        today = self.now().date()
+        first = today - timedelta(days=self.source.days_back)
+        end = today + timedelta(days=self.source.days_ahead + 1)
+        while first < end:
+            last = min(end, first + timedelta(days=366))
+            yield self.calendar_request(first, last)
+            first = last
+
+    def parse_calendar(self, response: Response) -> Iterator[Any]:
+        """Calendar meetings: each one's HTML agenda for items, else its agenda PDF."""
+        rows = self._calendar_rows(response)
+        self.crawler.stats.inc_value("agenda_watch/events_listed", len(rows))
+        for row in rows:
+            if not self._keep(row):
+                continue
+            meeting = self._parse_meeting(row)
+            if meeting.id in self._seen:
+                continue
+            self._seen.add(meeting.id)
+            html = self._agenda_url(row, html=True)
+            if html:
+                yield scrapy.Request(
+                    html,
+                    callback=self.parse_agenda_page,
+                    errback=self.agenda_document_failed,
+                    cb_kwargs={"meeting": meeting},
+                    meta={"meeting": meeting},
+                )
+            else:
+                yield self.meeting_or_document(meeting, self._agenda_url(row, html=False))
+
+    def parse_agenda_page(self, response: Response, meeting: Meeting) -> Iterator[Meeting]:
+        """``Meeting.aspx``: its items, or the page itself for the document splitter."""
+        items = self._parse_items(meeting.id, response.text, response.url)
+        if items:
+            meeting.items = items
+        elif self.source.fetch_documents:
+            self.logger.warning(
+                "no div.AgendaItem in %s; passing it on as a document", response.url
+            )
+            meeting.raw_documents.append(
+                RawDocument(url=response.url, content_type="text/html", body=response.body)
+            )
+        yield meeting
+
+    def parse_saved(self, url: str, body: bytes) -> Iterator[BaseModel]:
+        """``GetCalendarMeetings`` → meetings (without items); ``Meeting.aspx`` → agenda items."""
+        response = TextResponse(url=url, body=body, encoding="utf-8")
+        parts = urlsplit(url)
+        if parts.path.lower().endswith("/meeting.aspx"):
+            guid = (parse_qs(parts.query).get("Id") or ["page"])[0]
+            yield from self._parse_items(f"{self.source.id}/saved/{guid}", response.text, url)
+        elif parts.path.lower().endswith("/getcalendarmeetings"):
+            for row in self._calendar_rows(response):
+                if self._keep(row):
+                    yield self._parse_meeting(row)
+        else:
+            raise SourceError(
+                f"no eScribe callback for {url}: expected GetCalendarMeetings or Meeting.aspx"
+            )
+
+    # --- responses ------------------------------------------------------------------------
+
+    def _calendar_rows(self, response: Response) -> list[dict[str, Any]]:
+        """The ``d`` array (an empty array is a legitimate "no meetings in this range")."""
+        text = response.body.decode("utf-8", "replace")
+        if response.status >= 400:
+            raise SourceError(f"calendar: HTTP {response.status} from {response.url}: {text[:200]}")
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            # An HTML answer here is usually a bot challenge or the site's error page.
+            raise UnexpectedShape(f"calendar: not JSON at {response.url}: {exc}") from exc
+        if not isinstance(data, dict) or not isinstance(data.get("d"), list):
+            raise UnexpectedShape(f"calendar: expected {{'d': [...]}} at {response.url}")
+        return [r for r in data["d"] if isinstance(r, dict)]
+
+    def _keep(self, row: dict[str, Any]) -> bool:
+        """False (logged) for meeting types outside the source's body filter."""
+        body = self._parse_body(row)
+        if not self.wants_body(body):
+            self.logger.debug("skip meeting %s: body %r not in filter", row.get("ID"), body)
+            return False
+        return True
+
+    def _agenda_url(self, row: dict[str, Any], html: bool) -> str | None:
+        """The agenda in HTML (or as a file): the agenda first, then the post-meeting agenda."""
+        docs = [d for d in row.get("MeetingDocumentLink") or [] if isinstance(d, dict)]
+        for wanted in ("agenda", "postagenda"):
+            for doc in docs:
+                is_html = str(doc.get("Format") or "").strip().upper() == "HTML"
+                if (
+                    str(doc.get("Type") or "").lower() == wanted
+                    and is_html == html
+                    and doc.get("Url")
+                ):
+                    return self.absolute(str(doc["Url"]))
+        return None
+
+    # --- fields ---------------------------------------------------------------------------
+
+    def _parse_meeting(self, row: dict[str, Any]) -> Meeting:
+        if not row.get("ID") or not row.get("StartDate"):
+            raise UnexpectedShape(f"calendar meeting without ID/StartDate: {sorted(row)[:8]}")
+        start = self._parse_start(row)
+        title = self._parse_title(row)
+        return Meeting(
+            id=meeting_id(self.source.id, start, str(row["ID"]), title),
+            source=self.source.id,
+            jurisdiction=self.source.jurisdiction,
+            body=self._parse_body(row),
+            title=title,
+            start=start,
+            timezone=self.source.timezone,
+            location=self._parse_location(row),
+            status=self._parse_status(row),
+            url=self._parse_url(row),
+            links=self._parse_links(row),
+            platform_id=str(row["ID"]),
+            scraped_at=self.now(),
+        )
+
+    def _parse_start(self, row: dict[str, Any]) -> datetime:
+        """Local start from naive ``StartDate`` ("2025/12/17 17:15:00")."""
+        naive = datetime.strptime(str(row["StartDate"]).strip(), "%Y/%m/%d %H:%M:%S")
+        return naive.replace(tzinfo=self.tz)
+
+    def _parse_title(self, row: dict[str, Any]) -> str:
+        """``MeetingName`` ("Board of Ethics Regular Meeting")."""
+        return _squash(row.get("MeetingName")) or self._parse_body(row)
+
+    def _parse_body(self, row: dict[str, Any]) -> str:
+        """``MeetingType``, the calendar's name for the body's meeting series."""
+        return _squash(row.get("MeetingType")) or _squash(row.get("MeetingName")) or "Meeting"
+
+    def _parse_location(self, row: dict[str, Any]) -> str:
+        """``Location``, plus the address that ``Description`` adds after it."""
+        place = _squash(row.get("Location"))
+        described = _squash(TAG_RE.sub("", BR_RE.sub(", ", str(row.get("Description") or ""))))
+        if described.startswith(place):
+            return described.rstrip(", ") or place
+        return place
+
+    def _parse_status(self, row: dict[str, Any]) -> MeetingStatus:
+        """Cancelled/rescheduled from the meeting name (§3.3)."""
+        name = str(row.get("MeetingName") or "")
+        if CANCELLED_RE.search(name):
+            return "cancelled"
+        if RESCHEDULED_RE.search(name):
+            return "rescheduled"
+        return "scheduled"
+
+    def _parse_url(self, row: dict[str, Any]) -> str | None:
+        """The HTML agenda page (it renders without JavaScript), else the calendar's ``Url``."""
+        html = self._agenda_url(row, html=True)
+        return html or (self.absolute(str(row["Url"])) if row.get("Url") else None)
+
+    def _parse_links(self, row: dict[str, Any]) -> list[Link]:
+        """Every ``MeetingDocumentLink`` (agendas, post-agendas, extra files) and the detail page."""
+        links: dict[str, Link] = {}
+        for doc in row.get("MeetingDocumentLink") or []:
+            if not isinstance(doc, dict) or not str(doc.get("Url") or "").strip():
+                continue
+            url = self.absolute(str(doc["Url"]))
+            kind = DOC_KINDS.get(str(doc.get("Type") or "").lower(), "attachment")
+            title = _squash(doc.get("Title")) or "Document"
+            links.setdefault(url, Link(title=title, url=url, kind=kind))
+        if row.get("Url"):
+            url = self.absolute(str(row["Url"]))
+            links.setdefault(url, Link(title="Meeting details", url=url, kind="detail"))
+        return list(links.values())
+
+    def _parse_items(self, mid: str, html: str, url: str) -> list[AgendaItem]:
+        """Items of a ``Meeting.aspx`` page in page order (empty if it has none)."""
+        page = Selector(text=html)
+        items: list[AgendaItem] = []
+        for node in page.css("div.AgendaItem"):
+            if not ITEM_CLASS_RE.search(node.attrib.get("class", "")):
+                continue  # wrappers that share the AgendaItem class prefix
+            title = _squash(" ".join(node.css(".AgendaItemTitle ::text").getall()))
+            if not title:
+                self.logger.debug("skip AgendaItem without a title in %s", url)
+                continue
+            number = _squash(" ".join(node.css(".AgendaItemCounter ::text").getall())) or None
+            items.append(
+                AgendaItem(
+                    id=item_id(mid, None, number, title),
+                    number=number,
+                    title=title,
+                    text=self._parse_item_text(node),
+                    sequence=len(items) + 1,
+                    links=self._parse_item_links(node, url),
+                )
+            )
+        return items
+
+    def _parse_item_text(self, node: Selector) -> str:
+        """The item's description rows."""
+        return _squash(" ".join(node.css(".AgendaItemDescription ::text").getall()))
+
+    def _parse_item_links(self, node: Selector, url: str) -> list[Link]:
+        """The item's attachments."""
+        links: dict[str, Link] = {}
+        for anchor in node.css(".AgendaItemAttachment a[href]"):
+            href = urljoin(url, anchor.attrib["href"])
+            title = _squash(" ".join(anchor.css("::text").getall())) or "Attachment"
+            links.setdefault(href, Link(title=title, url=href, kind="attachment"))
+        return list(links.values())
+
+
+def _squash(value: Any) -> str:
+    """Single-spaced text ("" for None)."""
+    return " ".join(str(value or "").split())

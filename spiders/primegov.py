@@ -1,0 +1,357 @@
+"""PrimeGov spider: ``ListUpcomingMeetings`` + ``ListArchivedMeetings?year=`` → compiled HTML agenda.
+
+Facts this relies on (docs/platforms.md §4.10, §3.2): both lists are JSON arrays of meetings with
+``dateTime`` as naive local ISO (older tenants give only ``date`` "Jul 25, 2022" and ``time``
+"11:00 AM"); ``documentList[]`` entries with ``compileOutputType`` 3 are HTML, served at
+``/Portal/Meeting?compiledMeetingDocumentFileId={id}``, the others compiled files at
+``/Public/CompiledDocument?meetingTemplateId={templateId}&compileOutputType={n}``; in the HTML
+agenda each ``div.agenda-item`` holds a table whose first row is the item number and second row
+the item text, followed by an optional vote ``div`` and a ``div.item_contents`` of attachments.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import AsyncIterator, Iterator
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import scrapy
+from bs4 import BeautifulSoup, Tag
+from pydantic import BaseModel
+from scrapy.http import Response, TextResponse
+
+from pipeline.models import (
+    AgendaItem,
+    Link,
+    LinkKind,
+    Meeting,
+    MeetingStatus,
+    RawDocument,
+    item_id,
+    meeting_id,
+)
+from spiders.base import AgendaSpider, PlatformOptions, SourceError, UnexpectedShape
+from spiders.legistar import parse_clock
+
+# Cancellation in a title or document name: "… Meeting - Cancelled", "Notice of Cancellation".
+CANCELLED_RE = re.compile(r"cancel", re.IGNORECASE)
+# Rescheduling notes, e.g. "Rescheduled to May 3".
+RESCHEDULED_RE = re.compile(r"re-?scheduled", re.IGNORECASE)
+# Listing endpoints (for `parse_saved`).
+LIST_PATH_RE = re.compile(r"/PublicPortal/List(?:Upcoming|Archived)Meetings$", re.IGNORECASE)
+
+# ``compileOutputType`` of the HTML rendition.
+HTML_OUTPUT = 3
+
+
+class PrimeGovOptions(PlatformOptions):
+    """``committee_ids`` keeps only meetings of these PrimeGov committees (empty: all)."""
+
+    committee_ids: list[int] = []
+
+
+class PrimeGovSpider(AgendaSpider):
+    """Meetings, with items from their compiled HTML agenda, from a PrimeGov public portal."""
+
+    name = "primegov"
+    platform = "primegov"
+    Options = PrimeGovOptions
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # A meeting can be in the upcoming list and a year's archive at once.
+        self._seen: set[str] = set()
+
+    # --- URLs -----------------------------------------------------------------------------
+
+    @property
+    def site_base(self) -> str:
+        """``https://{client}.primegov.com`` unless ``base_url`` overrides it."""
+        if self.source.base_url:
+            return str(self.source.base_url).rstrip("/")
+        return f"https://{self.source.slug}.primegov.com"
+
+    def document_url(self, doc: dict[str, Any]) -> str:
+        """The HTML portal page for an HTML rendition, else the compiled file."""
+        if doc.get("compileOutputType") == HTML_OUTPUT:
+            return f"{self.site_base}/Portal/Meeting?compiledMeetingDocumentFileId={doc['id']}"
+        return (
+            f"{self.site_base}/Public/CompiledDocument?meetingTemplateId={doc['templateId']}"
+            f"&compileOutputType={doc.get('compileOutputType') or 1}"
+        )
+
+    def _window(self) -> tuple[date, date]:
+        today = self.now().date()
+        return (
+            today - timedelta(days=self.source.days_back),
+            today + timedelta(days=self.source.days_ahead),
+        )
+
+    # --- crawl ----------------------------------------------------------------------------
+
+    async def start(self) -> AsyncIterator[Any]:
+        """The upcoming list, and the archive of every year the window reaches back into."""
+        first, _ = self._window()
+        api = f"{self.site_base}/api/v2/PublicPortal"
+        yield scrapy.Request(f"{api}/ListUpcomingMeetings", callback=self.parse_meetings)
+        for year in range(first.year, self.now().year + 1):
+            yield scrapy.Request(
+                f"{api}/ListArchivedMeetings?year={year}", callback=self.parse_meetings
+            )
+
+    def parse_meetings(self, response: Response) -> Iterator[Any]:
+        """A meeting list: each new meeting in the window, with its HTML agenda requested."""
+        rows = self._json_list(response)
+        self.crawler.stats.inc_value("agenda_watch/events_listed", len(rows))
+        first, last = self._window()
+        for row in rows:
+            if not self._keep(row):
+                continue
+            meeting = self._parse_meeting(row)
+            if not first <= meeting.start.date() <= last:
+                self.logger.debug("skip meeting %s: outside the window", row.get("id"))
+                continue
+            if meeting.id in self._seen:
+                continue
+            self._seen.add(meeting.id)
+            yield self._agenda_or_document(row, meeting)
+
+    def parse_html_agenda(self, response: Response, meeting: Meeting) -> Iterator[Meeting]:
+        """The compiled HTML agenda: its items, or the page itself for the document splitter."""
+        items = self._parse_items(meeting.id, response.text, response.url)
+        if items:
+            meeting.items = items
+        elif self.source.fetch_documents:
+            # Another template (e.g. "new template" tenants); the generic splitter reads the text.
+            self.logger.warning(
+                "no div.agenda-item in %s; passing it on as a document", response.url
+            )
+            meeting.raw_documents.append(
+                RawDocument(url=response.url, content_type="text/html", body=response.body)
+            )
+        yield meeting
+
+    def parse_saved(self, url: str, body: bytes) -> Iterator[BaseModel]:
+        """A meeting list → meetings (without items); ``/Portal/Meeting…`` → agenda items."""
+        response = TextResponse(url=url, body=body, encoding="utf-8")
+        parts = urlsplit(url)
+        if parts.path.lower().startswith("/portal/meeting"):
+            mid = f"{self.source.id}/saved/{parts.query.rsplit('=', 1)[-1]}"
+            yield from self._parse_items(mid, response.text, url)
+        elif LIST_PATH_RE.search(parts.path):
+            for row in self._json_list(response):
+                if self._keep(row):
+                    yield self._parse_meeting(row)
+        else:
+            raise SourceError(
+                f"no PrimeGov callback for {url}: expected a PublicPortal list or /Portal/Meeting"
+            )
+
+    # --- responses ------------------------------------------------------------------------
+
+    def _json_list(self, response: Response) -> list[dict[str, Any]]:
+        """The JSON array of meetings (an empty array is a legitimate "no meetings")."""
+        text = response.body.decode("utf-8", "replace")
+        if response.status >= 400:
+            raise SourceError(f"HTTP {response.status} from {response.url}: {text[:200]}")
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise UnexpectedShape(f"meetings: not JSON at {response.url}: {exc}") from exc
+        if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
+            raise UnexpectedShape(f"meetings: expected a JSON array of objects at {response.url}")
+        return data
+
+    def _keep(self, row: dict[str, Any]) -> bool:
+        """False (logged) for committees or bodies outside the source's filters."""
+        committees = self.options.committee_ids
+        if committees and row.get("committeeId") not in committees:
+            self.logger.debug("skip meeting %s: committee not configured", row.get("id"))
+            return False
+        if not self.wants_body(self._parse_body(row)):
+            self.logger.debug("skip meeting %s: body not in filter", row.get("id"))
+            return False
+        return True
+
+    def _agenda_or_document(self, row: dict[str, Any], meeting: Meeting) -> Any:
+        """Request the HTML agenda for items; without one, the agenda file (or the meeting)."""
+        html = _agenda_doc(row, html=True)
+        if html is not None:
+            return scrapy.Request(
+                self.document_url(html),
+                callback=self.parse_html_agenda,
+                errback=self.agenda_document_failed,
+                cb_kwargs={"meeting": meeting},
+                meta={"meeting": meeting},
+            )
+        compiled = _agenda_doc(row, html=False)
+        return self.meeting_or_document(meeting, self.document_url(compiled) if compiled else None)
+
+    # --- fields ---------------------------------------------------------------------------
+
+    def _parse_meeting(self, row: dict[str, Any]) -> Meeting:
+        if "id" not in row:
+            raise UnexpectedShape(f"meeting without id: {sorted(row)[:8]}")
+        start, time_known = self._parse_start(row)
+        title = self._parse_title(row)
+        return Meeting(
+            id=meeting_id(self.source.id, start, str(row["id"]), title),
+            source=self.source.id,
+            jurisdiction=self.source.jurisdiction,
+            body=self._parse_body(row),
+            title=title,
+            start=start,
+            timezone=self.source.timezone,
+            time_known=time_known,
+            status=self._parse_status(row),
+            url=self._parse_url(row),
+            links=self._parse_links(row),
+            platform_id=str(row["id"]),
+            scraped_at=self.now(),
+        )
+
+    def _parse_start(self, row: dict[str, Any]) -> tuple[datetime, bool]:
+        """Local start from naive ``dateTime``, else ``date`` ("Jul 25, 2022") + ``time``."""
+        if row.get("dateTime"):
+            naive = datetime.fromisoformat(str(row["dateTime"]))
+            return naive.replace(tzinfo=self.tz), True
+        try:
+            day = datetime.strptime(str(row.get("date") or "").strip(), "%b %d, %Y").date()
+        except ValueError as exc:
+            raise UnexpectedShape(f"meeting {row.get('id')}: no usable date: {exc}") from exc
+        at: time | None = parse_clock(str(row.get("time") or ""))
+        return self.localize(day, at), at is not None
+
+    def _parse_title(self, row: dict[str, Any]) -> str:
+        """The meeting title, single-spaced (Clayton County's carry trailing spaces)."""
+        return " ".join(str(row.get("title") or "").split()) or "Meeting"
+
+    def _parse_body(self, row: dict[str, Any]) -> str:
+        """The title: PrimeGov lists give only a committee number, and titles name the body."""
+        return self._parse_title(row)
+
+    def _parse_status(self, row: dict[str, Any]) -> MeetingStatus:
+        """Cancelled from the title or a "Notice of Cancellation" document (§3.3)."""
+        names = [str(d.get("templateName") or "") for d in row.get("documentList") or []]
+        text = " ".join([str(row.get("title") or ""), *names])
+        if CANCELLED_RE.search(text):
+            return "cancelled"
+        if RESCHEDULED_RE.search(text):
+            return "rescheduled"
+        return "scheduled"
+
+    def _parse_url(self, row: dict[str, Any]) -> str:
+        """The HTML agenda page if there is one, else the public portal."""
+        html = _agenda_doc(row, html=True)
+        return self.document_url(html) if html else f"{self.site_base}/public/portal"
+
+    def _parse_links(self, row: dict[str, Any]) -> list[Link]:
+        """Every compiled document (HTML and files) and the video."""
+        links = [
+            Link(
+                title=" ".join(str(d.get("templateName") or "Document").split()),
+                url=self.document_url(d),
+                kind=_doc_kind(str(d.get("templateName") or "")),
+            )
+            for d in row.get("documentList") or []
+            if isinstance(d, dict) and d.get("id") and d.get("templateId")
+        ]
+        video = str(row.get("videoUrl") or "")
+        if video.startswith("//"):
+            video = f"https:{video}"  # Granicus video links are protocol-relative
+        if video.startswith(("http://", "https://")):
+            links.append(Link(title="Video", url=video, kind="video"))
+        return links
+
+    def _parse_items(self, mid: str, html: str, url: str) -> list[AgendaItem]:
+        """Items of a compiled HTML agenda, in page order (empty if it has no agenda-items)."""
+        soup = BeautifulSoup(html, "html.parser")
+        items: list[AgendaItem] = []
+        for div in soup.select("div.agenda-item"):
+            number, title = _item_heading(div)
+            if not title:
+                self.logger.debug("skip agenda-item without text in %s", url)
+                continue
+            items.append(
+                AgendaItem(
+                    id=item_id(mid, None, number, title),
+                    number=number,
+                    title=title,
+                    text=self._parse_item_text(div),
+                    sequence=len(items) + 1,
+                    links=self._parse_item_links(div, url),
+                )
+            )
+        return items
+
+    def _parse_item_text(self, div: Tag) -> str:
+        """Text between the item and its attachments: the action and vote, on minutes."""
+        return " ".join(_text(s) for s in _following(div) if "item_contents" not in _classes(s))
+
+    def _parse_item_links(self, div: Tag, url: str) -> list[Link]:
+        """Attachments in the item's ``div.item_contents`` (the named link of each holder)."""
+        links: dict[str, Link] = {}
+        for sibling in _following(div):
+            for anchor in sibling.select("div.attachment-holder a[href]"):
+                href, title = str(anchor["href"]), _text(anchor)
+                if not title or href.startswith(("#", "javascript:")):
+                    continue  # the holder's first link is an icon without text
+                absolute = urljoin(url, href)
+                links.setdefault(absolute, Link(title=title, url=absolute, kind="attachment"))
+        return list(links.values())
+
+
+def _agenda_doc(row: dict[str, Any], html: bool) -> dict[str, Any] | None:
+    """The meeting's agenda document in HTML (or not): an agenda first, then a packet."""
+    docs = [
+        d
+        for d in row.get("documentList") or []
+        if isinstance(d, dict) and (d.get("compileOutputType") == HTML_OUTPUT) == html
+    ]
+    for wanted in ("agenda", "packet"):
+        for doc in docs:
+            if _doc_kind(str(doc.get("templateName") or "")) == wanted:
+                return doc
+    return None
+
+
+def _doc_kind(template_name: str) -> LinkKind:
+    """Link kind from a template name ("HTML Agenda", "Board Agenda Packet", "Journal")."""
+    name = template_name.lower()
+    if "minutes" in name or "journal" in name:
+        return "minutes"
+    if "packet" in name:
+        return "packet"
+    if "agenda" in name:
+        return "agenda"
+    return "other"
+
+
+def _item_heading(div: Tag) -> tuple[str | None, str]:
+    """(number, title): the first row's cell and the second row's ``div`` of the item table."""
+    rows = div.select("table tr")
+    first = _text(rows[0].find("td")) if rows else ""
+    second = _text(rows[1].find("div")) if len(rows) > 1 else ""
+    if not second:
+        return None, first  # a heading-only row ("CALL TO ORDER") has no separate number
+    return first or None, second
+
+
+def _following(div: Tag) -> Iterator[Tag]:
+    """Sibling elements after an agenda-item, up to the next one."""
+    for sibling in div.find_next_siblings():
+        if "agenda-item" in _classes(sibling):
+            return
+        yield sibling
+
+
+def _classes(tag: Tag) -> list[str]:
+    value: Any = tag.get("class") or []
+    return [value] if isinstance(value, str) else [str(v) for v in value]
+
+
+def _text(tag: Any) -> str:
+    return " ".join(tag.get_text(" ").split()) if isinstance(tag, Tag) else ""
