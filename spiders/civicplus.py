@@ -1,0 +1,301 @@
+"""CivicPlus AgendaCenter spider: ``/AgendaCenter`` → ``UpdateCategoryList`` per year → agendas.
+
+Facts this relies on (docs/platforms.md §4.5, §3.2–3.3):
+
+- Each category (a body) is a ``div#cat{N}`` with an ``h2`` heading; its rows are
+  ``tr.catAgendaRow`` inside ``span#section{N}``. The index shows **one year per category**
+  (``ul.years li.current``); other years come from ``POST /AgendaCenter/UpdateCategoryList`` with
+  form ``year=…&catID=…``, answered with a ``span#section{N}`` fragment — or, for an empty
+  category, with a whole page, which must not be read as that year's rows.
+- A row's anchor name ``_MMDDYYYY-seq`` is the only date: no time, no location. An "Amended …"
+  note in the heading does not change it.
+- Documents are ``/AgendaCenter/ViewFile/Agenda/_…`` (``?html=true`` an HTML rendition,
+  ``?packet=true`` the packet) and ``/AgendaCenter/ViewFile/Minutes/_…``; "Previous Versions"
+  links are revision pages and are skipped.
+- There is no item list: items come from the agenda document (HTML rendition preferred).
+- Cancellations are written into titles ("CANCELLED - Weed Board").
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import scrapy
+from parsel import Selector, SelectorList
+from pydantic import BaseModel
+from scrapy.http import Response
+from scrapy.selector import SelectorList as ScrapySelectorList
+
+from pipeline.models import Link, LinkKind, Meeting, MeetingStatus, meeting_id
+from spiders.base import AgendaSpider, PlatformOptions, SourceError
+
+# The meeting id in a row's anchor or ViewFile link: "_11192020-808" → month, day, year, seq.
+AGENDA_ID_RE = re.compile(r"_(\d{2})(\d{2})(\d{4})-(\d+)")
+# A category block's id: "cat9" → 9 (the search box's "categoryList" div is not one).
+CATEGORY_ID_RE = re.compile(r"^cat(\d+)$")
+# Titles that cancel the meeting: "CANCELLED - Weed Board", "Council Meeting - CANCELED".
+CANCELLED_RE = re.compile(r"\bcancel+ed\b", re.IGNORECASE)
+# Titles that move it: "RESCHEDULED - Planning Commission", "Postponed".
+RESCHEDULED_RE = re.compile(r"\b(?:re-?scheduled|postponed)\b", re.IGNORECASE)
+# A four-digit year in the category's year tabs ("2025"); "View More" is not one.
+YEAR_RE = re.compile(r"^\d{4}$")
+# The year at the end of a year tab's label: "Weed Board 2026" → "Weed Board".
+YEAR_SUFFIX_RE = re.compile(r"\s+\d{4}$")
+
+TODAY_ENV = "AGENDA_WATCH_TODAY"
+
+
+class CivicPlusOptions(PlatformOptions):
+    """``category_ids``: only these AgendaCenter categories (``catID``s); all when unset."""
+
+    category_ids: list[int] | None = None
+
+
+@dataclass
+class Category:
+    """One AgendaCenter category block: its id, body name, shown year and offered years."""
+
+    cat_id: int
+    name: str
+    rows: Selector | SelectorList[Selector]
+    current_year: int | None
+    years: list[int]
+
+
+class CivicPlusSpider(AgendaSpider):
+    """Meetings (date only) from a CivicPlus AgendaCenter, with their agenda documents."""
+
+    name = "civicplus"
+    platform = "civicplus"
+    Options = CivicPlusOptions
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._seen: set[str] = set()
+
+    # --- URLs -----------------------------------------------------------------------------
+
+    @property
+    def origin(self) -> str:
+        """The site origin: ``base_url`` without ``/AgendaCenter…``, else from the slug."""
+        if self.source.base_url:
+            base = str(self.source.base_url)
+            cut = base.lower().find("/agendacenter")
+            return (base[:cut] if cut >= 0 else base).rstrip("/")
+        return f"https://{self.source.slug}.civicplus.com"
+
+    # --- crawl ----------------------------------------------------------------------------
+
+    async def start(self) -> AsyncIterator[Any]:
+        """The AgendaCenter index."""
+        yield scrapy.Request(f"{self.origin}/AgendaCenter", callback=self.parse_index)
+
+    def parse_index(self, response: Response) -> Iterator[Any]:
+        """Rows of each wanted category in the window, then its other years in the window."""
+        first, last = self._window()
+        for category in self._categories(Selector(text=response.text)):
+            yield from self._meetings_or_documents(category, response.url)
+            for year in category.years:
+                if year != category.current_year and first.year <= year <= last.year:
+                    yield scrapy.FormRequest(
+                        f"{self.origin}/AgendaCenter/UpdateCategoryList",
+                        formdata={"year": str(year), "catID": str(category.cat_id)},
+                        callback=self.parse_category_year,
+                        cb_kwargs={"cat_id": category.cat_id, "name": category.name, "year": year},
+                    )
+
+    def parse_category_year(
+        self, response: Response, cat_id: int, name: str, year: int
+    ) -> Iterator[Any]:
+        """One category's year from the ``UpdateCategoryList`` fragment."""
+        section = self._year_section(response.text, cat_id)
+        if section is None:
+            self.logger.debug("category %s has no agendas in %s", cat_id, year)
+            return
+        category = Category(cat_id, name, section, year, [])
+        yield from self._meetings_or_documents(category, response.url, year)
+
+    def parse_saved(self, url: str, body: bytes) -> Iterator[BaseModel]:
+        """An index or Search page, or an ``UpdateCategoryList`` fragment → meetings (no window)."""
+        text = body.decode("utf-8", "replace")
+        page = Selector(text=text)
+        if "updatecategorylist" in urlsplit(url).path.lower():
+            span = page.xpath("//span[starts-with(@id,'section')]")
+            if not span:
+                raise SourceError(f"{url}: no span#section… fragment (an empty category?)")
+            cat_id = int(span[0].attrib["id"].removeprefix("section"))
+            name = self._parse_body(span[0]) or f"Category {cat_id}"
+            categories = [Category(cat_id, name, span[0], None, [])]
+        else:
+            categories = list(self._categories(page))
+        for category in categories:
+            for row in category.rows.css("tr.catAgendaRow"):
+                meeting = self._parse_meeting(row, category.name, url)
+                if meeting is not None:
+                    yield meeting
+
+    # --- listing --------------------------------------------------------------------------
+
+    def _window(self) -> tuple[date, date]:
+        """The source's crawl window around today (``AGENDA_WATCH_TODAY`` replays a capture)."""
+        pinned = os.environ.get(TODAY_ENV)
+        today = date.fromisoformat(pinned) if pinned else self.now().date()
+        return (
+            today - timedelta(days=self.source.days_back),
+            today + timedelta(days=self.source.days_ahead),
+        )
+
+    def _categories(self, page: Selector) -> Iterator[Category]:
+        """Wanted categories on an index or Search page; `NoRowsFound` when there are none."""
+        blocks = ScrapySelectorList(
+            div
+            for div in page.xpath("//div[starts-with(@id,'cat')]")
+            if CATEGORY_ID_RE.match(div.attrib.get("id", ""))
+        )
+        wanted = self.options.category_ids
+        for block in self.rows(blocks, "AgendaCenter categories (div#cat{N})"):
+            cat_id = int(block.attrib["id"][3:])
+            name = self._parse_body(block)
+            if (wanted and cat_id not in wanted) or not self.wants_body(name):
+                continue
+            years = [int(t) for t in block.css("ul.years li a::text").getall() if YEAR_RE.match(t)]
+            current = block.css("ul.years li.current a::text").get("")
+            yield Category(
+                cat_id, name, block, int(current) if YEAR_RE.match(current) else None, years
+            )
+
+    def _year_section(self, html: str, cat_id: int) -> Selector | None:
+        """The ``span#section{N}`` of an UpdateCategoryList answer, or None when it is empty.
+
+        An empty category is answered with the whole AgendaCenter page, whose own
+        ``span#section{N}`` (if any) holds the *current* year's rows, not the requested ones.
+        """
+        page = Selector(text=html)
+        if page.xpath("//title | //form"):
+            return None
+        span = page.css(f"span#section{cat_id}")
+        return span[0] if span else None
+
+    def _meetings_or_documents(
+        self, category: Category, page_url: str, year: int | None = None
+    ) -> Iterator[Any]:
+        """Each new row of `category` in the window, as a meeting or its agenda's request."""
+        first, last = self._window()
+        for row in category.rows.css("tr.catAgendaRow"):
+            meeting = self._parse_meeting(row, category.name, page_url)
+            if meeting is None or meeting.id in self._seen:
+                continue
+            day = meeting.start.date()
+            if not first <= day <= last or (year is not None and day.year != year):
+                continue
+            self._seen.add(meeting.id)
+            yield self.meeting_or_document(meeting, self._agenda_document(meeting))
+
+    # --- fields ---------------------------------------------------------------------------
+
+    def _parse_meeting(self, row: Selector, body: str, page_url: str) -> Meeting | None:
+        agenda_id = self._parse_agenda_id(row)
+        if agenda_id is None:
+            self.logger.debug("skip row without an _MMDDYYYY-seq id")
+            return None
+        month, day, year, seq = (int(g) for g in agenda_id.groups())
+        try:
+            start = self.localize(date(year, month, day), None)
+        except ValueError:
+            self.logger.debug("skip row with impossible date %s", agenda_id.group(0))
+            return None
+        title = self._parse_title(row)
+        links = self._parse_links(row, page_url)
+        platform_id = agenda_id.group(0).lstrip("_")
+        return Meeting(
+            id=meeting_id(self.source.id, start, platform_id, title),
+            source=self.source.id,
+            jurisdiction=self.source.jurisdiction,
+            body=body,
+            title=title,
+            start=start,
+            timezone=self.source.timezone,
+            time_known=False,  # AgendaCenter publishes dates only
+            status=self._parse_status(title),
+            url=next((str(lk.url) for lk in links if lk.kind == "agenda"), None),
+            links=links,
+            platform_id=platform_id,
+            scraped_at=self.now(),
+        )
+
+    def _parse_agenda_id(self, row: Selector) -> re.Match[str] | None:
+        """``_MMDDYYYY-seq`` from the row's anchor name, else from its first ViewFile link."""
+        for candidate in row.css("a::attr(name)").getall() + row.css("a::attr(href)").getall():
+            match = AGENDA_ID_RE.search(candidate)
+            if match:
+                return match
+        return None
+
+    def _parse_body(self, block: Selector) -> str:
+        """The category heading (``h2``, or ``h3`` in the newer layout), minus any arrow.
+
+        A bare UpdateCategoryList fragment has no heading; its year tab label ("Weed Board
+        2026") names the body instead.
+        """
+        heading = " ".join(" ".join(block.xpath("./h2//text() | ./h3//text()").getall()).split())
+        if not heading:
+            label = block.css("ul.years li a::attr(aria-label)").get("")
+            heading = YEAR_SUFFIX_RE.sub("", label)
+        return heading.lstrip("▼ ").strip()
+
+    def _parse_title(self, row: Selector) -> str:
+        """The row's ``p`` text (trailing spaces dropped), else the link title, else "Agenda"."""
+        text = " ".join(" ".join(row.css("td p ::text").getall()).split())
+        return text or row.css("a[title]::attr(title)").get("").strip() or "Agenda"
+
+    def _parse_status(self, title: str) -> MeetingStatus:
+        """Cancelled or rescheduled only when the title says so."""
+        if CANCELLED_RE.search(title):
+            return "cancelled"
+        if RESCHEDULED_RE.search(title):
+            return "rescheduled"
+        return "scheduled"
+
+    def _parse_links(self, row: Selector, page_url: str) -> list[Link]:
+        """Agenda (PDF/HTML), packet, minutes and media links, each URL once."""
+        links: dict[str, Link] = {}
+        for anchor in row.css("a[href]"):
+            href = anchor.attrib["href"].strip()
+            if not href or href.startswith(("javascript", "#")) or "PreviousVersions" in href:
+                continue
+            url = urljoin(page_url, href)
+            kind, title = _classify(url, anchor)
+            if url.startswith(("http://", "https://")) and url not in links:
+                links[url] = Link(title=title, url=url, kind=kind)
+        return list(links.values())
+
+    def _agenda_document(self, meeting: Meeting) -> str | None:
+        """The HTML rendition when linked (text without PDF parsing), else the agenda file."""
+        agendas = [str(lk.url) for lk in meeting.links if lk.kind == "agenda"]
+        return next((u for u in agendas if "html=true" in u.lower()), None) or next(
+            iter(agendas), None
+        )
+
+
+def _classify(url: str, anchor: Selector) -> tuple[LinkKind, str]:
+    """A ViewFile link's kind and a label for it; other links are media or other pages."""
+    lowered = url.lower()
+    if "/viewfile/minutes/" in lowered:
+        return "minutes", "Minutes"
+    if "/viewfile/agenda/" in lowered:
+        if "packet=true" in lowered:
+            return "packet", "Agenda packet"
+        if "html=true" in lowered:
+            return "agenda", "Agenda (HTML)"
+        return "agenda", "Agenda"
+    parent = anchor.xpath("ancestor::td[1]/@class").get("")
+    label = " ".join(" ".join(anchor.css("::text").getall()).split())
+    if "videos" in parent:
+        return "video", label or "Media"
+    return "other", label or "Link"
