@@ -7,14 +7,19 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from benchmarks import bench_classifier, bench_crawl, bench_pdf
+from benchmarks import bench_classifier, bench_crawl, bench_pdf, bench_split
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def main() -> None:
     quick = "--quick" in sys.argv
-    sections = [bench_classifier.run(quick), bench_pdf.run(quick), bench_crawl.run(quick)]
+    sections = [
+        bench_classifier.run(quick),
+        bench_pdf.run(quick),
+        bench_split.run(quick),
+        bench_crawl.run(quick),
+    ]
     header = [
         "# Benchmarks",
         "",

@@ -16,8 +16,9 @@ from pydantic import ValidationError
 from scrapy import signals
 from scrapy.exceptions import DropItem
 
+from pipeline.agenda_split import docx_text, looks_like_docx, split_agenda
 from pipeline.classifier import Classifier
-from pipeline.models import Document, Meeting, RawDocument
+from pipeline.models import AgendaItem, Document, Meeting, RawDocument, item_id
 from pipeline.pdftext import PdfExtractor, looks_like_pdf
 from pipeline.settings import load_settings
 from pipeline.store import JsonStore, Ledger
@@ -67,7 +68,14 @@ class ValidateMeeting:
 
 
 class ExtractText:
-    """Turn fetched agenda documents (PDF or HTML) into text, within size and time limits."""
+    """Turn fetched agenda documents (PDF, DOCX or HTML) into text, within size and time limits.
+
+    A meeting that arrives without items gets them split from its first document that has text
+    (`pipeline.agenda_split.split_agenda`), so agenda-only platforms are classified like the rest.
+    A document without a text layer keeps its `Document.error` and yields no items.
+    """
+
+    DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
     def __init__(self, crawler: Crawler, timeout_s: float, max_pages: int) -> None:
         self.crawler = crawler
@@ -97,9 +105,42 @@ class ExtractText:
                 logger.warning("%s: %s: %s", meeting.id, raw.url, document.error)
             meeting.documents.append(document)
         meeting.raw_documents = []
+        if not meeting.items:
+            meeting.items = self._split_items(meeting)
         return meeting
 
+    def _split_items(self, meeting: Meeting) -> list[AgendaItem]:
+        """Items split from the first readable document; duplicate ids keep the first item."""
+        for document in meeting.documents:
+            if document.error or not document.text.strip():
+                continue
+            items: dict[str, AgendaItem] = {}
+            for split in split_agenda(document.text.split("\f")):
+                iid = item_id(meeting.id, None, split.number, split.title)
+                if iid not in items:
+                    items[iid] = AgendaItem(
+                        id=iid,
+                        number=split.number,
+                        title=split.title,
+                        text=split.text,
+                        page=split.page,
+                        sequence=len(items) + 1,
+                    )
+            if items:
+                _stat(self.crawler, "items_split_from_documents", len(items))
+                return list(items.values())
+        return []
+
     async def _extract(self, raw: RawDocument) -> Document:
+        # Checked first and by content: CivicPlus serves .docx files behind "PDF" links.
+        if looks_like_docx(raw.body):
+            try:
+                text = docx_text(raw.body)
+            except ValueError as exc:
+                return Document(url=raw.url, content_type=self.DOCX_TYPE, error=str(exc))
+            return Document(
+                url=raw.url, content_type=self.DOCX_TYPE, pages=1, text=text[:MAX_DOCUMENT_TEXT]
+            )
         if looks_like_pdf(raw.body, raw.content_type):
             result = await self.extractor.extract(raw.body)
             error = result.problem

@@ -1,0 +1,554 @@
+"""Split an agenda document's text into numbered items; read the text of a .docx agenda.
+
+`split_agenda` works on the per-page text that `pipeline.pdftext` extracts (or one "page" of DOCX or
+HTML text). It has no layout information, only lines, so it finds items by their *numbering*:
+
+1. Running headers and footers are dropped: lines that recur near the top or bottom of most pages
+   (digits ignored) and page-number lines ("Page 2 of 8", "3 of 7 …", "-4-").
+2. Every line that starts like a list marker ("1.", "1)", "A.", "a)", "VIII.", "(a)", "(1)", "7.b",
+   "G.1", "1.A") is a candidate. The top level is the longest run of one numbering scheme counting
+   up from its first value (1, A, a, I, i) — preferring a run that ends in an adjournment — so
+   boilerplate lists ("1. IN PERSON … 5. ECOMMENT") lose to the agenda's own numbering.
+3. Inside that run, a marker continues the innermost open list whose next value it is, or opens a
+   sub-list when it is a first value (a list restarting under a new sub-heading restarts the
+   sub-level). Nesting stops at `MAX_LEVEL`; deeper lists (recommendation steps) stay body text.
+   After a "Recommendation:"/"MOTION:"-style line, no new list opens until the next item.
+4. Splitting stops after the adjournment item (or an "ADJOURNMENT" heading line), so packet pages,
+   staff reports and schedules that restart their own numbering are not taken for items.
+
+Unnumbered agendas (items that are bare paragraphs, bullets or bold headings) return ``[]``: a
+best-effort guess from plain text would invent items, and a meeting without items is visible
+downstream, while wrong items are not. Line-end hyphens are kept ("Non-" + "resident" →
+"Non-resident"): in agendas they are far more often compounds than syllable breaks.
+"""
+
+from __future__ import annotations
+
+import bisect
+import io
+import re
+import statistics
+import zipfile
+from dataclasses import dataclass, field
+from xml.etree import ElementTree
+
+from pipeline.models import StrictModel
+
+MAX_LEVEL = 1  # items (level 0) and one level of sub-items; deeper lists are body text
+MAX_TITLE_LINES = 8  # a marker line plus wrapped lines (Legistar: type, file id, 5 title lines)
+MAX_LOOKBACK = 6  # lines above a bare "1.B 16-0348" marker that may hold its title (Legistar)
+MAX_TITLE_CHARS = 600
+MAX_TEXT_CHARS = 1000  # body text kept per item (descriptions, recommendations)
+HEADER_LINES, FOOTER_LINES = 5, 3  # where running headers/footers sit in a page's extracted text
+DOCX_MAX_UNCOMPRESSED = 50 * 2**20  # zip-bomb guard for .docx: total uncompressed bytes
+DOCX_MAX_PART = 20 * 2**20  # largest single XML part read from a .docx
+
+# A list marker at the start of a line: "1." "12)" "A." "b)" "VIII." "(a)" "(12)", then the title.
+# "H.RESOLUTION" (no space after the letter, Cuyahoga) counts when an all-caps word follows.
+_MARKER_RE = re.compile(
+    r"^(?:\((?P<pnum>\d{1,2}|[A-Za-z]|[ivxlcIVXLC]{2,6})\)"
+    r"|(?P<num>\d{1,2}|[A-Za-z]|[IVXLCivxlc]{2,6})(?P<sep>[.)]))"
+    r"(?:\s+(?P<rest>.*)|(?=[A-Z]{3,}\b)(?P<glued>.*)|$)"
+)
+# A compound marker "7.b", "7.b.", "G.1", "1.A", "5.1" followed by the title.
+_COMPOUND_RE = re.compile(
+    r"^(?P<pre>\d{1,2}|[A-Z])\.(?P<last>\d{1,2}|[A-Za-z])\.?(?:\s+(?P<rest>.*)|$)"
+)
+# A valid Roman numeral (upper or lower case is checked by the caller).
+_ROMAN_RE = re.compile(r"^M{0,3}(CM|CD|D?C{0,3})(XC|XL|L?X{0,3})(IX|IV|V?I{0,3})$")
+# An item title that ends the meeting: "Adjournment", "ADJOURN meeting to …", "Motion to adjourn the
+# meeting." — but not "Motion to adjourn to Executive Session".
+_ADJOURN_RE = re.compile(
+    r"^(?:motion\s+to\s+)?adjourn(?:ment|ed)?\b(?!.*\b(?:executive|closed)\s+session)", re.I
+)
+# An unnumbered adjournment heading on a line of its own.
+_ADJOURN_LINE_RE = re.compile(r"^adjourn(?:ment)?\.?$", re.I)
+# Lines after which a numbered list is an item's body, not sub-items.
+_BODY_LEAD_RE = re.compile(
+    r"^(?:recommendations?\b|staff recommends|suggested motion|motion\b|result:|roll call vote"
+    r"|attachments?:|fiscal impact)",
+    re.I,
+)
+# Page-number lines: "Page 2", "Page 2 of 8", "… Agenda, page 2", "3 of 7 12/1/22, 8:59 PM", "-4-", "7".
+_PAGE_NO_RE = re.compile(
+    r"(?:\bpage\s+\d+(?:\s+of\s+\d+)?\b|^\d+\s+of\s+\d+\b|^-\s*\d+\s*-$|^\d{1,3}$)", re.I
+)
+# A wrapped line ends in a word or sign that cannot end a title.
+_OPEN_END_RE = re.compile(
+    r"(?:[,;&(/–—-]|\b(?:and|or|of|the|to|for|in|on|at|by|with|from|a|an|as|per|under|into))$",
+    re.I,
+)
+# A short parenthetical line under a title: "(ACTION)", "(discussion only)".
+_PAREN_LINE_RE = re.compile(r"^\([^()]{1,40}\)$")
+# Legistar prints the matter type before the file number: "b) REPORT / 23-0021 / TITLE".
+_LEGISTAR_TYPE_RE = re.compile(r"^REPORT\s+(?=\d{2}-\d{4}\b)")
+# A title that is only a Legistar file number: the real title was printed above it (Sunnyvale).
+_FILE_ONLY_RE = re.compile(r"^\d{2}-\d{4}$")
+# Runs of digits, ignored when comparing header/footer lines across pages.
+_DIGITS_RE = re.compile(r"\d+")
+
+_FIRST = 1
+
+
+class SplitItem(StrictModel):
+    """One agenda item found in a document's text.
+
+    - ``number``: the marker as printed ("1.", "A.", "7.b", "VIII.", "(a)", "a)").
+    - ``title``: the marker line's text plus wrapped lines, whitespace collapsed.
+    - ``text``: body lines after the title up to the next item (at most `MAX_TEXT_CHARS`).
+    - ``page``: 1-based page where the item starts; ``level``: 0 for items, 1 for sub-items.
+    """
+
+    number: str
+    title: str
+    text: str = ""
+    page: int
+    level: int
+
+
+@dataclass
+class _Line:
+    text: str
+    page: int
+    soft: bool = False  # the raw line ended in a space: Word's mark of a wrapped line
+
+
+@dataclass
+class _Marker:
+    index: int  # position in the line list
+    number: str
+    rest: str
+    options: list[tuple[str, int]]  # (scheme key, value) readings: "I." is Roman 1 or letter 9
+    prefix: str = ""  # "7" for "7.b"
+
+
+@dataclass
+class _Level:
+    key: str
+    expected: int
+    prefix: str = ""
+
+
+@dataclass
+class _Found:
+    marker: _Marker
+    level: int
+    title_end: int = 0  # index of the last line used by the title
+    body: list[str] = field(default_factory=list)
+
+
+def split_agenda(pages: list[str]) -> list[SplitItem]:
+    """Split per-page agenda text into numbered items, in document order (see the module doc).
+
+    Returns ``[]`` for an agenda without numbering (or with fewer than two top-level items).
+    """
+    lines = _clean_lines(pages)
+    markers = [m for i, line in enumerate(lines) if (m := _parse_marker(i, line.text))]
+    top = _top_run(lines, markers)
+    if top is None:
+        return []
+    found, stop = _nest(lines, markers, top)
+    width = _line_width(lines)
+    spans: list[tuple[int, int, str]] = []  # (first line, last line, title) per item
+    for n, f in enumerate(found):
+        limit = found[n + 1].marker.index if n + 1 < len(found) else stop
+        title, end = _title(lines, f.marker, limit, width)
+        begin = f.marker.index
+        if _FILE_ONLY_RE.match(title):
+            floor = spans[-1][1] + 1 if spans else 0
+            above, begin = _title_above(lines, f.marker.index, floor)
+            title = f"{title} {above}".strip()
+        spans.append((begin, end, title))
+    items: list[SplitItem] = []
+    for n, (f, (_, end, title)) in enumerate(zip(found, spans, strict=True)):
+        limit = spans[n + 1][0] if n + 1 < len(spans) else stop
+        if n + 1 == len(spans) and _is_adjournment(f.marker):  # what follows is not its text
+            limit = min(limit, _page_end(lines, end))
+        body = " ".join(line.text for line in lines[end + 1 : limit])
+        items.append(
+            SplitItem(
+                number=f.marker.number,
+                title=title,
+                text=_squash(body)[:MAX_TEXT_CHARS],
+                page=lines[f.marker.index].page,
+                level=f.level,
+            )
+        )
+    return items
+
+
+def _page_end(lines: list[_Line], index: int) -> int:
+    """Index just past the last line on the page of line `index`."""
+    end = index + 1
+    while end < len(lines) and lines[end].page == lines[index].page:
+        end += 1
+    return end
+
+
+def _title_above(lines: list[_Line], index: int, floor: int) -> tuple[str, int]:
+    """Title lines printed above a number-and-file-id marker; returns (title, first index)."""
+    begin = index
+    while begin - 1 >= max(floor, index - MAX_LOOKBACK):
+        above = lines[begin - 1]
+        if above.page != lines[index].page or _parse_marker(0, above.text):
+            break
+        if above.text.endswith((".", ":")) or _BODY_LEAD_RE.match(above.text):
+            break
+        begin -= 1
+    return _squash(" ".join(ln.text for ln in lines[begin:index])), begin
+
+
+def _squash(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _clean_lines(pages: list[str]) -> list[_Line]:
+    """Non-empty lines of all pages, without running headers/footers and page numbers."""
+    raw = [[ln for ln in page.splitlines() if ln.strip()] for page in pages]
+    split = [[ln.strip() for ln in page_lines] for page_lines in raw]
+    counts: dict[str, int] = {}
+    for page_lines in split:
+        for key in {_DIGITS_RE.sub("#", _squash(ln)).lower() for ln in _edges(page_lines)}:
+            counts[key] = counts.get(key, 0) + 1
+    with_text = sum(1 for p in split if p)
+    repeated = {k for k, c in counts.items() if c >= 2 and c * 2 >= with_text}
+    out: list[_Line] = []
+    for number, page_lines in enumerate(split, start=1):
+        edge = _edge_indexes(len(page_lines))
+        for i, ln in enumerate(page_lines):
+            if i in edge and _parse_marker(0, ln) is None:
+                if _DIGITS_RE.sub("#", _squash(ln)).lower() in repeated or _PAGE_NO_RE.search(ln):
+                    continue
+            out.append(_Line(ln, number, raw[number - 1][i][-1:].isspace()))
+    return out
+
+
+def _edge_indexes(count: int) -> set[int]:
+    """Positions where headers and footers end up in a page's extracted text (first/last few)."""
+    return set(range(min(count, HEADER_LINES))) | set(range(max(0, count - FOOTER_LINES), count))
+
+
+def _edges(page_lines: list[str]) -> list[str]:
+    """The lines at `_edge_indexes`."""
+    return [page_lines[i] for i in sorted(_edge_indexes(len(page_lines)))]
+
+
+def _roman(token: str) -> int | None:
+    upper = token.upper()
+    if not upper or not _ROMAN_RE.match(upper):
+        return None
+    values = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100, "D": 500, "M": 1000}
+    total = 0
+    for a, b in zip(upper, upper[1:] + " ", strict=True):
+        total += -values[a] if b != " " and values[b] > values[a] else values[a]
+    return total
+
+
+def _readings(token: str, fmt: str) -> list[tuple[str, int]]:
+    """Every (scheme, value) a marker token can be: "C" is the letter 3 or Roman 100."""
+    if token.isdigit():
+        return [(f"decimal{fmt}", int(token))]
+    out: list[tuple[str, int]] = []
+    case = "upper" if token.isupper() else "lower"
+    if len(token) == 1:
+        out.append((f"{case}{fmt}", ord(token.lower()) - ord("a") + 1))
+    if (value := _roman(token)) is not None:
+        out.append((f"{case}_roman{fmt}", value))
+    return out
+
+
+def _parse_marker(index: int, text: str) -> _Marker | None:
+    if m := _COMPOUND_RE.match(text):
+        last = m["last"]
+        options = [(f"compound_{key}", v) for key, v in _readings(last, "")]
+        number = text[: m.start("rest")].strip() if m["rest"] is not None else text.strip()
+        return _Marker(index, number, m["rest"] or "", options, prefix=m["pre"])
+    m = _MARKER_RE.match(text)
+    if m is None:
+        return None
+    if m["pnum"]:
+        token, fmt, number = m["pnum"], "()", f"({m['pnum']})"
+    else:
+        token, fmt, number = m["num"], m["sep"], m["num"] + m["sep"]
+    options = _readings(token, fmt)
+    rest = m["rest"] if m["rest"] is not None else (m["glued"] or "")
+    return _Marker(index, number, rest, options) if options else None
+
+
+def _is_adjournment(marker: _Marker) -> bool:
+    return bool(_ADJOURN_RE.match(marker.rest.strip()))
+
+
+def _top_run(lines: list[_Line], markers: list[_Marker]) -> tuple[str, _Marker] | None:
+    """The scheme and first marker of the top-level numbering (see the module doc, step 2)."""
+    adjourn_lines = [i for i, ln in enumerate(lines) if _ADJOURN_LINE_RE.match(ln.text)]
+    best: tuple[tuple[bool, bool, int, int], str, _Marker] | None = None
+    for start, marker in enumerate(markers):
+        for key, value in marker.options:
+            if value != _FIRST:
+                continue
+            length, ended, last = 1, _is_adjournment(marker), marker.index
+            for other in markers[start + 1 :]:
+                nxt = bisect.bisect_right(adjourn_lines, last)  # first heading after `last`
+                if ended or (nxt < len(adjourn_lines) and adjourn_lines[nxt] < other.index):
+                    ended = True
+                    break
+                if other.prefix == marker.prefix and (key, length + 1) in other.options:
+                    length, last = length + 1, other.index
+                    ended = _is_adjournment(other)
+            ended = ended or bool(adjourn_lines and adjourn_lines[-1] > last)
+            # Prefer plain schemes over compound ones, then a run ending in adjournment, then length.
+            score = (not key.startswith("compound"), ended, length, -marker.index)
+            if length >= 2 and (best is None or score > best[0]):
+                best = (score, key, marker)
+    return None if best is None else (best[1], best[2])
+
+
+def _nest(
+    lines: list[_Line], markers: list[_Marker], top: tuple[str, _Marker]
+) -> tuple[list[_Found], int]:
+    """Assign levels to markers from the top run's start; return the items and the stop index."""
+    key, first = top
+    levels = [_Level(key, _FIRST + 1, first.prefix)]
+    found = [_Found(first, 0)]
+    locked, stop = False, len(lines)
+    done = _is_adjournment(first)
+    position = first.index + 1
+    for marker in (m for m in markers if m.index > first.index):
+        if done:
+            stop = marker.index
+            break
+        for i in range(position, marker.index):
+            if _ADJOURN_LINE_RE.match(lines[i].text):
+                stop, done = i, True
+                break
+            locked = locked or bool(_BODY_LEAD_RE.match(lines[i].text))
+        if done:
+            break
+        position = marker.index + 1
+        level = _place(levels, found, marker, locked)
+        if level is not None:
+            found.append(_Found(marker, level))
+            locked = False
+            done = level == 0 and _is_adjournment(marker)
+    return found, stop
+
+
+def _place(levels: list[_Level], found: list[_Found], marker: _Marker, locked: bool) -> int | None:
+    """The level `marker` takes (updating `levels`), or None when it is body text."""
+    for depth in range(len(levels) - 1, -1, -1):
+        lvl = levels[depth]
+        if (lvl.key, lvl.expected) in marker.options and marker.prefix == lvl.prefix:
+            del levels[depth + 1 :]
+            lvl.expected += 1
+            return depth
+    if locked:
+        return None
+    for key, value in marker.options:
+        if value != _FIRST:
+            continue
+        if marker.prefix and marker.prefix != _core(found[-1].marker.number):
+            parent = next((f for f in reversed(found) if f.level == 0), None)
+            if parent is None or marker.prefix != _core(parent.marker.number):
+                continue
+            del levels[1:]
+        depth = len(levels)
+        if depth > 1 and levels[-1].key == key:  # a sub-list restarting under a new sub-heading
+            depth -= 1
+        if depth > MAX_LEVEL:
+            continue
+        del levels[depth:]
+        levels.append(_Level(key, _FIRST + 1, marker.prefix))
+        return depth
+    return None
+
+
+def _core(number: str) -> str:
+    return number.strip("().")
+
+
+def _line_width(lines: list[_Line]) -> int:
+    """Typical full-line length in characters (90th percentile), to spot wrapped lines."""
+    lengths = sorted(len(ln.text) for ln in lines)
+    if len(lengths) < 10:
+        return max(lengths, default=80)
+    return int(statistics.quantiles(lengths, n=10)[-1])
+
+
+def _title(lines: list[_Line], marker: _Marker, limit: int, width: int) -> tuple[str, int]:
+    """The item's title (marker line plus wrapped lines) and the index of its last line."""
+    parts = [marker.rest.strip()]
+    end = marker.index
+    while end + 1 < limit and len(parts) < MAX_TITLE_LINES:
+        nxt = lines[end + 1]
+        if nxt.page != lines[end].page:  # a title does not run into the next page's text
+            break
+        if not parts[-1]:  # the title starts on the line after a bare marker
+            parts[-1] = nxt.text
+        elif _continues(" ".join(parts), lines[end], nxt.text, width):
+            parts.append(nxt.text)
+        else:
+            break
+        end += 1
+    title = ""
+    for part in parts:
+        joiner = "" if title.endswith("-") and part[:1].isalpha() else " "
+        title = f"{title}{joiner}{part}" if title else part
+    title = _LEGISTAR_TYPE_RE.sub("", _squash(title))
+    return title[:MAX_TITLE_CHARS], end
+
+
+def _continues(title: str, prev: _Line, nxt: str, width: int) -> bool:
+    """Whether line `nxt` wraps the title whose last line so far is `prev`."""
+    if _parse_marker(0, nxt) or _BODY_LEAD_RE.match(nxt) or _ADJOURN_LINE_RE.match(nxt):
+        return False
+    if _OPEN_END_RE.search(prev.text) or nxt[:1].islower():
+        return True
+    letters = [c for c in title if c.isalpha()]
+    shouting = len(letters) >= 4 and all(c.isupper() for c in letters)
+    if _PAREN_LINE_RE.match(nxt):
+        return not shouting or nxt.isupper()
+    if shouting:  # ALL-CAPS titles wrap into ALL-CAPS lines (Legistar); "23-0021" has no letters
+        return nxt.isupper() or not any(c.isalpha() for c in nxt)
+    if prev.text.endswith((".", ":", "?")):
+        return False
+    # A wrapped line is nearly full; Word also leaves the wrapping space at its end.
+    return len(prev.text) >= 0.75 * width or (prev.soft and len(prev.text) >= 0.6 * width)
+
+
+# --- .docx ---------------------------------------------------------------------------------------
+
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+ZIP_MAGIC = b"PK\x03\x04"
+
+
+def looks_like_docx(data: bytes) -> bool:
+    """True when `data` is a zip holding ``word/document.xml`` (whatever the URL or type says)."""
+    if not data.startswith(ZIP_MAGIC):
+        return False
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            return "word/document.xml" in zf.namelist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return False
+
+
+def _read_part(zf: zipfile.ZipFile, name: str) -> bytes | None:
+    """One XML part, read with a hard cap (the zip header's size may lie)."""
+    if name not in zf.namelist():
+        return None
+    with zf.open(name) as fh:
+        data = fh.read(DOCX_MAX_PART + 1)
+    if len(data) > DOCX_MAX_PART:
+        raise ValueError(f"docx part {name} larger than {DOCX_MAX_PART} bytes")
+    if b"<!DOCTYPE" in data or b"<!ENTITY" in data:  # no DTDs in OOXML; refuse entity tricks
+        raise ValueError(f"docx part {name} declares a DTD")
+    return data
+
+
+def docx_text(data: bytes) -> str:
+    """Paragraph text of a .docx, one paragraph per line, list numbers rendered ("1.", "a.").
+
+    Word's automatic numbering is not in the text, so numbering.xml is read to print it, which the
+    splitter needs. Raises ValueError for a bad or oversized file (total uncompressed size above
+    `DOCX_MAX_UNCOMPRESSED`, or one part above `DOCX_MAX_PART`).
+    """
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile as exc:
+        raise ValueError(f"not a docx: {exc}") from exc
+    with zf:
+        total = sum(info.file_size for info in zf.infolist())
+        if total > DOCX_MAX_UNCOMPRESSED:
+            raise ValueError(f"docx too large: {total} bytes uncompressed")
+        document = _read_part(zf, "word/document.xml")
+        if document is None:
+            raise ValueError("not a docx: no word/document.xml")
+        numbering = _read_part(zf, "word/numbering.xml")
+    try:
+        root = ElementTree.fromstring(document)
+        formats = _numbering_formats(ElementTree.fromstring(numbering)) if numbering else {}
+    except ElementTree.ParseError as exc:
+        raise ValueError(f"damaged docx: {exc}") from exc
+    counters: dict[str, list[int]] = {}
+    lines: list[str] = []
+    for para in root.iter(f"{_W}p"):
+        text = "".join(_run_text(el) for el in para.iter())
+        prefix = _list_number(para, formats, counters)
+        if text.strip():
+            lines.append(f"{prefix} {text.strip()}" if prefix else text.strip())
+    return "\n".join(lines)
+
+
+def _run_text(el: ElementTree.Element) -> str:
+    if el.tag == f"{_W}t":
+        return el.text or ""
+    if el.tag == f"{_W}tab":
+        return "\t"
+    if el.tag in (f"{_W}br", f"{_W}cr"):
+        return " "
+    return ""
+
+
+def _numbering_formats(root: ElementTree.Element) -> dict[str, dict[int, tuple[str, str, int]]]:
+    """Map each numId to its levels (numFmt, lvlText, start), from word/numbering.xml."""
+    abstract: dict[str, dict[int, tuple[str, str, int]]] = {}
+    for node in root.iter(f"{_W}abstractNum"):
+        levels: dict[int, tuple[str, str, int]] = {}
+        for lvl in node.iter(f"{_W}lvl"):
+            fmt, text, start = (lvl.find(f"{_W}{tag}") for tag in ("numFmt", "lvlText", "start"))
+            levels[int(lvl.get(f"{_W}ilvl", "0"))] = (
+                fmt.get(f"{_W}val", "decimal") if fmt is not None else "decimal",
+                text.get(f"{_W}val", "") if text is not None else "",
+                int(start.get(f"{_W}val", "1")) if start is not None else 1,
+            )
+        abstract[node.get(f"{_W}abstractNumId", "")] = levels
+    out: dict[str, dict[int, tuple[str, str, int]]] = {}
+    for num in root.iter(f"{_W}num"):
+        ref = num.find(f"{_W}abstractNumId")
+        if ref is not None:
+            out[num.get(f"{_W}numId", "")] = abstract.get(ref.get(f"{_W}val", ""), {})
+    return out
+
+
+def _list_number(
+    para: ElementTree.Element,
+    formats: dict[str, dict[int, tuple[str, str, int]]],
+    counters: dict[str, list[int]],
+) -> str:
+    """The number Word would print before a list paragraph ("3.", "b.", "IV."), else ""."""
+    num_pr = para.find(f"{_W}pPr/{_W}numPr")
+    if num_pr is None:
+        return ""
+    num_id_el, ilvl_el = num_pr.find(f"{_W}numId"), num_pr.find(f"{_W}ilvl")
+    num_id = num_id_el.get(f"{_W}val", "") if num_id_el is not None else ""
+    ilvl = int(ilvl_el.get(f"{_W}val", "0")) if ilvl_el is not None else 0
+    levels = formats.get(num_id)
+    if not levels or ilvl not in levels or not 0 <= ilvl < 9:
+        return ""
+    count = counters.setdefault(num_id, [0] * 9)
+    count[ilvl] = count[ilvl] + 1 if count[ilvl] else levels[ilvl][2]
+    for deeper in range(ilvl + 1, 9):
+        count[deeper] = 0
+    text = levels[ilvl][1]
+    for lvl in range(ilvl + 1):
+        fmt = levels.get(lvl, ("decimal", "", 1))[0]
+        text = text.replace(f"%{lvl + 1}", _format_number(count[lvl] or 1, fmt))
+    return text.strip()
+
+
+def _format_number(value: int, fmt: str) -> str:
+    if fmt in ("lowerLetter", "upperLetter"):
+        letter = chr(ord("a") + (value - 1) % 26)
+        return letter.upper() if fmt == "upperLetter" else letter
+    if fmt in ("lowerRoman", "upperRoman"):
+        roman = ""
+        for size, sym in ((1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"),
+                          (90, "XC"), (50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"),
+                          (4, "IV"), (1, "I")):  # fmt: skip
+            count, value = divmod(value, size)
+            roman += sym * count
+        return roman.lower() if fmt == "lowerRoman" else roman
+    if fmt in ("bullet", "none"):
+        return ""
+    return str(value)
