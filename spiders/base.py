@@ -14,9 +14,9 @@ from urllib.parse import urlparse
 from zoneinfo import ZoneInfo
 
 import scrapy
+from parsel import SelectorList
 from pydantic import BaseModel, ConfigDict
 from scrapy.http import Response
-from parsel import SelectorList
 
 from pipeline.models import Meeting, RawDocument
 

@@ -1,0 +1,158 @@
+"""Municode Meetings (CivicPlus): a Drupal 7 list paged with ``?page=N``; agendas are PDFs.
+
+Facts this relies on (docs/platforms.md §4.14): rows ``tr.odd``/``tr.even`` with
+``td[data-th=Date] span.date-display-single[content]`` holding an ISO datetime,
+``td[data-th=Meeting]`` the title, and ``td[data-th=Agenda|Packet|Minutes] a`` linking PDFs on
+``mccmeetings.blob.core.usgovcloudapi.net``. The list has no agenda items, so each meeting's agenda
+PDF is read by the pipeline. No real capture exists: the tests use a recording built from this.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Iterator
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import scrapy
+from parsel import Selector
+from pydantic import BaseModel, Field
+from scrapy.http import HtmlResponse, Response
+
+from pipeline.models import Link, LinkKind, Meeting, MeetingStatus, meeting_id
+from spiders.base import AgendaSpider, PlatformOptions, SourceError, UnexpectedShape
+
+# "CANCELLED" / "Canceled" in a meeting title.
+CANCELLED_RE = re.compile(r"cancel+ed", re.I)
+# "RESCHEDULED" in a meeting title.
+RESCHEDULED_RE = re.compile(r"re-?scheduled", re.I)
+
+# Document columns (their ``data-th``) → link kinds.
+COLUMNS: dict[str, LinkKind] = {"Agenda": "agenda", "Packet": "packet", "Minutes": "minutes"}
+
+
+class MunicodeOptions(PlatformOptions):
+    """``max_pages``: how many ``?page=N`` pages one crawl may read at most."""
+
+    max_pages: int = Field(default=5, ge=1, le=100)
+
+
+class MunicodeSpider(AgendaSpider):
+    """Meetings from a Municode Meetings list; each agenda PDF goes to the pipeline."""
+
+    name = "municode"
+    platform = "municode"
+    Options = MunicodeOptions
+
+    @property
+    def list_url(self) -> str:
+        """``https://{slug}.municodemeetings.com/`` or a per-body listing in ``base_url``."""
+        return str(self.source.base_url or f"https://{self.source.slug}.municodemeetings.com/")
+
+    # --- crawl ----------------------------------------------------------------------------
+
+    async def start(self) -> AsyncIterator[Any]:
+        """The first list page."""
+        yield scrapy.Request(self.list_url, callback=self.parse_list, cb_kwargs={"page": 0})
+
+    def parse_list(self, response: Response, page: int) -> Iterator[Any]:
+        """Meetings in the window, then the next page while this one still reached the window."""
+        today = self.now().date()
+        first = today - timedelta(days=self.source.days_back)
+        last = today + timedelta(days=self.source.days_ahead)
+        reached_window = False
+        for meeting in self._parse_rows(response):
+            reached_window = reached_window or meeting.start.date() >= first
+            if not first <= meeting.start.date() <= last:
+                continue
+            if not self.wants_body(meeting.body):
+                self.logger.debug("skip %s: body %r not in filter", meeting.id, meeting.body)
+                continue
+            yield self.meeting_or_document(meeting, _agenda_url(meeting))
+        next_href = response.css("li.pager-next a::attr(href)").get()
+        if next_href and reached_window and page + 1 < self.options.max_pages:
+            yield scrapy.Request(
+                urljoin(response.url, next_href),
+                callback=self.parse_list,
+                cb_kwargs={"page": page + 1},
+            )
+
+    def parse_saved(self, url: str, body: bytes) -> Iterator[BaseModel]:
+        """A list page → its meetings (no window filter)."""
+        if urlsplit(url).path.lower().endswith(".pdf"):
+            raise SourceError(
+                f"no Municode callback for {url}: agenda PDFs are read by the pipeline"
+            )
+        yield from self._parse_rows(HtmlResponse(url=url, body=body, encoding="utf-8"))
+
+    # --- rows -----------------------------------------------------------------------------
+
+    def _parse_rows(self, response: Response) -> Iterator[Meeting]:
+        rows = response.css("tr.odd, tr.even")
+        if not rows and response.css(".view-empty"):
+            self.logger.info("%s: the list says there are no meetings", self.source.id)
+            return
+        for row in self.rows(rows, "Municode tr.odd/tr.even rows"):
+            yield self._parse_row(row, response.url)
+
+    def _parse_row(self, row: Selector, page: str) -> Meeting:
+        title = _text(row.css("td[data-th=Meeting]")) or "Meeting"
+        start = self._parse_start(row)
+        links = self._parse_links(row, page)
+        return Meeting(
+            id=meeting_id(self.source.id, start, None, title),
+            source=self.source.id,
+            jurisdiction=self.source.jurisdiction,
+            body=title,
+            title=title,
+            start=start,
+            timezone=self.source.timezone,
+            status=self._parse_status(title),
+            url=_first(links, "detail") or _first(links, "agenda"),
+            links=links,
+            scraped_at=self.now(),
+        )
+
+    def _parse_start(self, row: Selector) -> datetime:
+        """The ISO ``content`` attribute; an offset is honoured, a naive value is local."""
+        content = row.css("td[data-th=Date] span.date-display-single::attr(content)").get()
+        if not content:
+            raise UnexpectedShape("Municode row without span.date-display-single[content]")
+        parsed = datetime.fromisoformat(content.strip())
+        if parsed.tzinfo is None:
+            return parsed.replace(tzinfo=self.tz)
+        return parsed.astimezone(self.tz)
+
+    def _parse_status(self, title: str) -> MeetingStatus:
+        """Cancelled/rescheduled when the title says so."""
+        if CANCELLED_RE.search(title):
+            return "cancelled"
+        if RESCHEDULED_RE.search(title):
+            return "rescheduled"
+        return "scheduled"
+
+    def _parse_links(self, row: Selector, page: str) -> list[Link]:
+        """Agenda, packet and minutes PDFs, plus the meeting title's own link if it has one."""
+        links = []
+        for column, kind in COLUMNS.items():
+            for anchor in row.css(f"td[data-th={column}] a[href]"):
+                label = _text(anchor) or column
+                links.append(Link(title=label, url=urljoin(page, anchor.attrib["href"]), kind=kind))
+        detail = row.css("td[data-th=Meeting] a::attr(href)").get()
+        if detail:
+            links.append(Link(title="Meeting", url=urljoin(page, detail), kind="detail"))
+        return links
+
+
+def _first(links: list[Link], kind: str) -> str | None:
+    return next((str(link.url) for link in links if link.kind == kind), None)
+
+
+def _agenda_url(meeting: Meeting) -> str | None:
+    return _first(meeting.links, "agenda")
+
+
+def _text(selected: Any) -> str:
+    """Single-spaced text of a selector (all descendants)."""
+    return " ".join(" ".join(selected.xpath("string()").getall()).split())
