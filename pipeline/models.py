@@ -271,7 +271,7 @@ class RawDocument(StrictModel):
 class Source(StrictModel):
     """A configured source: one body or site on one platform (an entry of ``config/sources.yaml``).
 
-    - ``id``: lower-case, ``[a-z0-9_]``; also the Scrapy spider name.
+    - ``id``: lower-case ``[a-z0-9_-]``; also the Scrapy spider name.
     - ``platform``: one of `PLATFORMS`; ``slug`` or ``base_url`` locate the tenant.
     - ``timezone``: IANA zone of the body's wall clock (Illinois: America/Chicago).
     - ``bodies``: only meetings of these bodies (case-insensitive names); empty means all.
@@ -285,7 +285,7 @@ class Source(StrictModel):
     - ``alert_after``: consecutive failed or empty crawls before the ops channel is alerted.
     """
 
-    id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_]*$", max_length=64)]
+    id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=64)]
     name: str
     jurisdiction: str
     platform: Platform
