@@ -344,3 +344,6 @@ def schema(output: Path | None) -> None:
         output.write_text(text + "\n", encoding="utf-8")
     else:
         click.echo(text)
+
+
+# Commands defined in their own modules are registered below, one line each.

@@ -78,6 +78,9 @@ NOTICE_KINDS = (
     "meeting_changed",
     "source_failing",
     "source_recovered",
+    "bill_new",
+    "bill_update",
+    "weekly_digest",
 )
 NoticeKind = Literal[
     "new_matches",
@@ -87,6 +90,9 @@ NoticeKind = Literal[
     "meeting_changed",
     "source_failing",
     "source_recovered",
+    "bill_new",
+    "bill_update",
+    "weekly_digest",
 ]
 
 SCHEMA_VERSION = 1
@@ -147,7 +153,8 @@ class Link(StrictModel):
 class Evidence(StrictModel):
     """One span of text that made the classifier score an item.
 
-    - ``start``/``end``: character offsets into the classified text (``text[start:end]``).
+    - ``start``/``end``: character offsets into the classified text (``text[start:end]``), or into
+      the named ``field`` when several fields were classified (title, a synopsis, an amendment).
     - ``text``: the matched words as they appear.
     - ``rule``: the id of the rule in ``config/topics.yaml`` that fired.
     - ``topic``: the topic the rule belongs to.
@@ -157,6 +164,7 @@ class Evidence(StrictModel):
     start: int = Field(ge=0)
     end: int = Field(ge=0)
     text: str
+    field: str = ""
     rule: str
     topic: Topic
     weight: float
@@ -325,6 +333,7 @@ class Notice(StrictModel):
       ``source_failing``/``source_recovered`` go to the ops channel (thread key ``health:<source>``).
     - ``meeting``: a snapshot of the meeting with only the items the notice is about.
     - ``alert``: for health notices, the source's state.
+    - ``digest``: for the weekly digest, the coming meetings with their relevant items.
     - ``changes``: short human lines for follow-ups ("Status: scheduled → cancelled").
     """
 
@@ -335,6 +344,7 @@ class Notice(StrictModel):
     channel: str | None = None
     meeting: Meeting | None = None
     alert: SourceAlert | None = None
+    digest: list[Meeting] = Field(default_factory=list)
     changes: list[str] = Field(default_factory=list)
     created_at: AwareDatetime
 
