@@ -1,0 +1,74 @@
+"""Politeness: robots.txt obeyed by default; an override needs a stated reason; we say who we are."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from pipeline.config import check_sources
+from pipeline.demo import RECORDINGS
+from tests.helpers import crawl_recorded
+
+ROUTES = [
+    {"path": "/robots.txt", "file": "robots.txt", "content_type": "text/plain"},
+    {
+        "path": "/v1/oak-park/events",
+        "query": {"$skip": "0"},
+        "file": "events.json",
+        "content_type": "application/json",
+    },
+    {
+        "path": "/v1/oak-park/events/9002/eventitems",
+        "file": "items.json",
+        "content_type": "application/json",
+    },
+]
+
+
+def _files() -> dict[str, Path | bytes | str]:
+    events = json.loads((RECORDINGS / "oak_park" / "events.json").read_text())
+    return {
+        "robots.txt": "User-agent: *\nDisallow: /\n",
+        "events.json": json.dumps(events[1:]),  # the Finance Committee meeting only
+        "items.json": (RECORDINGS / "oak_park" / "event_9002_items.json").read_text(),
+    }
+
+
+def test_robots_txt_is_obeyed_by_default(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    source = {
+        "id": "polite",
+        "platform": "legistar",
+        "slug": "oak-park",
+        "api_url": "{{BASE}}/v1/oak-park",
+    }
+    run = crawl_recorded(tmp_path, monkeypatch, source, ROUTES, _files())
+    assert run.requests == ["/robots.txt"]
+    assert run.result.meetings == 0 and not run.result.ok
+    assert run.request_headers[0]["user-agent"].startswith("agenda-watch/")
+
+
+def test_override_with_a_reason_crawls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    source = {
+        "id": "override",
+        "platform": "legistar",
+        "slug": "oak-park",
+        "api_url": "{{BASE}}/v1/oak-park",
+        "robots_obey": False,
+        "robots_reason": "The village clerk asked us to monitor; robots.txt blocks its own public agendas.",
+    }
+    run = crawl_recorded(tmp_path, monkeypatch, source, ROUTES, _files())
+    assert "/robots.txt" not in run.requests
+    assert run.result.meetings == 1 and run.result.items == 3
+
+
+def test_override_without_a_reason_is_a_config_error(tmp_path: Path) -> None:
+    path = tmp_path / "sources.yaml"
+    path.write_text(
+        "sources:\n  - {id: x, name: X, jurisdiction: X, platform: legistar, slug: x, robots_obey: false}\n"
+    )
+    sources, problems = check_sources(path)
+    assert not sources and [(p.field, p.message) for p in problems] == [
+        ("robots_reason", "robots_obey: false needs a stated reason")
+    ]
