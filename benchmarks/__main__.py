@@ -7,7 +7,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from benchmarks import bench_classifier, bench_crawl, bench_pdf, bench_split
+from benchmarks import bench_classifier, bench_crawl, bench_parse, bench_pdf, bench_split
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -18,6 +18,7 @@ def main() -> None:
         bench_classifier.run(quick),
         bench_pdf.run(quick),
         bench_split.run(quick),
+        bench_parse.run(quick),
         bench_crawl.run(quick),
     ]
     header = [
