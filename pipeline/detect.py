@@ -61,6 +61,14 @@ LEGISTAR_HOST_RE = re.compile(r"^([a-z0-9-]+)\.legistar1?\.com$")
 TENANT_HOST_RE = re.compile(r"^(?:pub-)?([a-z0-9-]+)\.")
 # A page's <title>, for proposing a name.
 TITLE_RE = re.compile(r"<title[^>]*>\s*(.*?)\s*</title>", re.IGNORECASE | re.DOTALL)
+# Separators between the parts of a page title ("Agenda Center • Gallatin County, MT • CivicEngage").
+TITLE_SPLIT_RE = re.compile(r"\s+[•|\-–—:]\s+")
+# Title parts that name the page or the vendor, not the body.
+GENERIC_TITLE_RE = re.compile(
+    r"^(agenda center|agendas?( & minutes)?|meetings?( calendar)?|calendar|home|civicengage|"
+    r"legistar|granicus content|iqm2|novusagenda|boarddocs|.*\bview page\b.*)$",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -119,7 +127,8 @@ def propose_entry(url: str, page: bytes | None, detection: Detection) -> dict[st
     if page:
         match = TITLE_RE.search(page[:200_000].decode("utf-8", "replace"))
         if match:
-            name = " ".join(match.group(1).split())
+            pieces = TITLE_SPLIT_RE.split(" ".join(match.group(1).split()))
+            name = next((p for p in pieces if p and not GENERIC_TITLE_RE.match(p)), "")
     slug = propose_slug(detection.platform, url)
     host = (parts.hostname or "").lower()
     label = slug or host.removeprefix("www.").split(".")[0]
