@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from pipeline.models import slugify
 
@@ -142,5 +142,8 @@ def propose_entry(url: str, page: bytes | None, detection: Detection) -> dict[st
         entry["slug"] = slug
     else:
         entry["base_url"] = f"{parts.scheme}://{parts.netloc}"
+    view_id = parse_qs(parts.query).get("view_id", [""])[0]
+    if detection.platform == "granicus" and view_id.isdigit():
+        entry["options"] = {"view_id": int(view_id)}
     entry["timezone"] = "America/Chicago"
     return entry

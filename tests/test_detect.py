@@ -172,6 +172,9 @@ def test_slugs_come_from_hosts_not_names() -> None:
     assert detection is not None
     entry = propose_entry("https://countyofkane.legistar.com/Calendar.aspx", None, detection)
     assert entry["slug"] == "countyofkane" and entry["platform"] == "legistar"
+    metra = "https://metrarr.granicus.com/ViewPublisher.php?view_id=5"
+    found = detect(metra)
+    assert found is not None and propose_entry(metra, None, found)["options"] == {"view_id": 5}
 
 
 def test_add_source_appends_a_valid_entry(tmp_path: Path) -> None:
