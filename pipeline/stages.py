@@ -6,6 +6,7 @@ a bad field) is logged and counted, never allowed to stop the crawl.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import uuid
@@ -19,9 +20,9 @@ from scrapy.exceptions import DropItem
 from pipeline.agenda_split import docx_text, looks_like_docx, split_agenda
 from pipeline.classifier import Classifier
 from pipeline.models import AgendaItem, Document, Meeting, RawDocument, item_id
-from pipeline.pdftext import PdfExtractor, looks_like_pdf
+from pipeline.pdftext import PdfExtractor, PdfText, looks_like_pdf
 from pipeline.settings import load_settings
-from pipeline.store import JsonStore, Ledger
+from pipeline.store import JsonStore, Ledger, write_atomic
 
 if TYPE_CHECKING:
     from typing import Self
@@ -80,6 +81,8 @@ class ExtractText:
     def __init__(self, crawler: Crawler, timeout_s: float, max_pages: int) -> None:
         self.crawler = crawler
         self.extractor = PdfExtractor(timeout_s=timeout_s, max_pages=max_pages)
+        # Extracted text by content hash: an unchanged agenda PDF is not extracted again.
+        self.text_cache = load_settings().data_dir / "textcache"
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -131,6 +134,22 @@ class ExtractText:
                 return list(items.values())
         return []
 
+    async def _pdf_text(self, body: bytes) -> PdfText:
+        """PDF text from the cache, else from the worker (cached unless it failed or timed out)."""
+        path = self.text_cache / f"{hashlib.sha256(body).hexdigest()}.json"
+        if path.exists():
+            try:
+                cached = PdfText.model_validate_json(path.read_bytes())
+            except ValueError:
+                path.unlink(missing_ok=True)
+            else:
+                _stat(self.crawler, "documents_from_cache")
+                return cached
+        result = await self.extractor.extract(body)
+        if result.error is None:
+            write_atomic(path, result.model_dump_json().encode())
+        return result
+
     async def _extract(self, raw: RawDocument) -> Document:
         # Checked first and by content: CivicPlus serves .docx files behind "PDF" links.
         if looks_like_docx(raw.body):
@@ -142,7 +161,7 @@ class ExtractText:
                 url=raw.url, content_type=self.DOCX_TYPE, pages=1, text=text[:MAX_DOCUMENT_TEXT]
             )
         if looks_like_pdf(raw.body, raw.content_type):
-            result = await self.extractor.extract(raw.body)
+            result = await self._pdf_text(raw.body)
             error = result.problem
             if result.truncated and not error:
                 logger.warning("%s: only the first %d pages were read", raw.url, result.page_count)

@@ -258,3 +258,19 @@ def test_unchanged_pages_are_revalidated_not_downloaded(
     assert not any("if-none-match" in h for h in first.request_headers)
     revalidated = [h for h in second.request_headers if h.get("if-none-match") == '"v1"']
     assert len(revalidated) == 2  # the events page and the event's items: both answered 304
+
+
+def test_unchanged_agenda_pdf_is_not_extracted_again(
+    demo_env: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = crawl_one(demo_env, "demo_oak_park", 60)
+    assert first.ok
+    cache = list((demo_env.data_dir / "textcache").glob("*.json"))
+    assert len(cache) == 1
+    # A worker this slow would time out: the second run must take the text from the cache.
+    monkeypatch.setenv("AGENDA_WATCH_PDF_WORKER_DELAY_S", "5")
+    monkeypatch.setenv("AGENDA_WATCH_PDF_TIMEOUT", "0.5")
+    second = crawl_one(demo_env, "demo_oak_park", 60)
+    assert second.ok and second.errors == 0
+    board = JsonStore(demo_env.data_dir).read("demo_oak_park/20261208/9001")
+    assert board.documents[0].error is None and board.documents[0].pages == 2
