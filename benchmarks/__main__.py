@@ -7,7 +7,14 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from benchmarks import bench_classifier, bench_crawl, bench_parse, bench_pdf, bench_split
+from benchmarks import (
+    bench_classifier,
+    bench_crawl,
+    bench_ilga,
+    bench_parse,
+    bench_pdf,
+    bench_split,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -19,6 +26,7 @@ def main() -> None:
         bench_pdf.run(quick),
         bench_split.run(quick),
         bench_parse.run(quick),
+        bench_ilga.run(quick),
         bench_crawl.run(quick),
     ]
     header = [

@@ -346,4 +346,10 @@ def schema(output: Path | None) -> None:
         click.echo(text)
 
 
-# Commands defined in their own modules are registered below, one line each.
+# Commands defined in their own modules (imported last: they import this module's helpers).
+from pipeline.evaluate import eval_command  # noqa: E402
+from pipeline.site import site_command  # noqa: E402
+from pipeline.upcoming import upcoming_command  # noqa: E402
+
+for _command in (upcoming_command, site_command, eval_command):
+    main.add_command(_command)

@@ -16,8 +16,8 @@ from pydantic import ValidationError
 
 from pipeline.models import Source
 
-# Platforms with one tenant, whose URLs need no slug or base_url (Chicago eLMS).
-SINGLE_TENANT = ("elms",)
+# Platforms with one tenant, whose URLs need no slug or base_url (Chicago eLMS, the General Assembly).
+SINGLE_TENANT = ("elms", "ilga")
 DEFAULT_SCHEDULE = "23 6,12,18 * * mon-sat"  # three looks a day, away from the DST switch hours
 
 

@@ -38,6 +38,7 @@ RECONCILE_SLACK_S = 300
 THREAD_STARTERS = (
     "new_matches",
     "source_failing",
+    "bill_new",
 )  # look this far before the in-flight mark for our message
 
 

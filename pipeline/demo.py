@@ -77,4 +77,35 @@ def run_demo(settings: Settings, run: Callable[[Settings], int]) -> int:
         write_demo_config(demo.config_dir, server.base_url, topics)
         # Politeness delays are for real sites; the replay server is ours.
         os.environ.setdefault("AGENDA_WATCH_DOWNLOAD_DELAY", "0")
-        return run(demo)
+        code = run(demo)
+    hint = upcoming_hint(demo.data_dir)
+    if hint:
+        print(hint)
+    return code
+
+
+def upcoming_hint(data_dir: Path) -> str | None:
+    """Which ``upcoming``/``site`` commands show the demo's meetings.
+
+    The recordings keep their real dates (tests assert them), so once those dates are past a
+    plain ``agenda-watch upcoming`` shows nothing; ``--from`` the first recorded day always works.
+    """
+    from pipeline.store import JsonStore
+    from pipeline.upcoming import DEFAULT_DAYS
+    from pipeline.views import local_start
+
+    demo_ids = {s["id"] for s in DEMO_SOURCES}
+    days = sorted(
+        local_start(m).date()
+        for m in JsonStore(data_dir).iter_meetings()
+        if m.source in demo_ids and m.relevant_items()
+    )
+    if not days:
+        return None
+    span = max(DEFAULT_DAYS, (days[-1] - days[0]).days + 1)
+    args = f"--from {days[0].isoformat()} --days {span}"
+    return (
+        f"\nUpcoming votes in the recordings:\n"
+        f"  agenda-watch --data-dir {data_dir} upcoming {args}\n"
+        f"  agenda-watch --data-dir {data_dir} site --out {data_dir / 'site'} {args}"
+    )

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, HttpUrl
@@ -29,6 +29,7 @@ PLATFORMS = (
     "diligent",
     "primegov",
     "escribe",
+    "ilga",
 )
 Platform = Literal[
     "legistar",
@@ -43,6 +44,7 @@ Platform = Literal[
     "diligent",
     "primegov",
     "escribe",
+    "ilga",
 ]
 
 MEETING_STATUSES = ("scheduled", "tentative", "cancelled", "rescheduled", "passed")
@@ -347,9 +349,144 @@ class Notice(StrictModel):
     digest: list[Meeting] = Field(default_factory=list)
     changes: list[str] = Field(default_factory=list)
     created_at: AwareDatetime
+    bill: Bill | None = None
 
 
 Meeting.model_rebuild()
+
+
+# --- Illinois General Assembly bills -----------------------------------------------------------
+
+BILL_ACTION_KINDS = (
+    "filed",
+    "referred",
+    "amendment_filed",
+    "amendment_adopted",
+    "amendment_other",
+    "passed_committee",
+    "failed",
+    "passed_house",
+    "passed_senate",
+    "passed_both",
+    "concurred",
+    "sent_to_governor",
+    "signed",
+    "vetoed",
+    "public_act",
+    "died",
+    "other",
+)
+BillActionKind = Literal[
+    "filed",
+    "referred",
+    "amendment_filed",
+    "amendment_adopted",
+    "amendment_other",
+    "passed_committee",
+    "failed",
+    "passed_house",
+    "passed_senate",
+    "passed_both",
+    "concurred",
+    "sent_to_governor",
+    "signed",
+    "vetoed",
+    "public_act",
+    "died",
+    "other",
+]
+
+
+class BillAction(StrictModel):
+    """One row of a bill's action history: date, chamber ("House"/"Senate"), text, its kind."""
+
+    date: date
+    chamber: str
+    action: str
+    kind: BillActionKind = "other"
+
+
+class BillSponsor(StrictModel):
+    """A sponsor; ``chief`` for the first sponsor listed in each chamber."""
+
+    name: str
+    chamber: str
+    chief: bool = False
+    url: HttpUrl | None = None
+
+
+class BillSynopsis(StrictModel):
+    """A synopsis: ``title`` "Synopsis As Introduced" or the amendment ("Senate Committee Amendment No. 1")."""
+
+    title: str
+    text: str
+    url: HttpUrl | None = None
+
+
+class BillHearing(StrictModel):
+    """A committee hearing a bill is posted for; ``url`` is the hearing page (witness slips)."""
+
+    committee: str
+    chamber: str = ""
+    start: AwareDatetime
+    time_known: bool = True
+    location: str = ""
+    url: HttpUrl | None = None
+    meeting_id: str | None = None
+
+
+class Bill(StrictModel):
+    """A General Assembly bill or resolution with its whole history — what the ilga spider yields.
+
+    - ``id``: ``<source>/<GA>/<label>``; ``ga``: 104; ``doc_type``: HB, SB, HR, SJRCA…;
+      ``number``: 1062 (``label`` = "HB1062"; the thread key is ``bill:<GA>:<label>``).
+    - ``title``: the short description ("POW MIA RECOGNITION DAY" — often hides the subject).
+    - ``synopses``: as introduced, then each amendment's, in page order.
+    - ``actions``: the full history, oldest first; ``last_action``: the site's own last action.
+    - ``public_act``: "104-0166" once enacted; ``hearings``: posted committee hearings.
+    - ``url``: the status page for humans; ``data_url``: what was parsed.
+    - ``source_stamp``: the bulk listing's date/size for the file, to skip unchanged files.
+    - ``classification``: on title + every synopsis, evidence ``field`` naming the synopsis.
+    - ``watch``: "watch" (pinned by config/watchlist.yaml), "ignore" (silenced) or "".
+    """
+
+    id: str
+    source: str
+    ga: int
+    doc_type: str
+    number: int
+    title: str
+    sponsors: list[BillSponsor] = Field(default_factory=list)
+    statutes: list[str] = Field(default_factory=list)
+    synopses: list[BillSynopsis] = Field(default_factory=list)
+    actions: list[BillAction] = Field(default_factory=list)
+    last_action: BillAction | None = None
+    public_act: str | None = None
+    hearings: list[BillHearing] = Field(default_factory=list)
+    url: HttpUrl | None = None
+    data_url: HttpUrl | None = None
+    source_stamp: str | None = None
+    classification: Classification | None = None
+    watch: Literal["", "watch", "ignore"] = ""
+    scraped_at: AwareDatetime | None = None
+    schema_version: int = SCHEMA_VERSION
+
+    @property
+    def label(self) -> str:
+        """``HB1062``: type and number without zero padding."""
+        return f"{self.doc_type}{self.number}"
+
+    @property
+    def thread_key(self) -> str:
+        """``bill:104:HB1062``: every notice about the bill goes to this thread."""
+        return f"bill:{self.ga}:{self.label}"
+
+    def chief_sponsor(self) -> BillSponsor | None:
+        """The first chief sponsor (the filing chamber's), if any."""
+        return next((s for s in self.sponsors if s.chief), None)
+
+
+Notice.model_rebuild()
 
 
 def example_meeting() -> Meeting:

@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from pipeline.models import AgendaItem, Meeting, Notice
+from pipeline.models import AgendaItem, Bill, Meeting, Notice
 
 METADATA_EVENT = "agenda_watch_notice"
 MAX_SECTION = 2900  # Slack caps section text at 3000 characters
@@ -126,8 +126,129 @@ def render_alert(notice: Notice) -> Message:
     return Message(text=escape(text), blocks=[block], metadata=_metadata(notice))
 
 
+def _digest_section(meeting: Meeting) -> str:
+    status = STATUS_LABELS.get(meeting.status)
+    body = link(str(meeting.url) if meeting.url else None, meeting.body or meeting.title)
+    head = f"*{escape(when(meeting))}* · {body} · {escape(meeting.jurisdiction)}"
+    if status:
+        head += f" · *{status}*"
+    fallback = str(meeting.url) if meeting.url else None
+    lines = [head]
+    for item in meeting.items[:8]:
+        number = f"*{escape(item.number)}* " if item.number else ""
+        url = str(item.links[0].url) if item.links else fallback
+        topics = (
+            ", ".join(t.replace("_", " ") for t in item.classification.topics)
+            if item.classification
+            else ""
+        )
+        lines.append(
+            f"• {number}{link(url, _truncate(item.title, 200))}"
+            + (f" ({topics})" if topics else "")
+        )
+    if len(meeting.items) > 8:
+        lines.append(f"• …and {len(meeting.items) - 8} more")
+    return _truncate("\n".join(lines), MAX_SECTION)
+
+
+def render_digest(notice: Notice) -> Message:
+    """The weekly digest: one section per coming meeting (soonest first) with its relevant items."""
+    meetings = notice.digest
+    first = notice.created_at.astimezone(ZoneInfo("America/Chicago"))
+    n_items = sum(len(m.items) for m in meetings)
+    heading = (
+        f"Weekly digest: {len(meetings)} meeting(s) with {n_items} relevant item(s) "
+        f"in the two weeks from {first:%a %b} {first.day}, {first.year}"
+    )
+    blocks: list[dict[str, Any]] = [
+        {"type": "section", "text": {"type": "mrkdwn", "text": f"*{escape(heading)}*"}}
+    ]
+    for meeting in meetings[:MAX_ITEMS]:
+        blocks.append(
+            {"type": "section", "text": {"type": "mrkdwn", "text": _digest_section(meeting)}}
+        )
+    more = f"…and {len(meetings) - MAX_ITEMS} more · " if len(meetings) > MAX_ITEMS else ""
+    blocks.append(
+        {
+            "type": "context",
+            "elements": [
+                {
+                    "type": "plain_text",
+                    "text": f"{more}agenda-watch · full list: agenda-watch upcoming",
+                }
+            ],
+        }
+    )
+    return Message(text=escape(heading), blocks=blocks, metadata=_metadata(notice))
+
+
+BILL_HEADINGS = {"bill_new": "New bill", "bill_update": "Bill update"}
+BILL_SNIPPET = 160  # characters of synopsis shown either side of the first matched words
+
+
+def _bill_match(bill: Bill) -> str:
+    """The synopsis (or short title) that matched most, quoted around its matched words."""
+    c = bill.classification
+    if c is None or not c.evidence:
+        return ""
+    weights: dict[str, float] = {}
+    for e in c.evidence:
+        weights[e.field] = weights.get(e.field, 0.0) + e.weight
+    best = max(weights, key=lambda f: weights[f])
+    texts = {"title": bill.title, **{s.title: s.text for s in bill.synopses}}
+    text = texts.get(best, "")
+    first = next(e for e in c.evidence if e.field == best)
+    lo, hi = max(0, first.start - BILL_SNIPPET), min(len(text), first.end + BILL_SNIPPET)
+    quote = ("…" if lo else "") + text[lo:hi] + ("…" if hi < len(text) else "")
+    words = sorted({e.text.strip() for e in c.evidence}, key=str.casefold)
+    matched = ", ".join(f"“{escape(_truncate(w, 60))}”" for w in words[:8])
+    topics = ", ".join(t.replace("_", " ") for t in c.topics)
+    name = "Short title" if best == "title" else best
+    return f"*{escape(name)}*: {escape(quote)}\nMatched {matched} → {topics} (score {c.score:g})"
+
+
+def render_bill(notice: Notice) -> Message:
+    """A bill message: number, short title, sponsor, what changed, the synopsis that matched."""
+    bill = notice.bill
+    assert bill is not None
+    heading = BILL_HEADINGS.get(notice.kind, "Bill update")
+    sponsor = bill.chief_sponsor()
+    who = f" · Sponsor: {escape(sponsor.name)} ({escape(sponsor.chamber)})" if sponsor else ""
+    title = link(str(bill.url) if bill.url else None, f"{bill.label} {bill.title}".strip())
+    summary = f"*{heading}* · Illinois General Assembly ({bill.ga}th)\n{title}{who}"
+    if bill.public_act:
+        summary += f" · Public Act {escape(bill.public_act)}"
+    if bill.watch == "watch":
+        summary += "\nPinned by the watchlist"
+    blocks: list[dict[str, Any]] = [
+        {"type": "section", "text": {"type": "mrkdwn", "text": _truncate(summary, MAX_SECTION)}}
+    ]
+    if notice.changes:
+        changes = "\n".join(f"• {escape(_truncate(c, 600))}" for c in notice.changes[:15])
+        blocks.append(
+            {"type": "section", "text": {"type": "mrkdwn", "text": _truncate(changes, MAX_SECTION)}}
+        )
+    if match := _bill_match(bill):
+        blocks.append(
+            {"type": "section", "text": {"type": "mrkdwn", "text": _truncate(match, MAX_SECTION)}}
+        )
+    blocks.append(
+        {
+            "type": "context",
+            "elements": [{"type": "plain_text", "text": f"agenda-watch · {notice.source}"}],
+        }
+    )
+    first = f": {notice.changes[0]}" if notice.changes else ""
+    text = f"{heading} {bill.label} {bill.title}{first}"
+    return Message(text=escape(_truncate(text, 400)), blocks=blocks, metadata=_metadata(notice))
+
+
 def render(notice: Notice) -> Message:
     """The Block Kit message for a notice (first message of a thread, or a follow-up)."""
+    if notice.bill is not None:
+        return render_bill(notice)
+    if notice.kind == "weekly_digest":
+        return render_digest(notice)
     if notice.alert is not None:
         return render_alert(notice)
     meeting = notice.meeting

@@ -1,10 +1,13 @@
-"""Read-only views over stored meetings: the matches list (table or JSON)."""
+"""Read-only views over stored meetings: the matches list and upcoming meetings (table or JSON)."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from pipeline.models import TOPICS, AgendaItem, Meeting
+from pipeline.slack import when
 from pipeline.store import JsonStore
 
 
@@ -61,4 +64,114 @@ def matches_table(rows: list[dict[str, Any]]) -> str:
             f"{start:%Y-%m-%d %H:%M}  {_short(r['source'], 18):<18} {_short(r['number'] or '', 8):<8} "
             f"{_short(r['title'], 60):<60} {_short(words, 50)}{status}"
         )
+    return "\n".join(lines)
+
+
+# --- upcoming meetings (`agenda-watch upcoming`, the site, the digest) ----------------------------
+
+
+def local_start(meeting: Meeting) -> datetime:
+    """The meeting's start on the body's own wall clock (its ``timezone``)."""
+    return meeting.start.astimezone(ZoneInfo(meeting.timezone))
+
+
+def meeting_links(meeting: Meeting) -> list[dict[str, str]]:
+    """The meeting page first, then its documents: ``[{"title", "url", "kind"}]``, no duplicates."""
+    links: list[dict[str, str]] = []
+    seen: set[str] = set()
+    if meeting.url:
+        links.append({"title": "Meeting page", "url": str(meeting.url), "kind": "detail"})
+        seen.add(str(meeting.url))
+    for ln in meeting.links:
+        if str(ln.url) not in seen:
+            seen.add(str(ln.url))
+            links.append({"title": ln.title, "url": str(ln.url), "kind": ln.kind})
+    return links
+
+
+def item_url(item: AgendaItem, meeting: Meeting) -> str | None:
+    """Where a reader checks an item: its first attachment, else the meeting page."""
+    if item.links:
+        return str(item.links[0].url)
+    return str(meeting.url) if meeting.url else None
+
+
+def upcoming_rows(meetings: list[Meeting]) -> list[dict[str, Any]]:
+    """Meetings (with only their relevant items) as JSON-ready dicts, in the order given.
+
+    ``start`` is ISO 8601 with the UTC offset of the body's zone; ``local_date``/``local_time``
+    are the wall-clock date and ``HH:MM`` (``local_time`` is null when the site gave no time).
+    """
+    rows: list[dict[str, Any]] = []
+    for m in meetings:
+        start = local_start(m)
+        rows.append(
+            {
+                "id": m.id,
+                "source": m.source,
+                "jurisdiction": m.jurisdiction,
+                "body": m.body,
+                "title": m.title,
+                "start": start.isoformat(),
+                "local_date": start.date().isoformat(),
+                "local_time": f"{start:%H:%M}" if m.time_known else None,
+                "timezone": m.timezone,
+                "time_known": m.time_known,
+                "status": m.status,
+                "location": m.location,
+                "url": str(m.url) if m.url else None,
+                "links": meeting_links(m),
+                "topics": meeting_topics(m),
+                "items": [
+                    {
+                        "id": i.id,
+                        "number": i.number,
+                        "title": i.title,
+                        "matter": i.matter,
+                        "url": item_url(i, m),
+                        "topics": list(i.classification.topics) if i.classification else [],
+                        "matched": sorted(
+                            {e.text for e in i.classification.evidence} if i.classification else (),
+                            key=str.casefold,
+                        ),
+                    }
+                    for i in m.items
+                ],
+            }
+        )
+    return rows
+
+
+def meeting_topics(meeting: Meeting) -> list[str]:
+    """Topics of the meeting's items, in the order `TOPICS` lists them."""
+    found = {t for i in meeting.items if i.classification for t in i.classification.topics}
+    return [t for t in TOPICS if t in found]
+
+
+STATUS_WORDS = {"cancelled": "CANCELLED", "rescheduled": "RESCHEDULED", "tentative": "TENTATIVE"}
+
+
+def upcoming_table(meetings: list[Meeting], first: date, last: date) -> str:
+    """Terminal text: one block per meeting (local time, body, status), its items and links."""
+    span = f"{first:%a %b} {first.day} – {last:%a %b} {last.day}, {last.year}"
+    if not meetings:
+        return (
+            f"No upcoming meetings with relevant items, {span}.\n"
+            "Try a wider window (--days 60) or another --from date; `agenda-watch matches` "
+            "lists everything stored."
+        )
+    lines = [f"Upcoming meetings with relevant items, {span} (local times)", ""]
+    for m in meetings:
+        status = STATUS_WORDS.get(m.status)
+        head = f"{when(m)}  {m.body} · {m.jurisdiction}"
+        lines.append(f"{status}: {head}" if status else head)
+        lines.append(f"  [{m.source}] {m.title}" + (f" · {m.location}" if m.location else ""))
+        for i in m.items:
+            topics = ", ".join(i.classification.topics) if i.classification else ""
+            number = f"{i.number} " if i.number else ""
+            lines.append(f"  • {number}{_short(i.title, 100)}  [{topics}]")
+        for ln in meeting_links(m)[:3]:
+            lines.append(f"    {ln['title']}: {ln['url']}")
+        lines.append("")
+    lines.append(f"{len(meetings)} meeting(s), {sum(len(m.items) for m in meetings)} item(s).")
     return "\n".join(lines)

@@ -1,4 +1,9 @@
-"""Tests for pipeline.classifier against the labelled dev set (a byte copy under fixtures)."""
+"""Tests for pipeline.classifier against the labelled dev set (a byte copy under fixtures).
+
+The held-out set (tests/fixtures/eval/holdout.jsonl, `source: constructed-holdout`) was
+written before the rules-2 changes and is not tuned on: its floors say how the rules do on
+wording they were not written against.
+"""
 
 from __future__ import annotations
 
@@ -14,17 +19,24 @@ from pydantic import ValidationError
 
 from pipeline.classifier import Classifier, TopicsConfig, explain
 from pipeline.models import TOPICS, Classification
+from pipeline.rules import start_keys
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV_SET = ROOT / "tests" / "fixtures" / "eval" / "dev.jsonl"
+HOLDOUT_SET = ROOT / "tests" / "fixtures" / "eval" / "holdout.jsonl"
 TOPICS_FILE = ROOT / "config" / "topics.yaml"
 
-# Floors: measured on the dev set (P 1.000, R 1.000, hard positives 36/36) minus a margin.
-MIN_PRECISION = 0.97
-MIN_RECALL = 0.97
-MIN_HARD_POSITIVE_RECALL = 0.94
-MAX_HARD_NEGATIVE_FP = 3
-MIN_TOPIC_ACCURACY = 0.95  # measured 106/108 of true positives with the labelled topic first
+# Floors, measured with rules 2026-11-27.2 (any regression fails; raise them when rules improve).
+# Dev: 107/108 positives found (the one miss is "IRC Executive Committee meeting", after the
+# literal oth.irc_body rule was removed), no false positive; hard positives 35/36, no hard
+# negative flagged; 105 of the 107 found show the labelled topic first.
+DEV_MIN_TP, DEV_MAX_FP = 107, 0
+DEV_MIN_HARD_TP, DEV_MAX_HARD_FP = 35, 0
+DEV_MIN_TOPIC_HITS = 105
+# Held-out (78 items, 40 positive, 24 hard positive, 34 hard negative): 31 found, 1 false
+# positive (a history lecture on immigrant neighbourhoods); hard positives 16/24.
+HOLD_MIN_TP, HOLD_MAX_FP = 31, 1
+HOLD_MIN_HARD_TP, HOLD_MAX_HARD_FP = 16, 1
 
 
 @pytest.fixture(scope="module")
@@ -46,6 +58,29 @@ def verdicts(classifier: Classifier, rows: list[dict[str, Any]]) -> list[Classif
     return [classifier.classify(row["text"]) for row in rows]
 
 
+@pytest.fixture(scope="module")
+def holdout() -> list[dict[str, Any]]:
+    """The held-out set."""
+    with HOLDOUT_SET.open(encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle]
+
+
+def _counts(
+    rows: list[dict[str, Any]], verdicts: list[Classification], hard_only: bool = False
+) -> tuple[int, int, int]:
+    """(true positives, false positives, positives) over `rows`, or over the hard ones."""
+    pairs = [
+        (r["label"], v.relevant)
+        for r, v in zip(rows, verdicts, strict=True)
+        if r["hard"] or not hard_only
+    ]
+    return (
+        sum(y and p for y, p in pairs),
+        sum(p and not y for y, p in pairs),
+        sum(y for y, _ in pairs),
+    )
+
+
 def _row_text(rows: list[dict[str, Any]], fragment: str) -> str:
     """The one dev text containing `fragment` (fails loudly if the set changed)."""
     found = [row["text"] for row in rows if fragment in row["text"]]
@@ -64,25 +99,15 @@ def test_dev_copy_is_the_shared_set(rows: list[dict[str, Any]]) -> None:
     assert sum(row["label"] for row in rows) == 108
 
 
-def test_precision_and_recall_above_floors(
+def test_dev_scores_do_not_regress(
     rows: list[dict[str, Any]], verdicts: list[Classification]
 ) -> None:
-    pairs = [(row["label"], v.relevant) for row, v in zip(rows, verdicts, strict=True)]
-    tp = sum(y and p for y, p in pairs)
-    fp = sum(p and not y for y, p in pairs)
-    fn = sum(y and not p for y, p in pairs)
-    assert tp / (tp + fp) >= MIN_PRECISION
-    assert tp / (tp + fn) >= MIN_RECALL
-
-
-def test_hard_subsets(rows: list[dict[str, Any]], verdicts: list[Classification]) -> None:
-    hard_pos = [v.relevant for r, v in zip(rows, verdicts, strict=True) if r["hard"] and r["label"]]
-    hard_neg = [
-        v.relevant for r, v in zip(rows, verdicts, strict=True) if r["hard"] and not r["label"]
-    ]
-    assert len(hard_pos) == 36
-    assert sum(hard_pos) / len(hard_pos) >= MIN_HARD_POSITIVE_RECALL
-    assert sum(hard_neg) <= MAX_HARD_NEGATIVE_FP
+    tp, fp, positives = _counts(rows, verdicts)
+    assert positives == 108
+    assert tp >= DEV_MIN_TP and fp <= DEV_MAX_FP  # P 1.000, R 0.991
+    hard_tp, hard_fp, hard_positives = _counts(rows, verdicts, hard_only=True)
+    assert hard_positives == 36
+    assert hard_tp >= DEV_MIN_HARD_TP and hard_fp <= DEV_MAX_HARD_FP  # P 1.000, R 0.972
 
 
 def test_topic_of_true_positives(
@@ -93,7 +118,26 @@ def test_topic_of_true_positives(
         for r, v in zip(rows, verdicts, strict=True)
         if r["label"] and v.relevant
     ]
-    assert sum(label == got for label, got in hits) / len(hits) >= MIN_TOPIC_ACCURACY
+    assert sum(label == got for label, got in hits) >= DEV_MIN_TOPIC_HITS
+
+
+def test_holdout_shape(holdout: list[dict[str, Any]]) -> None:
+    assert len(holdout) == 78
+    assert {row["source"] for row in holdout} == {"constructed-holdout"}
+    assert sum(row["label"] for row in holdout) == 40
+    assert sum(row["label"] and row["hard"] for row in holdout) == 24
+    assert sum(not row["label"] and row["hard"] for row in holdout) == 34
+    assert all((row["topic"] == "none") != row["label"] for row in holdout)
+
+
+def test_holdout_scores_do_not_regress(
+    classifier: Classifier, holdout: list[dict[str, Any]]
+) -> None:
+    verdicts = [classifier.classify(row["text"]) for row in holdout]
+    tp, fp, _ = _counts(holdout, verdicts)
+    assert tp >= HOLD_MIN_TP and fp <= HOLD_MAX_FP  # P 0.969, R 0.775
+    hard_tp, hard_fp, _ = _counts(holdout, verdicts, hard_only=True)
+    assert hard_tp >= HOLD_MIN_HARD_TP and hard_fp <= HOLD_MAX_HARD_FP  # P 0.941, R 0.667
 
 
 @pytest.mark.parametrize(
@@ -101,7 +145,7 @@ def test_topic_of_true_positives(
     [
         ("Community Ice Rink", "Ice Rink"),
         ("Snow and Ice Control Presentation", "Snow and Ice"),
-        ("Ice Miller LLP", "Ice Miller"),
+        ("Ice Miller LLP", None),  # no firm-name exclusion: "Ice" is not capital ICE
         ("Welcoming Director Rivas", None),
         ("Retirement of Fire Chief", None),  # not in the set: guards the fragment helper below
         ("SANTA ANA IS A BIRD SANCTUARY", "bird sanctuary"),
@@ -114,7 +158,7 @@ def test_topic_of_true_positives(
         ("Juvenile Detention Center", "Juvenile Detention"),
         ("alien invasive plant species", "alien invasive"),
         ("Emergency Warming Center (extreme cold shelter)", None),
-        ("the town of Refugio ($39,000)", "Refugio"),
+        ("the town of Refugio ($39,000)", None),  # no rule matches "Refugio"
     ],
 )
 def test_traps_are_not_relevant(
@@ -152,7 +196,6 @@ def test_traps_are_not_relevant(
         ("prisons and detention centers", "detention"),
         ("Temporary Protected Status holders", "other_immigration"),
         ("regarding the DREAM Act", "other_immigration"),
-        ("IRC Executive Committee meeting", "other_immigration"),
     ],
 )
 def test_hard_positives_relevant_with_topic(
@@ -184,10 +227,12 @@ def test_evidence_offsets_order_and_rules(
         assert len(set(verdict.topics)) == len(verdict.topics)
         assert set(verdict.topics) == {e.topic for e in verdict.evidence}
         assert verdict.score == pytest.approx(sum(e.weight for e in verdict.evidence))
+        folded = text.translate(str.maketrans("‘’\u00a0\u2011", "'' -"))
         for e in verdict.evidence:
             assert text[e.start : e.end] == e.text
-            folded = e.text.translate(str.maketrans("‘’\u00a0\u2011", "'' -"))
-            assert rule_regex[e.rule].fullmatch(folded), (e.rule, e.text)
+            # matched at the span itself (look-behinds may read the words before it)
+            match = rule_regex[e.rule].match(folded, e.start)
+            assert match is not None and match.end() == e.end, (e.rule, e.text)
 
 
 def test_counts_each_rule_once_and_ranks_topics(classifier: Classifier) -> None:
@@ -244,7 +289,7 @@ def test_explain_names_rules_threshold_and_exclusions(classifier: Classifier) ->
     text = "Resolution to ban ICE from city property, including the Community Ice Rink"
     verdict = classifier.classify(text)
     report = explain(verdict, text)
-    assert report.splitlines()[0].startswith("RELEVANT: score 1.5 vs threshold 1")
+    assert report.splitlines()[0].startswith("RELEVANT: score 1 vs threshold 1")
     assert "enf.ice_acronym" in report and "enforcement_cooperation" in report
     assert '"Ice Rink"' in report and "suppressed" in report
     miss = classifier.classify("Snow and ice control policy")
@@ -329,3 +374,75 @@ def test_from_yaml_raises_validation_error(tmp_path: Path) -> None:
     path.write_text(yaml.safe_dump(data), encoding="utf-8")
     with pytest.raises(ValidationError, match="ben.lawful_presence"):
         Classifier.from_yaml(path)
+
+
+def test_classify_fields_offsets_and_field_names(classifier: Classifier) -> None:
+    fields = {
+        "title": "An Act concerning government",
+        "synopsis": "Amends the Illinois TRUST Act. Provides that a law enforcement agency "
+        "may not comply with a detainer.",
+        "amendment 1": "Replaces everything after the enacting clause; keeps the detainer ban.",
+    }
+    verdict = classifier.classify_fields(fields)
+    assert verdict.relevant and verdict.topics[0] == "enforcement_cooperation"
+    assert {e.field for e in verdict.evidence} == {"synopsis", "amendment 1"}
+    for e in verdict.evidence:
+        assert fields[e.field][e.start : e.end] == e.text
+    detainers = [e for e in verdict.evidence if e.rule == "enf.detainer"]
+    assert [(d.field, d.weight) for d in detainers] == [("synopsis", 1.5), ("amendment 1", 0.0)]
+    assert verdict.score == pytest.approx(sum(e.weight for e in verdict.evidence)) == 3.0
+    assert "[synopsis 11:29]" in explain(verdict, fields)  # "Illinois TRUST Act"
+
+
+def test_classify_fields_context_stays_in_its_field(classifier: Classifier) -> None:
+    # "shelter" needs a migrant context nearby; in another field it does not count
+    apart = classifier.classify_fields({"title": "Emergency shelter", "notes": "asylum"})
+    together = classifier.classify_fields({"title": "Emergency shelter for asylum seekers"})
+    assert not apart.relevant and together.relevant
+    assert classifier.classify_fields({}).evidence == []
+
+
+def test_classify_is_one_unnamed_field(classifier: Classifier) -> None:
+    text = "Resolution opposing 287(g) agreements"
+    assert classifier.classify(text) == classifier.classify_fields({"": text})
+    assert classifier.classify(text).evidence[0].field == ""
+
+
+def test_capitalised_ice_needs_enforcement_words(classifier: Classifier) -> None:
+    assert not classifier.classify("HB2222 SIDEWALK SNOW-ICE REMOVAL - Referred to Rules").relevant
+    assert not classifier.classify(
+        "LETTER OF ENGAGEMENT OF ICE MILLER LLP AS BOND COUNSEL"
+    ).relevant
+    assert classifier.classify("A RESOLUTION TO BAN ICE FROM GOVERNMENT PROPERTY").relevant
+    assert classifier.classify("Resolution opposing ICE raids").relevant  # capitals prove it here
+
+
+def test_ice_vehicle_exclusion_ignores_case_of_the_noun(classifier: Classifier) -> None:
+    verdict = classifier.classify("Phase-out of ICE Vehicles in the Public Works Fleet")
+    assert not verdict.relevant and verdict.suppressed == ["ICE Vehicles"]
+
+
+def test_drop_off_counts_only_in_a_regulation(classifier: Classifier) -> None:
+    assert not classifier.classify(
+        "Passenger drop-off area improvements at the Metra station"
+    ).relevant
+    assert classifier.classify("Ordinance regulating charter bus drop-offs").relevant
+
+
+def test_every_rule_has_start_keys(classifier: Classifier) -> None:
+    # a rule without keys is searched for in every text (slow): keep the list empty
+    assert classifier.always_run == []
+    assert start_keys("(?:civil |federal ){0,2}immigration agents") == {"civi", "fede", "immi"}
+    assert start_keys(r"non[\s-]?sanctuary") == {"non", "nons"}
+    assert start_keys(r"I\.C\.E\.?") == {"i"}
+    assert start_keys(r"(?<=resident )tuition") == {"tuit"}
+    assert start_keys(r"\w+ act") is None
+
+
+def test_non_ascii_text_takes_the_slow_path_with_same_offsets(classifier: Classifier) -> None:
+    text = "İstanbul sister city; then ICE detainers and immigrants\u2019 rights"
+    verdict = classifier.classify(text)
+    assert verdict.relevant
+    assert {e.rule for e in verdict.evidence} >= {"enf.detainer", "oth.immigrant"}
+    for e in verdict.evidence:
+        assert text[e.start : e.end] == e.text

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -11,7 +12,7 @@ from pipeline.config import check_sources
 from pipeline.demo import RECORDINGS
 from tests.helpers import crawl_recorded
 
-ROUTES = [
+ROUTES: list[dict[str, Any]] = [
     {"path": "/robots.txt", "file": "robots.txt", "content_type": "text/plain"},
     {
         "path": "/v1/oak-park/events",

@@ -1,0 +1,205 @@
+"""Scrapy item-pipeline stages for the Illinois General Assembly spider: bills and hearings.
+
+The ilga spider yields two kinds of item: `Bill` (from the bulk XML) and `Meeting` (a committee
+hearing, whose items are the bills posted). Its ``custom_settings["ITEM_PIPELINES"]`` replaces the
+meeting stages with these three, which handle bills themselves and hand hearings to the ordinary
+meeting stages (`ValidateMeeting`, `ClassifyItems`) — except the last step: a hearing is stored as
+JSON like any meeting, but queues NO meeting notice, because the bills' own threads announce
+"hearing posted/moved" (one Slack thread per bill, no double posts).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import TYPE_CHECKING, Any
+
+from pydantic import ValidationError
+from scrapy import signals
+from scrapy.exceptions import DropItem
+
+from pipeline.bills import BillLedger, Watchlist, classify_bill
+from pipeline.classifier import Classifier
+from pipeline.ilga import split_label
+from pipeline.models import Bill, BillHearing, Meeting
+from pipeline.settings import load_settings
+from pipeline.stages import ClassifyItems, ValidateMeeting
+from pipeline.store import JsonStore, Ledger, utcnow
+
+if TYPE_CHECKING:
+    from typing import Self
+
+    from scrapy.crawler import Crawler
+
+logger = logging.getLogger(__name__)
+
+WATCHLIST_FILE = "watchlist.yaml"
+
+
+def _stat(crawler: Crawler, key: str, count: int = 1) -> None:
+    if crawler.stats is not None:
+        crawler.stats.inc_value(f"agenda_watch/{key}", count)
+
+
+def _ga(crawler: Crawler) -> int:
+    """The spider's General Assembly (its ``options.ga``)."""
+    spider = crawler.spider
+    return int(getattr(getattr(spider, "options", None), "ga", 104))
+
+
+class ValidateIlga:
+    """Bills: re-validate against `Bill`. Hearings: `ValidateMeeting`."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.meetings = ValidateMeeting(crawler)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        """Scrapy's factory."""
+        return cls(crawler)
+
+    def process_item(self, item: Any) -> Bill | Meeting:
+        """A valid `Bill` or `Meeting`, else `DropItem` naming the field."""
+        if not isinstance(item, Bill):
+            return self.meetings.process_item(item)
+        try:
+            return Bill.model_validate(item.model_dump())
+        except ValidationError as exc:
+            _stat(self.crawler, "invalid_bills")
+            raise DropItem(f"invalid bill: {exc}") from exc
+
+
+class ClassifyIlga:
+    """Bills: classify title + every synopsis and apply the watchlist; hearings: name and classify.
+
+    A hearing item gets its bill's short title and synopses from the ledger, then `ClassifyItems`.
+    """
+
+    def __init__(self, crawler: Crawler, classifier: Classifier, watchlist: Watchlist) -> None:
+        self.crawler = crawler
+        self.classifier = classifier
+        self.watchlist = watchlist
+        self.meetings = ClassifyItems(crawler, classifier)
+        settings = load_settings()
+        self.bills = BillLedger(Ledger(settings.ledger_path), settings.data_dir)
+        crawler.signals.connect(self.bills.ledger.close, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        """Scrapy's factory: rules from ``topics.yaml``, pins from ``watchlist.yaml``."""
+        settings = load_settings()
+        return cls(
+            crawler,
+            Classifier.from_yaml(settings.topics_path),
+            Watchlist.from_yaml(settings.config_dir / WATCHLIST_FILE),
+        )
+
+    def process_item(self, item: Bill | Meeting) -> Bill | Meeting:
+        """Fill ``classification`` (and ``watch`` on bills)."""
+        if isinstance(item, Meeting):
+            self._enrich(item)
+            return self.meetings.process_item(item)
+        item.classification = classify_bill(self.classifier, item)
+        item.watch = self.watchlist.status(item.ga, item.label)
+        _stat(self.crawler, "bills")
+        if item.classification.relevant:
+            _stat(self.crawler, "bill_matches")
+        return item
+
+    def _enrich(self, meeting: Meeting) -> None:
+        """Item title "HB1234 SHORT TITLE", text = synopses (hearing pages list numbers only)."""
+        ga = _ga(self.crawler)
+        for item in meeting.items:
+            state = self.bills.state(ga, item.matter or "")
+            if state is None:
+                continue
+            item.title = f"{item.matter} {state.title}".strip()
+            item.text = "\n".join(x for x in (state.search_text, item.text) if x)
+
+
+class StoreIlga:
+    """Bills: `BillLedger.record_bill`; hearings: JSON and subjects, no meeting notice.
+
+    For a hearing, each posted bill's thread hears "hearing posted/moved" instead.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        settings = load_settings()
+        self.store = JsonStore(settings.data_dir)
+        self.bills = BillLedger(Ledger(settings.ledger_path), settings.data_dir)
+        crawler.signals.connect(self.bills.ledger.close, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        """Scrapy's factory."""
+        return cls(crawler)
+
+    def _channel(self) -> str | None:
+        source = getattr(self.crawler.spider, "source", None)
+        return source.slack_channel if source is not None else None
+
+    def process_item(self, item: Bill | Meeting) -> Bill | Meeting:
+        """Store, then record (the same crash-safe order as `StoreMeeting`)."""
+        # RunRecorder treats a crawl with zero "meetings" as a silent failure; for this source a
+        # bill is a record too, so bills count there (and separately under agenda_watch/bills).
+        _stat(self.crawler, "meetings")
+        if isinstance(item, Bill):
+            notices = self.bills.record_bill(item, self._channel())
+        else:
+            notices = self._store_hearing(item)
+        _stat(self.crawler, "notices_queued", len(notices))
+        return item
+
+    def _store_hearing(self, meeting: Meeting) -> list[Any]:
+        self.store.write(meeting)
+        self._record_subjects(meeting)
+        ga = _ga(self.crawler)
+        notices = []
+        for item in meeting.items:
+            label = split_label(item.matter or "")
+            if label is None:
+                continue
+            hearing = BillHearing(
+                committee=meeting.body,
+                chamber=next((c for c in ("House", "Senate") if meeting.body.startswith(c)), ""),
+                start=meeting.start,
+                time_known=meeting.time_known,
+                location=meeting.location,
+                url=meeting.url,
+                meeting_id=meeting.id,
+            )
+            notices += self.bills.record_hearing(
+                meeting.source, ga, f"{label[0]}{label[1]}", hearing, self._channel()
+            )
+        return notices
+
+    def _record_subjects(self, meeting: Meeting) -> None:
+        """The hearing and its items as ledger subjects (what was seen), with no notice queued."""
+        now = utcnow().isoformat()
+        rows = [(meeting.id, "meeting", bool(meeting.relevant_items()), meeting.start.isoformat())]
+        rows += [
+            (i.id, "item", bool(i.classification and i.classification.relevant), i.title)
+            for i in meeting.items
+        ]
+        with self.bills.ledger.transaction() as db:
+            db.executemany(
+                "INSERT INTO subjects (id, kind, source, meeting_id, hash, relevant, snapshot,"
+                " first_seen, last_seen) VALUES (?, ?, ?, ?, '', ?, ?, ?, ?)"
+                " ON CONFLICT(id) DO UPDATE SET relevant = excluded.relevant,"
+                " snapshot = excluded.snapshot, last_seen = excluded.last_seen",
+                [
+                    (
+                        sid,
+                        kind,
+                        meeting.source,
+                        meeting.id,
+                        int(rel),
+                        json.dumps({"what": what}),
+                        now,
+                        now,
+                    )
+                    for sid, kind, rel, what in rows
+                ],
+            )

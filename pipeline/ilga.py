@@ -1,0 +1,719 @@
+"""Parsers for Illinois General Assembly pages and files, and the action-text classifier.
+
+Everything here is pure (bytes in, models out) so the spider, the ``parse`` command, the tests and
+the benchmark share it. Facts relied on (``shared/docs/ilga.md``):
+
+- Bulk status XML ``/ftp/legislation/{GA}/BillStatus/XML/{GA}00{TYPE}{NNNN}.xml``: root ``<xml>``,
+  ``<title>`` "… Bill Status for HR 17", ``<shortdesc>``, ``<sponsor>`` (``sponsorhead*`` +
+  ``sponsors`` strings), ``<lastaction>``, ``<synopsis>`` (``synopsistitle``/``SynopsisText`` pairs,
+  the first title empty = as introduced), ``<actions>`` (a flat ``statusdate, chamber, action``
+  sequence), optional ``<committeehearing>``. The declared encoding varies (ISO-8859-1, UTF-8) and
+  stray control characters occur, so bytes are decoded by the declaration and scrubbed first; a
+  DOCTYPE is refused, so no entity (external or internal) is ever expanded.
+- The Bill Status page (and the FTP per-bill HTML) changed markup eight times in two years, so
+  sections are found by their heading TEXT ("Last Action", "Synopsis As Introduced", "Actions",
+  "Hearings"), whatever the tag; the actions table has malformed ``</td></tr></td></tr>``.
+- Hearing pages ``/{House|Senate}/hearings/details/{committeeId}/{hearingId}``: committee from the
+  "… Hearing Details" heading, "Label: value" rows (Date ``3/19/2026 8:00 AM`` local), and the
+  "Bills Assigned To Hearing" table whose first cell is "HB1783" or "HB2960 (HFA2)".
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from urllib.parse import parse_qs, urljoin, urlsplit
+from zoneinfo import ZoneInfo
+
+from parsel import Selector
+
+from pipeline.models import (
+    Bill,
+    BillAction,
+    BillActionKind,
+    BillHearing,
+    BillSponsor,
+    BillSynopsis,
+)
+
+CHICAGO = ZoneInfo("America/Chicago")
+INTRODUCED = "Synopsis As Introduced"
+GAID_OFFSET = 86  # GA = GAID + 86 for the 95th GA onwards (ilga.md §3)
+
+# --- action classifier --------------------------------------------------------------------------
+
+# "Senate Committee Amendment No. 1 Filed with Secretary by …": amendment rows, checked first.
+AMENDMENT_RE = re.compile(
+    r"^(?:House|Senate)\s+(?:Floor\s+|Committee\s+)?Amendment\s+No\.\s*\d+\s+(?P<rest>.*)$", re.I
+)
+# What happened to the amendment, from the rest of the row.
+AMENDMENT_KINDS: tuple[tuple[re.Pattern[str], BillActionKind], ...] = (
+    (re.compile(r"^Filed\b", re.I), "amendment_filed"),
+    (re.compile(r"^Adopted\b", re.I), "amendment_adopted"),
+    (re.compile(r"^(?:House|Senate)\s+Concurs\b", re.I), "concurred"),
+)
+# Whole-row patterns in order; the first match wins. "Placed on Calendar Order of 3rd Reading"
+# matches none of them (it is not a passage).
+ACTION_KINDS: tuple[tuple[re.Pattern[str], BillActionKind], ...] = (
+    (re.compile(r"^(?:Pre-?)?filed\s+with\s+(?:the\s+)?(?:Clerk|Secretary)\b", re.I), "filed"),
+    (re.compile(r"^Public\s+Act\b", re.I), "public_act"),
+    (re.compile(r"^Governor\s+Approved\b", re.I), "signed"),
+    (
+        re.compile(
+            r"^(?:Governor\s+(?:Total\s+|Amendatory\s+|Item\s+|Reduction\s+)?Veto|Total\s+Veto|Vetoed)",
+            re.I,
+        ),
+        "vetoed",
+    ),
+    (re.compile(r"^Sent\s+to\s+the\s+Governor\b", re.I), "sent_to_governor"),
+    (re.compile(r"^Passed\s+Both\s+Houses\b", re.I), "passed_both"),
+    (re.compile(r"^(?:House|Senate)\s+Concurs\b", re.I), "concurred"),
+    (re.compile(r"^Third\s+Reading\b.*\b(?:Lost|Failed)\b", re.I), "failed"),
+    (re.compile(r"^Session\s+Sine\s+Die\b", re.I), "died"),
+    (
+        re.compile(r"^(?:Do\s+Pass|Recommends\s+Be\s+Adopted|Be\s+Adopted)\b", re.I),
+        "passed_committee",
+    ),
+    (re.compile(r"^(?:Referred\s+to|Assigned\s+to|Re-?assigned\s+to)\b", re.I), "referred"),
+)
+# Floor passage: "Third Reading - Short Debate - Passed 113-000-000", "Resolution Adopted 112-002-001".
+PASSED_RE = re.compile(r"^(?:Third\s+Reading\b.*\bPassed\b|Resolution\s+Adopted\b)", re.I)
+# "Public Act . . . . . . . . . 104-0166" → the act number.
+PUBLIC_ACT_RE = re.compile(r"Public\s+Act[\s.]*(\d{2,3}-\d{3,4})", re.I)
+# A Public Act link on the status page: ../../legislation/PublicActs/View/104-0166
+PUBLIC_ACT_LINK_RE = re.compile(r"PublicActs/View/(\d{2,3}-\d{3,4})", re.I)
+
+
+def classify_action(text: str, chamber: str) -> BillActionKind:
+    """The kind of an action row, from its text (and chamber, for floor passage)."""
+    text = " ".join(text.split())
+    amendment = AMENDMENT_RE.match(text)
+    if amendment:
+        rest = amendment.group("rest")
+        return next((k for rx, k in AMENDMENT_KINDS if rx.search(rest)), "amendment_other")
+    if PASSED_RE.match(text):
+        return "passed_senate" if chamber.strip().lower() == "senate" else "passed_house"
+    return next((k for rx, k in ACTION_KINDS if rx.search(text)), "other")
+
+
+def public_act_of(actions: list[BillAction]) -> str | None:
+    """The Public Act number from the history ("104-0166"), if enacted."""
+    for action in reversed(actions):
+        if action.kind == "public_act" and (m := PUBLIC_ACT_RE.search(action.action)):
+            return m.group(1)
+    return None
+
+
+# --- shared helpers -----------------------------------------------------------------------------
+
+# "8/15/2025", "1/09/2025".
+DATE_RE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
+# "8:00 AM", "3:00PM" (the site is inconsistent about the space).
+CLOCK_RE = re.compile(r"(\d{1,2}):(\d{2})\s*([AP])\.?\s*M\.?", re.I)
+# Bulk file names: 10400HB0017.xml → GA 104, HB, 17.
+BULK_NAME_RE = re.compile(r"(\d{2,3})00([A-Z]{2,5})(\d{4})\.(?:xml|html?)$", re.I)
+# A bill label as printed: "HB1783", "HB 17", "SB0022", with an optional "(HFA2)" amendment.
+LABEL_RE = re.compile(r"^\s*([A-Z]{2,5})\s*0*(\d{1,5})(?:\s*\(([A-Z]+\s*\d+)\))?", re.I)
+# "HB1062 - 104th General Assembly (2025-2026)", "Bill Status of SB 22   99th General Assembly".
+GA_HEADING_RE = re.compile(
+    r"(?:Bill Status of\s+)?([A-Z]{2,5})\s*0*(\d{1,5})\s*-?\s*(\d{2,3})(?:st|nd|rd|th)\s+General Assembly",
+    re.I,
+)
+# Titles of the sections we read, by text, lower case: never taken for the short title.
+SECTION_HEADINGS = {
+    "last action",
+    "statutes amended in order of appearance",
+    "synopsis as introduced",
+    "actions",
+    "hearings",
+    "house sponsors",
+    "senate sponsors",
+    "sponsors",
+}
+# Any heading tag, for text-based section lookup.
+HEADINGS_XPATH = ".//*[self::h1 or self::h2 or self::h3 or self::h4 or self::h5 or self::h6]"
+
+
+class IlgaParseError(ValueError):
+    """A page or file did not have the shape the parser needs; the message says what is missing."""
+
+
+def _clean(text: str | None) -> str:
+    return " ".join((text or "").split())
+
+
+def parse_date(text: str) -> date:
+    """``8/15/2025`` → date; `IlgaParseError` when there is none."""
+    m = DATE_RE.search(text)
+    if not m:
+        raise IlgaParseError(f"no m/d/yyyy date in {text!r}")
+    return date(int(m.group(3)), int(m.group(1)), int(m.group(2)))
+
+
+def parse_clock(text: str) -> time | None:
+    """``8:00 AM`` / ``3:00PM`` → time, or None."""
+    m = CLOCK_RE.search(text)
+    if not m:
+        return None
+    hour = int(m.group(1)) % 12 + (12 if m.group(3).upper() == "P" else 0)
+    return time(hour, int(m.group(2)))
+
+
+def bulk_name(ga: int, doc_type: str, number: int) -> str:
+    """``10400HB0017``: the bulk files' stem for a bill."""
+    return f"{ga:03d}00{doc_type.upper()}{number:04d}"
+
+
+def split_label(text: str) -> tuple[str, int, str | None] | None:
+    """``"HB2960 (HFA2)"`` → ("HB", 2960, "HFA2"); None when the text is no bill label."""
+    m = LABEL_RE.match(text)
+    if not m:
+        return None
+    amendment = m.group(3).replace(" ", "").upper() if m.group(3) else None
+    return m.group(1).upper(), int(m.group(2)), amendment
+
+
+def make_bill_id(source: str, ga: int, doc_type: str, number: int) -> str:
+    """``il-general-assembly/104/HB1062``."""
+    return f"{source}/{ga}/{doc_type}{number}"
+
+
+def ftp_html_url(data_url: str, ga: int, doc_type: str, number: int) -> str:
+    """The per-bill FTP status HTML next to a bulk XML URL (a page for humans that always exists)."""
+    parts = urlsplit(data_url)
+    root = data_url[: data_url.find("/legislation/")] if "/legislation/" in data_url else ""
+    if not root:
+        root = f"{parts.scheme}://{parts.netloc}/ftp"
+    return f"{root}/legislation/{ga}/BillStatus/HTML/{bulk_name(ga, doc_type, number)}.html"
+
+
+# --- sponsors -----------------------------------------------------------------------------------
+
+# Name separators in the bulk XML sponsor string: " - ", "-", ", ", " and ".
+SPONSOR_SPLIT_RE = re.compile(r"\s+-\s+|,\s+|\s+and\s+")
+# Suffixes that belong to the previous name ("Emil Jones, III", "Edgar Gonzalez, Jr.").
+SUFFIX_RE = re.compile(r"^(?:Jr\.?|Sr\.?|I{2,3}|IV|V)$")
+# "Rep. " / "Sen. " / "(Sen. " prefixes.
+TITLE_PREFIX_RE = re.compile(r"^\(?\s*(?:Rep|Sen)\.\s*")
+
+
+def split_sponsors(text: str, chamber: str) -> list[BillSponsor]:
+    """Sponsors from a bulk sponsor string; the first is the chamber's chief sponsor.
+
+    The separators are " - " in newer files and a bare "-" in older ones (SB22: "Cullerton-Antonio
+    Muņoz"), so a bare hyphen splits only when no spaced one occurs.
+    """
+    body = TITLE_PREFIX_RE.sub("", _clean(text)).strip("() ")
+    if not body:
+        return []
+    pattern = SPONSOR_SPLIT_RE if " - " in body else re.compile(r"-|,\s+|\s+and\s+")
+    names: list[str] = []
+    for part in (p.strip() for p in pattern.split(body)):
+        if not part:
+            continue
+        if names and SUFFIX_RE.match(part):
+            names[-1] = f"{names[-1]}, {part}"
+        else:
+            names.append(part)
+    return [BillSponsor(name=n, chamber=chamber, chief=i == 0) for i, n in enumerate(names)]
+
+
+# --- hearings as one line of text ---------------------------------------------------------------
+
+# "Agriculture & Conservation Committee Hearing Feb 17 2026 3:00PM Capitol Building 118 …".
+HEARING_LINE_RE = re.compile(
+    r"^(?P<committee>.+?)\s+Hearing\s+(?P<mon>[A-Z][a-z]{2})[a-z]*\.?\s+(?P<day>\d{1,2}),?\s+"
+    r"(?P<year>\d{4})\s*(?P<clock>\d{1,2}:\d{2}\s*[AP]\.?M\.?)?\s*(?P<location>.*)$"
+)
+MONTHS = {m: i for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), 1)}
+
+
+def parse_hearing_line(text: str, tz: ZoneInfo = CHICAGO) -> BillHearing | None:
+    """One "… Committee Hearing Feb 17 2026 3:00PM Room …" line → a hearing (None if not one)."""
+    m = HEARING_LINE_RE.match(_clean(text))
+    if not m or m.group("mon").lower() not in MONTHS:
+        return None
+    day = date(int(m.group("year")), MONTHS[m.group("mon").lower()], int(m.group("day")))
+    clock = parse_clock(m.group("clock") or "")
+    committee = m.group("committee")
+    chamber = "Senate" if committee.lower().startswith("senate") else ""
+    return BillHearing(
+        committee=committee,
+        chamber=chamber,
+        start=datetime.combine(day, clock or time(0, 0), tzinfo=tz),
+        time_known=clock is not None,
+        location=m.group("location").strip(),
+    )
+
+
+# --- bulk XML -----------------------------------------------------------------------------------
+
+# The XML declaration and its encoding.
+XML_DECL_RE = re.compile(rb"^\s*<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._-]+)[\"'][^>]*\?>")
+# The declaration in decoded text (removed: ElementTree refuses a str that still declares one).
+XML_DECL_TEXT_RE = re.compile(r"^\s*<\?xml[^>]*\?>")
+# Characters XML 1.0 forbids, which the bulk files sometimes contain.
+CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# Document type declarations: refused, so no entity of any kind is ever defined or expanded.
+DTD_RE = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY)", re.I)
+# "Illinois General Assembly - Bill Status for HR 17".
+XML_TITLE_RE = re.compile(r"Bill Status for\s+([A-Z]{2,5})\s*0*(\d{1,5})", re.I)
+# GA from a bulk path: /legislation/104/BillStatus/…
+PATH_GA_RE = re.compile(r"/legislation/(\d{2,3})/", re.I)
+
+
+def read_xml(body: bytes) -> ET.Element:
+    """Parse bulk XML safely: declared encoding (cp1252 if it lies), controls scrubbed, no DTD."""
+    if DTD_RE.search(body):
+        raise IlgaParseError("XML with a DOCTYPE/ENTITY declaration refused")
+    m = XML_DECL_RE.match(body)
+    encoding = m.group(1).decode("ascii") if m else "utf-8"
+    try:
+        text = body.decode(encoding)
+    except (LookupError, UnicodeDecodeError):
+        text = body.decode("cp1252", errors="replace")  # declared UTF-8 but written as Windows
+    text = CONTROL_RE.sub(" ", XML_DECL_TEXT_RE.sub("", text.lstrip("\ufeff"), count=1))
+    try:
+        return ET.fromstring(text)
+    except ET.ParseError as exc:
+        raise IlgaParseError(f"not well-formed XML: {exc}") from exc
+
+
+def _xml_triples(parent: ET.Element | None) -> list[tuple[str, str, str]]:
+    """The flat ``statusdate, chamber, action`` sequence of ``<actions>`` as triples."""
+    rows: list[tuple[str, str, str]] = []
+    current: dict[str, str] = {}
+    for child in list(parent) if parent is not None else []:
+        tag = child.tag.lower()
+        if tag == "statusdate" and current:
+            rows.append(
+                (
+                    current.get("statusdate", ""),
+                    current.get("chamber", ""),
+                    current.get("action", ""),
+                )
+            )
+            current = {}
+        current[tag] = _clean("".join(child.itertext()))
+    if current:
+        rows.append(
+            (current.get("statusdate", ""), current.get("chamber", ""), current.get("action", ""))
+        )
+    return rows
+
+
+def _action(day: str, chamber: str, text: str) -> BillAction:
+    return BillAction(
+        date=parse_date(day), chamber=chamber, action=text, kind=classify_action(text, chamber)
+    )
+
+
+def parse_bill_xml(body: bytes, url: str, source: str, tz: ZoneInfo = CHICAGO) -> Bill:
+    """A bulk status XML file → `Bill` (GA from the file name, or the ``/legislation/{GA}/`` path)."""
+    root = read_xml(body)
+    name = BULK_NAME_RE.search(urlsplit(url).path)
+    title_m = XML_TITLE_RE.search(root.findtext("title") or "")
+    if name:
+        ga, doc_type, number = int(name.group(1)), name.group(2).upper(), int(name.group(3))
+    elif title_m and (path_ga := PATH_GA_RE.search(url)):
+        ga, doc_type, number = (
+            int(path_ga.group(1)),
+            title_m.group(1).upper(),
+            int(title_m.group(2)),
+        )
+    else:
+        raise IlgaParseError(f"cannot tell the GA and bill number of {url}")
+    actions = [_action(*row) for row in _xml_triples(root.find("actions")) if row[0]]
+    last = root.find("lastaction")
+    last_action = None
+    if last is not None and last.findtext("statusdate"):
+        last_action = _action(
+            _clean(last.findtext("statusdate")),
+            _clean(last.findtext("chamber")),
+            _clean(last.findtext("action")),
+        )
+        # The XML "sometimes lags" (ilga.md §10): keep a last action newer than the history.
+        if not actions or last_action.date > actions[-1].date:
+            actions.append(last_action)
+    hearing_text = _clean(root.findtext("committeehearing"))
+    hearing = parse_hearing_line(hearing_text, tz) if hearing_text else None
+    return Bill(
+        id=make_bill_id(source, ga, doc_type, number),
+        source=source,
+        ga=ga,
+        doc_type=doc_type,
+        number=number,
+        title=_clean(root.findtext("shortdesc")),
+        sponsors=_xml_sponsors(root),
+        synopses=_xml_synopses(root),
+        actions=actions,
+        last_action=last_action or (actions[-1] if actions else None),
+        public_act=public_act_of(actions),
+        hearings=[hearing] if hearing else [],
+        url=ftp_html_url(url, ga, doc_type, number),
+        data_url=url,
+    )
+
+
+def _xml_sponsors(root: ET.Element) -> list[BillSponsor]:
+    sponsors: list[BillSponsor] = []
+    for block in root.findall("sponsor"):
+        chamber = ""
+        for child in block:
+            if child.tag.lower().startswith("sponsorhead"):
+                chamber = "Senate" if "senate" in (child.text or "").lower() else "House"
+            elif child.tag.lower() == "sponsors":
+                sponsors += split_sponsors(child.text or "", chamber)
+    return sponsors
+
+
+def _xml_synopses(root: ET.Element) -> list[BillSynopsis]:
+    found: list[BillSynopsis] = []
+    title = ""
+    block = root.find("synopsis")
+    for child in list(block) if block is not None else []:
+        if child.tag.lower() == "synopsistitle":
+            title = _clean(child.text)
+        elif child.tag.lower() == "synopsistext":
+            text = _clean("".join(child.itertext()))
+            if text:
+                found.append(BillSynopsis(title=title or INTRODUCED, text=text))
+            title = ""
+    return found
+
+
+# --- Bill Status page / FTP per-bill HTML -------------------------------------------------------
+
+
+def _headings(root: Selector) -> list[tuple[Selector, str]]:
+    return [(h, _clean(h.xpath("string(.)").get())) for h in root.xpath(HEADINGS_XPATH)]
+
+
+def _section(root: Selector, name: str) -> Selector | None:
+    """The first heading whose text is `name` (any tag, any case)."""
+    wanted = name.lower()
+    return next((h for h, text in _headings(root) if text.lower() == wanted), None)
+
+
+def _bill_ids_from_url(url: str) -> tuple[int, str, int] | None:
+    query = {k.lower(): v[0] for k, v in parse_qs(urlsplit(url).query).items()}
+    name = BULK_NAME_RE.search(urlsplit(url).path)
+    if name:
+        return int(name.group(1)), name.group(2).upper(), int(name.group(3))
+    if {"gaid", "doctypeid", "docnum"} <= set(query):
+        return int(query["gaid"]) + GAID_OFFSET, query["doctypeid"].upper(), int(query["docnum"])
+    return None
+
+
+def parse_status_page(body: bytes, url: str, source: str, tz: ZoneInfo = CHICAGO) -> Bill:
+    """A Bill Status page (or the FTP per-bill HTML) → `Bill`; sections found by heading text."""
+    page = Selector(text=body.decode("utf-8", errors="replace"))
+    root = (page.css("#copyable-content") or [page])[0]
+    ga_doc_num = _parse_page_identity(root) or _bill_ids_from_url(url)
+    if ga_doc_num is None:
+        raise IlgaParseError(f"no 'HB1062 - 104th General Assembly' heading and no ids in {url}")
+    ga, doc_type, number = ga_doc_num
+    actions = _parse_page_actions(root)
+    title = _parse_page_title(root)
+    if not title and not actions:
+        raise IlgaParseError(f"{url}: no short title and no Actions table; the page changed shape")
+    last_action = _parse_page_last_action(root) or (actions[-1] if actions else None)
+    links = root.xpath(".//a/@href").getall()
+    act_link = next((m.group(1) for h in links if (m := PUBLIC_ACT_LINK_RE.search(h))), None)
+    return Bill(
+        id=make_bill_id(source, ga, doc_type, number),
+        source=source,
+        ga=ga,
+        doc_type=doc_type,
+        number=number,
+        title=title,
+        sponsors=_parse_page_sponsors(root, url),
+        statutes=[
+            _clean(a.xpath("string(.)").get())
+            for a in root.xpath(".//a[contains(translate(@href, 'ILCS', 'ilcs'), 'ilcs/fulltext')]")
+        ],
+        synopses=_parse_page_synopses(root, url),
+        actions=actions,
+        last_action=last_action,
+        public_act=act_link or public_act_of(actions),
+        hearings=_parse_page_hearings(root, tz),
+        url=url,
+        data_url=url,
+    )
+
+
+def _parse_page_identity(root: Selector) -> tuple[int, str, int] | None:
+    for _, text in _headings(root):
+        if m := GA_HEADING_RE.search(text):
+            return int(m.group(3)), m.group(1).upper(), int(m.group(2))
+    text = _clean((root.xpath("string(.)").get() or "")[:2000])
+    m = GA_HEADING_RE.search(text)
+    return (int(m.group(3)), m.group(1).upper(), int(m.group(2))) if m else None
+
+
+def _parse_page_title(root: Selector) -> str:
+    """The short title: the first heading that is neither the bill heading nor a known section."""
+    for _, text in _headings(root):
+        low = text.lower()
+        if (
+            text
+            and low not in SECTION_HEADINGS
+            and not GA_HEADING_RE.search(text)
+            and "footer" not in low
+        ):
+            return text
+    m = re.search(r"Short Description:\s*(.+)", root.xpath("string(.)").get() or "")
+    return _clean(m.group(1).splitlines()[0]) if m else ""
+
+
+def _parse_page_last_action(root: Selector) -> BillAction | None:
+    heading = _section(root, "Last Action")
+    if heading is None:
+        return None
+    text = _clean(heading.xpath("string(following::*[contains(@class,'list-group')][1])").get())
+    m = re.match(r"(\d{1,2}/\d{1,2}/\d{4})\s*-\s*(House|Senate):?\s*(.*)$", text)
+    return _action(m.group(1), m.group(2), m.group(3)) if m else None
+
+
+def _parse_page_sponsors(root: Selector, url: str) -> list[BillSponsor]:
+    box = root.css("#sponsorDiv")
+    if not box:
+        return []
+    sponsors: list[BillSponsor] = []
+    chamber = ""
+    for node in box[0].xpath(".//span | .//a"):
+        text = _clean(node.xpath("string(.)").get())
+        tag = node.root.tag if hasattr(node.root, "tag") else ""
+        if tag == "span" and text.lower().endswith("sponsors") and not node.xpath(".//a"):
+            chamber = text.split()[0].title()
+        elif tag == "a" and text:
+            href = node.attrib.get("href", "")
+            who = (
+                "Senate"
+                if "/senate/" in href.lower()
+                else "House"
+                if "/house/" in href.lower()
+                else chamber
+            )
+            first = not any(s.chamber == who for s in sponsors)
+            sponsors.append(
+                BillSponsor(
+                    name=text, chamber=who, chief=first, url=urljoin(url, href) if href else None
+                )
+            )
+    return sponsors
+
+
+def _parse_page_synopses(root: Selector, url: str) -> list[BillSynopsis]:
+    """Synopsis As Introduced, then each amendment label (a link) followed by its list-group."""
+    found: list[BillSynopsis] = []
+    label: tuple[str, str | None] | None = None
+    nodes = root.xpath(
+        ".//*[self::h1 or self::h2 or self::h3 or self::h4 or self::h5 or self::h6 or self::a"
+        " or (self::div and contains(concat(' ', @class, ' '), ' list-group '))]"
+    )
+    for node in nodes:
+        tag = node.root.tag
+        text = _clean(node.xpath("string(.)").get())
+        if tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
+            label = (INTRODUCED, None) if text.lower() == INTRODUCED.lower() else None
+        elif tag == "a" and label is not None and re.search(r"Amendment No\.\s*\d+", text, re.I):
+            href = node.attrib.get("href")
+            label = (text, urljoin(url, href) if href else None)
+        elif tag == "div" and label is not None and text:
+            found.append(BillSynopsis(title=label[0], text=text, url=label[1]))
+    return found
+
+
+def _parse_page_actions(root: Selector) -> list[BillAction]:
+    heading = _section(root, "Actions")
+    if heading is None:
+        return []
+    actions: list[BillAction] = []
+    for row in heading.xpath("following::table[1]//tr[td]"):
+        cells = [_clean(c.xpath("string(.)").get()) for c in row.xpath("./td")]
+        if len(cells) >= 3 and DATE_RE.search(cells[0]):
+            actions.append(_action(cells[0], cells[1], cells[2]))
+    return actions
+
+
+def _parse_page_hearings(root: Selector, tz: ZoneInfo) -> list[BillHearing]:
+    heading = _section(root, "Hearings")
+    if heading is None:
+        return []
+    block = heading.xpath("following-sibling::*[1]")
+    lines = [_clean(t) for t in block.xpath(".//text()").getall()] if block else []
+    text = " ".join(line for line in lines if line)
+    found = [h for part in re.split(r"(?<=, IL)\s+", text) if (h := parse_hearing_line(part, tz))]
+    return found
+
+
+# --- hearing detail pages -----------------------------------------------------------------------
+
+# "House Education Policy Committee Hearing Details - 104th General Assembly".
+HEARING_HEADING_RE = re.compile(r"^(?P<committee>.+?)\s+Hearing Details\b", re.I)
+# /House/hearings/details/3056/22568 → chamber, committee id, hearing id.
+HEARING_URL_RE = re.compile(r"/(House|Senate)/hearings/details/(\d+)/(\d+)", re.I)
+# A schedule page that legitimately lists nothing.
+NO_HEARINGS_RE = re.compile(r"No scheduled hearings", re.I)
+
+
+@dataclass
+class HearingBill:
+    """A row of "Bills Assigned To Hearing": bill, amendment code (HFA2), motion, vote, result."""
+
+    doc_type: str
+    number: int
+    amendment: str | None
+    motion: str = ""
+    vote: str = ""
+    result: str = ""
+
+    @property
+    def label(self) -> str:
+        """``HB1783``."""
+        return f"{self.doc_type}{self.number}"
+
+
+@dataclass
+class HearingPage:
+    """What a hearing detail page says."""
+
+    committee: str
+    chamber: str
+    committee_id: str
+    hearing_id: str
+    start: datetime
+    time_known: bool
+    location: str
+    details: dict[str, str] = field(default_factory=dict)
+    bills: list[HearingBill] = field(default_factory=list)
+
+
+HEARING_LABELS = (
+    "Chairperson",
+    "Vice-Chairperson",
+    "Republican Spokesperson",
+    "Date",
+    "Location",
+    "Posting Date",
+    "Subject Matter",
+    "Clerk of the House",
+    "Secretary of the Senate",
+)
+
+
+def _labelled(texts: list[str], label: str) -> str:
+    """The value after "Label:" in the page's text nodes (same node, or the next one)."""
+    prefix = f"{label.lower()}:"
+    for i, text in enumerate(texts):
+        if text.lower().startswith(prefix):
+            value = text[len(prefix) :].strip()
+            if value:
+                return value
+            nxt = texts[i + 1] if i + 1 < len(texts) else ""
+            return "" if ":" in nxt else nxt
+    return ""
+
+
+def parse_hearing_page(body: bytes, url: str, tz: ZoneInfo = CHICAGO) -> HearingPage:
+    """A hearing detail page → committee, start (local, zone-aware), location and bills posted."""
+    page = Selector(text=body.decode("utf-8", errors="replace"))
+    committee = next(
+        (m.group("committee") for _, t in _headings(page) if (m := HEARING_HEADING_RE.match(t))),
+        "",
+    )
+    if not committee:
+        raise IlgaParseError(f"{url}: no '<committee> Hearing Details' heading")
+    texts = [t for t in (_clean(s) for s in page.xpath("//body//text()").getall()) if t]
+    details = {label: v for label in HEARING_LABELS if (v := _labelled(texts, label))}
+    if "Date" not in details:
+        raise IlgaParseError(f"{url}: no 'Date:' in the Hearing Details block")
+    clock = parse_clock(details["Date"])
+    start = datetime.combine(parse_date(details["Date"]), clock or time(0, 0), tzinfo=tz)
+    ids = HEARING_URL_RE.search(url)
+    chamber = ids.group(1).title() if ids else committee.split()[0]
+    return HearingPage(
+        committee=committee,
+        chamber=chamber,
+        committee_id=ids.group(2) if ids else "",
+        hearing_id=ids.group(3) if ids else "",
+        start=start,
+        time_known=clock is not None,
+        location=details.get("Location", ""),
+        details=details,
+        bills=_hearing_bills(page),
+    )
+
+
+def _hearing_bills(page: Selector) -> list[HearingBill]:
+    heading = page.xpath("//*[contains(normalize-space(text()), 'Bills Assigned To Hearing')][1]")
+    bills: list[HearingBill] = []
+    for row in heading.xpath("following::table[1]//tr[td]"):
+        cells = [_clean(c.xpath("string(.)").get()) for c in row.xpath("./td")]
+        label = split_label(cells[0]) if cells else None
+        if label is None:
+            continue
+        cells += [""] * 4
+        bills.append(HearingBill(label[0], label[1], label[2], cells[1], cells[2], cells[3]))
+    return bills
+
+
+def hearing_links(body: bytes, url: str) -> list[str]:
+    """Hearing detail URLs on a schedule page (links or old ``location.href`` buttons), unique."""
+    page = Selector(text=body.decode("utf-8", errors="replace"))
+    found: list[str] = []
+    for target in page.xpath("//a/@href | //*/@onclick").getall():
+        m = HEARING_URL_RE.search(target)
+        if m:
+            absolute = urljoin(url, m.group(0))
+            if absolute not in found:
+                found.append(absolute)
+    return found
+
+
+def says_no_hearings(body: bytes) -> bool:
+    """True when a schedule page says the chamber has no hearings scheduled."""
+    return bool(NO_HEARINGS_RE.search(body.decode("utf-8", errors="replace")))
+
+
+# --- bulk directory listing ---------------------------------------------------------------------
+
+# An IIS-style listing row: "1/28/2025  3:12 PM   1509 <A HREF="/ftp/…/10400HR0017.xml">"; the
+# date/size part is optional (other listing styles give the link only).
+LISTING_RE = re.compile(
+    r"(?:(?P<date>\d{1,2}/\d{1,2}/\d{4})\s+(?P<clock>\d{1,2}:\d{2}\s*[AP]M)\s+(?P<size>\d+)\s*)?"
+    r"<a\s[^>]*?href\s*=\s*[\"'](?P<href>[^\"']*?\d{2,3}00[A-Z]{2,5}\d{4}\.xml)[\"']",
+    re.I,
+)
+
+
+@dataclass(frozen=True)
+class ListingEntry:
+    """One bulk file: absolute URL, bill identity, and the listing's date+size stamp (if shown)."""
+
+    url: str
+    ga: int
+    doc_type: str
+    number: int
+    stamp: str | None
+
+
+def parse_listing(body: bytes, url: str) -> list[ListingEntry]:
+    """The bulk XML files named on a directory listing page, in page order."""
+    text = body.decode("utf-8", errors="replace")
+    entries: dict[str, ListingEntry] = {}
+    for m in LISTING_RE.finditer(text):
+        absolute = urljoin(url, m.group("href"))
+        name = BULK_NAME_RE.search(absolute)
+        if not name:
+            continue
+        stamp = (
+            f"{m.group('date')} {m.group('clock')} {m.group('size')}" if m.group("date") else None
+        )
+        entries[absolute] = ListingEntry(
+            absolute, int(name.group(1)), name.group(2).upper(), int(name.group(3)), stamp
+        )
+    return list(entries.values())

@@ -1,0 +1,183 @@
+"""Upcoming meetings and hearings with relevant items: the query behind every organizer view.
+
+``agenda-watch upcoming`` prints them (table, JSON, iCalendar or one HTML page); the static site
+(`pipeline.site`), the calendar feeds (`pipeline.calendar`) and the weekly digest
+(`pipeline.digest`) all select meetings through `select_upcoming`, so they always agree.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import click
+
+from pipeline.models import TOPICS, Meeting
+from pipeline.settings import Settings
+from pipeline.store import JsonStore
+from pipeline.views import local_start, upcoming_rows, upcoming_table
+
+DISPLAY_ZONE = ZoneInfo("America/Chicago")  # "today" for organizers is an Illinois day
+DEFAULT_DAYS = 14
+
+
+def today(now: datetime | None = None) -> date:
+    """Today's date in America/Chicago (the window starts on an Illinois day, not a UTC one)."""
+    return (now or datetime.now(UTC)).astimezone(DISPLAY_ZONE).date()
+
+
+@dataclass(frozen=True)
+class UpcomingQuery:
+    """Which meetings to show.
+
+    - ``first``: first local day; the window is ``days`` days long (``first`` … ``last``).
+    - ``sources``: only these source ids (empty: all); ``topics``: only items with one of these
+      topics, and only meetings that keep at least one such item (empty: every relevant item).
+    """
+
+    first: date
+    days: int = DEFAULT_DAYS
+    sources: frozenset[str] = field(default_factory=frozenset)
+    topics: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def last(self) -> date:
+        """The window's last day (inclusive)."""
+        return self.first + timedelta(days=self.days - 1)
+
+
+def latest_versions(meetings: Iterable[Meeting]) -> list[Meeting]:
+    """Drop stale copies of moved meetings.
+
+    A meeting's id holds its date, so when a platform moves a meeting (same platform id, new
+    date) the store keeps the old document too. Of the copies sharing source and platform id, the
+    most recently scraped one is the truth; copies without ``scraped_at`` are all kept.
+    """
+    chosen: dict[tuple[str, str], Meeting] = {}
+    out: list[Meeting] = []
+    for m in meetings:
+        if not m.platform_id or m.scraped_at is None:
+            out.append(m)
+            continue
+        key = (m.source, m.platform_id)
+        held = chosen.get(key)
+        if held is None or held.scraped_at is None or m.scraped_at > held.scraped_at:
+            chosen[key] = m
+    return out + list(chosen.values())
+
+
+def relevant_snapshot(meeting: Meeting, topics: frozenset[str] = frozenset()) -> Meeting | None:
+    """The meeting with only its relevant items (of `topics`, if given); None when none remain."""
+    items = [
+        i
+        for i in meeting.relevant_items()
+        if not topics or (i.classification and topics.intersection(i.classification.topics))
+    ]
+    if not items:
+        return None
+    return meeting.model_copy(update={"items": items, "documents": [], "raw_documents": []})
+
+
+def select_upcoming(meetings: Iterable[Meeting], query: UpcomingQuery) -> list[Meeting]:
+    """Meetings in the window with relevant items, soonest first (cancelled ones included).
+
+    A meeting is in the window when its local date (in its own zone) is between ``first`` and
+    ``last``. Each returned meeting carries only the items that matched.
+    """
+    picked: list[Meeting] = []
+    for m in latest_versions(meetings):
+        if query.sources and m.source not in query.sources:
+            continue
+        if not query.first <= local_start(m).date() <= query.last:
+            continue
+        snap = relevant_snapshot(m, query.topics)
+        if snap is not None:
+            picked.append(snap)
+    picked.sort(key=lambda m: (m.start, m.source, m.id))
+    return picked
+
+
+def load_upcoming(store: JsonStore, query: UpcomingQuery) -> list[Meeting]:
+    """`select_upcoming` over every stored meeting."""
+    return select_upcoming(store.iter_meetings(), query)
+
+
+def upcoming_json(meetings: list[Meeting], query: UpcomingQuery) -> dict[str, Any]:
+    """The JSON feed: the window, the filters and the meetings (see `upcoming_rows`)."""
+    return {
+        "from": query.first.isoformat(),
+        "to": query.last.isoformat(),
+        "sources": sorted(query.sources),
+        "topics": sorted(query.topics),
+        "meetings": upcoming_rows(meetings),
+    }
+
+
+@click.command("upcoming")
+@click.option(
+    "--from",
+    "first",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="First day, YYYY-MM-DD (default: today in America/Chicago).",
+)
+@click.option(
+    "--days",
+    type=click.IntRange(1, 366),
+    default=DEFAULT_DAYS,
+    show_default=True,
+    help="Window length in days.",
+)
+@click.option("--source", "sources", multiple=True, help="Only this source id (repeatable).")
+@click.option(
+    "--topic", "topics", multiple=True, type=click.Choice(TOPICS), help="Only this topic."
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "ics", "html"]),
+    default="table",
+    show_default=True,
+)
+@click.pass_context
+def upcoming_command(
+    ctx: click.Context,
+    first: datetime | None,
+    days: int,
+    sources: tuple[str, ...],
+    topics: tuple[str, ...],
+    fmt: str,
+) -> None:
+    """Upcoming meetings and hearings with relevant items, soonest first, in local time."""
+    settings: Settings = ctx.obj
+    query = UpcomingQuery(
+        first=first.date() if first else today(),
+        days=days,
+        sources=frozenset(sources),
+        topics=frozenset(topics),
+    )
+    store = JsonStore(settings.data_dir)
+    stored = list(store.iter_meetings())
+    known = {m.source for m in stored}
+    for missing in sorted(query.sources - known):
+        click.echo(f"note: no stored meetings from source {missing!r}", err=True)
+    meetings = select_upcoming(stored, query)
+    if fmt == "json":
+        click.echo(json.dumps(upcoming_json(meetings, query), indent=2, ensure_ascii=False))
+    elif fmt == "ics":
+        from pipeline.calendar import EventVersions, calendar_bytes
+
+        versions = EventVersions.load(settings.data_dir)
+        data = calendar_bytes(meetings, "Upcoming votes (agenda-watch)", versions)
+        versions.save()
+        sys.stdout.buffer.write(data)
+    elif fmt == "html":
+        from pipeline.site import render_page
+
+        click.echo(render_page(meetings, query, feeds=[]))
+    else:
+        click.echo(upcoming_table(meetings, query.first, query.last))
