@@ -145,9 +145,10 @@ def demo(ctx: click.Context) -> None:
 
 def _show_matches(settings: Settings, since: date | None, fmt: str) -> None:
     from pipeline.store import JsonStore
-    from pipeline.views import match_rows, matches_table
+    from pipeline.views import bill_match_rows, match_rows, matches_table
 
     rows = match_rows(JsonStore(settings.data_dir), since)
+    rows += bill_match_rows(settings.data_dir, since)
     if fmt == "json":
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
     else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -47,6 +48,44 @@ def match_rows(store: JsonStore, since: date | None = None) -> list[dict[str, An
     return rows
 
 
+def bill_match_rows(data_dir: Path, since: date | None = None) -> list[dict[str, Any]]:
+    """Tracked bills that are relevant or pinned by the watchlist, in the shape of `match_rows`.
+
+    ``kind`` is ``bill``; ``meeting_start`` is the next posted hearing (ISO with offset), if any;
+    ``since`` keeps bills with an action or a hearing on or after that date.
+    """
+    from pipeline.bills import iter_bills
+
+    rows: list[dict[str, Any]] = []
+    for bill in iter_bills(data_dir):
+        c = bill.classification
+        if bill.watch == "ignore" or not (bill.watch == "watch" or (c and c.relevant)):
+            continue
+        last = bill.last_action
+        hearings = sorted(bill.hearings, key=lambda h: h.start)
+        dates = [h.start.date() for h in hearings] + ([last.date] if last else [])
+        if since and not any(d >= since for d in dates):
+            continue
+        rows.append(
+            {
+                "id": bill.id,
+                "kind": "bill",
+                "source": bill.id.split("/", 1)[0],
+                "number": bill.label,
+                "title": bill.title,
+                "url": str(bill.url) if bill.url else None,
+                "meeting_start": hearings[-1].start.isoformat() if hearings else None,
+                "last_action": f"{last.date} {last.action}" if last else None,
+                "public_act": bill.public_act,
+                "watch": bill.watch,
+                "topics": list(c.topics) if c else [],
+                "score": c.score if c else 0.0,
+                "evidence": [e.model_dump() for e in c.evidence] if c else [],
+            }
+        )
+    return rows
+
+
 def _short(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
@@ -57,11 +96,17 @@ def matches_table(rows: list[dict[str, Any]]) -> str:
         return "No matches stored yet. Run `agenda-watch crawl` (or `agenda-watch demo`)."
     lines = [f"{'when':<17} {'source':<18} {'#':<8} {'title':<60} matched"]
     for r in rows:
-        start = datetime.fromisoformat(r["meeting_start"])
+        if r["meeting_start"]:
+            start = datetime.fromisoformat(r["meeting_start"])
+            when_text = f"{start:%Y-%m-%d %H:%M} "
+        else:  # a bill with no hearing posted: its last action's date
+            when_text = f"{(r.get('last_action') or '')[:10]:<16} "
         words = ", ".join(sorted({e["text"] for e in r["evidence"]}, key=str.casefold))
-        status = " (CANCELLED)" if r["meeting_status"] == "cancelled" else ""
+        status = " (CANCELLED)" if r.get("meeting_status") == "cancelled" else ""
+        if r.get("watch") == "watch":
+            status += " (watchlist)"
         lines.append(
-            f"{start:%Y-%m-%d %H:%M}  {_short(r['source'], 18):<18} {_short(r['number'] or '', 8):<8} "
+            f"{when_text} {_short(r['source'], 18):<18} {_short(r['number'] or '', 8):<8} "
             f"{_short(r['title'], 60):<60} {_short(words, 50)}{status}"
         )
     return "\n".join(lines)

@@ -24,6 +24,7 @@ from pipeline.delivery import deliver
 from pipeline.models import Bill
 from pipeline.settings import Settings
 from pipeline.store import Ledger
+from pipeline.views import bill_match_rows
 from tests.conftest import FIXTURES
 from tests.fakeslack import VALID_TOKEN, FakeSlackServer
 from tests.helpers import RecordedCrawl, crawl_recorded
@@ -305,3 +306,8 @@ def test_bill_life_in_one_thread(
     finally:
         ledger.close()
     assert kinds == ["bill_new", "bill_update", "bill_update", "bill_update", "bill_update"]
+    # `agenda-watch matches` lists the bill beside agenda items, with its next hearing and Public Act.
+    [row] = [r for r in bill_match_rows(data) if r["number"] == "SB1881"]
+    assert row["kind"] == "bill" and row["public_act"] == "104-0288"
+    assert row["meeting_start"] == "2025-03-19T09:00:00-05:00"
+    assert row["title"] == "SCHOOLS-TRUST ACT" and row["evidence"]
