@@ -212,6 +212,13 @@ class AgendaItem(StrictModel):
     page: int | None = None
     classification: Classification | None = None
 
+    def classify_fields(self) -> dict[str, str]:
+        """What the classifier sees, by field: the title, and the notes/recital when they add to it."""
+        fields = {"title": self.title}
+        if self.text and self.text not in self.title:
+            fields["text"] = self.text
+        return fields
+
     def classify_text(self) -> str:
         """The text the classifier sees: title, then matter and notes."""
         parts = [self.title]

@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from pipeline.models import AgendaItem, Bill, Meeting, Notice
+from pipeline.models import AgendaItem, Bill, Classification, Meeting, Notice
 
 METADATA_EVENT = "agenda_watch_notice"
 MAX_SECTION = 2900  # Slack caps section text at 3000 characters
@@ -75,6 +75,35 @@ def when(meeting: Meeting) -> str:
     return f"{day} {clock} {start.tzname()}"
 
 
+# How evidence fields are named to a reader.
+FIELD_LABELS = {"text": "notes"}
+
+
+def _topics(c: Classification) -> str:
+    return ", ".join(t.replace("_", " ") for t in c.topics)
+
+
+def matched_words(c: Classification, limit: int = 8) -> str:
+    """The matched words in bold, noting those found outside the title (``*ICE* (in the notes)``)."""
+    fields: dict[str, set[str]] = {}
+    for e in c.evidence:
+        fields.setdefault(e.text.strip(), set()).add(e.field)
+    parts = []
+    for word in sorted(fields, key=str.casefold)[:limit]:
+        # "*" inside bold would end it early; the words are shown, not parsed.
+        shown = escape(_truncate(word, 60)).replace("*", "")
+        where = fields[word] - {"", "title"}
+        parts.append(
+            f"*{shown}*"
+            + (
+                f" (in the {', '.join(sorted(where))})"
+                if where and "title" not in fields[word]
+                else ""
+            )
+        )
+    return ", ".join(parts)
+
+
 def _item_line(item: AgendaItem, fallback_url: str | None) -> str:
     c = item.classification
     number = f"*{escape(item.number)}* " if item.number else ""
@@ -84,10 +113,7 @@ def _item_line(item: AgendaItem, fallback_url: str | None) -> str:
     if item.matter:
         lines[0] += f"  ({escape(item.matter)})"
     if c:
-        words = sorted({e.text.strip() for e in c.evidence}, key=str.casefold)
-        matched = ", ".join(f"“{escape(_truncate(w, 60))}”" for w in words[:8])
-        topics = ", ".join(t.replace("_", " ") for t in c.topics)
-        lines.append(f"Matched {matched} → {topics} (score {c.score:g})")
+        lines.append(f"Matched {matched_words(c)} → {_topics(c)} (score {c.score:g})")
     return _truncate("\n".join(lines), MAX_SECTION)
 
 

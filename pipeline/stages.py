@@ -202,7 +202,7 @@ class ClassifyItems:
     def process_item(self, meeting: Meeting) -> Meeting:
         """Fill ``classification`` on every item."""
         for item in meeting.items:
-            item.classification = self.classifier.classify(item.classify_text())
+            item.classification = self.classifier.classify_fields(item.classify_fields())
         matches = len(meeting.relevant_items())
         _stat(self.crawler, "items", len(meeting.items))
         _stat(self.crawler, "matches", matches)

@@ -64,6 +64,7 @@ def test_rerun_queues_nothing_and_a_changed_item_follows_up_in_the_thread(
         for number in ("25-4456", "25-4470", "25-4511"):
             assert f"*{number}*" in text
         assert "Ice Miller" not in text and "Migratory" not in text
+        assert "Matched *ICE*" in text or ", *ICE*" in text  # matched words in bold
         assert parent["params"]["unfurl_links"] is False
         assert "link_names" not in parent["params"] and "parse" not in parent["params"]
 
