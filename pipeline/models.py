@@ -251,6 +251,9 @@ class Meeting(StrictModel):
     - ``url``: the meeting's page for humans; ``links``: its documents.
     - ``documents``: agenda documents whose text was extracted (filled by the extract stage).
     - ``raw_documents``: bytes the spider fetched for the extract stage; never stored.
+    - ``identity``: the platform's id for this meeting that survives a reschedule (Legistar's
+      EventId), when it has one; then it, not the dated ``id``, keys the ledger and the Slack thread,
+      so a moved meeting is a follow-up in its thread rather than a new meeting.
     """
 
     id: str
@@ -269,8 +272,18 @@ class Meeting(StrictModel):
     documents: list[Document] = Field(default_factory=list)
     raw_documents: list[RawDocument] = Field(default_factory=list, exclude=True)
     platform_id: str | None = None
+    identity: str | None = None
     scraped_at: AwareDatetime | None = None
     schema_version: int = SCHEMA_VERSION
+
+    @property
+    def thread_key(self) -> str:
+        """Key of this meeting's ledger entries and Slack thread (stable across reschedules)."""
+        return f"{self.source}/{self.identity}" if self.identity else self.id
+
+    def item_key(self, item: AgendaItem) -> str:
+        """An item's ledger key: its id within the meeting, under the meeting's thread key."""
+        return f"{self.thread_key}/{item.id.removeprefix(self.id + '/')}"
 
     def relevant_items(self) -> list[AgendaItem]:
         """Items the classifier marked relevant, in agenda order."""

@@ -226,10 +226,13 @@ class StoreMeeting:
 
     def process_item(self, meeting: Meeting) -> Meeting:
         """Store, then record; the order makes a crash between them harmless (rerun re-queues)."""
+        moved_from = self.ledger.stored_meeting_id(meeting)
         self.store.write(meeting)
         source = getattr(self.crawler.spider, "source", None)
         channel = source.slack_channel if source is not None else None
         notices = self.ledger.record_meeting(meeting, channel)
+        if moved_from and moved_from != meeting.id:  # rescheduled: one document per meeting
+            self.store.remove(moved_from)
         _stat(self.crawler, "meetings")
         _stat(self.crawler, "notices_queued", len(notices))
         return meeting

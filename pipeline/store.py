@@ -125,6 +125,10 @@ class JsonStore:
         write_atomic(path, meeting.model_dump_json(indent=2).encode())
         return path
 
+    def remove(self, meeting_id: str) -> None:
+        """Delete a meeting's document (a rescheduled meeting stored under its old date)."""
+        meeting_path(self.data_dir, meeting_id).unlink(missing_ok=True)
+
     def read(self, meeting_id: str) -> Meeting:
         """Load one stored meeting."""
         return Meeting.model_validate_json(meeting_path(self.data_dir, meeting_id).read_bytes())
@@ -227,29 +231,33 @@ class Ledger:
     def record_meeting(self, meeting: Meeting, channel: str | None = None) -> list[Notice]:
         """Compare `meeting` with what was seen; update the ledger and queue notices, atomically.
 
-        Returns the notices queued (none when nothing relevant is new or changed).
+        Meetings are matched by `Meeting.thread_key`, so a rescheduled meeting whose platform id
+        survives is a follow-up in its thread. Returns the notices queued (none when nothing
+        relevant is new or changed).
         """
         now = utcnow()
+        thread = meeting.thread_key
         with self.transaction() as db:
             prior = {
                 row["id"]: row
-                for row in db.execute("SELECT * FROM subjects WHERE meeting_id = ?", (meeting.id,))
+                for row in db.execute("SELECT * FROM subjects WHERE meeting_id = ?", (thread,))
             }
             notified = db.execute(
-                "SELECT 1 FROM notices WHERE thread_key = ? LIMIT 1", (meeting.id,)
+                "SELECT 1 FROM notices WHERE thread_key = ? LIMIT 1", (thread,)
             ).fetchone()
             notice = self._diff(meeting, prior, bool(notified), channel, now)
             self._upsert_subjects(db, meeting, now)
             if notice is None:
                 return []
-            key = f"{meeting.id}#{_hash(notice.model_dump(mode='json', exclude={'id', 'created_at'}))[:16]}"
+            digest = _hash(notice.model_dump(mode="json", exclude={"id", "created_at"}))
+            key = f"{thread}#{digest[:16]}"
             notice = notice.model_copy(update={"id": key})
             cur = db.execute(
                 "INSERT OR IGNORE INTO notices (notice_key, thread_key, kind, source, channel,"
                 " payload, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (
                     key,
-                    meeting.id,
+                    thread,
                     notice.kind,
                     meeting.source,
                     channel,
@@ -258,6 +266,13 @@ class Ledger:
                 ),
             )
             return [notice] if cur.rowcount else []
+
+    def stored_meeting_id(self, meeting: Meeting) -> str | None:
+        """The id under which this meeting (by thread key) was last stored, if any."""
+        row = self.conn.execute(
+            "SELECT snapshot FROM subjects WHERE id = ? AND kind = 'meeting'", (meeting.thread_key,)
+        ).fetchone()
+        return json.loads(row["snapshot"]).get("id") if row else None
 
     def _diff(
         self,
@@ -268,20 +283,24 @@ class Ledger:
         now: datetime,
     ) -> Notice | None:
         relevant = meeting.relevant_items()
-        old_meeting = prior.get(meeting.id)
-        added = [i for i in relevant if i.id not in prior or not prior[i.id]["relevant"]]
+        old_meeting = prior.get(meeting.thread_key)
+
+        def seen(item: AgendaItem) -> sqlite3.Row | None:
+            return prior.get(meeting.item_key(item))
+
+        added = [i for i in relevant if (row := seen(i)) is None or not row["relevant"]]
         changed = [
             i
             for i in relevant
-            if i.id in prior
-            and prior[i.id]["relevant"]
-            and prior[i.id]["hash"] != _hash(_item_state(i))
+            if (row := seen(i)) is not None
+            and row["relevant"]
+            and row["hash"] != _hash(_item_state(i))
         ]
-        current_ids = {i.id for i in meeting.items}
+        current_keys = {meeting.item_key(i) for i in meeting.items}
         removed = [
             json.loads(row["snapshot"])
             for sid, row in prior.items()
-            if row["kind"] == "item" and row["relevant"] and sid not in current_ids
+            if row["kind"] == "item" and row["relevant"] and sid not in current_keys
         ]
         meeting_changes: list[str] = []
         if old_meeting is not None and notified:
@@ -316,7 +335,7 @@ class Ledger:
         return Notice(
             id="pending",
             kind=kind,
-            thread_key=meeting.id,
+            thread_key=meeting.thread_key,
             source=meeting.source,
             channel=channel,
             meeting=snapshot,
@@ -325,8 +344,13 @@ class Ledger:
         )
 
     def _upsert_subjects(self, db: sqlite3.Connection, meeting: Meeting, now: datetime) -> None:
-        rows = [(meeting.id, "meeting", _meeting_state(meeting), bool(meeting.relevant_items()))]
-        rows += [(i.id, "item", _item_state(i), _item_state(i)["relevant"]) for i in meeting.items]
+        thread = meeting.thread_key
+        state = {**_meeting_state(meeting), "id": meeting.id}
+        rows = [(thread, "meeting", state, bool(meeting.relevant_items()))]
+        rows += [
+            (meeting.item_key(i), "item", _item_state(i), _item_state(i)["relevant"])
+            for i in meeting.items
+        ]
         db.executemany(
             "INSERT INTO subjects (id, kind, source, meeting_id, hash, relevant, snapshot,"
             " first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -337,7 +361,7 @@ class Ledger:
                     sid,
                     kind,
                     meeting.source,
-                    meeting.id,
+                    thread,
                     _hash(state),
                     int(rel),
                     json.dumps(state, ensure_ascii=False),
@@ -352,7 +376,7 @@ class Ledger:
         db.execute(
             f"DELETE FROM subjects WHERE meeting_id = ? AND kind = 'item'"
             f" AND id NOT IN ({','.join('?' * len(current))})",
-            (meeting.id, *current),
+            (thread, *current),
         )
 
     # --- outbox ----------------------------------------------------------------------------

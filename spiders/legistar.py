@@ -222,6 +222,8 @@ class LegistarApiSpider(AgendaSpider):
             links=self._parse_links(event),
             items=self._parse_items(mid, rows),
             platform_id=str(event["EventId"]),
+            # A rescheduled Legistar meeting keeps its EventId: the same meeting, a new date.
+            identity=f"legistar:{event['EventId']}",
             scraped_at=datetime.now(self.tz),
         )
 

@@ -306,6 +306,8 @@ class LegistarWebSpider(AgendaSpider):
             url=_link_url(links, "detail") or response.url,
             links=links,
             platform_id=platform_id,
+            # The ID= of MeetingDetail is the API's EventId, which survives a reschedule.
+            identity=f"legistar:{platform_id}" if platform_id else None,
             scraped_at=self.now(),
         )
 

@@ -163,8 +163,8 @@ def test_outage_keeps_notices_queued_for_the_next_run(
     report = run_deliver(settings)
     assert report.sent == 2 and report.pending == 0
     assert sorted(m["metadata"]["event_payload"]["thread_key"] for m in slack.fake.messages) == [
-        "demo_cook_county/20261210/9101",
-        "demo_oak_park/20261208/9001",
+        "demo_cook_county/legistar:9101",  # Legistar's EventId keys the thread (survives moves)
+        "demo_oak_park/legistar:9001",
     ]
 
 
@@ -207,6 +207,33 @@ def test_file_sink_writes_each_message_once(demo_env: Settings) -> None:
     assert report.mode == "file" and report.sent == 1
     [path] = list((demo_env.data_dir / "outbox").glob("*.json"))
     payload = json.loads(path.read_text())
-    assert payload["metadata"]["event_payload"]["thread_key"] == "demo_oak_park/20261208/9001"
+    assert payload["metadata"]["event_payload"]["thread_key"] == "demo_oak_park/legistar:9001"
     assert "Tue Dec 8, 2026 7:00 PM CST" in payload["blocks"][0]["text"]["text"]
     assert run_deliver(demo_env).sent == 0
+
+
+def test_rescheduled_meeting_is_a_follow_up_in_its_thread(
+    tmp_path: Path, recordings_copy: Path, slack: FakeSlackServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Legistar keeps the EventId when a meeting moves: same thread, one follow-up, one document."""
+    events_file = recordings_copy / "cook_county" / "events.json"
+    with ReplayServer(recordings_copy) as replay:
+        settings = bot_settings(tmp_path, replay, slack, monkeypatch)
+        crawl_one(settings, "demo_cook_county", 60)
+        run_deliver(settings)
+        [parent] = slack.fake.messages
+        events = json.loads(events_file.read_text())
+        events[0]["EventDate"] = "2026-12-17T00:00:00"  # EventId 9101 moves a week later
+        events_file.write_text(json.dumps(events))
+        moved = crawl_one(settings, "demo_cook_county", 60)
+        assert moved.notices == 1
+        run_deliver(settings)
+    follow_up = slack.fake.messages[-1]
+    assert len(slack.fake.messages) == 2 and follow_up["thread_ts"] == parent["ts"]
+    body = json.dumps(follow_up["blocks"], ensure_ascii=False)
+    assert "Start: 2026-12-10T11:00:00-06:00 → 2026-12-17T11:00:00-06:00" in body
+    assert "Thu Dec 17, 2026 11:00 AM CST" in body
+    stored = sorted(
+        p.name for p in (settings.data_dir / "meetings" / "demo_cook_county").glob("*.json")
+    )
+    assert stored == ["20261201-9102.json", "20261217-9101.json"]  # the old date's file is gone
