@@ -37,7 +37,7 @@ from pipeline.models import (
     Notice,
     NoticeKind,
 )
-from pipeline.store import Ledger, utcnow, write_atomic
+from pipeline.store import Ledger, queue_notice, utcnow, write_atomic
 
 # Action kinds worth a follow-up, and how the follow-up names them.
 NOTIFY_KINDS = {
@@ -510,20 +510,7 @@ class BillLedger:
             changes=changes,
             created_at=now,
         )
-        cur = db.execute(
-            "INSERT OR IGNORE INTO notices (notice_key, thread_key, kind, source, channel,"
-            " payload, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (
-                key,
-                bill.thread_key,
-                kind,
-                bill.source,
-                channel,
-                notice.model_dump_json(),
-                now.isoformat(),
-            ),
-        )
-        return [notice] if cur.rowcount else []
+        return [notice] if queue_notice(db, notice) else []
 
 
 def _cut(text: str, limit: int = SYNOPSIS_IN_NOTICE) -> str:

@@ -15,7 +15,7 @@ from datetime import datetime
 from pipeline.delivery import DeliveryReport, deliver
 from pipeline.models import Notice
 from pipeline.settings import Settings
-from pipeline.store import JsonStore, Ledger, utcnow
+from pipeline.store import JsonStore, Ledger, queue_notice, utcnow
 from pipeline.upcoming import DISPLAY_ZONE, UpcomingQuery, load_upcoming
 
 logger = logging.getLogger(__name__)
@@ -52,23 +52,10 @@ def queue_weekly_digest(
         digest=meetings,
         created_at=now,
     )
-    # Ledger has no public "queue this notice" method; this is the same insert record_meeting
-    # does, keyed so the week's digest is queued at most once.
+    # Keyed by the ISO week, so the week's digest is queued at most once.
     with ledger.transaction() as db:
-        cur = db.execute(
-            "INSERT OR IGNORE INTO notices (notice_key, thread_key, kind, source, channel,"
-            " payload, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (
-                key,
-                key,
-                notice.kind,
-                notice.source,
-                notice.channel,
-                notice.model_dump_json(),
-                now.isoformat(),
-            ),
-        )
-    if not cur.rowcount:
+        queued = queue_notice(db, notice)
+    if not queued:
         logger.info("weekly digest %s already queued", key)
         return None
     logger.info("weekly digest %s queued: %d meeting(s)", key, len(meetings))

@@ -91,6 +91,28 @@ def _hash(data: Any) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
+def queue_notice(db: sqlite3.Connection, notice: Notice) -> bool:
+    """Add `notice` to the outbox inside the caller's transaction; False if its id was queued before.
+
+    The notice id is the outbox key: derive it from the thread and the content, so the same change
+    (or the same week's digest) is queued once however often it is seen.
+    """
+    cur = db.execute(
+        "INSERT OR IGNORE INTO notices (notice_key, thread_key, kind, source, channel, payload,"
+        " created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (
+            notice.id,
+            notice.thread_key,
+            notice.kind,
+            notice.source,
+            notice.channel,
+            notice.model_dump_json(),
+            notice.created_at.isoformat(),
+        ),
+    )
+    return bool(cur.rowcount)
+
+
 def meeting_path(data_dir: Path, meeting_id: str) -> Path:
     """Where a meeting's JSON lives: ``meetings/<source>/<date>-<key>.json``."""
     source, _, rest = meeting_id.partition("/")
@@ -252,20 +274,7 @@ class Ledger:
             digest = _hash(notice.model_dump(mode="json", exclude={"id", "created_at"}))
             key = f"{thread}#{digest[:16]}"
             notice = notice.model_copy(update={"id": key})
-            cur = db.execute(
-                "INSERT OR IGNORE INTO notices (notice_key, thread_key, kind, source, channel,"
-                " payload, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (
-                    key,
-                    thread,
-                    notice.kind,
-                    meeting.source,
-                    channel,
-                    notice.model_dump_json(),
-                    now.isoformat(),
-                ),
-            )
-            return [notice] if cur.rowcount else []
+            return [notice] if queue_notice(db, notice) else []
 
     def stored_meeting_id(self, meeting: Meeting) -> str | None:
         """The id under which this meeting (by thread key) was last stored, if any."""
@@ -510,11 +519,7 @@ class Ledger:
                 alert=alert,
                 created_at=now,
             )
-            db.execute(
-                "INSERT INTO notices (notice_key, thread_key, kind, source, channel, payload,"
-                " created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (key, thread, kind, source, channel, notice.model_dump_json(), now.isoformat()),
-            )
+            queue_notice(db, notice)
             db.execute(
                 "INSERT INTO source_health (source, alerting, changed_at) VALUES (?, ?, ?)"
                 " ON CONFLICT(source) DO UPDATE SET alerting = excluded.alerting,"
