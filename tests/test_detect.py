@@ -16,11 +16,11 @@ from tests.test_cli import cli
 # agenda platform). URLs are from the PROVENANCE files where recorded; otherwise the platform's
 # documented URL pattern with the capture's tenant.
 CAPTURES: dict[str, tuple[str, str | None]] = {
-    "python-legistar-scraper__chicago_events.html": (
+    "chicago_calendar.html": (
         "https://chicago.legistar.com/Calendar.aspx",
         "legistar",
     ),
-    "phipa_city_council.html": ("https://phila.legistar.com/Calendar.aspx", "legistar"),
+    "phila_calendar.html": ("https://phila.legistar.com/Calendar.aspx", "legistar"),
     "cook_board.json": ("https://cook-county.legistar.com/Calendar.aspx", "legistar"),
     "cook_water.json": ("https://mwrd.legistar.com/Calendar.aspx", "legistar"),
     "scrapers-lametro__event.json": (
@@ -39,7 +39,7 @@ CAPTURES: dict[str, tuple[str, str | None]] = {
         "https://webapi.legistar.com/v1/chicago/matters/38768/histories",
         "legistar",
     ),
-    "chi_citycouncil.json": ("https://api.chicityclerkelms.chicago.gov/meeting", "elms"),
+    "chi_meeting_page1.json": ("https://api.chicityclerkelms.chicago.gov/meeting", "elms"),
     "il_metra_board.html": ("https://metrarr.granicus.com/ViewPublisher.php?view_id=5", "granicus"),
     "il_regional_transit_upcoming.html": (
         "http://rtachicago.granicus.com/ViewPublisher.php?view_id=5",
@@ -184,7 +184,7 @@ def test_add_source_appends_a_valid_entry(tmp_path: Path) -> None:
     original = "# hand-written comment stays\nsources:\n  - {id: oak_park, name: Oak Park, jurisdiction: 'Oak Park, IL', platform: legistar, slug: oak-park}\n"
     (config / "sources.yaml").write_text(original)
     saved = tmp_path / "calendar.html"
-    saved.write_bytes(_capture("python-legistar-scraper__chicago_events.html"))
+    saved.write_bytes(_capture("chicago_calendar.html"))
     out = cli(
         "--config-dir",
         str(config),
