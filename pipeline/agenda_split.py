@@ -14,7 +14,12 @@ HTML text). It has no layout information, only lines, so it finds items by their
    sub-level). Nesting stops at `MAX_LEVEL`; deeper lists (recommendation steps) stay body text.
    After a "Recommendation:"/"MOTION:"-style line, no new list opens until the next item.
 4. Splitting stops after the adjournment item (or an "ADJOURNMENT" heading line), so packet pages,
-   staff reports and schedules that restart their own numbering are not taken for items.
+   staff reports and schedules that restart their own numbering are not taken for items — unless
+   the adjournment names a meeting and an all-caps "… MEETING" heading follows it (two meetings in
+   one agenda, Sunnyvale): then the rest is split again and kept if that meeting adjourns too.
+5. Legistar table rows print bare numbers ("2 Roll Call", "2 16-0046", "A 16-0361"). They are read
+   only as a top-level run counting from a bare "1" (sub-items only as bare letters before a file
+   id), or as items "2", "3", … before a file id continuing a "1.A", "1.B" run (see `_BARE_RE`).
 
 Unnumbered agendas (items that are bare paragraphs, bullets or bold headings) return ``[]``: a
 best-effort guess from plain text would invent items, and a meeting without items is visible
@@ -36,7 +41,7 @@ from pipeline.models import StrictModel
 
 MAX_LEVEL = 1  # items (level 0) and one level of sub-items; deeper lists are body text
 MAX_TITLE_LINES = 8  # a marker line plus wrapped lines (Legistar: type, file id, 5 title lines)
-MAX_LOOKBACK = 6  # lines above a bare "1.B 16-0348" marker that may hold its title (Legistar)
+MAX_LOOKBACK = 8  # lines above a bare "1.B 16-0348" marker that may hold its title (Legistar)
 MAX_TITLE_CHARS = 600
 MAX_TEXT_CHARS = 1000  # body text kept per item (descriptions, recommendations)
 HEADER_LINES, FOOTER_LINES = 5, 3  # where running headers/footers sit in a page's extracted text
@@ -84,10 +89,22 @@ _PAREN_LINE_RE = re.compile(r"^\([^()]{1,40}\)$")
 _LEGISTAR_TYPE_RE = re.compile(r"^REPORT\s+(?=\d{2}-\d{4}\b)")
 # A title that is only a Legistar file number: the real title was printed above it (Sunnyvale).
 _FILE_ONLY_RE = re.compile(r"^\d{2}-\d{4}$")
+# A bare Legistar marker (no "." or ")"): a number before a capitalised word or a file id ("2 Roll
+# Call", "2 16-0046"), or a capital letter before a file id ("A 16-0361"). Never "6 P.M.", dates,
+# money or years: those are not a digit or two, a space and a capitalised word or file id.
+_BARE_RE = re.compile(
+    r"^(?:(?P<num>[1-9]\d?)\s+(?P<rest>[A-Z][a-z]+\b.*|\d{2}-\d{4}\b.*)"
+    r"|(?P<letter>[A-Z])\s+(?P<file>\d{2}-\d{4}\b.*))$"
+)
+_FILE_ID_RE = re.compile(r"^\d{2}-\d{4}\b")
+# An all-caps heading opening a second meeting: "SPECIAL CITY COUNCIL MEETING (Immediately …".
+_MEETING_HEADING_RE = re.compile(r"^[A-Z][A-Z&/ -]*\bMEETING\b")
+_MEETING_RE = re.compile(r"\bmeeting\b", re.I)
 # Runs of digits, ignored when comparing header/footer lines across pages.
 _DIGITS_RE = re.compile(r"\d+")
 
 _FIRST = 1
+_BARE = "_bare"  # scheme-key suffix of bare markers
 
 
 class SplitItem(StrictModel):
@@ -143,19 +160,74 @@ def split_agenda(pages: list[str]) -> list[SplitItem]:
     Returns ``[]`` for an agenda without numbering (or with fewer than two top-level items).
     """
     lines = _clean_lines(pages)
-    markers = [m for i, line in enumerate(lines) if (m := _parse_marker(i, line.text))]
-    top = _top_run(lines, markers)
-    if top is None:
-        return []
-    found, stop = _nest(lines, markers, top)
+    markers = [
+        m
+        for i, line in enumerate(lines)
+        if (m := _parse_marker(i, line.text) or _parse_bare(i, line))
+    ]
     width = _line_width(lines)
+    items: list[SplitItem] = []
+    start = 0
+    while top := _top_run(lines, [m for m in markers if m.index >= start]):
+        found, stop = _nest(lines, [m for m in markers if m.index >= start], top)
+        if items and not _adjourns(lines, found, stop):  # a second "meeting" must adjourn too
+            break
+        heading = _next_meeting(lines, found, stop)
+        items += _items(lines, found, stop if heading is None else heading, width, start)
+        if heading is None:
+            break
+        start = heading
+    return items
+
+
+def _bare(marker: _Marker) -> bool:
+    return marker.options[0][0].endswith(_BARE)
+
+
+def _parse_bare(index: int, line: _Line) -> _Marker | None:
+    """A bare Legistar marker ("2 Roll Call", "2 16-0046", "A 16-0361"), see `_BARE_RE`."""
+    m = _BARE_RE.match(line.text)
+    if m is None:
+        return None
+    if m["num"]:
+        return _Marker(index, m["num"], m["rest"], [("decimal" + _BARE, int(m["num"]))])
+    return _Marker(index, m["letter"], m["file"], [("upper" + _BARE, ord(m["letter"]) - 64)])
+
+
+def _adjourns(lines: list[_Line], found: list[_Found], stop: int) -> bool:
+    """Whether the meeting split into `found` ends in an adjournment item or heading."""
+    last = found[-1].marker
+    if _is_adjournment(last):
+        return True
+    return any(_ADJOURN_LINE_RE.match(ln.text) for ln in lines[last.index + 1 : stop + 1])
+
+
+def _next_meeting(lines: list[_Line], found: list[_Found], stop: int) -> int | None:
+    """Index of the heading of a second meeting right after this one's adjournment, or None.
+
+    The adjournment must name a meeting ("Adjourn Joint Meeting …") and be followed within three
+    lines by an all-caps heading ("SPECIAL CITY COUNCIL MEETING (…").
+    """
+    last = found[-1].marker
+    if found[-1].level or not _is_adjournment(last) or not _MEETING_RE.search(last.rest):
+        return None
+    for i in range(last.index + 1, min(stop, last.index + 4)):  # just below the title
+        if _MEETING_HEADING_RE.match(lines[i].text):
+            return i
+    return None
+
+
+def _items(
+    lines: list[_Line], found: list[_Found], stop: int, width: int, start: int
+) -> list[SplitItem]:
+    """The items of one meeting (from line `start`): titles, taken from above a bare file id."""
     spans: list[tuple[int, int, str]] = []  # (first line, last line, title) per item
     for n, f in enumerate(found):
         limit = found[n + 1].marker.index if n + 1 < len(found) else stop
         title, end = _title(lines, f.marker, limit, width)
         begin = f.marker.index
         if _FILE_ONLY_RE.match(title):
-            floor = spans[-1][1] + 1 if spans else 0
+            floor = spans[-1][1] + 1 if spans else start
             above, begin = _title_above(lines, f.marker.index, floor)
             title = f"{title} {above}".strip()
         spans.append((begin, end, title))
@@ -282,7 +354,7 @@ def _is_adjournment(marker: _Marker) -> bool:
 def _top_run(lines: list[_Line], markers: list[_Marker]) -> tuple[str, _Marker] | None:
     """The scheme and first marker of the top-level numbering (see the module doc, step 2)."""
     adjourn_lines = [i for i, ln in enumerate(lines) if _ADJOURN_LINE_RE.match(ln.text)]
-    best: tuple[tuple[bool, bool, int, int], str, _Marker] | None = None
+    best: tuple[tuple[int, bool, int, int], str, _Marker] | None = None
     for start, marker in enumerate(markers):
         for key, value in marker.options:
             if value != _FIRST:
@@ -297,8 +369,10 @@ def _top_run(lines: list[_Line], markers: list[_Marker]) -> tuple[str, _Marker] 
                     length, last = length + 1, other.index
                     ended = _is_adjournment(other)
             ended = ended or bool(adjourn_lines and adjourn_lines[-1] > last)
-            # Prefer plain schemes over compound ones, then a run ending in adjournment, then length.
-            score = (not key.startswith("compound"), ended, length, -marker.index)
+            # Prefer plain schemes over bare ones over compound ones, then a run ending in
+            # adjournment, then length.
+            rank = 0 if key.startswith("compound") else 1 if key.endswith(_BARE) else 2
+            score = (rank, ended, length, -marker.index)
             if length >= 2 and (best is None or score > best[0]):
                 best = (score, key, marker)
     return None if best is None else (best[1], best[2])
@@ -309,6 +383,8 @@ def _nest(
 ) -> tuple[list[_Found], int]:
     """Assign levels to markers from the top run's start; return the items and the stop index."""
     key, first = top
+    if not key.endswith(_BARE) and not key.startswith("compound"):  # bare markers: Legistar only
+        markers = [m for m in markers if not _bare(m)]
     levels = [_Level(key, _FIRST + 1, first.prefix)]
     found = [_Found(first, 0)]
     locked, stop = False, len(lines)
@@ -331,6 +407,10 @@ def _nest(
             found.append(_Found(marker, level))
             locked = False
             done = level == 0 and _is_adjournment(marker)
+    else:  # no marker after the last item: still stop at an "ADJOURNMENT" heading line
+        stop = next(
+            (i for i in range(position, stop) if _ADJOURN_LINE_RE.match(lines[i].text)), stop
+        )
     return found, stop
 
 
@@ -342,6 +422,8 @@ def _place(levels: list[_Level], found: list[_Found], marker: _Marker, locked: b
             del levels[depth + 1 :]
             lvl.expected += 1
             return depth
+    if _bare(marker):
+        return _place_bare(levels, marker)
     if locked:
         return None
     for key, value in marker.options:
@@ -360,6 +442,30 @@ def _place(levels: list[_Level], found: list[_Found], marker: _Marker, locked: b
         del levels[depth:]
         levels.append(_Level(key, _FIRST + 1, marker.prefix))
         return depth
+    return None
+
+
+def _place_bare(levels: list[_Level], marker: _Marker) -> int | None:
+    """Level of a bare marker that continues no open list (`_place` tried that), or None.
+
+    A bare letter before a file id opens the sub-list of a bare-numbered item ("5 Consent
+    Calendar", "A 16-0361"); a bare number before a file id continues a compound run as the next
+    item ("1.A", …, "1.D", "2 16-0046"). Nothing else: bare numbers never open a list.
+    """
+    key, value = marker.options[0]
+    if key == "upper" + _BARE and value == _FIRST and levels[0].key == "decimal" + _BARE:
+        del levels[1:]
+        levels.append(_Level(key, _FIRST + 1))
+        return 1
+    top = levels[0]
+    if (
+        key == "decimal" + _BARE
+        and _FILE_ID_RE.match(marker.rest)
+        and top.key.startswith("compound")
+    ):
+        if top.prefix == str(value - 1):
+            levels[:] = [_Level(key, value + 1)]
+            return 0
     return None
 
 

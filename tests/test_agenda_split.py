@@ -179,23 +179,102 @@ def test_hermosa_beach_roman_items_win_over_boilerplate_lists() -> None:
     assert not any("Printed on" in i.title + i.text for i in items)
 
 
-def test_sunnyvale_lettered_consent_items_take_the_title_printed_above() -> None:
-    """Only the special meeting's 1.A–1.D have a marker the splitter reads; see the report."""
+def test_sunnyvale_two_meetings_with_bare_legistar_numbers_and_titles_printed_above() -> None:
+    """[9]: a joint meeting "1"–"6" (bare numbers, sub-items "A 16-0361" …), then the special
+    council meeting "1.A"–"1.D", "2"–"9", where a multi-line title comes before "2 16-0046"."""
     items = _split(SUNNYVALE)
-    assert [(i.number, i.page) for i in items] == [
-        ("1.A", 3),
-        ("1.B", 3),
-        ("1.C", 4),
-        ("1.D", 4),
+    joint, special = items[:10], items[10:]
+    assert [(i.number, i.level, i.page) for i in joint] == [
+        ("1", 0, 1),
+        ("2", 0, 1),
+        ("3", 0, 1),
+        ("4", 0, 1),
+        ("5", 0, 1),
+        ("A", 1, 1),
+        ("B", 1, 1),
+        ("C", 1, 2),
+        ("D", 1, 2),
+        ("6", 0, 2),
     ]
-    assert items[0].title == "16-0344 Approve City Council Meeting Minutes of March 29, 2016"
-    assert items[1].title == (
-        "16-0348 Approve the List(s) of Claims and Bills Approved for Payment by the City Manager"
+    assert [i.title for i in joint[:3]] == [
+        "Call to Order in the Council Chambers (Open to the Public)",
+        "Roll Call",
+        "Public Comment",
+    ]
+    assert joint[4].title == "Consent Calendar"
+    assert [i.title.split()[0] for i in _children(joint, "5")] == [
+        "16-0361",
+        "16-0379",
+        "16-0378",
+        "16-0343",
+    ]
+    assert joint[5].title == (
+        "16-0361 Approve Joint City Council and Redevelopment Successor Agency Meeting Minutes "
+        "of April 30, 2013"
     )
-    assert items[2].title == (
+    assert joint[-1].title == (
+        "Adjourn Joint Meeting of the City Council and Redevelopment Successor Agency"
+    )
+    assert joint[-1].text == ""  # the special meeting's heading is not the adjournment's text
+    assert [(i.number, i.level, i.page) for i in special] == [
+        ("1.A", 0, 3),
+        ("1.B", 0, 3),
+        ("1.C", 0, 4),
+        ("1.D", 0, 4),
+        ("2", 0, 4),
+        ("3", 0, 5),
+        ("4", 0, 5),
+        ("5", 0, 5),
+        ("6", 0, 5),
+        ("7", 0, 6),
+        ("8", 0, 6),
+        ("9", 0, 6),
+    ]
+    assert [i.title for i in special[:3]] == [
+        "16-0344 Approve City Council Meeting Minutes of March 29, 2016",
+        "16-0348 Approve the List(s) of Claims and Bills Approved for Payment by the City Manager",
         "16-0312 Award of Bid No. PW16-21 for the Slurry Seal 2016-B Project and Finding of "
-        "California Environmental Quality Act (CEQA) Categorical Exemption"
+        "California Environmental Quality Act (CEQA) Categorical Exemption",
+    ]
+    assert [i.title for i in special[-2:]] == [
+        "16-0301 Introduce an Ordinance to Amend Titles 3 (Revenue and Finance) and 19 (Zoning) "
+        "of the Sunnyvale Municipal Code related to the Transportation Impact Fee and Housing "
+        "Impact Fees in Conjunction with the Study Issue to Evaluate the Timing of Park "
+        "Dedication In-lieu Fee Calculation and Payment (2015-7151) (Continued from March 15 "
+        "and March 29, 2016)",
+        "15-1031 Consideration of Options for Implementation of an Auxiliary Restroom at the "
+        "Las Palmas Park / Tennis Center",
+    ]
+    assert special[4].title.startswith("16-0046 Introduce an Ordinance to Award a Non-Exclusive")
+    assert special[4].text.startswith("Recommendation: Alternative 1:")
+    assert "NOTICE TO THE PUBLIC" not in special[-1].text  # stops at ADJOURNMENT
+
+
+def test_bare_numbers_need_a_run_from_one_and_a_capitalised_word_or_file_id() -> None:
+    """Bare numbers are read only as a run from "1"; dates, times, money and years are not items."""
+    text = "\n".join(
+        [
+            "6 P.M. SPECIAL MEETING",
+            "2016 Budget",
+            "12, 2016 hearing",
+            "3 Public Comment",
+            "1 Call to Order",
+            "2 Roll Call",
+            "3 Public Comment",
+            "$60,000 for a new contract",
+            "4 Adjourn",
+        ]
     )
+    assert [(i.number, i.title) for i in split_agenda([text])] == [
+        ("1", "Call to Order"),
+        ("2", "Roll Call"),
+        ("3", "Public Comment"),
+        ("4", "Adjourn"),
+    ]
+    assert split_agenda(["2 Roll Call\n3 Public Comment\n4 Adjourn"]) == []  # no "1"
+    # Inside a punctuated agenda, bare numbers stay body text.
+    items = split_agenda(["1. Call to Order\n1 Vote Needed\n2 Items Pending\n2. Adjournment"])
+    assert [(i.number, i.level) for i in items] == [("1.", 0), ("2.", 0)]
 
 
 def test_rosemead_two_column_print_and_duplicate_heading() -> None:
