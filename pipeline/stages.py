@@ -17,8 +17,9 @@ from pydantic import ValidationError
 from scrapy import signals
 from scrapy.exceptions import DropItem
 
-from pipeline.agenda_split import docx_text, looks_like_docx, split_agenda
+from pipeline.agenda_split import split_agenda
 from pipeline.classifier import Classifier
+from pipeline.docx import docx_text, looks_like_docx
 from pipeline.models import AgendaItem, Document, Meeting, RawDocument, item_id
 from pipeline.pdftext import PdfExtractor, PdfText, looks_like_pdf
 from pipeline.settings import load_settings

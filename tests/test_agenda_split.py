@@ -17,8 +17,9 @@ from typing import Any
 
 import pytest
 
-from pipeline import agenda_split
-from pipeline.agenda_split import SplitItem, docx_text, looks_like_docx, split_agenda
+from pipeline import docx
+from pipeline.agenda_split import SplitItem, split_agenda
+from pipeline.docx import docx_text, looks_like_docx
 from pipeline.models import item_id
 from pipeline.pdftext import extract_pdf_bytes
 from tests.conftest import FIXTURES
@@ -539,7 +540,7 @@ def test_docx_text_renders_word_list_numbers() -> None:
 
 
 def test_docx_guards(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(agenda_split, "DOCX_MAX_UNCOMPRESSED", 1000)
+    monkeypatch.setattr(docx, "DOCX_MAX_UNCOMPRESSED", 1000)
     big = _docx([("x" * 5000, None)])
     with pytest.raises(ValueError, match="too large"):
         docx_text(big)
