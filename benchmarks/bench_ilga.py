@@ -26,7 +26,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from pipeline.crawl import crawl_one  # noqa: E402
-from pipeline.ilga import parse_bill_xml, parse_status_page  # noqa: E402
+from pipeline.ilga import parse_bill_xml  # noqa: E402
+from pipeline.ilga_pages import parse_status_page  # noqa: E402
 from pipeline.replay import ReplayServer  # noqa: E402
 from pipeline.settings import Settings  # noqa: E402
 

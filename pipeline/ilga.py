@@ -1,4 +1,4 @@
-"""Parsers for Illinois General Assembly pages and files, and the action-text classifier.
+"""Parsers for Illinois General Assembly bulk XML, shared helpers, and the action classifier.
 
 Everything here is pure (bytes in, models out) so the spider, the ``parse`` command, the tests and
 the benchmark share it. Facts relied on (``shared/docs/ilga.md``):
@@ -22,12 +22,9 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from urllib.parse import parse_qs, urljoin, urlsplit
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
-
-from parsel import Selector
 
 from pipeline.models import (
     Bill,
@@ -140,7 +137,8 @@ class IlgaParseError(ValueError):
     """A page or file did not have the shape the parser needs; the message says what is missing."""
 
 
-def _clean(text: str | None) -> str:
+def clean_text(text: str | None) -> str:
+    """`text` on one line, runs of whitespace collapsed (None → "")."""
     return " ".join((text or "").split())
 
 
@@ -205,7 +203,7 @@ def split_sponsors(text: str, chamber: str) -> list[BillSponsor]:
     The separators are " - " in newer files and a bare "-" in older ones (SB22: "Cullerton-Antonio
     Muņoz"), so a bare hyphen splits only when no spaced one occurs.
     """
-    body = TITLE_PREFIX_RE.sub("", _clean(text)).strip("() ")
+    body = TITLE_PREFIX_RE.sub("", clean_text(text)).strip("() ")
     if not body:
         return []
     pattern = SPONSOR_SPLIT_RE if " - " in body else re.compile(r"-|,\s+|\s+and\s+")
@@ -232,7 +230,7 @@ MONTHS = {m: i for i, m in enumerate("jan feb mar apr may jun jul aug sep oct no
 
 def parse_hearing_line(text: str, tz: ZoneInfo = CHICAGO) -> BillHearing | None:
     """One "… Committee Hearing Feb 17 2026 3:00PM Room …" line → a hearing (None if not one)."""
-    m = HEARING_LINE_RE.match(_clean(text))
+    m = HEARING_LINE_RE.match(clean_text(text))
     if not m or m.group("mon").lower() not in MONTHS:
         return None
     day = date(int(m.group("year")), MONTHS[m.group("mon").lower()], int(m.group("day")))
@@ -296,7 +294,7 @@ def _xml_triples(parent: ET.Element | None) -> list[tuple[str, str, str]]:
                 )
             )
             current = {}
-        current[tag] = _clean("".join(child.itertext()))
+        current[tag] = clean_text("".join(child.itertext()))
     if current:
         rows.append(
             (current.get("statusdate", ""), current.get("chamber", ""), current.get("action", ""))
@@ -304,7 +302,8 @@ def _xml_triples(parent: ET.Element | None) -> list[tuple[str, str, str]]:
     return rows
 
 
-def _action(day: str, chamber: str, text: str) -> BillAction:
+def make_action(day: str, chamber: str, text: str) -> BillAction:
+    """A `BillAction` from its date text, chamber and action text, its kind classified."""
     return BillAction(
         date=parse_date(day), chamber=chamber, action=text, kind=classify_action(text, chamber)
     )
@@ -325,19 +324,19 @@ def parse_bill_xml(body: bytes, url: str, source: str, tz: ZoneInfo = CHICAGO) -
         )
     else:
         raise IlgaParseError(f"cannot tell the GA and bill number of {url}")
-    actions = [_action(*row) for row in _xml_triples(root.find("actions")) if row[0]]
+    actions = [make_action(*row) for row in _xml_triples(root.find("actions")) if row[0]]
     last = root.find("lastaction")
     last_action = None
     if last is not None and last.findtext("statusdate"):
-        last_action = _action(
-            _clean(last.findtext("statusdate")),
-            _clean(last.findtext("chamber")),
-            _clean(last.findtext("action")),
+        last_action = make_action(
+            clean_text(last.findtext("statusdate")),
+            clean_text(last.findtext("chamber")),
+            clean_text(last.findtext("action")),
         )
         # The XML "sometimes lags" (ilga.md §10): keep a last action newer than the history.
         if not actions or last_action.date > actions[-1].date:
             actions.append(last_action)
-    hearing_text = _clean(root.findtext("committeehearing"))
+    hearing_text = clean_text(root.findtext("committeehearing"))
     hearing = parse_hearing_line(hearing_text, tz) if hearing_text else None
     return Bill(
         id=make_bill_id(source, ga, doc_type, number),
@@ -345,7 +344,7 @@ def parse_bill_xml(body: bytes, url: str, source: str, tz: ZoneInfo = CHICAGO) -
         ga=ga,
         doc_type=doc_type,
         number=number,
-        title=_clean(root.findtext("shortdesc")),
+        title=clean_text(root.findtext("shortdesc")),
         sponsors=_xml_sponsors(root),
         synopses=_xml_synopses(root),
         actions=actions,
@@ -375,345 +374,10 @@ def _xml_synopses(root: ET.Element) -> list[BillSynopsis]:
     block = root.find("synopsis")
     for child in list(block) if block is not None else []:
         if child.tag.lower() == "synopsistitle":
-            title = _clean(child.text)
+            title = clean_text(child.text)
         elif child.tag.lower() == "synopsistext":
-            text = _clean("".join(child.itertext()))
+            text = clean_text("".join(child.itertext()))
             if text:
                 found.append(BillSynopsis(title=title or INTRODUCED, text=text))
             title = ""
     return found
-
-
-# --- Bill Status page / FTP per-bill HTML -------------------------------------------------------
-
-
-def _headings(root: Selector) -> list[tuple[Selector, str]]:
-    return [(h, _clean(h.xpath("string(.)").get())) for h in root.xpath(HEADINGS_XPATH)]
-
-
-def _section(root: Selector, name: str) -> Selector | None:
-    """The first heading whose text is `name` (any tag, any case)."""
-    wanted = name.lower()
-    return next((h for h, text in _headings(root) if text.lower() == wanted), None)
-
-
-def _bill_ids_from_url(url: str) -> tuple[int, str, int] | None:
-    query = {k.lower(): v[0] for k, v in parse_qs(urlsplit(url).query).items()}
-    name = BULK_NAME_RE.search(urlsplit(url).path)
-    if name:
-        return int(name.group(1)), name.group(2).upper(), int(name.group(3))
-    if {"gaid", "doctypeid", "docnum"} <= set(query):
-        return int(query["gaid"]) + GAID_OFFSET, query["doctypeid"].upper(), int(query["docnum"])
-    return None
-
-
-def parse_status_page(body: bytes, url: str, source: str, tz: ZoneInfo = CHICAGO) -> Bill:
-    """A Bill Status page (or the FTP per-bill HTML) → `Bill`; sections found by heading text."""
-    page = Selector(text=body.decode("utf-8", errors="replace"))
-    root = (page.css("#copyable-content") or [page])[0]
-    ga_doc_num = _parse_page_identity(root) or _bill_ids_from_url(url)
-    if ga_doc_num is None:
-        raise IlgaParseError(f"no 'HB1062 - 104th General Assembly' heading and no ids in {url}")
-    ga, doc_type, number = ga_doc_num
-    actions = _parse_page_actions(root)
-    title = _parse_page_title(root)
-    if not title and not actions:
-        raise IlgaParseError(f"{url}: no short title and no Actions table; the page changed shape")
-    last_action = _parse_page_last_action(root) or (actions[-1] if actions else None)
-    links = root.xpath(".//a/@href").getall()
-    act_link = next((m.group(1) for h in links if (m := PUBLIC_ACT_LINK_RE.search(h))), None)
-    return Bill(
-        id=make_bill_id(source, ga, doc_type, number),
-        source=source,
-        ga=ga,
-        doc_type=doc_type,
-        number=number,
-        title=title,
-        sponsors=_parse_page_sponsors(root, url),
-        statutes=[
-            _clean(a.xpath("string(.)").get())
-            for a in root.xpath(".//a[contains(translate(@href, 'ILCS', 'ilcs'), 'ilcs/fulltext')]")
-        ],
-        synopses=_parse_page_synopses(root, url),
-        actions=actions,
-        last_action=last_action,
-        public_act=act_link or public_act_of(actions),
-        hearings=_parse_page_hearings(root, tz),
-        url=url,
-        data_url=url,
-    )
-
-
-def _parse_page_identity(root: Selector) -> tuple[int, str, int] | None:
-    for _, text in _headings(root):
-        if m := GA_HEADING_RE.search(text):
-            return int(m.group(3)), m.group(1).upper(), int(m.group(2))
-    text = _clean((root.xpath("string(.)").get() or "")[:2000])
-    m = GA_HEADING_RE.search(text)
-    return (int(m.group(3)), m.group(1).upper(), int(m.group(2))) if m else None
-
-
-def _parse_page_title(root: Selector) -> str:
-    """The short title: the first heading that is neither the bill heading nor a known section."""
-    for _, text in _headings(root):
-        low = text.lower()
-        if (
-            text
-            and low not in SECTION_HEADINGS
-            and not GA_HEADING_RE.search(text)
-            and "footer" not in low
-        ):
-            return text
-    m = re.search(r"Short Description:\s*(.+)", root.xpath("string(.)").get() or "")
-    return _clean(m.group(1).splitlines()[0]) if m else ""
-
-
-def _parse_page_last_action(root: Selector) -> BillAction | None:
-    heading = _section(root, "Last Action")
-    if heading is None:
-        return None
-    text = _clean(heading.xpath("string(following::*[contains(@class,'list-group')][1])").get())
-    m = re.match(r"(\d{1,2}/\d{1,2}/\d{4})\s*-\s*(House|Senate):?\s*(.*)$", text)
-    return _action(m.group(1), m.group(2), m.group(3)) if m else None
-
-
-def _parse_page_sponsors(root: Selector, url: str) -> list[BillSponsor]:
-    box = root.css("#sponsorDiv")
-    if not box:
-        return []
-    sponsors: list[BillSponsor] = []
-    chamber = ""
-    for node in box[0].xpath(".//span | .//a"):
-        text = _clean(node.xpath("string(.)").get())
-        tag = node.root.tag if hasattr(node.root, "tag") else ""
-        if tag == "span" and text.lower().endswith("sponsors") and not node.xpath(".//a"):
-            chamber = text.split()[0].title()
-        elif tag == "a" and text:
-            href = node.attrib.get("href", "")
-            who = (
-                "Senate"
-                if "/senate/" in href.lower()
-                else "House"
-                if "/house/" in href.lower()
-                else chamber
-            )
-            first = not any(s.chamber == who for s in sponsors)
-            sponsors.append(
-                BillSponsor(
-                    name=text, chamber=who, chief=first, url=urljoin(url, href) if href else None
-                )
-            )
-    return sponsors
-
-
-def _parse_page_synopses(root: Selector, url: str) -> list[BillSynopsis]:
-    """Synopsis As Introduced, then each amendment label (a link) followed by its list-group."""
-    found: list[BillSynopsis] = []
-    label: tuple[str, str | None] | None = None
-    nodes = root.xpath(
-        ".//*[self::h1 or self::h2 or self::h3 or self::h4 or self::h5 or self::h6 or self::a"
-        " or (self::div and contains(concat(' ', @class, ' '), ' list-group '))]"
-    )
-    for node in nodes:
-        tag = node.root.tag
-        text = _clean(node.xpath("string(.)").get())
-        if tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
-            label = (INTRODUCED, None) if text.lower() == INTRODUCED.lower() else None
-        elif tag == "a" and label is not None and re.search(r"Amendment No\.\s*\d+", text, re.I):
-            href = node.attrib.get("href")
-            label = (text, urljoin(url, href) if href else None)
-        elif tag == "div" and label is not None and text:
-            found.append(BillSynopsis(title=label[0], text=text, url=label[1]))
-    return found
-
-
-def _parse_page_actions(root: Selector) -> list[BillAction]:
-    heading = _section(root, "Actions")
-    if heading is None:
-        return []
-    actions: list[BillAction] = []
-    for row in heading.xpath("following::table[1]//tr[td]"):
-        cells = [_clean(c.xpath("string(.)").get()) for c in row.xpath("./td")]
-        if len(cells) >= 3 and DATE_RE.search(cells[0]):
-            actions.append(_action(cells[0], cells[1], cells[2]))
-    return actions
-
-
-def _parse_page_hearings(root: Selector, tz: ZoneInfo) -> list[BillHearing]:
-    heading = _section(root, "Hearings")
-    if heading is None:
-        return []
-    block = heading.xpath("following-sibling::*[1]")
-    lines = [_clean(t) for t in block.xpath(".//text()").getall()] if block else []
-    text = " ".join(line for line in lines if line)
-    found = [h for part in re.split(r"(?<=, IL)\s+", text) if (h := parse_hearing_line(part, tz))]
-    return found
-
-
-# --- hearing detail pages -----------------------------------------------------------------------
-
-# "House Education Policy Committee Hearing Details - 104th General Assembly".
-HEARING_HEADING_RE = re.compile(r"^(?P<committee>.+?)\s+Hearing Details\b", re.I)
-# /House/hearings/details/3056/22568 → chamber, committee id, hearing id.
-HEARING_URL_RE = re.compile(r"/(House|Senate)/hearings/details/(\d+)/(\d+)", re.I)
-# A schedule page that legitimately lists nothing.
-NO_HEARINGS_RE = re.compile(r"No scheduled hearings", re.I)
-
-
-@dataclass
-class HearingBill:
-    """A row of "Bills Assigned To Hearing": bill, amendment code (HFA2), motion, vote, result."""
-
-    doc_type: str
-    number: int
-    amendment: str | None
-    motion: str = ""
-    vote: str = ""
-    result: str = ""
-
-    @property
-    def label(self) -> str:
-        """``HB1783``."""
-        return f"{self.doc_type}{self.number}"
-
-
-@dataclass
-class HearingPage:
-    """What a hearing detail page says."""
-
-    committee: str
-    chamber: str
-    committee_id: str
-    hearing_id: str
-    start: datetime
-    time_known: bool
-    location: str
-    details: dict[str, str] = field(default_factory=dict)
-    bills: list[HearingBill] = field(default_factory=list)
-
-
-HEARING_LABELS = (
-    "Chairperson",
-    "Vice-Chairperson",
-    "Republican Spokesperson",
-    "Date",
-    "Location",
-    "Posting Date",
-    "Subject Matter",
-    "Clerk of the House",
-    "Secretary of the Senate",
-)
-
-
-def _labelled(texts: list[str], label: str) -> str:
-    """The value after "Label:" in the page's text nodes (same node, or the next one)."""
-    prefix = f"{label.lower()}:"
-    for i, text in enumerate(texts):
-        if text.lower().startswith(prefix):
-            value = text[len(prefix) :].strip()
-            if value:
-                return value
-            nxt = texts[i + 1] if i + 1 < len(texts) else ""
-            return "" if ":" in nxt else nxt
-    return ""
-
-
-def parse_hearing_page(body: bytes, url: str, tz: ZoneInfo = CHICAGO) -> HearingPage:
-    """A hearing detail page → committee, start (local, zone-aware), location and bills posted."""
-    page = Selector(text=body.decode("utf-8", errors="replace"))
-    committee = next(
-        (m.group("committee") for _, t in _headings(page) if (m := HEARING_HEADING_RE.match(t))),
-        "",
-    )
-    if not committee:
-        raise IlgaParseError(f"{url}: no '<committee> Hearing Details' heading")
-    texts = [t for t in (_clean(s) for s in page.xpath("//body//text()").getall()) if t]
-    details = {label: v for label in HEARING_LABELS if (v := _labelled(texts, label))}
-    if "Date" not in details:
-        raise IlgaParseError(f"{url}: no 'Date:' in the Hearing Details block")
-    clock = parse_clock(details["Date"])
-    start = datetime.combine(parse_date(details["Date"]), clock or time(0, 0), tzinfo=tz)
-    ids = HEARING_URL_RE.search(url)
-    chamber = ids.group(1).title() if ids else committee.split()[0]
-    return HearingPage(
-        committee=committee,
-        chamber=chamber,
-        committee_id=ids.group(2) if ids else "",
-        hearing_id=ids.group(3) if ids else "",
-        start=start,
-        time_known=clock is not None,
-        location=details.get("Location", ""),
-        details=details,
-        bills=_hearing_bills(page),
-    )
-
-
-def _hearing_bills(page: Selector) -> list[HearingBill]:
-    heading = page.xpath("//*[contains(normalize-space(text()), 'Bills Assigned To Hearing')][1]")
-    bills: list[HearingBill] = []
-    for row in heading.xpath("following::table[1]//tr[td]"):
-        cells = [_clean(c.xpath("string(.)").get()) for c in row.xpath("./td")]
-        label = split_label(cells[0]) if cells else None
-        if label is None:
-            continue
-        cells += [""] * 4
-        bills.append(HearingBill(label[0], label[1], label[2], cells[1], cells[2], cells[3]))
-    return bills
-
-
-def hearing_links(body: bytes, url: str) -> list[str]:
-    """Hearing detail URLs on a schedule page (links or old ``location.href`` buttons), unique."""
-    page = Selector(text=body.decode("utf-8", errors="replace"))
-    found: list[str] = []
-    for target in page.xpath("//a/@href | //*/@onclick").getall():
-        m = HEARING_URL_RE.search(target)
-        if m:
-            absolute = urljoin(url, m.group(0))
-            if absolute not in found:
-                found.append(absolute)
-    return found
-
-
-def says_no_hearings(body: bytes) -> bool:
-    """True when a schedule page says the chamber has no hearings scheduled."""
-    return bool(NO_HEARINGS_RE.search(body.decode("utf-8", errors="replace")))
-
-
-# --- bulk directory listing ---------------------------------------------------------------------
-
-# An IIS-style listing row: "1/28/2025  3:12 PM   1509 <A HREF="/ftp/…/10400HR0017.xml">"; the
-# date/size part is optional (other listing styles give the link only).
-LISTING_RE = re.compile(
-    r"(?:(?P<date>\d{1,2}/\d{1,2}/\d{4})\s+(?P<clock>\d{1,2}:\d{2}\s*[AP]M)\s+(?P<size>\d+)\s*)?"
-    r"<a\s[^>]*?href\s*=\s*[\"'](?P<href>[^\"']*?\d{2,3}00[A-Z]{2,5}\d{4}\.xml)[\"']",
-    re.I,
-)
-
-
-@dataclass(frozen=True)
-class ListingEntry:
-    """One bulk file: absolute URL, bill identity, and the listing's date+size stamp (if shown)."""
-
-    url: str
-    ga: int
-    doc_type: str
-    number: int
-    stamp: str | None
-
-
-def parse_listing(body: bytes, url: str) -> list[ListingEntry]:
-    """The bulk XML files named on a directory listing page, in page order."""
-    text = body.decode("utf-8", errors="replace")
-    entries: dict[str, ListingEntry] = {}
-    for m in LISTING_RE.finditer(text):
-        absolute = urljoin(url, m.group("href"))
-        name = BULK_NAME_RE.search(absolute)
-        if not name:
-            continue
-        stamp = (
-            f"{m.group('date')} {m.group('clock')} {m.group('size')}" if m.group("date") else None
-        )
-        entries[absolute] = ListingEntry(
-            absolute, int(name.group(1)), name.group(2).upper(), int(name.group(3)), stamp
-        )
-    return list(entries.values())

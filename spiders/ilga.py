@@ -32,13 +32,12 @@ from pydantic import BaseModel, Field, HttpUrl
 from scrapy.http import Response
 
 from pipeline.bills import BillLedger
-from pipeline.ilga import (
+from pipeline.ilga import IlgaParseError, parse_bill_xml
+from pipeline.ilga_pages import (
     HearingBill,
     HearingPage,
-    IlgaParseError,
     ListingEntry,
     hearing_links,
-    parse_bill_xml,
     parse_hearing_page,
     parse_listing,
     parse_status_page,

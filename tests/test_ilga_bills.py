@@ -11,7 +11,8 @@ import pytest
 
 from pipeline.bills import BillLedger, Watchlist, bill_path, bill_rows, classify_bill
 from pipeline.classifier import Classifier
-from pipeline.ilga import parse_bill_xml, parse_status_page
+from pipeline.ilga import parse_bill_xml
+from pipeline.ilga_pages import parse_status_page
 from pipeline.models import Bill, BillAction, BillHearing, BillSynopsis
 from pipeline.slack import render
 from pipeline.store import Ledger

@@ -18,15 +18,17 @@ import pytest
 from pipeline.ilga import (
     IlgaParseError,
     classify_action,
-    hearing_links,
     parse_bill_xml,
     parse_hearing_line,
+    read_xml,
+    split_sponsors,
+)
+from pipeline.ilga_pages import (
+    hearing_links,
     parse_hearing_page,
     parse_listing,
     parse_status_page,
-    read_xml,
     says_no_hearings,
-    split_sponsors,
 )
 from tests.conftest import FIXTURES, ROOT
 
