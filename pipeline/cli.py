@@ -208,13 +208,14 @@ def classify(ctx: click.Context, text: str | None, jsonl: Any, explain: bool) ->
 @click.pass_context
 def sources(ctx: click.Context) -> None:
     """Configured sources and their health: last success, items, failing and empty runs."""
+    from pipeline.health import source_health
     from pipeline.store import Ledger
 
     settings = _settings(ctx)
     found, problems = check_sources(settings.sources_path)
     ledger = Ledger(settings.ledger_path)
     try:
-        states = {s.id: ledger.health(s.id) for s in found}
+        states = {s.id: source_health(ledger, s.id) for s in found}
     finally:
         ledger.close()
     header = (

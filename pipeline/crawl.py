@@ -153,6 +153,7 @@ def crawl_many(
 def _check_health(settings: Settings, source_id: str) -> None:
     """After a crawl: alert the ops channel if the source keeps failing, or say it recovered."""
     from pipeline.config import check_sources
+    from pipeline.health import check_health
 
     sources, _ = check_sources(settings.sources_path)
     source = next((s for s in sources if s.id == source_id), None)
@@ -160,7 +161,8 @@ def _check_health(settings: Settings, source_id: str) -> None:
         return
     ledger = Ledger(settings.ledger_path)
     try:
-        ledger.check_health(
+        check_health(
+            ledger,
             source.id,
             source.name,
             source.alert_after,

@@ -9,6 +9,7 @@ import pytest
 
 from pipeline.crawl import crawl_one
 from pipeline.delivery import deliver
+from pipeline.health import source_health
 from pipeline.replay import ReplayServer
 from pipeline.store import Ledger
 from tests.fakeslack import FakeSlackServer
@@ -36,7 +37,7 @@ def test_zero_items_alerts_once_and_recovers_once(
             assert not result.ok and result.meetings == 0
             assert result.message == "no meetings found"
         ledger = Ledger(settings.ledger_path)
-        health = ledger.health("demo_oak_park")
+        health = source_health(ledger, "demo_oak_park")
         assert health.consecutive_empty == 5 and health.alerting and health.last_success
         deliver(settings, ledger)
         alerts = [m for m in slack.fake.messages[baseline:] if m["channel"] == OPS]
@@ -51,7 +52,7 @@ def test_zero_items_alerts_once_and_recovers_once(
         ops = [m for m in slack.fake.messages if m["channel"] == OPS]
         assert len(ops) == 2
         assert "is working again" in ops[1]["text"] and ops[1]["thread_ts"] == ops[0]["ts"]
-        assert not ledger.health("demo_oak_park").alerting
+        assert not source_health(ledger, "demo_oak_park").alerting
         ledger.close()
 
 
@@ -59,7 +60,7 @@ def test_failing_source_counts_failures(demo_env, monkeypatch: pytest.MonkeyPatc
     for _ in range(2):
         crawl_one(demo_env, "demo_lake_county", 60)
     ledger = Ledger(demo_env.ledger_path)
-    health = ledger.health("demo_lake_county")
+    health = source_health(ledger, "demo_lake_county")
     assert health.consecutive_failures == 2 and health.last_success is None and not health.alerting
     assert health.last_message.startswith("ApiDisabled")
     crawl_one(demo_env, "demo_lake_county", 60)
