@@ -7,8 +7,10 @@ the source's ``options:`` mapping. The spider loader finds every such class in `
 
 from __future__ import annotations
 
+import os
+import re
 from collections.abc import Iterator
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo
@@ -18,12 +20,28 @@ from parsel import SelectorList
 from pydantic import BaseModel, ConfigDict
 from scrapy.http import Response
 
-from pipeline.models import Meeting, RawDocument
+from pipeline.models import Meeting, MeetingStatus, RawDocument
 
 if TYPE_CHECKING:
     from pipeline.models import Source
 
 MAX_DOCUMENT_BYTES = 25 * 1024 * 1024
+# Cancellation written into titles or free text: "CANCELLED - Weed Board", "…IllinoisCANCELLED",
+# "***CANCELED***" (no word boundary: Legistar glues it to the location).
+CANCELLED_RE = re.compile(r"cancel+ed", re.IGNORECASE)
+# A moved meeting: "RESCHEDULED to May 3", "Re-scheduled", "POSTPONED".
+RESCHEDULED_RE = re.compile(r"re-?scheduled|postponed", re.IGNORECASE)
+# Pins "today" for a crawl, so a recorded site from another date replays with its own window.
+TODAY_ENV = "AGENDA_WATCH_TODAY"
+
+
+def status_from_text(text: str) -> MeetingStatus:
+    """Cancelled or rescheduled when `text` (a title, location or note) says so, else scheduled."""
+    if CANCELLED_RE.search(text):
+        return "cancelled"
+    if RESCHEDULED_RE.search(text):
+        return "rescheduled"
+    return "scheduled"
 
 
 class SourceError(Exception):
@@ -77,6 +95,24 @@ class AgendaSpider(scrapy.Spider):
     def now(self) -> datetime:
         """Now in the source's zone."""
         return datetime.now(self.tz)
+
+    def today(self) -> date:
+        """The source's local date; ``AGENDA_WATCH_TODAY`` pins it (replaying a dated capture)."""
+        pinned = os.environ.get(TODAY_ENV)
+        return date.fromisoformat(pinned) if pinned else self.now().date()
+
+    def window(self, today: date | None = None) -> tuple[date, date]:
+        """First and last local dates of the crawl window (``days_back``/``days_ahead``)."""
+        today = today or self.today()
+        return (
+            today - timedelta(days=self.source.days_back),
+            today + timedelta(days=self.source.days_ahead),
+        )
+
+    def in_window(self, start: datetime) -> bool:
+        """True when `start`'s local date falls in the crawl window."""
+        first, last = self.window()
+        return first <= start.astimezone(self.tz).date() <= last
 
     def wants_body(self, body_name: str) -> bool:
         """True when the source has no body filter, or `body_name` is in it."""

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import AsyncIterator, Iterator
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from typing import Any, Literal
 from urllib.parse import parse_qs, urlsplit
 
@@ -25,13 +25,15 @@ from scrapy.http import Response, TextResponse
 from scrapy.selector import SelectorList
 
 from pipeline.models import AgendaItem, Link, Meeting, MeetingStatus, item_id, meeting_id
-from spiders.base import AgendaSpider, PlatformOptions, SourceError, UnexpectedShape
+from spiders.base import (
+    AgendaSpider,
+    PlatformOptions,
+    SourceError,
+    UnexpectedShape,
+    status_from_text,
+)
 from spiders.legistar import parse_clock
 
-# "Canceled", "CANCELLED" in a meeting name ("Board Meeting - Canceled Due to No Quorum").
-CANCELLED_RE = re.compile(r"cancel+ed", re.I)
-# "Rescheduled" in a meeting name.
-RESCHEDULED_RE = re.compile(r"re-?scheduled", re.I)
 # An item's printed number before its title: "A. Education Session-Divestment", "1.1 Minutes".
 ITEM_NUMBER_RE = re.compile(r"^((?:\d{1,3}|[A-Z]|[ivxIVX]{1,5})(?:\.\d{1,3})*\.?)\s+(\S.*)$")
 # A wall-clock time in free text: "6:30 p.m.", "9:30 A.M.", "7 pm".
@@ -67,13 +69,6 @@ class BoardDocsSpider(AgendaSpider):
         """``https://go.boarddocs.com/{state}/{site}/Board.nsf/`` unless ``base_url`` says."""
         base = str(self.source.base_url or f"https://go.boarddocs.com/{self.source.slug}/Board.nsf")
         return base.rstrip("/") + "/"
-
-    def in_window(self, start: datetime) -> bool:
-        """True when `start` falls in the source's days_back/days_ahead window."""
-        today = self.now().date()
-        first = today - timedelta(days=self.source.days_back)
-        last = today + timedelta(days=self.source.days_ahead)
-        return first <= start.date() <= last
 
     # --- crawl ----------------------------------------------------------------------------
 
@@ -271,11 +266,7 @@ class BoardDocsSpider(AgendaSpider):
 
     def _parse_status(self, name: str) -> MeetingStatus:
         """Cancelled/rescheduled when the meeting name says so."""
-        if CANCELLED_RE.search(name):
-            return "cancelled"
-        if RESCHEDULED_RE.search(name):
-            return "rescheduled"
-        return "scheduled"
+        return status_from_text(name)
 
 
 def _split_number(name: str) -> tuple[str | None, str]:

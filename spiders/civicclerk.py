@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import AsyncIterator, Iterator
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -30,12 +30,14 @@ from pipeline.models import (
     item_id,
     meeting_id,
 )
-from spiders.base import AgendaSpider, PlatformOptions, SourceError, UnexpectedShape
+from spiders.base import (
+    AgendaSpider,
+    PlatformOptions,
+    SourceError,
+    UnexpectedShape,
+    status_from_text,
+)
 
-# Cancellation written into an event's name or notice, e.g. "CANCELLED - City Council".
-CANCELLED_RE = re.compile(r"cancel+ed", re.IGNORECASE)
-# Rescheduling notes, e.g. "Rescheduled to May 3".
-RESCHEDULED_RE = re.compile(r"re-?scheduled", re.IGNORECASE)
 # ``/v1/Meetings/{agendaId}`` → the agenda id (for `parse_saved`).
 MEETING_PATH_RE = re.compile(r"/meetings/(\d+)$", re.IGNORECASE)
 # Any HTML tag: agenda item names "may contain HTML" (platforms.md §4.7).
@@ -92,8 +94,7 @@ class CivicClerkSpider(AgendaSpider):
 
     def events_url(self, today: date, skip: int = 0) -> str:
         """One page of ``/Events`` in the configured window, oldest first."""
-        first = today - timedelta(days=self.source.days_back)
-        last = today + timedelta(days=self.source.days_ahead)
+        first, last = self.window(today)
         # Local dates are right here: the API compares against local wall time labelled Z.
         odata = f"startDateTime ge {first:%Y-%m-%d} and startDateTime lt {last:%Y-%m-%d}"
         categories = self.options.category_ids
@@ -126,7 +127,7 @@ class CivicClerkSpider(AgendaSpider):
 
     async def start(self) -> AsyncIterator[Any]:
         """First page of events in the window around today (the source's local date)."""
-        today = self.now().date()
+        today = self.today()
         yield self._api_request(self.events_url(today), self.parse_events, today=today, skip=0)
 
     def parse_events(self, response: Response, today: date, skip: int) -> Iterator[Any]:
@@ -294,11 +295,7 @@ class CivicClerkSpider(AgendaSpider):
         text = " ".join(
             str(event.get(k) or "") for k in ("eventName", "eventDescription", "eventNotice")
         )
-        if CANCELLED_RE.search(text):
-            return "cancelled"
-        if RESCHEDULED_RE.search(text):
-            return "rescheduled"
-        return "scheduled"
+        return status_from_text(text)
 
     def _parse_url(self, event: dict[str, Any]) -> str:
         """The event's page on the public portal."""

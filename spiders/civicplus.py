@@ -18,11 +18,10 @@ Facts this relies on (docs/platforms.md §4.5, §3.2–3.3):
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -33,22 +32,16 @@ from scrapy.http import Response
 from scrapy.selector import SelectorList as ScrapySelectorList
 
 from pipeline.models import Link, LinkKind, Meeting, MeetingStatus, meeting_id
-from spiders.base import AgendaSpider, PlatformOptions, SourceError
+from spiders.base import AgendaSpider, PlatformOptions, SourceError, status_from_text
 
 # The meeting id in a row's anchor or ViewFile link: "_11192020-808" → month, day, year, seq.
 AGENDA_ID_RE = re.compile(r"_(\d{2})(\d{2})(\d{4})-(\d+)")
 # A category block's id: "cat9" → 9 (the search box's "categoryList" div is not one).
 CATEGORY_ID_RE = re.compile(r"^cat(\d+)$")
-# Titles that cancel the meeting: "CANCELLED - Weed Board", "Council Meeting - CANCELED".
-CANCELLED_RE = re.compile(r"\bcancel+ed\b", re.IGNORECASE)
-# Titles that move it: "RESCHEDULED - Planning Commission", "Postponed".
-RESCHEDULED_RE = re.compile(r"\b(?:re-?scheduled|postponed)\b", re.IGNORECASE)
 # A four-digit year in the category's year tabs ("2025"); "View More" is not one.
 YEAR_RE = re.compile(r"^\d{4}$")
 # The year at the end of a year tab's label: "Weed Board 2026" → "Weed Board".
 YEAR_SUFFIX_RE = re.compile(r"\s+\d{4}$")
-
-TODAY_ENV = "AGENDA_WATCH_TODAY"
 
 
 class CivicPlusOptions(PlatformOptions):
@@ -98,7 +91,7 @@ class CivicPlusSpider(AgendaSpider):
 
     def parse_index(self, response: Response) -> Iterator[Any]:
         """Rows of each wanted category in the window, then its other years in the window."""
-        first, last = self._window()
+        first, last = self.window()
         for category in self._categories(Selector(text=response.text)):
             yield from self._meetings_or_documents(category, response.url)
             for year in category.years:
@@ -142,15 +135,6 @@ class CivicPlusSpider(AgendaSpider):
 
     # --- listing --------------------------------------------------------------------------
 
-    def _window(self) -> tuple[date, date]:
-        """The source's crawl window around today (``AGENDA_WATCH_TODAY`` replays a capture)."""
-        pinned = os.environ.get(TODAY_ENV)
-        today = date.fromisoformat(pinned) if pinned else self.now().date()
-        return (
-            today - timedelta(days=self.source.days_back),
-            today + timedelta(days=self.source.days_ahead),
-        )
-
     def _categories(self, page: Selector) -> Iterator[Category]:
         """Wanted categories on an index or Search page; `NoRowsFound` when there are none."""
         blocks = ScrapySelectorList(
@@ -186,7 +170,7 @@ class CivicPlusSpider(AgendaSpider):
         self, category: Category, page_url: str, year: int | None = None
     ) -> Iterator[Any]:
         """Each new row of `category` in the window, as a meeting or its agenda's request."""
-        first, last = self._window()
+        first, last = self.window()
         for row in category.rows.css("tr.catAgendaRow"):
             meeting = self._parse_meeting(row, category.name, page_url)
             if meeting is None or meeting.id in self._seen:
@@ -256,11 +240,7 @@ class CivicPlusSpider(AgendaSpider):
 
     def _parse_status(self, title: str) -> MeetingStatus:
         """Cancelled or rescheduled only when the title says so."""
-        if CANCELLED_RE.search(title):
-            return "cancelled"
-        if RESCHEDULED_RE.search(title):
-            return "rescheduled"
-        return "scheduled"
+        return status_from_text(title)
 
     def _parse_links(self, row: Selector, page_url: str) -> list[Link]:
         """Agenda (PDF/HTML), packet, minutes and media links, each URL once."""

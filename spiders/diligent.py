@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import AsyncIterator, Iterator
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlencode, urljoin, urlsplit
 
@@ -23,12 +23,10 @@ from pydantic import BaseModel
 from scrapy.http import Response, TextResponse
 
 from pipeline.models import Link, Meeting, MeetingStatus, RawDocument, meeting_id
-from spiders.base import AgendaSpider, PlatformOptions, SourceError, UnexpectedShape
+from spiders.base import CANCELLED_RE, AgendaSpider, PlatformOptions, SourceError, UnexpectedShape
 
 # The date suffix of a meeting name: "Work Session - CIAC - Jan 22 2026" → "Work Session - CIAC".
 NAME_DATE_RE = re.compile(r"\s*-\s*[A-Z][a-z]{2} \d{1,2} \d{4}\s*$")
-# "CANCELLED" in a meeting name.
-CANCELLED_RE = re.compile(r"cancel+ed", re.I)
 # The agenda's banner "This meeting has been cancelled" (not any item that mentions a cancellation).
 AGENDA_CANCELLED_RE = re.compile(r"meeting has been cancel+ed", re.I)
 # The list's local start: "2026-10-26 17:00".
@@ -61,9 +59,10 @@ class DiligentSpider(AgendaSpider):
 
     def meetings_url(self, today: date) -> str:
         """The meetings list for the source's window."""
+        first, last = self.window(today)
         query = {
-            "from": f"{today - timedelta(days=self.source.days_back):%Y-%m-%d}",
-            "to": f"{today + timedelta(days=self.source.days_ahead):%Y-%m-%d}",
+            "from": f"{first:%Y-%m-%d}",
+            "to": f"{last:%Y-%m-%d}",
             "loadall": "false",
         }
         return f"{self.host_url}{MEETINGS_PATH}?{urlencode(query)}"
@@ -73,7 +72,7 @@ class DiligentSpider(AgendaSpider):
     async def start(self) -> AsyncIterator[Any]:
         """The meetings list for the window around today."""
         yield scrapy.Request(
-            self.meetings_url(self.now().date()),
+            self.meetings_url(self.today()),
             callback=self.parse_meetings,
             headers={"Accept": "application/json"},
         )

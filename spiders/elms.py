@@ -86,9 +86,9 @@ class ElmsSpider(AgendaSpider):
 
     def meetings_url(self, skip: int) -> str:
         """One page of ``/meeting`` in the configured window, oldest first."""
-        today = self.now().date()
-        first = datetime.combine(today - timedelta(days=self.source.days_back), time(), self.tz)
-        last = datetime.combine(today + timedelta(days=self.source.days_ahead + 1), time(), self.tz)
+        first_day, last_day = self.window()
+        first = datetime.combine(first_day, time(), self.tz)
+        last = datetime.combine(last_day + timedelta(days=1), time(), self.tz)
         params = {
             "filter": f"date ge {first.isoformat()} and date lt {last.isoformat()}",
             "sort": "date asc",

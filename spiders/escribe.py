@@ -33,12 +33,14 @@ from pipeline.models import (
     item_id,
     meeting_id,
 )
-from spiders.base import AgendaSpider, PlatformOptions, SourceError, UnexpectedShape
+from spiders.base import (
+    AgendaSpider,
+    PlatformOptions,
+    SourceError,
+    UnexpectedShape,
+    status_from_text,
+)
 
-# Cancellation written into a meeting name, e.g. "CANCELLED - Board of Ethics".
-CANCELLED_RE = re.compile(r"cancel+ed", re.IGNORECASE)
-# Rescheduling notes, e.g. "Rescheduled to May 3".
-RESCHEDULED_RE = re.compile(r"re-?scheduled", re.IGNORECASE)
 # Line breaks in ``Description`` ("Room #103<br/>276 Fourth Avenue").
 BR_RE = re.compile(r"<br\s*/?>", re.IGNORECASE)
 # Any remaining tag in ``Description``.
@@ -113,9 +115,8 @@ class EscribeSpider(AgendaSpider):
 
     async def start(self) -> AsyncIterator[Any]:
         """The calendar for the window, one request per year at most (as other scrapers do)."""
-        today = self.now().date()
-        first = today - timedelta(days=self.source.days_back)
-        end = today + timedelta(days=self.source.days_ahead + 1)
+        first, last_day = self.window()
+        end = last_day + timedelta(days=1)
         while first < end:
             last = min(end, first + timedelta(days=366))
             yield self.calendar_request(first, last)
@@ -259,11 +260,7 @@ class EscribeSpider(AgendaSpider):
     def _parse_status(self, row: dict[str, Any]) -> MeetingStatus:
         """Cancelled/rescheduled from the meeting name (§3.3)."""
         name = str(row.get("MeetingName") or "")
-        if CANCELLED_RE.search(name):
-            return "cancelled"
-        if RESCHEDULED_RE.search(name):
-            return "rescheduled"
-        return "scheduled"
+        return status_from_text(name)
 
     def _parse_url(self, row: dict[str, Any]) -> str | None:
         """The HTML agenda page (it renders without JavaScript), else the calendar's ``Url``."""

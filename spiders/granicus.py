@@ -16,11 +16,10 @@ Facts this relies on (docs/platforms.md §4.4, §3.2–3.4):
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
-from datetime import date, time, timedelta
+from datetime import date, time
 from typing import Any
 from urllib.parse import parse_qsl, urljoin, urlsplit
 
@@ -40,7 +39,7 @@ from pipeline.models import (
     meeting_id,
     slugify,
 )
-from spiders.base import AgendaSpider, PlatformOptions, SourceError
+from spiders.base import CANCELLED_RE, AgendaSpider, PlatformOptions, SourceError
 
 # "Feb 21, 2018", "Wednesday, August 12, 2026", "Mar  3, 2022" → month name, day, year.
 DATE_RE = re.compile(r"\b([A-Z][a-z]{2,8})\.?\s+(\d{1,2}),\s*(\d{4})\b")
@@ -50,15 +49,12 @@ CLOCK_RE = re.compile(r"\b(\d{1,2}):(\d{2})\s*([ap])\.?\s*m\b\.?", re.IGNORECASE
 ISO_DATE_RE = re.compile(r"\s+on\s+(\d{4})-(\d{2})-(\d{2})\b")
 # An agenda outline number as printed: "A.", "G.1", "IV.", "a.", "12.", "3.b".
 OUTLINE_RE = re.compile(r"^(?:[A-Z]{1,4}|[a-z]|\d{1,3})(?:\.[0-9a-z]{1,3})*\.?$")
-# A cancelled meeting named in the listing row ("CANCELLED - Board…", "Board (Canceled)").
-CANCELLED_RE = re.compile(r"\bcancel+ed\b", re.IGNORECASE)
 # The player URL inside a video link's onclick="window.open('//host/MediaPlayer.php?…', …)".
 PLAYER_RE = re.compile(r"((?:https?:)?//[^'\"]+/MediaPlayer\.php\?[^'\"]+)")
 # Agenda text that opens the meeting; its clock time is the meeting's start (Bozeman item A.).
 CALL_TO_ORDER_RE = re.compile(r"call\s+to\s+order", re.IGNORECASE)
 
 MONTHS = {m: i for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), 1)}
-TODAY_ENV = "AGENDA_WATCH_TODAY"
 
 
 class GranicusOptions(PlatformOptions):
@@ -119,7 +115,7 @@ class GranicusSpider(AgendaSpider):
 
     def parse_listing(self, response: Response) -> Iterator[Any]:
         """Meetings in the window; each with an agenda link is fetched for its items."""
-        first, last = self._window()
+        first, last = self.window()
         for meeting, agenda_url in self._meetings(response.text, response.url):
             if not first <= meeting.start.date() <= last:
                 continue
@@ -169,15 +165,6 @@ class GranicusSpider(AgendaSpider):
         yield from items
 
     # --- listing --------------------------------------------------------------------------
-
-    def _window(self) -> tuple[date, date]:
-        """The source's crawl window around today (``AGENDA_WATCH_TODAY`` replays a capture)."""
-        pinned = os.environ.get(TODAY_ENV)
-        today = date.fromisoformat(pinned) if pinned else self.now().date()
-        return (
-            today - timedelta(days=self.source.days_back),
-            today + timedelta(days=self.source.days_ahead),
-        )
 
     def _meetings(self, html: str, page_url: str) -> Iterator[tuple[Meeting, str | None]]:
         """Every wanted meeting on a listing page, with its AgendaViewer URL (if linked).

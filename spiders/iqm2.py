@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator, Iterator
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import parse_qs, urljoin, urlsplit
 
@@ -21,7 +21,7 @@ from pydantic import BaseModel
 from scrapy.http import HtmlResponse, Response, TextResponse
 
 from pipeline.models import AgendaItem, Link, LinkKind, Meeting, MeetingStatus, item_id, meeting_id
-from spiders.base import AgendaSpider, SourceError, UnexpectedShape
+from spiders.base import AgendaSpider, SourceError, UnexpectedShape, status_from_text
 
 # List-row link text: "Jan 5, 2026 1:00 PM" (time may be missing on some tenants).
 WHEN_RE = re.compile(
@@ -29,10 +29,6 @@ WHEN_RE = re.compile(
 )
 # Tooltip lines "Board:\tAtlanta City Council" (the page encodes the tab and CR as &#09; &#13;).
 TOOLTIP_FIELD_RE = re.compile(r"^(Board|Type|Status):\s*(.*)$")
-# "CANCELLED", "Canceled" in titles, tooltips and status labels.
-CANCELLED_RE = re.compile(r"cancel+ed", re.I)
-# "RESCHEDULED" / "Re-scheduled".
-RESCHEDULED_RE = re.compile(r"re-?scheduled", re.I)
 # The URL inside a video link's onclick: OpenWindow("/Citizens/SplitView.aspx?Mode=Video&...").
 ONCLICK_URL_RE = re.compile(r"""OpenWindow\(["']([^"']+)["']""")
 # An outline number as printed: "5.", "A.", "1.a", "IV.".
@@ -66,8 +62,7 @@ class Iqm2Spider(AgendaSpider):
 
     def calendar_url(self, today: date) -> str:
         """The list view for the source's window (IQM2 takes M/D/YYYY bounds)."""
-        first = today - timedelta(days=self.source.days_back)
-        last = today + timedelta(days=self.source.days_ahead)
+        first, last = self.window(today)
         return (
             f"{self.citizens_url}Calendar.aspx?From={first.month}/{first.day}/{first.year}"
             f"&To={last.month}/{last.day}/{last.year}&View=List"
@@ -77,7 +72,7 @@ class Iqm2Spider(AgendaSpider):
 
     async def start(self) -> AsyncIterator[Any]:
         """The list calendar for the window around today."""
-        yield scrapy.Request(self.calendar_url(self.now().date()), callback=self.parse_calendar)
+        yield scrapy.Request(self.calendar_url(self.today()), callback=self.parse_calendar)
 
     def parse_calendar(self, response: Response) -> Iterator[Any]:
         """Each wanted row → its meeting page (for outline items)."""
@@ -178,11 +173,7 @@ class Iqm2Spider(AgendaSpider):
 
     def _parse_status(self, text: str) -> MeetingStatus:
         """Cancelled/rescheduled when the title or the tooltip's Status says so."""
-        if CANCELLED_RE.search(text):
-            return "cancelled"
-        if RESCHEDULED_RE.search(text):
-            return "rescheduled"
-        return "scheduled"
+        return status_from_text(text)
 
     def _parse_row_links(self, row: Selector, page: str) -> list[Link]:
         """Agenda, packet, minutes and video links (empty anchors are placeholders)."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import AsyncIterator, Iterator
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlencode, urlsplit
 
@@ -33,6 +33,8 @@ if TYPE_CHECKING:
     from pipeline.models import Source
 
 from spiders.base import (
+    CANCELLED_RE,
+    RESCHEDULED_RE,
     AgendaSpider,
     ApiDisabled,
     PlatformOptions,
@@ -42,10 +44,6 @@ from spiders.base import (
 
 # "10:00 AM", "6:30PM", "7 p.m." → hour, minute, meridiem.
 TIME_RE = re.compile(r"(\d{1,2})(?::(\d{2}))?\s*([ap])\.?\s*m\.?", re.IGNORECASE)
-# Cancellation written into free text, e.g. "…Chicago, IllinoisCANCELLED" or "***CANCELED***".
-CANCELLED_RE = re.compile(r"cancel+ed", re.IGNORECASE)
-# Rescheduling notes, e.g. "RESCHEDULED to May 3".
-RESCHEDULED_RE = re.compile(r"re-?scheduled", re.IGNORECASE)
 
 # Real HTML markup in agenda notes (Legistar stores some notes as HTML); other "<…>" text, such as
 # "<!channel>" pasted into a title, is kept as text and escaped when rendered.
@@ -102,8 +100,7 @@ class LegistarApiSpider(AgendaSpider):
 
     def events_url(self, skip: int, today: date) -> str:
         """One page of ``/events`` in the configured window, oldest first."""
-        first = today - timedelta(days=self.source.days_back)
-        last = today + timedelta(days=self.source.days_ahead)
+        first, last = self.window(today)
         odata = (
             f"EventDate ge datetime'{first:%Y-%m-%d}T00:00:00' "
             f"and EventDate lt datetime'{last:%Y-%m-%d}T00:00:00'"
@@ -130,7 +127,7 @@ class LegistarApiSpider(AgendaSpider):
     async def start(self) -> AsyncIterator[Any]:
         """First page of events in the window around today (the source's local date)."""
         self.page_size = self.settings.getint("AGENDA_WATCH_LEGISTAR_PAGE_SIZE", self.page_size)
-        today = datetime.now(self.tz).date()
+        today = self.today()
         yield self._api_request(self.events_url(0, today), self.parse_events, skip=0, today=today)
 
     def parse_events(self, response: Response, skip: int, today: date) -> Iterator[Any]:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import AsyncIterator, Iterator
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from typing import Any, cast
 from urllib.parse import urlsplit
 
@@ -30,8 +30,8 @@ from scrapy.http import HtmlResponse, Response
 from scrapy.selector import SelectorList
 
 from pipeline.models import AgendaItem, Link, LinkKind, Meeting, MeetingStatus, item_id, meeting_id
-from spiders.base import AgendaSpider, SourceError, UnexpectedShape
-from spiders.legistar import CANCELLED_RE, RESCHEDULED_RE, LegistarOptions, parse_clock
+from spiders.base import AgendaSpider, SourceError, UnexpectedShape, status_from_text
+from spiders.legistar import LegistarOptions, parse_clock
 
 CALENDAR_GRID = "div#ctl00_ContentPlaceHolder1_MultiPageCalendar table.rgMasterTable"
 ITEMS_GRID = "table#ctl00_ContentPlaceHolder1_gridMain_ctl00"
@@ -97,13 +97,6 @@ class LegistarWebSpider(AgendaSpider):
         """The configured URLs plus the web host derived from the slug."""
         derived = [f"https://{cls.source.slug}.legistar.com"] if cls.source.slug else []
         return super().source_urls() + derived
-
-    def window(self) -> tuple[date, date]:
-        """First and last local dates of the configured crawl window."""
-        today = self.now().date()
-        return today - timedelta(days=self.source.days_back), today + timedelta(
-            days=self.source.days_ahead
-        )
 
     # --- crawl ----------------------------------------------------------------------------
 
@@ -335,11 +328,7 @@ class LegistarWebSpider(AgendaSpider):
     def _parse_status(self, cells: dict[str, Selector]) -> MeetingStatus:
         """Cancelled or rescheduled when the name, time or location cell says so."""
         text = " ".join(_text(cells.get(k)) for k in ("name", "meeting time", "meeting location"))
-        if CANCELLED_RE.search(text):
-            return "cancelled"
-        if RESCHEDULED_RE.search(text):
-            return "rescheduled"
-        return "scheduled"
+        return status_from_text(text)
 
     def _parse_platform_id(self, cells: dict[str, Selector]) -> str | None:
         """The event id from the MeetingDetail or iCal link (the Web API's ``EventId``)."""

@@ -9,9 +9,8 @@ PDF is read by the pipeline. No real capture exists: the tests use a recording b
 
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncIterator, Iterator
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -21,12 +20,13 @@ from pydantic import BaseModel, Field
 from scrapy.http import HtmlResponse, Response
 
 from pipeline.models import Link, LinkKind, Meeting, MeetingStatus, meeting_id
-from spiders.base import AgendaSpider, PlatformOptions, SourceError, UnexpectedShape
-
-# "CANCELLED" / "Canceled" in a meeting title.
-CANCELLED_RE = re.compile(r"cancel+ed", re.I)
-# "RESCHEDULED" in a meeting title.
-RESCHEDULED_RE = re.compile(r"re-?scheduled", re.I)
+from spiders.base import (
+    AgendaSpider,
+    PlatformOptions,
+    SourceError,
+    UnexpectedShape,
+    status_from_text,
+)
 
 # Document columns (their ``data-th``) → link kinds.
 COLUMNS: dict[str, LinkKind] = {"Agenda": "agenda", "Packet": "packet", "Minutes": "minutes"}
@@ -58,9 +58,7 @@ class MunicodeSpider(AgendaSpider):
 
     def parse_list(self, response: Response, page: int) -> Iterator[Any]:
         """Meetings in the window, then the next page while this one still reached the window."""
-        today = self.now().date()
-        first = today - timedelta(days=self.source.days_back)
-        last = today + timedelta(days=self.source.days_ahead)
+        first, last = self.window()
         reached_window = False
         for meeting in self._parse_rows(response):
             reached_window = reached_window or meeting.start.date() >= first
@@ -126,11 +124,7 @@ class MunicodeSpider(AgendaSpider):
 
     def _parse_status(self, title: str) -> MeetingStatus:
         """Cancelled/rescheduled when the title says so."""
-        if CANCELLED_RE.search(title):
-            return "cancelled"
-        if RESCHEDULED_RE.search(title):
-            return "rescheduled"
-        return "scheduled"
+        return status_from_text(title)
 
     def _parse_links(self, row: Selector, page: str) -> list[Link]:
         """Agenda, packet and minutes PDFs, plus the meeting title's own link if it has one."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import AsyncIterator, Iterator
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any, Literal
 from urllib.parse import parse_qs, urljoin, urlsplit
 
@@ -24,14 +24,12 @@ from scrapy.http import HtmlResponse, Response, TextResponse
 from scrapy.selector import SelectorList
 
 from pipeline.models import AgendaItem, Link, Meeting, MeetingStatus, item_id, meeting_id
-from spiders.base import AgendaSpider, PlatformOptions, SourceError, UnexpectedShape
+from spiders.base import CANCELLED_RE, AgendaSpider, PlatformOptions, SourceError, UnexpectedShape
 
 # List dates: "09/27/22" or "6/17/2025".
 DATE_RE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{2}|\d{4})$")
 # The MeetingView URL inside the HTML-agenda icon's onclick ("window.open('MeetingView.aspx?…'").
 MEETING_VIEW_RE = re.compile(r"""['"](MeetingView\.aspx\?[^'"]+)['"]""", re.I)
-# "CANCELLED" / "Canceled" in a meeting type or location cell.
-CANCELLED_RE = re.compile(r"cancel+ed", re.I)
 
 # The meetings grid only: the page can also hold an items search grid (radGridItems)
 # that is paged at 15 rows, so its items are never a meeting's full agenda.
@@ -83,8 +81,7 @@ class NovusAgendaSpider(AgendaSpider):
         """``{api_url}/{from}/{to}/none/true`` for the source's window."""
         if not self.source.api_url:
             raise SourceError(f"{self.source.id}: mode board_api needs api_url")
-        first = today - timedelta(days=self.source.days_back)
-        last = today + timedelta(days=self.source.days_ahead)
+        first, last = self.window(today)
         return f"{str(self.source.api_url).rstrip('/')}/{first:%Y-%m-%d}/{last:%Y-%m-%d}/none/true"
 
     # --- crawl ----------------------------------------------------------------------------
@@ -92,7 +89,7 @@ class NovusAgendaSpider(AgendaSpider):
     async def start(self) -> AsyncIterator[Any]:
         """The list page (its default date range), or the board API for the window."""
         if self.options.mode == "board_api":
-            url = self.board_api_url(self.now().date())
+            url = self.board_api_url(self.today())
             yield scrapy.Request(url, callback=self.parse_board_api)
         else:
             yield scrapy.Request(self.list_url, callback=self.parse_list)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import AsyncIterator, Iterator
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -33,16 +33,21 @@ from pipeline.models import (
     item_id,
     meeting_id,
 )
-from spiders.base import AgendaSpider, PlatformOptions, SourceError, UnexpectedShape
+from spiders.base import (
+    AgendaSpider,
+    PlatformOptions,
+    SourceError,
+    UnexpectedShape,
+    status_from_text,
+)
 from spiders.legistar import parse_clock
 
-# Cancellation in a title or document name: "… Meeting - Cancelled", "Notice of Cancellation".
-CANCELLED_RE = re.compile(r"cancel", re.IGNORECASE)
-# Rescheduling notes, e.g. "Rescheduled to May 3".
-RESCHEDULED_RE = re.compile(r"re-?scheduled", re.IGNORECASE)
 # Listing endpoints (for `parse_saved`).
 LIST_PATH_RE = re.compile(r"/PublicPortal/List(?:Upcoming|Archived)Meetings$", re.IGNORECASE)
 
+# A cancellation in a title or document name: "… Meeting - Cancelled", "Notice of Cancellation"
+# (PrimeGov posts the notice as a document; "cancel" also catches "Cancellation").
+CANCEL_NOTICE_RE = re.compile(r"cancel", re.IGNORECASE)
 # ``compileOutputType`` of the HTML rendition.
 HTML_OUTPUT = 3
 
@@ -83,18 +88,11 @@ class PrimeGovSpider(AgendaSpider):
             f"&compileOutputType={doc.get('compileOutputType') or 1}"
         )
 
-    def _window(self) -> tuple[date, date]:
-        today = self.now().date()
-        return (
-            today - timedelta(days=self.source.days_back),
-            today + timedelta(days=self.source.days_ahead),
-        )
-
     # --- crawl ----------------------------------------------------------------------------
 
     async def start(self) -> AsyncIterator[Any]:
         """The upcoming list, and the archive of every year the window reaches back into."""
-        first, _ = self._window()
+        first, _ = self.window()
         api = f"{self.site_base}/api/v2/PublicPortal"
         yield scrapy.Request(f"{api}/ListUpcomingMeetings", callback=self.parse_meetings)
         for year in range(first.year, self.now().year + 1):
@@ -106,7 +104,7 @@ class PrimeGovSpider(AgendaSpider):
         """A meeting list: each new meeting in the window, with its HTML agenda requested."""
         rows = self._json_list(response)
         self.crawler.stats.inc_value("agenda_watch/events_listed", len(rows))
-        first, last = self._window()
+        first, last = self.window()
         for row in rows:
             if not self._keep(row):
                 continue
@@ -237,11 +235,7 @@ class PrimeGovSpider(AgendaSpider):
         """Cancelled from the title or a "Notice of Cancellation" document (§3.3)."""
         names = [str(d.get("templateName") or "") for d in row.get("documentList") or []]
         text = " ".join([str(row.get("title") or ""), *names])
-        if CANCELLED_RE.search(text):
-            return "cancelled"
-        if RESCHEDULED_RE.search(text):
-            return "rescheduled"
-        return "scheduled"
+        return "cancelled" if CANCEL_NOTICE_RE.search(text) else status_from_text(text)
 
     def _parse_url(self, row: dict[str, Any]) -> str:
         """The HTML agenda page if there is one, else the public portal."""
