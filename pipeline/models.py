@@ -10,27 +10,12 @@ import hashlib
 import re
 import unicodedata
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, HttpUrl
 
 # --- vocabularies -------------------------------------------------------------------------------
 
-PLATFORMS = (
-    "legistar",
-    "elms",
-    "civicplus",
-    "granicus",
-    "civicclerk",
-    "iqm2",
-    "novusagenda",
-    "municode",
-    "boarddocs",
-    "diligent",
-    "primegov",
-    "escribe",
-    "ilga",
-)
 Platform = Literal[
     "legistar",
     "elms",
@@ -46,19 +31,11 @@ Platform = Literal[
     "escribe",
     "ilga",
 ]
+PLATFORMS: tuple[str, ...] = get_args(Platform)
 
-MEETING_STATUSES = ("scheduled", "tentative", "cancelled", "rescheduled", "passed")
 MeetingStatus = Literal["scheduled", "tentative", "cancelled", "rescheduled", "passed"]
+MEETING_STATUSES: tuple[str, ...] = get_args(MeetingStatus)
 
-TOPICS = (
-    "welcoming_ordinance",
-    "enforcement_cooperation",
-    "shelter_new_arrivals",
-    "benefits_access",
-    "legal_services",
-    "detention",
-    "other_immigration",
-)
 Topic = Literal[
     "welcoming_ordinance",
     "enforcement_cooperation",
@@ -68,22 +45,11 @@ Topic = Literal[
     "detention",
     "other_immigration",
 ]
+TOPICS: tuple[str, ...] = get_args(Topic)
 
-LINK_KINDS = ("agenda", "minutes", "packet", "attachment", "video", "detail", "other")
 LinkKind = Literal["agenda", "minutes", "packet", "attachment", "video", "detail", "other"]
+LINK_KINDS: tuple[str, ...] = get_args(LinkKind)
 
-NOTICE_KINDS = (
-    "new_matches",
-    "items_added",
-    "items_changed",
-    "items_removed",
-    "meeting_changed",
-    "source_failing",
-    "source_recovered",
-    "bill_new",
-    "bill_update",
-    "weekly_digest",
-)
 NoticeKind = Literal[
     "new_matches",
     "items_added",
@@ -96,6 +62,7 @@ NoticeKind = Literal[
     "bill_update",
     "weekly_digest",
 ]
+NOTICE_KINDS: tuple[str, ...] = get_args(NoticeKind)
 
 SCHEMA_VERSION = 1
 
@@ -377,25 +344,6 @@ Meeting.model_rebuild()
 
 # --- Illinois General Assembly bills -----------------------------------------------------------
 
-BILL_ACTION_KINDS = (
-    "filed",
-    "referred",
-    "amendment_filed",
-    "amendment_adopted",
-    "amendment_other",
-    "passed_committee",
-    "failed",
-    "passed_house",
-    "passed_senate",
-    "passed_both",
-    "concurred",
-    "sent_to_governor",
-    "signed",
-    "vetoed",
-    "public_act",
-    "died",
-    "other",
-)
 BillActionKind = Literal[
     "filed",
     "referred",
@@ -415,6 +363,7 @@ BillActionKind = Literal[
     "died",
     "other",
 ]
+BILL_ACTION_KINDS: tuple[str, ...] = get_args(BillActionKind)
 
 
 class BillAction(StrictModel):
