@@ -26,10 +26,10 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 
 from pipeline.config import DEFAULT_SCHEDULE, ConfigError, Problem, load_sources
-from pipeline.crawl import crawl_one
-from pipeline.delivery import deliver
+from pipeline.deliver.delivery import deliver
+from pipeline.ingest.crawl import crawl_one
 from pipeline.settings import Settings, load_settings
-from pipeline.store import Ledger
+from pipeline.store.ledger import Ledger
 
 CHICAGO = ZoneInfo("America/Chicago")
 JITTER_S = 300  # spread sources sharing a cron line, so one host never sees a burst
@@ -79,7 +79,7 @@ def build_scheduler(settings: Settings) -> BlockingScheduler:
 
 def digest_and_deliver(settings: Settings, clock: Callable[[], datetime] | None = None) -> None:
     """The weekly digest job: queue this week's digest (if due and not empty), then deliver."""
-    from pipeline.digest import queue_weekly_digest
+    from pipeline.deliver.digest import queue_weekly_digest
 
     with _deliver_lock:
         ledger = Ledger(settings.ledger_path)

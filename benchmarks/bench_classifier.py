@@ -19,8 +19,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from pipeline.classifier import Classifier  # noqa: E402
-from pipeline.evaluate import NAIVE_KEYWORDS, Counts, naive_is_relevant  # noqa: E402
+from pipeline.classify.classifier import Classifier  # noqa: E402
+from pipeline.classify.evaluate import NAIVE_KEYWORDS, Counts, naive_is_relevant  # noqa: E402
 
 if TYPE_CHECKING:
     from collections.abc import Callable

@@ -25,9 +25,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from pipeline.crawl import crawl_one  # noqa: E402
-from pipeline.ilga import parse_bill_xml  # noqa: E402
-from pipeline.ilga_pages import parse_status_page  # noqa: E402
+from pipeline.ilga.bulk_xml import parse_bill_xml  # noqa: E402
+from pipeline.ilga.pages import parse_status_page  # noqa: E402
+from pipeline.ingest.crawl import crawl_one  # noqa: E402
 from pipeline.replay import ReplayServer  # noqa: E402
 from pipeline.settings import Settings  # noqa: E402
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import pypdf
 import pypdfium2
 
-from pipeline.pdftext import PdfExtractor, extract_pdf_bytes
+from pipeline.text.pdftext import PdfExtractor, extract_pdf_bytes
 
 FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "pdf"
 

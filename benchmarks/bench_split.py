@@ -21,8 +21,8 @@ from pathlib import Path
 import pypdf
 import pypdfium2
 
-from pipeline.agenda_split import split_agenda
-from pipeline.pdftext import extract_pdf_bytes
+from pipeline.text.agenda_split import split_agenda
+from pipeline.text.pdftext import extract_pdf_bytes
 
 FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "pdf"
 

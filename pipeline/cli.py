@@ -53,7 +53,7 @@ def main(ctx: click.Context, data_dir: Path | None, config_dir: Path | None, ver
 
 
 def _crawl_and_deliver(settings: Settings, source_ids: list[str], deliver_after: bool) -> int:
-    from pipeline.crawl import crawl_many
+    from pipeline.ingest.crawl import crawl_many
 
     try:
         sources = load_sources(settings.sources_path)
@@ -85,8 +85,8 @@ def _crawl_and_deliver(settings: Settings, source_ids: list[str], deliver_after:
 
 
 def _deliver(settings: Settings) -> int:
-    from pipeline.delivery import deliver
-    from pipeline.store import Ledger
+    from pipeline.deliver.delivery import deliver
+    from pipeline.store.ledger import Ledger
 
     ledger = Ledger(settings.ledger_path)
     try:
@@ -144,8 +144,8 @@ def demo(ctx: click.Context) -> None:
 
 
 def _show_matches(settings: Settings, since: date | None, fmt: str) -> None:
-    from pipeline.store import JsonStore
-    from pipeline.views import bill_match_rows, match_rows, matches_table
+    from pipeline.store.files import JsonStore
+    from pipeline.views.format import bill_match_rows, match_rows, matches_table
 
     rows = match_rows(JsonStore(settings.data_dir), since)
     rows += bill_match_rows(settings.data_dir, since)
@@ -171,8 +171,8 @@ def matches(ctx: click.Context, since: Any, fmt: str) -> None:
 @click.pass_context
 def classify(ctx: click.Context, text: str | None, jsonl: Any, explain: bool) -> None:
     """Classify TEXT, or each line of --jsonl; print one JSON line per input."""
-    from pipeline.classifier import Classifier
-    from pipeline.classifier import explain as explain_text
+    from pipeline.classify.classifier import Classifier
+    from pipeline.classify.classifier import explain as explain_text
 
     if (text is None) == (jsonl is None):
         raise click.UsageError("give either TEXT or --jsonl FILE")
@@ -208,8 +208,8 @@ def classify(ctx: click.Context, text: str | None, jsonl: Any, explain: bool) ->
 @click.pass_context
 def sources(ctx: click.Context) -> None:
     """Configured sources and their health: last success, items, failing and empty runs."""
-    from pipeline.health import source_health
-    from pipeline.store import Ledger
+    from pipeline.store.health import source_health
+    from pipeline.store.ledger import Ledger
 
     settings = _settings(ctx)
     found, problems = check_sources(settings.sources_path)
@@ -279,7 +279,7 @@ def _adhoc_source(platform: str, url: str) -> Source:
     """A throwaway source for `parse --platform`: tenant and origin taken from the URL."""
     from urllib.parse import urlsplit
 
-    from pipeline.detect import propose_slug
+    from pipeline.ingest.detect import propose_slug
     from pipeline.models import PLATFORMS, Source
 
     if platform not in PLATFORMS:
@@ -306,8 +306,8 @@ def _adhoc_source(platform: str, url: str) -> Source:
 @click.pass_context
 def add_source(ctx: click.Context, url: str, from_file: Path | None, yes: bool) -> None:
     """Recognise the platform of a town's agenda page and add it to sources.yaml."""
-    from pipeline.detect import detect, propose_entry
-    from pipeline.onboard import append_source, fetch_page
+    from pipeline.ingest.detect import detect, propose_entry
+    from pipeline.ingest.onboard import append_source, fetch_page
 
     settings = _settings(ctx)
     page = from_file.read_bytes() if from_file else fetch_page(url)
@@ -349,9 +349,9 @@ def schema(output: Path | None) -> None:
 
 
 # Commands defined in their own modules (imported last: they import this module's helpers).
-from pipeline.evaluate import eval_command  # noqa: E402
-from pipeline.site import site_command  # noqa: E402
-from pipeline.upcoming import upcoming_command  # noqa: E402
+from pipeline.classify.evaluate import eval_command  # noqa: E402
+from pipeline.views.site import site_command  # noqa: E402
+from pipeline.views.upcoming import upcoming_command  # noqa: E402
 
 for _command in (upcoming_command, site_command, eval_command):
     main.add_command(_command)

@@ -153,7 +153,7 @@ def check_sources(path: Path) -> tuple[list[Source], list[Problem]]:
 
 def check_topics(path: Path) -> list[Problem]:
     """Validate ``topics.yaml`` (the classifier's rules)."""
-    from pipeline.classifier import TopicsConfig
+    from pipeline.classify.classifier import TopicsConfig
 
     problems: list[Problem] = []
     data = _read_yaml(path, problems)

@@ -90,9 +90,9 @@ def upcoming_hint(data_dir: Path) -> str | None:
     The recordings keep their real dates (tests assert them), so once those dates are past a
     plain ``agenda-watch upcoming`` shows nothing; ``--from`` the first recorded day always works.
     """
-    from pipeline.store import JsonStore
-    from pipeline.upcoming import DEFAULT_DAYS
-    from pipeline.views import local_start
+    from pipeline.store.files import JsonStore
+    from pipeline.views.format import local_start
+    from pipeline.views.upcoming import DEFAULT_DAYS
 
     demo_ids = {s["id"] for s in DEMO_SOURCES}
     days = sorted(

@@ -31,9 +31,9 @@ import scrapy
 from pydantic import BaseModel, Field, HttpUrl
 from scrapy.http import Response
 
-from pipeline.bills import BillLedger
-from pipeline.ilga import IlgaParseError, parse_bill_xml
-from pipeline.ilga_pages import (
+from pipeline.ilga.bills import BillLedger
+from pipeline.ilga.bulk_xml import IlgaParseError, parse_bill_xml
+from pipeline.ilga.pages import (
     HearingBill,
     HearingPage,
     ListingEntry,
@@ -45,7 +45,7 @@ from pipeline.ilga_pages import (
 )
 from pipeline.models import AgendaItem, Bill, Link, Meeting, item_id, meeting_id
 from pipeline.settings import load_settings
-from pipeline.store import Ledger
+from pipeline.store.ledger import Ledger
 from spiders.base import AgendaSpider, NoRowsFound, PlatformOptions, SourceError, UnexpectedShape
 
 SITE_URL = "https://www.ilga.gov"
@@ -79,9 +79,9 @@ class IlgaSpider(AgendaSpider):
     custom_settings = {
         "USER_AGENT": USER_AGENT,
         "ITEM_PIPELINES": {
-            "pipeline.bill_stages.ValidateIlga": 100,
-            "pipeline.bill_stages.ClassifyIlga": 300,
-            "pipeline.bill_stages.StoreIlga": 400,
+            "pipeline.ilga.stages.ValidateIlga": 100,
+            "pipeline.ilga.stages.ClassifyIlga": 300,
+            "pipeline.ilga.stages.StoreIlga": 400,
         },
     }
 

@@ -33,13 +33,13 @@ LOG_LEVEL = os.environ.get("AGENDA_WATCH_LOG_LEVEL", "INFO")
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 
 ITEM_PIPELINES = {
-    "pipeline.stages.ValidateMeeting": 100,
-    "pipeline.stages.ExtractText": 200,
-    "pipeline.stages.ClassifyItems": 300,
-    "pipeline.stages.StoreMeeting": 400,
+    "pipeline.ingest.stages.ValidateMeeting": 100,
+    "pipeline.ingest.stages.ExtractText": 200,
+    "pipeline.ingest.stages.ClassifyItems": 300,
+    "pipeline.ingest.stages.StoreMeeting": 400,
 }
 EXTENSIONS = {
-    "pipeline.stages.RunRecorder": 500,
+    "pipeline.ingest.stages.RunRecorder": 500,
 }
 
 # PDF extraction limits (per document).

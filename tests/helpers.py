@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 import yaml
 
-from pipeline.crawl import CrawlResult, crawl_one
+from pipeline.ingest.crawl import CrawlResult, crawl_one
 from pipeline.models import Meeting
 from pipeline.replay import ReplayServer
 from pipeline.settings import Settings
-from pipeline.store import JsonStore
+from pipeline.store.files import JsonStore
 from tests.conftest import TOPICS
 
 

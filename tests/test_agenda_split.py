@@ -17,11 +17,11 @@ from typing import Any
 
 import pytest
 
-from pipeline import docx
-from pipeline.agenda_split import SplitItem, split_agenda
-from pipeline.docx import docx_text, looks_like_docx
 from pipeline.models import item_id
-from pipeline.pdftext import extract_pdf_bytes
+from pipeline.text import docx
+from pipeline.text.agenda_split import SplitItem, split_agenda
+from pipeline.text.docx import docx_text, looks_like_docx
+from pipeline.text.pdftext import extract_pdf_bytes
 from tests.conftest import FIXTURES
 from tests.helpers import crawl_recorded
 

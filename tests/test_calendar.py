@@ -13,9 +13,9 @@ from typing import Any
 
 import vobject
 
-from pipeline.calendar import EventVersions, calendar_bytes, event_uid, write_feeds
-from pipeline.store import JsonStore
-from pipeline.upcoming import UpcomingQuery, select_upcoming
+from pipeline.store.files import JsonStore
+from pipeline.views.calendar import EventVersions, calendar_bytes, event_uid, write_feeds
+from pipeline.views.upcoming import UpcomingQuery, select_upcoming
 from tests.test_upcoming import (
     BAN_ICE,
     FIRST,

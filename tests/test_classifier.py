@@ -1,4 +1,4 @@
-"""Tests for pipeline.classifier against the labelled dev set (a byte copy under fixtures).
+"""Tests for pipeline.classify.classifier against the labelled dev set (a byte copy under fixtures).
 
 The held-out set (tests/fixtures/eval/holdout.jsonl, `source: constructed-holdout`) was
 written before the rules-2 changes and is not tuned on: its floors say how the rules do on
@@ -17,9 +17,9 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
-from pipeline.classifier import Classifier, TopicsConfig, explain
+from pipeline.classify.classifier import Classifier, TopicsConfig, explain
+from pipeline.classify.rules import start_keys
 from pipeline.models import TOPICS, Classification
-from pipeline.rules import start_keys
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV_SET = ROOT / "tests" / "fixtures" / "eval" / "dev.jsonl"

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.crawl import crawl_one
-from pipeline.delivery import deliver
+from pipeline.deliver.delivery import deliver
+from pipeline.ingest.crawl import crawl_one
 from pipeline.replay import ReplayServer
-from pipeline.store import Ledger
+from pipeline.store.ledger import Ledger
 from tests.fakeslack import FakeSlackServer
 from tests.test_notices import bot_settings
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.config import check_sources
-from pipeline.detect import detect, propose_entry, propose_slug
+from pipeline.ingest.detect import detect, propose_entry, propose_slug
 from tests.conftest import FIXTURES, ROOT
 from tests.test_cli import cli
 

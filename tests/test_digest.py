@@ -21,9 +21,9 @@ from apscheduler.triggers.date import DateTrigger
 
 import scheduler
 from pipeline.config import ConfigError
-from pipeline.digest import week_key
+from pipeline.deliver.digest import week_key
 from pipeline.settings import Settings
-from pipeline.store import Ledger
+from pipeline.store.ledger import Ledger
 from tests.fakeslack import VALID_TOKEN, FakeSlackServer
 from tests.test_upcoming import write_stored_meetings
 

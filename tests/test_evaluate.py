@@ -1,4 +1,4 @@
-"""Tests for ``agenda-watch eval`` (pipeline.evaluate) on the dev and held-out sets."""
+"""Tests for ``agenda-watch eval`` (pipeline.classify.evaluate) on the dev and held-out sets."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from pipeline.classify.evaluate import Counts, eval_command, load_rows
 from pipeline.cli import main
-from pipeline.evaluate import Counts, eval_command, load_rows
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV_SET = ROOT / "tests" / "fixtures" / "eval" / "dev.jsonl"

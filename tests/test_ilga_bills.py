@@ -9,13 +9,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from pipeline.bills import BillLedger, Watchlist, bill_path, bill_rows, classify_bill
-from pipeline.classifier import Classifier
-from pipeline.ilga import parse_bill_xml
-from pipeline.ilga_pages import parse_status_page
+from pipeline.classify.classifier import Classifier
+from pipeline.deliver.slack import render
+from pipeline.ilga.bills import BillLedger, Watchlist, bill_path, bill_rows, classify_bill
+from pipeline.ilga.bulk_xml import parse_bill_xml
+from pipeline.ilga.pages import parse_status_page
 from pipeline.models import Bill, BillAction, BillHearing, BillSynopsis
-from pipeline.slack import render
-from pipeline.store import Ledger
+from pipeline.store.ledger import Ledger
 from tests.conftest import FIXTURES, TOPICS
 
 ILGA = FIXTURES / "ilga"

@@ -19,12 +19,12 @@ from typing import Any
 
 import pytest
 
-from pipeline.bills import bill_path
-from pipeline.delivery import deliver
+from pipeline.deliver.delivery import deliver
+from pipeline.ilga.bills import bill_path
 from pipeline.models import Bill
 from pipeline.settings import Settings
-from pipeline.store import Ledger
-from pipeline.views import bill_match_rows
+from pipeline.store.ledger import Ledger
+from pipeline.views.format import bill_match_rows
 from tests.conftest import FIXTURES
 from tests.fakeslack import VALID_TOKEN, FakeSlackServer
 from tests.helpers import RecordedCrawl, crawl_recorded

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from pipeline.ilga import (
+from pipeline.ilga.bulk_xml import (
     IlgaParseError,
     classify_action,
     parse_bill_xml,
@@ -23,7 +23,7 @@ from pipeline.ilga import (
     read_xml,
     split_sponsors,
 )
-from pipeline.ilga_pages import (
+from pipeline.ilga.pages import (
     hearing_links,
     parse_hearing_page,
     parse_listing,

@@ -11,11 +11,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from pipeline.crawl import crawl_one
+from pipeline.ingest.crawl import crawl_one
 from pipeline.models import Source
 from pipeline.replay import ReplayServer
 from pipeline.settings import Settings
-from pipeline.store import JsonStore
+from pipeline.store.files import JsonStore
 from spiders.legistar import parse_clock
 from spiders.loader import spider_class_for
 from tests.conftest import FIXTURES, TOPICS

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.crawl import crawl_one
-from pipeline.delivery import deliver
+from pipeline.deliver.delivery import deliver
+from pipeline.ingest.crawl import crawl_one
 from pipeline.replay import ReplayServer
 from pipeline.settings import Settings
-from pipeline.store import Ledger
+from pipeline.store.ledger import Ledger
 from tests.conftest import make_settings
 from tests.fakeslack import VALID_TOKEN, FakeSlackServer
 

@@ -1,4 +1,4 @@
-"""Tests for pipeline.pdftext against real agenda PDFs.
+"""Tests for pipeline.text.pdftext against real agenda PDFs.
 
 The PDFs in tests/fixtures/pdf/ are byte-for-byte copies from /work/shared/fixtures/real/pdf/; the
 facts asserted here (page counts, text on a page, checksums) come from its PROVENANCE.md.
@@ -20,7 +20,7 @@ from pathlib import Path
 import pypdf
 import pytest
 
-from pipeline.pdftext import (
+from pipeline.text.pdftext import (
     DELAY_ENV,
     PdfExtractor,
     PdfText,

@@ -20,11 +20,11 @@ from urllib.parse import quote
 from bs4 import BeautifulSoup, Tag
 from click.testing import CliRunner
 
-from pipeline.calendar import EventVersions
 from pipeline.cli import main
-from pipeline.site import build_site
-from pipeline.store import JsonStore
-from pipeline.upcoming import UpcomingQuery
+from pipeline.store.files import JsonStore
+from pipeline.views.calendar import EventVersions
+from pipeline.views.site import build_site
+from pipeline.views.upcoming import UpcomingQuery
 from tests.test_upcoming import EXPECTED_IDS, FIRST, OAK_PARK_URL, write_stored_meetings
 
 NOW = datetime(2026, 10, 24, 13, 0, tzinfo=UTC)

@@ -24,11 +24,11 @@ from zoneinfo import ZoneInfo
 
 from click.testing import CliRunner
 
-from pipeline.classifier import Classifier
+from pipeline.classify.classifier import Classifier
 from pipeline.cli import main
 from pipeline.models import AgendaItem, Link, Meeting, MeetingStatus, item_id, meeting_id
-from pipeline.store import JsonStore
-from pipeline.upcoming import UpcomingQuery, latest_versions, select_upcoming
+from pipeline.store.files import JsonStore
+from pipeline.views.upcoming import UpcomingQuery, latest_versions, select_upcoming
 from tests.conftest import ROOT, TOPICS
 
 CHICAGO = ZoneInfo("America/Chicago")

@@ -2,12 +2,12 @@
 
 The rules live in ``config/topics.yaml`` (phrases, context rules, exclusions, weights and a
 threshold; the file's header explains the format) and are validated by
-`pipeline.rules.TopicsConfig`. `Classifier` scores one text (`classify`) or the named fields
+`pipeline.classify.rules.TopicsConfig`. `Classifier` scores one text (`classify`) or the named fields
 of one item (`classify_fields`: a title, synopses, amendments), and `explain` turns a verdict
 into lines a human can check.
 
 Speed: most agenda items match nothing. Nearly every rule and exclusion has keys: the starts
-of the words its matches can begin with (`pipeline.rules.start_keys`). One cut of the
+of the words its matches can begin with (`pipeline.classify.rules.start_keys`). One cut of the
 lower-cased text into word starts tells which keys occur; a rule is then tried only where a
 word with one of its keys begins, and the few rules without keys are searched for.
 """
@@ -20,8 +20,7 @@ from typing import TYPE_CHECKING
 
 import yaml
 
-from pipeline.models import TOPICS, Classification, Evidence, Topic
-from pipeline.rules import (
+from pipeline.classify.rules import (
     DEFAULT_WINDOW,
     KEY_LENGTH,
     KEY_RE,
@@ -32,6 +31,7 @@ from pipeline.rules import (
     phrase_to_regex,
     start_keys,
 )
+from pipeline.models import TOPICS, Classification, Evidence, Topic
 
 if TYPE_CHECKING:
     import pathlib

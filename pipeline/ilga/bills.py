@@ -27,7 +27,8 @@ from typing import Any, Literal, Protocol
 
 import yaml
 
-from pipeline.ilga import CHICAGO, split_label
+from pipeline.clock import utcnow
+from pipeline.ilga.bulk_xml import CHICAGO, split_label
 from pipeline.models import (
     Bill,
     BillAction,
@@ -37,7 +38,8 @@ from pipeline.models import (
     Notice,
     NoticeKind,
 )
-from pipeline.store import Ledger, queue_notice, utcnow, write_atomic
+from pipeline.store.files import write_atomic
+from pipeline.store.ledger import Ledger, queue_notice
 
 # Action kinds worth a follow-up, and how the follow-up names them.
 NOTIFY_KINDS = {
@@ -124,7 +126,7 @@ def _entries(path: Path, raw: Any) -> dict[tuple[int | None, str], str]:
 
 
 class TextClassifier(Protocol):
-    """What bills need of `pipeline.classifier.Classifier`."""
+    """What bills need of `pipeline.classify.classifier.Classifier`."""
 
     def classify(self, text: str) -> Classification:
         """Classify one text."""

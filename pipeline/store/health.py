@@ -10,8 +10,9 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 
+from pipeline.clock import utcnow
 from pipeline.models import Notice, NoticeKind, SourceAlert
-from pipeline.store import Ledger, queue_notice, utcnow
+from pipeline.store.ledger import Ledger, queue_notice
 
 
 def _run_ok(row: sqlite3.Row) -> bool:

@@ -21,9 +21,10 @@ from typing import Any
 
 from icalendar import Calendar, Event, Timezone, vUri
 
+from pipeline.clock import utcnow
 from pipeline.models import Meeting
-from pipeline.store import utcnow, write_atomic
-from pipeline.views import STATUS_WORDS, item_url, local_start, meeting_links
+from pipeline.store.files import write_atomic
+from pipeline.views.format import STATUS_WORDS, item_url, local_start, meeting_links
 
 PRODID = "-//agenda-watch//Upcoming votes//EN"
 UID_DOMAIN = "agenda-watch"

@@ -16,9 +16,9 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline.ingest.stages import RUN_ID_ENV
 from pipeline.settings import Settings
-from pipeline.stages import RUN_ID_ENV
-from pipeline.store import Ledger
+from pipeline.store.ledger import Ledger
 
 
 @dataclass
@@ -153,7 +153,7 @@ def crawl_many(
 def _check_health(settings: Settings, source_id: str) -> None:
     """After a crawl: alert the ops channel if the source keeps failing, or say it recovered."""
     from pipeline.config import check_sources
-    from pipeline.health import check_health
+    from pipeline.store.health import check_health
 
     sources, _ = check_sources(settings.sources_path)
     source = next((s for s in sources if s.id == source_id), None)

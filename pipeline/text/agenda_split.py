@@ -1,6 +1,6 @@
 """Split an agenda document's text into numbered items; read the text of a .docx agenda.
 
-`split_agenda` works on the per-page text that `pipeline.pdftext` extracts (or one "page" of DOCX or
+`split_agenda` works on the per-page text that `pipeline.text.pdftext` extracts (or one "page" of DOCX or
 HTML text). It has no layout information, only lines, so it finds items by their *numbering*:
 
 1. Running headers and footers are dropped: lines that recur near the top or bottom of most pages

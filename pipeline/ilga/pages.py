@@ -2,7 +2,7 @@
 
 The markup changed eight times in two years, so sections are found by their heading TEXT ("Last
 Action", "Synopsis As Introduced", "Actions", "Hearings"), whatever the tag. Shared helpers and
-the bulk-XML parser live in `pipeline.ilga`.
+the bulk-XML parser live in `pipeline.ilga.bulk_xml`.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from parsel import Selector
 
-from pipeline.ilga import (
+from pipeline.ilga.bulk_xml import (
     BULK_NAME_RE,
     CHICAGO,
     DATE_RE,

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from pipeline.classifier import Classifier
+from pipeline.classify.classifier import Classifier
 from pipeline.models import TOPICS
 
 if TYPE_CHECKING:
@@ -39,7 +39,7 @@ NAIVE_KEYWORDS = (
     "border",
     "citizenship",
 )
-DEFAULT_TOPICS = Path(__file__).resolve().parent.parent / "config" / "topics.yaml"
+DEFAULT_TOPICS = Path(__file__).resolve().parents[2] / "config" / "topics.yaml"
 
 
 def naive_is_relevant(text: str) -> bool:

@@ -9,7 +9,7 @@ from pathlib import Path
 import yaml
 
 from pipeline.config import check_sources
-from pipeline.store import write_atomic
+from pipeline.store.files import write_atomic
 
 MAX_PAGE_BYTES = 5 * 1024 * 1024
 USER_AGENT = "agenda-watch/0.1 (add-source; civic agenda monitor)"

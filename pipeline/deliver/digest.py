@@ -12,11 +12,13 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from pipeline.delivery import DeliveryReport, deliver
+from pipeline.clock import utcnow
+from pipeline.deliver.delivery import DeliveryReport, deliver
 from pipeline.models import Notice
 from pipeline.settings import Settings
-from pipeline.store import JsonStore, Ledger, queue_notice, utcnow
-from pipeline.upcoming import DISPLAY_ZONE, UpcomingQuery, load_upcoming
+from pipeline.store.files import JsonStore
+from pipeline.store.ledger import Ledger, queue_notice
+from pipeline.views.upcoming import DISPLAY_ZONE, UpcomingQuery, load_upcoming
 
 logger = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 
 `TopicsConfig` validates the file (pydantic errors name the entry, the field and the rule id).
 The helpers below read a rule's regex source without running it: `phrase_to_regex` turns a
-`phrase` into a regex, and `start_keys` finds the words every match can begin with, so `pipeline.classifier`
+`phrase` into a regex, and `start_keys` finds the words every match can begin with, so `pipeline.classify.classifier`
 only tries a rule where one of those words starts in a text.
 """
 

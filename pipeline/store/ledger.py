@@ -1,4 +1,4 @@
-"""What is kept under the data dir: one JSON document per meeting, and the SQLite ledger.
+"""The SQLite ledger under the data dir: what was seen, crawl runs, and the outbox of notices.
 
 The ledger remembers what was seen (content hashes per meeting and item) and holds the outbox of
 Slack notices. A meeting's ledger update and the notices it causes are written in one transaction,
@@ -10,16 +10,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import sqlite3
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from pipeline.clock import utcnow
 from pipeline.models import AgendaItem, Meeting, Notice, NoticeKind
 
 SCHEMA = """
@@ -81,11 +80,6 @@ CREATE TABLE IF NOT EXISTS source_health (
 """
 
 
-def utcnow() -> datetime:
-    """Now, zone-aware UTC."""
-    return datetime.now(UTC)
-
-
 def _hash(data: Any) -> str:
     blob = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()
@@ -111,55 +105,6 @@ def queue_notice(db: sqlite3.Connection, notice: Notice) -> bool:
         ),
     )
     return bool(cur.rowcount)
-
-
-def meeting_path(data_dir: Path, meeting_id: str) -> Path:
-    """Where a meeting's JSON lives: ``meetings/<source>/<date>-<key>.json``."""
-    source, _, rest = meeting_id.partition("/")
-    safe = "".join(c if c.isalnum() or c in "-_" else "-" for c in rest.replace("/", "-"))
-    return data_dir / "meetings" / source / f"{safe}.json"
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write `data` to `path` so readers see the old file or the new one, never half of one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-class JsonStore:
-    """Meeting documents under ``<data_dir>/meetings``."""
-
-    def __init__(self, data_dir: Path) -> None:
-        self.data_dir = data_dir
-
-    def write(self, meeting: Meeting) -> Path:
-        """Store the meeting (items and classifications included); returns its path."""
-        path = meeting_path(self.data_dir, meeting.id)
-        write_atomic(path, meeting.model_dump_json(indent=2).encode())
-        return path
-
-    def remove(self, meeting_id: str) -> None:
-        """Delete a meeting's document (a rescheduled meeting stored under its old date)."""
-        meeting_path(self.data_dir, meeting_id).unlink(missing_ok=True)
-
-    def read(self, meeting_id: str) -> Meeting:
-        """Load one stored meeting."""
-        return Meeting.model_validate_json(meeting_path(self.data_dir, meeting_id).read_bytes())
-
-    def iter_meetings(self) -> Iterator[Meeting]:
-        """Every stored meeting (unreadable files are skipped by the caller's choice: raised)."""
-        root = self.data_dir / "meetings"
-        for path in sorted(root.glob("*/*.json")):
-            yield Meeting.model_validate_json(path.read_bytes())
 
 
 @dataclass(frozen=True)

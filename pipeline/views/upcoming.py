@@ -1,8 +1,8 @@
 """Upcoming meetings and hearings with relevant items: the query behind every organizer view.
 
 ``agenda-watch upcoming`` prints them (table, JSON, iCalendar or one HTML page); the static site
-(`pipeline.site`), the calendar feeds (`pipeline.calendar`) and the weekly digest
-(`pipeline.digest`) all select meetings through `select_upcoming`, so they always agree.
+(`pipeline.views.site`), the calendar feeds (`pipeline.views.calendar`) and the weekly digest
+(`pipeline.deliver.digest`) all select meetings through `select_upcoming`, so they always agree.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ import click
 
 from pipeline.models import TOPICS, Meeting
 from pipeline.settings import Settings
-from pipeline.store import JsonStore
-from pipeline.views import local_start, upcoming_rows, upcoming_table
+from pipeline.store.files import JsonStore
+from pipeline.views.format import local_start, upcoming_rows, upcoming_table
 
 DISPLAY_ZONE = ZoneInfo("America/Chicago")  # "today" for organizers is an Illinois day
 DEFAULT_DAYS = 14
@@ -169,14 +169,14 @@ def upcoming_command(
     if fmt == "json":
         click.echo(json.dumps(upcoming_json(meetings, query), indent=2, ensure_ascii=False))
     elif fmt == "ics":
-        from pipeline.calendar import EventVersions, calendar_bytes
+        from pipeline.views.calendar import EventVersions, calendar_bytes
 
         versions = EventVersions.load(settings.data_dir)
         data = calendar_bytes(meetings, "Upcoming votes (agenda-watch)", versions)
         versions.save()
         sys.stdout.buffer.write(data)
     elif fmt == "html":
-        from pipeline.site import render_page
+        from pipeline.views.site import render_page
 
         click.echo(render_page(meetings, query, feeds=[]))
     else:

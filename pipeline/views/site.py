@@ -24,11 +24,13 @@ from urllib.parse import urlsplit
 
 import click
 
-from pipeline.calendar import EventVersions, Feed, write_feeds
+from pipeline.clock import utcnow
 from pipeline.models import TOPICS, Meeting
 from pipeline.settings import Settings
-from pipeline.store import JsonStore, utcnow, write_atomic
-from pipeline.upcoming import (
+from pipeline.store.files import JsonStore, write_atomic
+from pipeline.views.calendar import EventVersions, Feed, write_feeds
+from pipeline.views.format import STATUS_WORDS, item_url, local_start, meeting_links, meeting_topics
+from pipeline.views.upcoming import (
     DEFAULT_DAYS,
     DISPLAY_ZONE,
     UpcomingQuery,
@@ -36,7 +38,6 @@ from pipeline.upcoming import (
     today,
     upcoming_json,
 )
-from pipeline.views import STATUS_WORDS, item_url, local_start, meeting_links, meeting_topics
 
 FEED_DAYS_BACK = 7  # calendar feeds keep last week's meetings, so events do not vanish at once
 FEED_DAYS = 372  # …and reach a year ahead: a calendar shows whatever is known

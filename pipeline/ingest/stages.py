@@ -17,13 +17,14 @@ from pydantic import ValidationError
 from scrapy import signals
 from scrapy.exceptions import DropItem
 
-from pipeline.agenda_split import split_agenda
-from pipeline.classifier import Classifier
-from pipeline.docx import docx_text, looks_like_docx
+from pipeline.classify.classifier import Classifier
 from pipeline.models import AgendaItem, Document, Meeting, RawDocument, item_id
-from pipeline.pdftext import PdfExtractor, PdfText, looks_like_pdf
 from pipeline.settings import load_settings
-from pipeline.store import JsonStore, Ledger, write_atomic
+from pipeline.store.files import JsonStore, write_atomic
+from pipeline.store.ledger import Ledger
+from pipeline.text.agenda_split import split_agenda
+from pipeline.text.docx import docx_text, looks_like_docx
+from pipeline.text.pdftext import PdfExtractor, PdfText, looks_like_pdf
 
 if TYPE_CHECKING:
     from typing import Self
@@ -73,7 +74,7 @@ class ExtractText:
     """Turn fetched agenda documents (PDF, DOCX or HTML) into text, within size and time limits.
 
     A meeting that arrives without items gets them split from its first document that has text
-    (`pipeline.agenda_split.split_agenda`), so agenda-only platforms are classified like the rest.
+    (`pipeline.text.agenda_split.split_agenda`), so agenda-only platforms are classified like the rest.
     A document without a text layer keeps its `Document.error` and yields no items.
     """
 

@@ -23,9 +23,11 @@ from slack_sdk.http_retry import ConnectionErrorRetryHandler, RateLimitErrorRetr
 from slack_sdk.http_retry.builtin_handlers import ServerErrorRetryHandler
 from slack_sdk.webhook import WebhookClient
 
+from pipeline.clock import utcnow
+from pipeline.deliver.slack import METADATA_EVENT, Message, render
 from pipeline.settings import Settings
-from pipeline.slack import METADATA_EVENT, Message, render
-from pipeline.store import Ledger, QueuedNotice, utcnow, write_atomic
+from pipeline.store.files import write_atomic
+from pipeline.store.ledger import Ledger, QueuedNotice
 
 logger = logging.getLogger(__name__)
 

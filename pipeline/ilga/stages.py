@@ -18,13 +18,15 @@ from pydantic import ValidationError
 from scrapy import signals
 from scrapy.exceptions import DropItem
 
-from pipeline.bills import BillLedger, Watchlist, classify_bill
-from pipeline.classifier import Classifier
-from pipeline.ilga import split_label
+from pipeline.classify.classifier import Classifier
+from pipeline.clock import utcnow
+from pipeline.ilga.bills import BillLedger, Watchlist, classify_bill
+from pipeline.ilga.bulk_xml import split_label
+from pipeline.ingest.stages import ClassifyItems, ValidateMeeting
 from pipeline.models import Bill, BillHearing, Meeting
 from pipeline.settings import load_settings
-from pipeline.stages import ClassifyItems, ValidateMeeting
-from pipeline.store import JsonStore, Ledger, utcnow
+from pipeline.store.files import JsonStore
+from pipeline.store.ledger import Ledger
 
 if TYPE_CHECKING:
     from typing import Self

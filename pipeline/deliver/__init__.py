@@ -1,0 +1,1 @@
+"""Telling people: Slack rendering, delivery of the outbox (bot, webhook, files), the weekly digest."""

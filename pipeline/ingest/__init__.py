@@ -1,0 +1,1 @@
+"""Getting meetings in: the Scrapy item pipeline stages, running crawls, recognising a town's platform."""

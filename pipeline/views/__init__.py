@@ -1,0 +1,1 @@
+"""What organizers read: matches, upcoming meetings, calendar feeds and the static page."""
