@@ -22,22 +22,12 @@ from itertools import groupby
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import click
-
 from pipeline.clock import utcnow
 from pipeline.models import TOPICS, Meeting
-from pipeline.settings import Settings
 from pipeline.store.files import JsonStore, write_atomic
 from pipeline.views.calendar import EventVersions, Feed, write_feeds
 from pipeline.views.format import STATUS_WORDS, item_url, local_start, meeting_links, meeting_topics
-from pipeline.views.upcoming import (
-    DEFAULT_DAYS,
-    DISPLAY_ZONE,
-    UpcomingQuery,
-    select_upcoming,
-    today,
-    upcoming_json,
-)
+from pipeline.views.upcoming import DISPLAY_ZONE, UpcomingQuery, select_upcoming, upcoming_json
 
 FEED_DAYS_BACK = 7  # calendar feeds keep last week's meetings, so events do not vanish at once
 FEED_DAYS = 372  # …and reach a year ahead: a calendar shows whatever is known
@@ -272,45 +262,3 @@ def build_site(
     write_atomic(out_dir / "upcoming.json", data.encode())
     write_atomic(out_dir / "index.html", render_page(meetings, query, feeds, now).encode())
     return meetings, feeds
-
-
-@click.command("site")
-@click.option(
-    "--out",
-    "out_dir",
-    required=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Directory to write (created if missing).",
-)
-@click.option(
-    "--from",
-    "first",
-    type=click.DateTime(formats=["%Y-%m-%d"]),
-    help="First day, YYYY-MM-DD (default: today in America/Chicago).",
-)
-@click.option("--days", type=click.IntRange(1, 366), default=DEFAULT_DAYS, show_default=True)
-@click.option("--source", "sources", multiple=True, help="Only this source id (repeatable).")
-@click.option("--topic", "topics", multiple=True, type=click.Choice(TOPICS))
-@click.pass_context
-def site_command(
-    ctx: click.Context,
-    out_dir: Path,
-    first: datetime | None,
-    days: int,
-    sources: tuple[str, ...],
-    topics: tuple[str, ...],
-) -> None:
-    """Write a static page of upcoming votes, with calendar (.ics) and JSON feeds, to --out."""
-    settings: Settings = ctx.obj
-    query = UpcomingQuery(
-        first=first.date() if first else today(),
-        days=days,
-        sources=frozenset(sources),
-        topics=frozenset(topics),
-    )
-    versions = EventVersions.load(settings.data_dir)
-    meetings, feeds = build_site(JsonStore(settings.data_dir), out_dir, query, versions)
-    click.echo(
-        f"wrote {out_dir / 'index.html'}: {len(meetings)} meeting(s); "
-        f"{len(feeds)} calendar feed(s) under {out_dir / 'calendar'}/"
-    )
