@@ -11,11 +11,15 @@ import pytest
 
 from pipeline.classify.classifier import Classifier
 from pipeline.deliver.slack import render
-from pipeline.ilga.bills import BillLedger, Watchlist, bill_path, bill_rows, classify_bill
+from pipeline.ilga.bills import BillLedger
 from pipeline.ilga.bulk_xml import parse_bill_xml
+from pipeline.ilga.classify import classify_bill
 from pipeline.ilga.pages import parse_status_page
+from pipeline.ilga.watchlist import Watchlist
 from pipeline.models import Bill, BillAction, BillHearing, BillSynopsis
+from pipeline.store.files import bill_path
 from pipeline.store.ledger import Ledger
+from pipeline.views.format import bill_match_rows
 from tests.conftest import FIXTURES, TOPICS
 
 ILGA = FIXTURES / "ilga"
@@ -148,8 +152,8 @@ def test_amendment_makes_a_bill_relevant_then_it_is_followed(
     assert notice_moved.changes[0].endswith("(was Tue Mar 11, 2025 2:00 PM CDT)")
     # The re-crawled bulk file (no hearing in it) keeps the page's hearing and says nothing new.
     assert bills.record_bill(prepared(amended, classifier)) == []
-    [row] = [r for r in bill_rows(bills.data_dir) if r["label"] == "HR17"]
-    assert row["hearings"][0]["start"] == "2025-03-12T09:00:00-05:00"
+    [row] = [r for r in bill_match_rows(bills.data_dir) if r["number"] == "HR17"]
+    assert row["meeting_start"] == "2025-03-12T09:00:00-05:00"
 
 
 def test_hearing_for_an_unknown_bill_is_skipped(bills: BillLedger) -> None:

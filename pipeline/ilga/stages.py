@@ -20,8 +20,10 @@ from scrapy.exceptions import DropItem
 
 from pipeline.classify.classifier import Classifier
 from pipeline.clock import utcnow
-from pipeline.ilga.bills import BillLedger, Watchlist, classify_bill
+from pipeline.ilga.bills import BillLedger
 from pipeline.ilga.bulk_xml import split_label
+from pipeline.ilga.classify import classify_bill
+from pipeline.ilga.watchlist import Watchlist
 from pipeline.ingest.stages import ClassifyItems, ValidateMeeting
 from pipeline.models import Bill, BillHearing, Meeting
 from pipeline.settings import load_settings

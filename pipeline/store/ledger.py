@@ -80,7 +80,8 @@ CREATE TABLE IF NOT EXISTS source_health (
 """
 
 
-def _hash(data: Any) -> str:
+def content_hash(data: Any) -> str:
+    """SHA-256 of `data` as canonical JSON: equal content, equal hash."""
     blob = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()
 
@@ -195,7 +196,7 @@ class Ledger:
             self._upsert_subjects(db, meeting, now)
             if notice is None:
                 return []
-            digest = _hash(notice.model_dump(mode="json", exclude={"id", "created_at"}))
+            digest = content_hash(notice.model_dump(mode="json", exclude={"id", "created_at"}))
             key = f"{thread}#{digest[:16]}"
             notice = notice.model_copy(update={"id": key})
             return [notice] if queue_notice(db, notice) else []
@@ -227,7 +228,7 @@ class Ledger:
             for i in relevant
             if (row := seen(i)) is not None
             and row["relevant"]
-            and row["hash"] != _hash(_item_state(i))
+            and row["hash"] != content_hash(_item_state(i))
         ]
         current_keys = {meeting.item_key(i) for i in meeting.items}
         removed = [
@@ -295,7 +296,7 @@ class Ledger:
                     kind,
                     meeting.source,
                     thread,
-                    _hash(state),
+                    content_hash(state),
                     int(rel),
                     json.dumps(state, ensure_ascii=False),
                     now.isoformat(),

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from pipeline.deliver.slack import when
 from pipeline.models import TOPICS, AgendaItem, Meeting
-from pipeline.store.files import JsonStore
+from pipeline.store.files import JsonStore, iter_bills
 
 
 def match_rows(store: JsonStore, since: date | None = None) -> list[dict[str, Any]]:
@@ -54,8 +54,6 @@ def bill_match_rows(data_dir: Path, since: date | None = None) -> list[dict[str,
     ``kind`` is ``bill``; ``meeting_start`` is the next posted hearing (ISO with offset), if any;
     ``since`` keeps bills with an action or a hearing on or after that date.
     """
-    from pipeline.ilga.bills import iter_bills
-
     rows: list[dict[str, Any]] = []
     for bill in iter_bills(data_dir):
         c = bill.classification
