@@ -15,8 +15,6 @@ snapshot, after the JSON is on disk: a rerun over the same pages queues nothing.
 
 from __future__ import annotations
 
-import json
-import sqlite3
 from datetime import datetime
 from pathlib import Path
 
@@ -26,7 +24,7 @@ from pipeline.ilga.notices import change_lines, hearing_changes, summary_lines
 from pipeline.ilga.snapshot import BillState, merge_hearings
 from pipeline.models import Bill, BillHearing, Notice, NoticeKind
 from pipeline.store.files import bill_path, write_atomic, write_bill
-from pipeline.store.ledger import Ledger, content_hash, queue_notice
+from pipeline.store.ledger import Ledger, content_hash
 
 
 class BillLedger:
@@ -38,19 +36,12 @@ class BillLedger:
 
     def state(self, ga: int, label: str) -> BillState | None:
         """The stored snapshot of a bill, if it was ever seen."""
-        row = self.ledger.conn.execute(
-            "SELECT snapshot FROM subjects WHERE id = ?", (f"bill:{ga}:{label}",)
-        ).fetchone()
-        return BillState.load(row["snapshot"]) if row else None
+        snapshot = self.ledger.bill_snapshot(f"bill:{ga}:{label}")
+        return BillState.load(snapshot) if snapshot is not None else None
 
     def stamps(self, source: str) -> dict[str, tuple[str | None, str]]:
         """Thread key → (listing stamp, last seen) for every bill of `source`."""
-        rows = self.ledger.conn.execute(
-            "SELECT id, last_seen, json_extract(snapshot, '$.stamp') AS stamp FROM subjects"
-            " WHERE source = ? AND kind = 'bill'",
-            (source,),
-        )
-        return {r["id"]: (r["stamp"], r["last_seen"]) for r in rows}
+        return self.ledger.bill_stamps(source)
 
     def record_bill(self, bill: Bill, channel: str | None = None) -> list[Notice]:
         """Store the bill (JSON if tracked), update its snapshot and queue what is new, atomically.
@@ -68,8 +59,8 @@ class BillLedger:
             write_bill(self.data_dir, bill)
         state = BillState.of(bill, tracked, relevant, search_text(bill))
         now = utcnow()
-        with self.ledger.transaction() as db:
-            notified = self._notified(db, bill.thread_key)
+        with self.ledger.transaction():
+            notified = self.ledger.has_notice(bill.thread_key, "bill_new")
             kind: NoticeKind | None = None
             changes: list[str] = []
             if tracked and not notified:
@@ -77,10 +68,10 @@ class BillLedger:
             elif tracked and prior is not None:
                 changes = change_lines(bill, prior)
                 kind = "bill_update" if changes else None
-            self._upsert(db, bill.thread_key, bill.source, state, now)
+            self.ledger.save_bill(bill.thread_key, bill.source, state.dump(), tracked)
             if kind is None:
                 return []
-            return self._queue(db, kind, bill, changes, channel, now)
+            return self._queue(kind, bill, changes, channel, now)
 
     def record_hearing(
         self, source: str, ga: int, label: str, hearing: BillHearing, channel: str | None = None
@@ -104,57 +95,19 @@ class BillLedger:
             )
         now = utcnow()
         key = f"bill:{ga}:{label}"
-        with self.ledger.transaction() as db:
+        with self.ledger.transaction():
             prior.hearings = merged
-            self._upsert(db, key, source, prior, now, touch_stamp=False)
-            if not (changes and prior.tracked and self._notified(db, key) and path.exists()):
+            self.ledger.save_bill(key, source, prior.dump(), prior.tracked, touch_last_seen=False)
+            notified = self.ledger.has_notice(key, "bill_new")
+            if not (changes and prior.tracked and notified and path.exists()):
                 return []
             bill = Bill.model_validate_json(path.read_bytes())
-            return self._queue(db, "bill_update", bill, changes, channel, now)
+            return self._queue("bill_update", bill, changes, channel, now)
 
     # --- internals -------------------------------------------------------------------------
 
-    @staticmethod
-    def _notified(db: sqlite3.Connection, thread_key: str) -> bool:
-        return (
-            db.execute(
-                "SELECT 1 FROM notices WHERE thread_key = ? AND kind = 'bill_new' LIMIT 1",
-                (thread_key,),
-            ).fetchone()
-            is not None
-        )
-
-    def _upsert(
-        self,
-        db: sqlite3.Connection,
-        key: str,
-        source: str,
-        state: BillState,
-        now: datetime,
-        touch_stamp: bool = True,
-    ) -> None:
-        snapshot = state.dump()
-        db.execute(
-            "INSERT INTO subjects (id, kind, source, meeting_id, hash, relevant, snapshot,"
-            " first_seen, last_seen) VALUES (?, 'bill', ?, ?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT(id) DO UPDATE SET hash = excluded.hash, relevant = excluded.relevant,"
-            " snapshot = excluded.snapshot"
-            + (", last_seen = excluded.last_seen" if touch_stamp else ""),
-            (
-                key,
-                source,
-                key,
-                content_hash(snapshot),
-                int(state.tracked),
-                json.dumps(snapshot, ensure_ascii=False),
-                now.isoformat(),
-                now.isoformat(),
-            ),
-        )
-
     def _queue(
         self,
-        db: sqlite3.Connection,
         kind: NoticeKind,
         bill: Bill,
         changes: list[str],
@@ -172,4 +125,4 @@ class BillLedger:
             changes=changes,
             created_at=now,
         )
-        return [notice] if queue_notice(db, notice) else []
+        return [notice] if self.ledger.queue_notice(notice) else []

@@ -10,7 +10,6 @@ JSON like any meeting, but queues NO meeting notice, because the bills' own thre
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -19,7 +18,6 @@ from scrapy import signals
 from scrapy.exceptions import DropItem
 
 from pipeline.classify.classifier import Classifier
-from pipeline.clock import utcnow
 from pipeline.ilga.bills import BillLedger
 from pipeline.ilga.bulk_xml import split_label
 from pipeline.ilga.classify import classify_bill
@@ -158,7 +156,7 @@ class StoreIlga:
 
     def _store_hearing(self, meeting: Meeting) -> list[Any]:
         self.store.write(meeting)
-        self._record_subjects(meeting)
+        self.bills.ledger.record_seen(meeting)
         ga = _ga(self.crawler)
         notices = []
         for item in meeting.items:
@@ -178,32 +176,3 @@ class StoreIlga:
                 meeting.source, ga, f"{label[0]}{label[1]}", hearing, self._channel()
             )
         return notices
-
-    def _record_subjects(self, meeting: Meeting) -> None:
-        """The hearing and its items as ledger subjects (what was seen), with no notice queued."""
-        now = utcnow().isoformat()
-        rows = [(meeting.id, "meeting", bool(meeting.relevant_items()), meeting.start.isoformat())]
-        rows += [
-            (i.id, "item", bool(i.classification and i.classification.relevant), i.title)
-            for i in meeting.items
-        ]
-        with self.bills.ledger.transaction() as db:
-            db.executemany(
-                "INSERT INTO subjects (id, kind, source, meeting_id, hash, relevant, snapshot,"
-                " first_seen, last_seen) VALUES (?, ?, ?, ?, '', ?, ?, ?, ?)"
-                " ON CONFLICT(id) DO UPDATE SET relevant = excluded.relevant,"
-                " snapshot = excluded.snapshot, last_seen = excluded.last_seen",
-                [
-                    (
-                        sid,
-                        kind,
-                        meeting.source,
-                        meeting.id,
-                        int(rel),
-                        json.dumps({"what": what}),
-                        now,
-                        now,
-                    )
-                    for sid, kind, rel, what in rows
-                ],
-            )
