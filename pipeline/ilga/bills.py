@@ -23,8 +23,9 @@ from pipeline.ilga.classify import search_text
 from pipeline.ilga.notices import change_lines, hearing_changes, summary_lines
 from pipeline.ilga.snapshot import BillState, merge_hearings
 from pipeline.models import Bill, BillHearing, Notice, NoticeKind
+from pipeline.store.changes import content_hash
 from pipeline.store.files import bill_path, write_atomic, write_bill
-from pipeline.store.ledger import Ledger, content_hash
+from pipeline.store.ledger import Ledger
 
 
 class BillLedger:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pipeline.models import Bill, BillAction, BillHearing
-from pipeline.store.ledger import content_hash
+from pipeline.store.changes import content_hash
 
 
 def action_key(action: BillAction) -> str:

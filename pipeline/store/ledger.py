@@ -12,8 +12,8 @@ open, so several of them can be made atomic together.
 
 from __future__ import annotations
 
-import hashlib
 import json
+import re
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,92 +23,29 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.clock import utcnow
-from pipeline.models import AgendaItem, Meeting, Notice, NoticeKind
+from pipeline.models import Meeting, Notice, NoticeKind
+from pipeline.store.changes import Seen, content_hash, diff, subject_states
 
 # The layout's version, in SQLite's user_version; `Ledger._prepare` migrates older files.
 # 0: before versions (bills kept their key in subjects.meeting_id); 1: subjects.bill_key.
 LEDGER_VERSION = 1
-SUBJECTS = """
-CREATE TABLE IF NOT EXISTS {name} (
-    id TEXT PRIMARY KEY,
-    kind TEXT NOT NULL,              -- 'meeting', 'item' or 'bill'
-    source TEXT NOT NULL,
-    meeting_id TEXT,                 -- meetings and items: the meeting's thread key
-    bill_key TEXT,                   -- bills: the bill's thread key, bill:<GA>:<label>
-    hash TEXT NOT NULL,
-    relevant INTEGER NOT NULL DEFAULT 0,
-    snapshot TEXT NOT NULL,          -- small JSON: what a follow-up needs to say what changed
-    first_seen TEXT NOT NULL,
-    last_seen TEXT NOT NULL,
-    CHECK (CASE kind WHEN 'bill' THEN bill_key IS NOT NULL AND meeting_id IS NULL
-                     ELSE meeting_id IS NOT NULL AND bill_key IS NULL END)
-)"""
-SCHEMA = (
-    SUBJECTS.format(name="subjects"),
-    "CREATE INDEX IF NOT EXISTS subjects_meeting ON subjects(meeting_id)",
-    """CREATE TABLE IF NOT EXISTS notices (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    notice_key TEXT NOT NULL UNIQUE, -- thread + content hash: the same change is queued once
-    thread_key TEXT NOT NULL,
-    kind TEXT NOT NULL,
-    source TEXT NOT NULL,
-    channel TEXT,
-    payload TEXT NOT NULL,           -- the Notice as JSON
-    state TEXT NOT NULL DEFAULT 'queued',  -- queued | inflight | sent
-    attempts INTEGER NOT NULL DEFAULT 0,
-    last_error TEXT,
-    created_at TEXT NOT NULL,
-    inflight_at TEXT,
-    sent_at TEXT,
-    ts TEXT,
-    posted_channel TEXT
-);
-""",
-    "CREATE INDEX IF NOT EXISTS notices_state ON notices(state, id)",
-    """CREATE TABLE IF NOT EXISTS threads (
-    thread_key TEXT NOT NULL,
-    channel TEXT NOT NULL,
-    ts TEXT NOT NULL,
-    PRIMARY KEY (thread_key, channel)
-)""",
-    """CREATE TABLE IF NOT EXISTS runs (
-    run_id TEXT PRIMARY KEY,
-    source TEXT NOT NULL,
-    started_at TEXT NOT NULL,
-    finished_at TEXT,
-    meetings INTEGER NOT NULL DEFAULT 0,
-    items INTEGER NOT NULL DEFAULT 0,
-    matches INTEGER NOT NULL DEFAULT 0,
-    notices INTEGER NOT NULL DEFAULT 0,
-    errors INTEGER NOT NULL DEFAULT 0,
-    finish_reason TEXT,
-    message TEXT
-)""",
-    "CREATE INDEX IF NOT EXISTS runs_source ON runs(source, started_at)",
-    """CREATE TABLE IF NOT EXISTS source_health (
-    source TEXT PRIMARY KEY,
-    alerting INTEGER NOT NULL DEFAULT 0,  -- an ops alert is out and no recovery posted yet
-    changed_at TEXT NOT NULL
-)""",
+# The tables, as SQL statements (created if missing on every open), comments dropped.
+_SQL = re.sub(r"--[^\n]*", "", Path(__file__).with_name("ledger.sql").read_text(encoding="utf-8"))
+SCHEMA = [s.strip() for s in _SQL.split(";") if s.strip()]
+# Layout 0 → 1: the old table is set aside, the new one created by SCHEMA, the rows copied with
+# each bill's key moved to bill_key (SQLite cannot relax meeting_id's NOT NULL in place).
+MIGRATE_BILL_KEY_BEFORE = (
+    "ALTER TABLE subjects RENAME TO subjects_v0",
+    "DROP INDEX IF EXISTS subjects_meeting",
 )
-# Version 0 → 1: bills move their key from meeting_id to bill_key (the table is rebuilt, because
-# SQLite cannot relax meeting_id's NOT NULL in place).
-MIGRATE_BILL_KEY = (
-    SUBJECTS.format(name="subjects_v1"),
-    "INSERT INTO subjects_v1 (id, kind, source, meeting_id, bill_key, hash, relevant, snapshot,"
+MIGRATE_BILL_KEY_AFTER = (
+    "INSERT INTO subjects (id, kind, source, meeting_id, bill_key, hash, relevant, snapshot,"
     " first_seen, last_seen) SELECT id, kind, source,"
     " CASE WHEN kind = 'bill' THEN NULL ELSE meeting_id END,"
     " CASE WHEN kind = 'bill' THEN meeting_id END,"
-    " hash, relevant, snapshot, first_seen, last_seen FROM subjects",
-    "DROP TABLE subjects",
-    "ALTER TABLE subjects_v1 RENAME TO subjects",
+    " hash, relevant, snapshot, first_seen, last_seen FROM subjects_v0",
+    "DROP TABLE subjects_v0",
 )
-
-
-def content_hash(data: Any) -> str:
-    """SHA-256 of `data` as canonical JSON: equal content, equal hash."""
-    blob = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256(blob.encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -121,31 +58,6 @@ class QueuedNotice:
     attempts: int
     channel: str | None
     inflight_at: str | None
-
-
-def _label(number: str | None, title: str) -> str:
-    return f"{number} {title}" if number else title
-
-
-def _item_state(item: AgendaItem) -> dict[str, Any]:
-    c = item.classification
-    return {
-        "number": item.number,
-        "title": item.title,
-        "text": item.text,
-        "matter": item.matter,
-        "relevant": bool(c and c.relevant),
-        "topics": list(c.topics) if c else [],
-    }
-
-
-def _meeting_state(meeting: Meeting) -> dict[str, Any]:
-    return {
-        "title": meeting.title,
-        "start": meeting.start.isoformat(),
-        "status": meeting.status,
-        "location": meeting.location,
-    }
 
 
 class Ledger:
@@ -173,10 +85,12 @@ class Ledger:
                     f"{LEDGER_VERSION}: upgrade agenda-watch"
                 )
             columns = {r["name"] for r in self.conn.execute("PRAGMA table_info(subjects)")}
-            if columns and "bill_key" not in columns:
-                for statement in MIGRATE_BILL_KEY:
-                    self.conn.execute(statement)
+            migrate = bool(columns) and "bill_key" not in columns
+            for statement in MIGRATE_BILL_KEY_BEFORE if migrate else ():
+                self.conn.execute(statement)
             for statement in SCHEMA:
+                self.conn.execute(statement)
+            for statement in MIGRATE_BILL_KEY_AFTER if migrate else ():
                 self.conn.execute(statement)
             self.conn.execute(f"PRAGMA user_version = {LEDGER_VERSION}")
 
@@ -216,16 +130,23 @@ class Ledger:
         now = utcnow()
         thread = meeting.thread_key
         with self.transaction():
-            prior = {
-                row["id"]: row
-                for row in self.conn.execute(
-                    "SELECT * FROM subjects WHERE meeting_id = ?", (thread,)
-                )
-            }
-            notice = self._diff(meeting, prior, self.has_notice(thread), channel, now)
+            change = diff(meeting, self._seen(thread), self.has_notice(thread))
             self._remember(meeting, now)
-            if notice is None:
+            if change is None:
                 return []
+            snapshot = meeting.model_copy(
+                update={"items": change.items, "documents": [], "raw_documents": []}
+            )
+            notice = Notice(
+                id="pending",
+                kind=change.kind,
+                thread_key=thread,
+                source=meeting.source,
+                channel=channel,
+                meeting=snapshot,
+                changes=change.lines,
+                created_at=now,
+            )
             digest = content_hash(notice.model_dump(mode="json", exclude={"id", "created_at"}))
             notice = notice.model_copy(update={"id": f"{thread}#{digest[:16]}"})
             return [notice] if self.queue_notice(notice) else []
@@ -242,83 +163,17 @@ class Ledger:
         ).fetchone()
         return json.loads(row["snapshot"]).get("id") if row else None
 
-    def _diff(
-        self,
-        meeting: Meeting,
-        prior: dict[str, sqlite3.Row],
-        notified: bool,
-        channel: str | None,
-        now: datetime,
-    ) -> Notice | None:
-        relevant = meeting.relevant_items()
-        old_meeting = prior.get(meeting.thread_key)
-
-        def seen(item: AgendaItem) -> sqlite3.Row | None:
-            return prior.get(meeting.item_key(item))
-
-        added = [i for i in relevant if (row := seen(i)) is None or not row["relevant"]]
-        changed = [
-            i
-            for i in relevant
-            if (row := seen(i)) is not None
-            and row["relevant"]
-            and row["hash"] != content_hash(_item_state(i))
-        ]
-        current_keys = {meeting.item_key(i) for i in meeting.items}
-        removed = [
-            json.loads(row["snapshot"])
-            for sid, row in prior.items()
-            if row["kind"] == "item" and row["relevant"] and sid not in current_keys
-        ]
-        meeting_changes: list[str] = []
-        if old_meeting is not None and notified:
-            before = json.loads(old_meeting["snapshot"])
-            after = _meeting_state(meeting)
-            for field in ("status", "start", "location", "title"):
-                if before.get(field) != after[field]:
-                    meeting_changes.append(
-                        f"{field.capitalize()}: {before.get(field) or '—'} → {after[field] or '—'}"
-                    )
-        kind: NoticeKind
-        if not notified:
-            if not relevant:
-                return None
-            kind, items, changes = "new_matches", relevant, []
-        else:
-            changes = list(meeting_changes)
-            changes += [f"Changed: {_label(i.number, i.title)}" for i in changed]
-            changes += [f"Removed from agenda: {_label(r['number'], r['title'])}" for r in removed]
-            if not (added or changes):
-                return None
-            if meeting_changes:
-                kind = "meeting_changed"
-            elif added:
-                kind = "items_added"
-            elif changed:
-                kind = "items_changed"
-            else:
-                kind = "items_removed"
-            items = added + changed
-        snapshot = meeting.model_copy(update={"items": items, "documents": [], "raw_documents": []})
-        return Notice(
-            id="pending",
-            kind=kind,
-            thread_key=meeting.thread_key,
-            source=meeting.source,
-            channel=channel,
-            meeting=snapshot,
-            changes=changes,
-            created_at=now,
-        )
+    def _seen(self, thread: str) -> dict[str, Seen]:
+        """The meeting's and its items' rows, by ledger key."""
+        rows = self.conn.execute("SELECT * FROM subjects WHERE meeting_id = ?", (thread,))
+        return {
+            r["id"]: Seen(r["kind"], r["hash"], bool(r["relevant"]), json.loads(r["snapshot"]))
+            for r in rows
+        }
 
     def _remember(self, meeting: Meeting, now: datetime) -> None:
         thread = meeting.thread_key
-        state = {**_meeting_state(meeting), "id": meeting.id}
-        rows = [(thread, "meeting", state, bool(meeting.relevant_items()))]
-        rows += [
-            (meeting.item_key(i), "item", _item_state(i), _item_state(i)["relevant"])
-            for i in meeting.items
-        ]
+        rows = subject_states(meeting)
         self._upsert_subjects(
             [(sid, kind, meeting.source, thread, None, s, rel) for sid, kind, s, rel in rows], now
         )
