@@ -11,7 +11,7 @@ JSON like any meeting, but queues NO meeting notice, because the bills' own thre
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from pydantic import ValidationError
 from scrapy import signals
@@ -23,7 +23,7 @@ from pipeline.ilga.bulk_xml import split_label
 from pipeline.ilga.classify import classify_bill
 from pipeline.ilga.watchlist import Watchlist
 from pipeline.ingest.stages import ClassifyItems, ValidateMeeting
-from pipeline.models import Bill, BillHearing, Meeting
+from pipeline.models import Bill, BillHearing, Meeting, Source
 from pipeline.settings import load_settings
 from pipeline.store.files import JsonStore
 from pipeline.store.ledger import Ledger
@@ -36,6 +36,14 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 WATCHLIST_FILE = "watchlist.yaml"
+
+
+@runtime_checkable
+class KnowsBills(Protocol):
+    """A spider that wants the ledger's bills of its source (the ilga spider)."""
+
+    source: Source
+    known_bills: dict[str, tuple[str | None, str]]
 
 
 def _stat(crawler: Crawler, key: str, count: int = 1) -> None:
@@ -123,7 +131,9 @@ class ClassifyIlga:
 class StoreIlga:
     """Bills: `BillLedger.record_bill`; hearings: JSON and subjects, no meeting notice.
 
-    For a hearing, each posted bill's thread hears "hearing posted/moved" instead.
+    For a hearing, each posted bill's thread hears "hearing posted/moved" instead. When the spider
+    opens, it is handed the listing stamps of the bills the ledger knows (``known_bills``), so it
+    fetches only changed bulk files without opening the ledger itself.
     """
 
     def __init__(self, crawler: Crawler) -> None:
@@ -132,11 +142,18 @@ class StoreIlga:
         self.store = JsonStore(settings.data_dir)
         self.bills = BillLedger(Ledger(settings.ledger_path), settings.data_dir)
         crawler.signals.connect(self.bills.ledger.close, signal=signals.spider_closed)
+        crawler.signals.connect(self.hand_known_bills, signal=signals.spider_opened)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         """Scrapy's factory."""
         return cls(crawler)
+
+    def hand_known_bills(self) -> None:
+        """Give the spider the bills of its source the ledger knows (before it reads the listing)."""
+        spider = self.crawler.spider
+        if isinstance(spider, KnowsBills):
+            spider.known_bills = self.bills.stamps(spider.source.id)
 
     def _channel(self) -> str | None:
         source = getattr(self.crawler.spider, "source", None)
