@@ -9,8 +9,11 @@ from pathlib import Path
 
 import yaml
 
+from pipeline.display import local_start
 from pipeline.replay import ReplayServer
 from pipeline.settings import Settings
+from pipeline.store.files import JsonStore
+from pipeline.views.upcoming import DEFAULT_DAYS
 
 RECORDINGS = Path(__file__).parent / "demo_recordings"
 
@@ -90,10 +93,6 @@ def upcoming_hint(data_dir: Path) -> str | None:
     The recordings keep their real dates (tests assert them), so once those dates are past a
     plain ``agenda-watch upcoming`` shows nothing; ``--from`` the first recorded day always works.
     """
-    from pipeline.store.files import JsonStore
-    from pipeline.views.format import local_start
-    from pipeline.views.upcoming import DEFAULT_DAYS
-
     demo_ids = {s["id"] for s in DEMO_SOURCES}
     days = sorted(
         local_start(m).date()

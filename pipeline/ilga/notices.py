@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pipeline.display import day_and_time, truncate
 from pipeline.ilga.bulk_xml import CHICAGO
 from pipeline.ilga.snapshot import BillState, action_key, synopsis_digest
 from pipeline.models import Bill, BillHearing
@@ -27,11 +28,8 @@ SYNOPSIS_IN_NOTICE = 400  # characters of an amendment's synopsis quoted in a ch
 
 def hearing_when(hearing: BillHearing) -> str:
     """``Tue Mar 11, 2025 2:00 PM CDT`` in Illinois time (date only when no time was posted)."""
-    start = hearing.start.astimezone(CHICAGO)  # stored snapshots keep only the UTC offset
-    day = f"{start:%a %b} {start.day}, {start.year}"
-    if not hearing.time_known:
-        return day
-    return f"{day} {start.strftime('%I:%M %p').lstrip('0')} {start.tzname()}"
+    # Stored snapshots keep only the UTC offset: the zone name comes back from Illinois time.
+    return day_and_time(hearing.start.astimezone(CHICAGO), hearing.time_known)
 
 
 def hearing_line(hearing: BillHearing, verb: str) -> str:
@@ -89,19 +87,19 @@ def change_lines(bill: Bill, prior: BillState) -> list[str]:
             synopsis = next((s for s in bill.synopses if action.action.startswith(s.title)), None)
             if synopsis and synopsis.title not in quoted:
                 quoted.add(synopsis.title)
-                line += f" — synopsis: {_cut(synopsis.text)}"
+                line += f" — synopsis: {truncate(synopsis.text, SYNOPSIS_IN_NOTICE)}"
         lines.append(line)
     for synopsis in bill.synopses:
         if synopsis.title in quoted:
             continue
         old = prior.synopses.get(synopsis.title)
         if old is None:
-            lines.append(f"New synopsis, {synopsis.title}: {_cut(synopsis.text)}")
+            lines.append(
+                f"New synopsis, {synopsis.title}: {truncate(synopsis.text, SYNOPSIS_IN_NOTICE)}"
+            )
         elif old != synopsis_digest(synopsis.text):
-            lines.append(f"Synopsis changed, {synopsis.title}: {_cut(synopsis.text)}")
+            lines.append(
+                f"Synopsis changed, {synopsis.title}: {truncate(synopsis.text, SYNOPSIS_IN_NOTICE)}"
+            )
     lines += hearing_changes(prior.hearings, bill.hearings)
     return lines
-
-
-def _cut(text: str, limit: int = SYNOPSIS_IN_NOTICE) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

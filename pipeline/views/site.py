@@ -23,10 +23,11 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from pipeline.clock import utcnow
+from pipeline.display import item_url, local_start, meeting_links, status_label, topic_label
 from pipeline.models import TOPICS, Meeting
 from pipeline.store.files import JsonStore, write_atomic
 from pipeline.views.calendar import EventVersions, Feed, write_feeds
-from pipeline.views.format import STATUS_WORDS, item_url, local_start, meeting_links, meeting_topics
+from pipeline.views.format import meeting_topics
 from pipeline.views.upcoming import DISPLAY_ZONE, UpcomingQuery, select_upcoming, upcoming_json
 
 FEED_DAYS_BACK = 7  # calendar feeds keep last week's meetings, so events do not vanish at once
@@ -130,19 +131,15 @@ def _a(url: str | None, label: str) -> str:
     return f'<a href="{href}" rel="noopener">{text}</a>' if href else text
 
 
-def _topic_label(topic: str) -> str:
-    return topic.replace("_", " ")
-
-
 def _meeting_html(m: Meeting, feed_for: dict[str, str]) -> str:
     start = local_start(m)
-    status = STATUS_WORDS.get(m.status)
+    status = status_label(m.status)
     badge = f' <span class="badge">{escape(status)}</span>' if status else ""
     clock = f"{start:%I:%M %p}".lstrip("0") + f" {start.tzname()}" if m.time_known else ""
     items = []
     for i in m.items:
         topics = list(i.classification.topics) if i.classification else []
-        chips = " ".join(f'<span class="topic">{escape(_topic_label(t))}</span>' for t in topics)
+        chips = " ".join(f'<span class="topic">{escape(topic_label(t))}</span>' for t in topics)
         number = f'<span class="num">{escape(i.number)}</span> ' if i.number else ""
         items.append(
             f'<li class="item" data-topics="{escape(" ".join(topics), quote=True)}">'
@@ -181,7 +178,7 @@ def render_page(
     j_opts = "".join(
         f'<option value="{escape(j, quote=True)}">{escape(j)}</option>' for j in jurisdictions
     )
-    t_opts = "".join(f'<option value="{t}">{escape(_topic_label(t))}</option>' for t in topics)
+    t_opts = "".join(f'<option value="{t}">{escape(topic_label(t))}</option>' for t in topics)
     days = []
     for day, group in groupby(meetings, key=lambda m: local_start(m).date()):
         cards = "\n".join(_meeting_html(m, feed_for) for m in group)

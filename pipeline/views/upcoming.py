@@ -13,9 +13,10 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from pipeline.display import local_start
 from pipeline.models import Meeting
 from pipeline.store.files import JsonStore
-from pipeline.views.format import local_start, upcoming_rows
+from pipeline.views.format import upcoming_rows
 
 DISPLAY_ZONE = ZoneInfo("America/Chicago")  # "today" for organizers is an Illinois day
 DEFAULT_DAYS = 14
