@@ -8,13 +8,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import ValidationError
 
+from pipeline.classify.classifier import TopicsConfig
 from pipeline.models import Source
+
+if TYPE_CHECKING:
+    from spiders.base import AgendaSpider
 
 # Platforms with one tenant, whose URLs need no slug or base_url (Chicago eLMS, the General Assembly).
 SINGLE_TENANT = ("elms", "ilga")
@@ -75,10 +79,15 @@ def _source_problems(file: str, index: int, raw: Any, defaults: dict[str, Any]) 
     entry = f"sources[{index}] ({raw.get('id', '?')})"
     merged = {**defaults, **raw}
     try:
-        source = Source.model_validate(merged)
+        source = Source.model_validate(merged, context={"platforms": _platforms()})
     except ValidationError as exc:
         return [
-            Problem(file, entry, ".".join(str(p) for p in err["loc"]), err["msg"])
+            Problem(
+                file,
+                entry,
+                ".".join(str(p) for p in err["loc"]),
+                err["msg"].removeprefix("Value error, "),
+            )
             for err in exc.errors()
         ]
     problems: list[Problem] = []
@@ -96,21 +105,23 @@ def _source_problems(file: str, index: int, raw: Any, defaults: dict[str, Any]) 
     return problems
 
 
-def _platform_problems(file: str, entry: str, source: Source) -> list[Problem]:
-    """The platform has a spider, and the source's ``options`` suit it; robots overrides say why."""
+def _platforms() -> dict[str, type[AgendaSpider]]:
+    """Platform name → spider class: the platforms are the spiders there are."""
+    # Deferred: the registry imports Scrapy and every spider module (about a second), which
+    # commands that never read sources.yaml need not pay.
     from spiders.registry import platform_spiders
 
+    return platform_spiders()
+
+
+def _platform_problems(file: str, entry: str, source: Source) -> list[Problem]:
+    """The source's ``options`` suit its platform's spider; robots overrides say why."""
     problems: list[Problem] = []
     if not source.robots_obey and len(source.robots_reason.strip()) < 10:
         problems.append(
             Problem(file, entry, "robots_reason", "robots_obey: false needs a stated reason")
         )
-    spider = platform_spiders().get(source.platform)
-    if spider is None:
-        return [
-            *problems,
-            Problem(file, entry, "platform", f"no spider for {source.platform!r} yet"),
-        ]
+    spider = _platforms()[source.platform]  # known: Source was validated against them
     try:
         spider.Options.model_validate(source.options)
     except ValidationError as exc:
@@ -142,7 +153,7 @@ def check_sources(path: Path) -> tuple[list[Source], list[Problem]]:
         problems += found
         if found:
             continue
-        source = Source.model_validate({**defaults, **raw})
+        source = Source.model_validate({**defaults, **raw}, context={"platforms": _platforms()})
         if source.id in seen:
             problems.append(Problem(file, f"sources[{index}]", "id", f"duplicate id {source.id!r}"))
             continue
@@ -153,8 +164,6 @@ def check_sources(path: Path) -> tuple[list[Source], list[Problem]]:
 
 def check_topics(path: Path) -> list[Problem]:
     """Validate ``topics.yaml`` (the classifier's rules)."""
-    from pipeline.classify.classifier import TopicsConfig
-
     problems: list[Problem] = []
     data = _read_yaml(path, problems)
     if problems:

@@ -12,26 +12,18 @@ import unicodedata
 from datetime import date, datetime
 from typing import Annotated, Any, Literal, get_args
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, HttpUrl
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    HttpUrl,
+    ValidationInfo,
+    field_validator,
+)
 
 # --- vocabularies -------------------------------------------------------------------------------
-
-Platform = Literal[
-    "legistar",
-    "elms",
-    "civicplus",
-    "granicus",
-    "civicclerk",
-    "iqm2",
-    "novusagenda",
-    "municode",
-    "boarddocs",
-    "diligent",
-    "primegov",
-    "escribe",
-    "ilga",
-]
-PLATFORMS: tuple[str, ...] = get_args(Platform)
+# (Platform names are not one of them: they are the spiders' own, see spiders/registry.py.)
 
 MeetingStatus = Literal["scheduled", "tentative", "cancelled", "rescheduled", "passed"]
 MEETING_STATUSES: tuple[str, ...] = get_args(MeetingStatus)
@@ -51,15 +43,19 @@ LinkKind = Literal["agenda", "minutes", "packet", "attachment", "video", "detail
 LINK_KINDS: tuple[str, ...] = get_args(LinkKind)
 
 NoticeKind = Literal[
+    # A meeting's thread: the first notice, then its follow-ups.
     "new_matches",
     "items_added",
     "items_changed",
     "items_removed",
     "meeting_changed",
+    # A source's health, in the ops channel.
     "source_failing",
     "source_recovered",
+    # A bill's thread.
     "bill_new",
     "bill_update",
+    # The weekly digest.
     "weekly_digest",
 ]
 NOTICE_KINDS: tuple[str, ...] = get_args(NoticeKind)
@@ -269,7 +265,9 @@ class Source(StrictModel):
     """A configured source: one body or site on one platform (an entry of ``config/sources.yaml``).
 
     - ``id``: lower-case ``[a-z0-9_-]``; also the Scrapy spider name.
-    - ``platform``: one of `PLATFORMS`; ``slug`` or ``base_url`` locate the tenant.
+    - ``platform``: the name of a platform spider (`spiders.registry.platform_spiders`); when the
+      names are passed as validation context ``{"platforms": …}`` (as `pipeline.config` does), an
+      unknown one is an error of this field. ``slug`` or ``base_url`` locate the tenant.
     - ``timezone``: IANA zone of the body's wall clock (Illinois: America/Chicago).
     - ``bodies``: only meetings of these bodies (case-insensitive names); empty means all.
     - ``schedule``: crontab-style "minute hour day month day_of_week" in the source's zone.
@@ -285,7 +283,7 @@ class Source(StrictModel):
     id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=64)]
     name: str
     jurisdiction: str
-    platform: Platform
+    platform: Annotated[str, Field(pattern=r"^[a-z0-9_]+$")]
     slug: str | None = None
     base_url: HttpUrl | None = None
     api_url: HttpUrl | None = None
@@ -303,6 +301,14 @@ class Source(StrictModel):
     robots_reason: str = ""
     alert_after: int = Field(default=3, ge=1, le=100)
     notes: str = ""
+
+    @field_validator("platform")
+    @classmethod
+    def _known_platform(cls, value: str, info: ValidationInfo) -> str:
+        platforms = (info.context or {}).get("platforms")
+        if platforms is not None and value not in platforms:
+            raise ValueError(f"unknown platform {value!r}; one of: {', '.join(sorted(platforms))}")
+        return value
 
 
 class SourceAlert(StrictModel):

@@ -1,8 +1,9 @@
 """The base every platform spider shares: its source, time zone, ids, documents and named errors.
 
-A platform spider subclasses `AgendaSpider`, sets ``platform`` (a name from `models.PLATFORMS`)
-and, if the platform needs settings beyond slug/base_url, an ``Options`` model validated against
-the source's ``options:`` mapping. The spider loader finds every such class in ``spiders/``.
+A platform spider subclasses `AgendaSpider`, sets ``platform`` (its name: the platforms are the
+spiders there are, `spiders.registry`) and, if the platform needs settings beyond slug/base_url, an
+``Options`` model validated against the source's ``options:`` mapping. The spider loader finds
+every such class in ``spiders/``.
 """
 
 from __future__ import annotations

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -14,7 +15,7 @@ from pipeline.cli.common import settings_of
 from pipeline.config import check_sources, check_topics, source_by_id
 from pipeline.ingest.detect import detect, propose_entry, propose_slug
 from pipeline.ingest.onboard import append_source, fetch_page
-from pipeline.models import PLATFORMS, Source, json_schema
+from pipeline.models import Source, json_schema
 from pipeline.store.health import source_health
 from pipeline.store.ledger import Ledger
 
@@ -76,22 +77,24 @@ def parse(
     # Deferred: the spider loader imports Scrapy and every spider, a second of start-up that
     # the other commands need not pay.
     from spiders.loader import spider_class_for
+    from spiders.registry import platform_spiders
 
     if bool(source_id) == bool(platform):
         raise click.UsageError("give --source ID or --platform NAME")
     if source_id:
         source = source_by_id(settings_of(ctx).sources_path, source_id)
     else:
-        source = adhoc_source(str(platform), url)
+        source = adhoc_source(str(platform), url, platform_spiders())
     spider = spider_class_for(source)()
     for record in spider.parse_saved(url, file.read_bytes()):
         click.echo(record.model_dump_json())
 
 
-def adhoc_source(platform: str, url: str) -> Source:
+def adhoc_source(platform: str, url: str, platforms: Iterable[str]) -> Source:
     """A throwaway source for `parse --platform`: tenant and origin taken from the URL."""
-    if platform not in PLATFORMS:
-        raise click.UsageError(f"unknown platform {platform!r}; one of: {', '.join(PLATFORMS)}")
+    known = sorted(platforms)
+    if platform not in known:
+        raise click.UsageError(f"unknown platform {platform!r}; one of: {', '.join(known)}")
     parts = urlsplit(url)
     return Source(
         id="adhoc",
