@@ -27,6 +27,7 @@ from apscheduler.triggers.cron import CronTrigger
 
 from pipeline.config import DEFAULT_SCHEDULE, ConfigError, Problem, load_sources
 from pipeline.deliver.delivery import deliver
+from pipeline.deliver.digest import queue_weekly_digest
 from pipeline.ingest.crawl import crawl_one
 from pipeline.settings import Settings, load_settings
 from pipeline.store.ledger import Ledger
@@ -79,8 +80,6 @@ def build_scheduler(settings: Settings) -> BlockingScheduler:
 
 def digest_and_deliver(settings: Settings, clock: Callable[[], datetime] | None = None) -> None:
     """The weekly digest job: queue this week's digest (if due and not empty), then deliver."""
-    from pipeline.deliver.digest import queue_weekly_digest
-
     with _deliver_lock:
         ledger = Ledger(settings.ledger_path)
         try:

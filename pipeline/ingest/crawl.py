@@ -16,8 +16,10 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline.config import check_sources
 from pipeline.ingest.stages import RUN_ID_ENV
 from pipeline.settings import Settings
+from pipeline.store.health import check_health
 from pipeline.store.ledger import Ledger
 
 
@@ -152,9 +154,6 @@ def crawl_many(
 
 def _check_health(settings: Settings, source_id: str) -> None:
     """After a crawl: alert the ops channel if the source keeps failing, or say it recovered."""
-    from pipeline.config import check_sources
-    from pipeline.store.health import check_health
-
     sources, _ = check_sources(settings.sources_path)
     source = next((s for s in sources if s.id == source_id), None)
     if source is None:
