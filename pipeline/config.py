@@ -1,4 +1,4 @@
-"""Load and check ``config/sources.yaml`` and ``config/topics.yaml``.
+"""Load and check ``config/sources.yaml``, ``config/topics.yaml`` and ``config/watchlist.yaml``.
 
 Every problem is reported with its file, entry and field, all at once, so a maintainer fixes a
 typo in one pass instead of one error per run.
@@ -12,9 +12,11 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
+from apscheduler.triggers.cron import CronTrigger
 from pydantic import ValidationError
 
 from pipeline.classify.classifier import TopicsConfig
+from pipeline.ilga.watchlist import read_watchlist
 from pipeline.models import Source
 
 if TYPE_CHECKING:
@@ -23,6 +25,7 @@ if TYPE_CHECKING:
 # Platforms with one tenant, whose URLs need no slug or base_url (Chicago eLMS, the General Assembly).
 SINGLE_TENANT = ("elms", "ilga")
 DEFAULT_SCHEDULE = "23 6,12,18 * * mon-sat"  # three looks a day, away from the DST switch hours
+CHICAGO = ZoneInfo("America/Chicago")
 
 
 @dataclass(frozen=True)
@@ -58,17 +61,29 @@ def _read_yaml(path: Path, problems: list[Problem]) -> Any:
     return None
 
 
-def _check_schedule(expr: str) -> str | None:
-    from apscheduler.triggers.cron import CronTrigger
+def cron_trigger(expr: str, timezone: ZoneInfo) -> CronTrigger:
+    """A crontab line ("minute hour day month day_of_week") as a trigger in `timezone`.
 
+    Raises ValueError saying what is wrong; a numeric weekday is wrong too, because APScheduler 3
+    numbers weekdays from Monday=0, unlike crontab's Sunday=0: only names are unambiguous.
+    """
     try:
-        CronTrigger.from_crontab(expr, timezone=ZoneInfo("America/Chicago"))
+        trigger = CronTrigger.from_crontab(expr, timezone=timezone)
     except ValueError as exc:
-        return f"invalid cron expression {expr!r}: {exc}"
+        raise ValueError(f"invalid cron expression: {exc}") from None
     fields = expr.split()
     if len(fields) == 5 and any(ch.isdigit() for ch in fields[4]):
-        # APScheduler 3 numbers weekdays from Monday=0, unlike crontab: names avoid the trap.
-        return "use weekday names (mon-fri), not numbers: APScheduler 3 counts 0 as Monday"
+        raise ValueError(
+            "use weekday names (mon-fri), not numbers: APScheduler 3 counts 0 as Monday"
+        )
+    return trigger
+
+
+def _check_schedule(expr: str) -> str | None:
+    try:
+        cron_trigger(expr, CHICAGO)
+    except ValueError as exc:
+        return str(exc)
     return None
 
 
@@ -177,6 +192,12 @@ def check_topics(path: Path) -> list[Problem]:
                 Problem(str(path), ".".join(loc[:-1]), loc[-1] if loc else "", err["msg"])
             )
     return problems
+
+
+def check_watchlist(path: Path) -> list[Problem]:
+    """Validate ``watchlist.yaml`` (a missing file is an empty watchlist, not a problem)."""
+    _, found = read_watchlist(path)
+    return [Problem(str(path), p.entry, p.field, p.message) for p in found]
 
 
 def load_sources(path: Path, *, include_disabled: bool = False) -> list[Source]:

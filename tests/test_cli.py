@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+from click.testing import CliRunner
+
+from pipeline.cli import main
 from tests.conftest import ROOT
 
 
@@ -103,6 +107,30 @@ def test_check_config_reports_file_entry_and_field(tmp_path: Path) -> None:
     assert "6 problem(s)" in err
     ok = cli("check-config")
     assert ok.returncode == 0 and "ok: 50 sources" in ok.stdout
+
+
+def test_check_config_reports_a_malformed_watchlist(tmp_path: Path) -> None:
+    config = tmp_path / "config"
+    shutil.copytree(ROOT / "config", config)
+    (config / "watchlist.yaml").write_text("watch:\n  - HB1312\n  - {bill: HB12x}\nignroe: []\n")
+    result = CliRunner().invoke(main, ["--config-dir", str(config), "check-config"])
+    assert result.exit_code == 1
+    path = config / "watchlist.yaml"
+    assert f"{path}:ignroe: Extra inputs are not permitted" in result.output
+    assert "2 problem(s)" not in result.output and "1 problem(s)" in result.output
+    (config / "watchlist.yaml").write_text("watch:\n  - HB1312\n  - {bill: HB12x}\n")
+    result = CliRunner().invoke(main, ["--config-dir", str(config), "check-config"])
+    assert f"{path}:watch[1]:bill: 'HB12x' is not a bill label" in result.output
+    assert result.exit_code == 1 and "1 problem(s)" in result.output
+
+
+def test_a_malformed_setting_is_named_without_a_traceback(tmp_path: Path) -> None:
+    out = cli(
+        "sources", env={"AGENDA_WATCH_CRAWL_PARALLEL": "many", "SLACK_BOT_TOKEN": "xoxb-s3cr3t"}
+    )
+    assert out.returncode == 1 and "Traceback" not in out.stderr
+    assert "AGENDA_WATCH_CRAWL_PARALLEL: Input should be a valid integer" in out.stderr
+    assert "s3cr3t" not in out.stderr + out.stdout
 
 
 def test_scrapy_list_from_repo_root() -> None:

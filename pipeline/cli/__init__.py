@@ -9,13 +9,13 @@
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 
 import click
+from pydantic import ValidationError
 
 from pipeline.cli import classify, crawling, sources, views
-from pipeline.settings import load_settings
+from pipeline.settings import load_settings, settings_problems
 
 
 @click.group()
@@ -33,17 +33,16 @@ from pipeline.settings import load_settings
 @click.pass_context
 def main(ctx: click.Context, data_dir: Path | None, config_dir: Path | None, verbose: bool) -> None:
     """Watch Illinois agendas for items that touch immigrants' rights; tell counsel in Slack."""
-    if data_dir:
-        os.environ["AGENDA_WATCH_DATA_DIR"] = str(data_dir)
-    if config_dir:
-        os.environ["AGENDA_WATCH_CONFIG_DIR"] = str(config_dir)
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
     # slack_sdk logs request details at DEBUG; keep it quiet even with -v.
     logging.getLogger("slack_sdk").setLevel(logging.WARNING)
-    ctx.obj = load_settings()
+    try:
+        ctx.obj = load_settings(data_dir=data_dir, config_dir=config_dir)
+    except ValidationError as exc:
+        raise click.ClickException(settings_problems(exc)) from None
 
 
 for _command in (

@@ -12,7 +12,7 @@ import click
 import yaml
 
 from pipeline.cli.common import settings_of
-from pipeline.config import check_sources, check_topics, source_by_id
+from pipeline.config import check_sources, check_topics, check_watchlist, source_by_id
 from pipeline.ingest.detect import detect, propose_entry, propose_slug
 from pipeline.ingest.onboard import append_source, fetch_page
 from pipeline.models import Source, json_schema
@@ -52,16 +52,17 @@ def sources(ctx: click.Context) -> None:
 @click.command("check-config")
 @click.pass_context
 def check_config(ctx: click.Context) -> None:
-    """Check sources.yaml and topics.yaml; list every problem with file, entry and field."""
+    """Check sources.yaml, topics.yaml and watchlist.yaml: every problem, with file, entry, field."""
     settings = settings_of(ctx)
     found, problems = check_sources(settings.sources_path)
     problems += check_topics(settings.topics_path)
+    problems += check_watchlist(settings.paths.watchlist_path)
     for p in problems:
         click.echo(str(p), err=True)
     if problems:
         click.echo(f"{len(problems)} problem(s)", err=True)
         sys.exit(1)
-    click.echo(f"ok: {len(found)} sources, topics.yaml valid")
+    click.echo(f"ok: {len(found)} sources; topics.yaml and watchlist.yaml valid")
 
 
 @click.command()

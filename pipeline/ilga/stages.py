@@ -21,10 +21,10 @@ from pipeline.classify.classifier import Classifier
 from pipeline.ilga.bills import BillLedger
 from pipeline.ilga.bulk_xml import split_label
 from pipeline.ilga.classify import classify_bill
-from pipeline.ilga.watchlist import Watchlist
+from pipeline.ilga.watchlist import Watchlist, read_watchlist
 from pipeline.ingest.stages import ClassifyItems, ValidateMeeting
 from pipeline.models import Bill, BillHearing, Meeting, Source
-from pipeline.settings import load_settings
+from pipeline.settings import Paths
 from pipeline.store.files import JsonStore
 from pipeline.store.ledger import Ledger
 
@@ -34,8 +34,6 @@ if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
 logger = logging.getLogger(__name__)
-
-WATCHLIST_FILE = "watchlist.yaml"
 
 
 @runtime_checkable
@@ -91,19 +89,25 @@ class ClassifyIlga:
         self.classifier = classifier
         self.watchlist = watchlist
         self.meetings = ClassifyItems(crawler, classifier)
-        settings = load_settings()
-        self.bills = BillLedger(Ledger(settings.ledger_path), settings.data_dir)
+        paths = Paths.from_scrapy(crawler.settings)
+        self.bills = BillLedger(Ledger(paths.ledger_path), paths.data_dir)
         crawler.signals.connect(self.bills.ledger.close, signal=signals.spider_closed)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        """Scrapy's factory: rules from ``topics.yaml``, pins from ``watchlist.yaml``."""
-        settings = load_settings()
-        return cls(
-            crawler,
-            Classifier.from_yaml(settings.topics_path),
-            Watchlist.from_yaml(settings.config_dir / WATCHLIST_FILE),
-        )
+        """Scrapy's factory: rules from ``topics.yaml``, pins from ``watchlist.yaml``.
+
+        A bad watchlist entry is logged (the run then counts an error) and left out; the others
+        still pin or silence their bills.
+        """
+        paths = Paths.from_scrapy(crawler.settings)
+        watchlist, problems = read_watchlist(paths.watchlist_path)
+        for (
+            problem
+        ) in problems:  # logged as errors: the run is marked, the good entries still count
+            where = ":".join(x for x in (str(paths.watchlist_path), *problem[:2]) if x)
+            logger.error("watchlist: %s: %s", where, problem.message)
+        return cls(crawler, Classifier.from_yaml(paths.topics_path), watchlist)
 
     def process_item(self, item: Bill | Meeting) -> Bill | Meeting:
         """Fill ``classification`` (and ``watch`` on bills)."""
@@ -138,9 +142,9 @@ class StoreIlga:
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        settings = load_settings()
-        self.store = JsonStore(settings.data_dir)
-        self.bills = BillLedger(Ledger(settings.ledger_path), settings.data_dir)
+        paths = Paths.from_scrapy(crawler.settings)
+        self.store = JsonStore(paths.data_dir)
+        self.bills = BillLedger(Ledger(paths.ledger_path), paths.data_dir)
         crawler.signals.connect(self.bills.ledger.close, signal=signals.spider_closed)
         crawler.signals.connect(self.hand_known_bills, signal=signals.spider_opened)
 
