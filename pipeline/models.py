@@ -43,20 +43,16 @@ LinkKind = Literal["agenda", "minutes", "packet", "attachment", "video", "detail
 LINK_KINDS: tuple[str, ...] = get_args(LinkKind)
 
 NoticeKind = Literal[
-    # A meeting's thread: the first notice, then its follow-ups.
-    "new_matches",
-    "items_added",
-    "items_changed",
-    "items_removed",
-    "meeting_changed",
-    # A source's health, in the ops channel.
-    "source_failing",
-    "source_recovered",
-    # A bill's thread.
-    "bill_new",
-    "bill_update",
-    # The weekly digest.
-    "weekly_digest",
+    "new_matches",  # a meeting's first notice: its relevant items (opens the thread)
+    "items_added",  # follow-up: relevant items added to the agenda
+    "items_changed",  # follow-up: relevant items reworded or renumbered
+    "items_removed",  # follow-up: relevant items taken off the agenda
+    "meeting_changed",  # follow-up: status, time, place or title changed
+    "source_failing",  # ops: a source failed or found nothing too often (opens its thread)
+    "source_recovered",  # ops: that source works again
+    "bill_new",  # a bill's first notice (opens the thread)
+    "bill_update",  # follow-up: amendments, hearings, votes, the governor, a Public Act
+    "weekly_digest",  # the week's coming meetings, one message
 ]
 NOTICE_KINDS: tuple[str, ...] = get_args(NoticeKind)
 

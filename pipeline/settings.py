@@ -26,8 +26,35 @@ DEFAULT_DIGEST_CRON = "0 8 * * mon"  # Monday 08:00 America/Chicago
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 
 
+class PathsOf:
+    """The files under the data and config dirs (for `Paths` and `Settings`, which have them)."""
+
+    data_dir: Path
+    config_dir: Path
+
+    @property
+    def ledger_path(self) -> Path:
+        """The SQLite ledger: seen subjects, source runs, outbox."""
+        return self.data_dir / "ledger.sqlite3"  # WAL mode: -wal and -shm files beside it
+
+    @property
+    def sources_path(self) -> Path:
+        """``sources.yaml`` in the config dir."""
+        return self.config_dir / "sources.yaml"  # checked by `agenda-watch check-config`
+
+    @property
+    def topics_path(self) -> Path:
+        """``topics.yaml`` in the config dir."""
+        return self.config_dir / "topics.yaml"  # the classifier's rules
+
+    @property
+    def watchlist_path(self) -> Path:
+        """``watchlist.yaml`` in the config dir (bills pinned or silenced)."""
+        return self.config_dir / "watchlist.yaml"  # optional: missing means no pins
+
+
 @dataclass(frozen=True)
-class Paths:
+class Paths(PathsOf):
     """Where things are, from the data and config dirs."""
 
     data_dir: Path
@@ -40,28 +67,8 @@ class Paths:
             Path(settings["AGENDA_WATCH_DATA_DIR"]), Path(settings["AGENDA_WATCH_CONFIG_DIR"])
         )
 
-    @property
-    def ledger_path(self) -> Path:
-        """The SQLite ledger: seen subjects, source runs, outbox."""
-        return self.data_dir / "ledger.sqlite3"
 
-    @property
-    def sources_path(self) -> Path:
-        """``sources.yaml`` in the config dir."""
-        return self.config_dir / "sources.yaml"
-
-    @property
-    def topics_path(self) -> Path:
-        """``topics.yaml`` in the config dir."""
-        return self.config_dir / "topics.yaml"
-
-    @property
-    def watchlist_path(self) -> Path:
-        """``watchlist.yaml`` in the config dir (bills pinned or silenced)."""
-        return self.config_dir / "watchlist.yaml"
-
-
-class Settings(BaseSettings):
+class Settings(PathsOf, BaseSettings):
     """What the environment configures. Secrets are `SecretStr`, so they never print or log.
 
     An empty variable counts as unset. Paths and Slack:
@@ -117,23 +124,8 @@ class Settings(BaseSettings):
 
     @property
     def paths(self) -> Paths:
-        """The data and config dirs and the files in them."""
+        """The data and config dirs, without the rest of the settings."""
         return Paths(self.data_dir, self.config_dir)
-
-    @property
-    def ledger_path(self) -> Path:
-        """The SQLite ledger: seen subjects, source runs, outbox."""
-        return self.paths.ledger_path
-
-    @property
-    def sources_path(self) -> Path:
-        """``sources.yaml`` in the config dir."""
-        return self.paths.sources_path
-
-    @property
-    def topics_path(self) -> Path:
-        """``topics.yaml`` in the config dir."""
-        return self.paths.topics_path
 
     def delivery_mode(self) -> str:
         """``bot`` when a bot token is set, else ``webhook``, else ``file``."""

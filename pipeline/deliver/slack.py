@@ -106,6 +106,21 @@ def _item_line(item: AgendaItem, meeting: Meeting) -> str:
     return truncate("\n".join(lines), MAX_SECTION)
 
 
+def _section(text: str) -> dict[str, Any]:
+    """A mrkdwn section block, cut to Slack's limit."""
+    return {"type": "section", "text": {"type": "mrkdwn", "text": truncate(text, MAX_SECTION)}}
+
+
+def _context(text: str) -> dict[str, Any]:
+    """A plain-text context block (a footer line)."""
+    return {"type": "context", "elements": [{"type": "plain_text", "text": text}]}
+
+
+def _change_lines(changes: list[str], width: int) -> str:
+    """The first 15 change lines as bullets, each cut to `width`."""
+    return "\n".join(f"• {escape(truncate(c, width))}" for c in changes[:15])
+
+
 @dataclass
 class Message:
     """A rendered Slack message: fallback text, blocks and the metadata we find it by later."""
@@ -137,8 +152,9 @@ def render_alert(notice: Notice) -> Message:
     if alert.message and notice.kind == "source_failing":
         lines.append(f"Last error: {escape(truncate(alert.message, 500))}")
     lines.append("Check it with `agenda-watch sources` and the crawl log.")
-    block = {"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(lines)}}
-    return Message(text=escape(text), blocks=[block], metadata=_metadata(notice))
+    return Message(
+        text=escape(text), blocks=[_section("\n".join(lines))], metadata=_metadata(notice)
+    )
 
 
 def _digest_section(meeting: Meeting) -> str:
@@ -169,25 +185,10 @@ def render_digest(notice: Notice) -> Message:
         f"Weekly digest: {len(meetings)} meeting(s) with {n_items} relevant item(s) "
         f"in the two weeks from {day_label(first)}"
     )
-    blocks: list[dict[str, Any]] = [
-        {"type": "section", "text": {"type": "mrkdwn", "text": f"*{escape(heading)}*"}}
-    ]
-    for meeting in meetings[:MAX_ITEMS]:
-        blocks.append(
-            {"type": "section", "text": {"type": "mrkdwn", "text": _digest_section(meeting)}}
-        )
+    blocks = [_section(f"*{escape(heading)}*")]
+    blocks += [_section(_digest_section(meeting)) for meeting in meetings[:MAX_ITEMS]]
     more = f"…and {len(meetings) - MAX_ITEMS} more · " if len(meetings) > MAX_ITEMS else ""
-    blocks.append(
-        {
-            "type": "context",
-            "elements": [
-                {
-                    "type": "plain_text",
-                    "text": f"{more}agenda-watch · full list: agenda-watch upcoming",
-                }
-            ],
-        }
-    )
+    blocks.append(_context(f"{more}agenda-watch · full list: agenda-watch upcoming"))
     return Message(text=escape(heading), blocks=blocks, metadata=_metadata(notice))
 
 
@@ -229,24 +230,12 @@ def render_bill(notice: Notice) -> Message:
         summary += f" · Public Act {escape(bill.public_act)}"
     if bill.watch == "watch":
         summary += "\nPinned by the watchlist"
-    blocks: list[dict[str, Any]] = [
-        {"type": "section", "text": {"type": "mrkdwn", "text": truncate(summary, MAX_SECTION)}}
-    ]
+    blocks = [_section(summary)]
     if notice.changes:
-        changes = "\n".join(f"• {escape(truncate(c, 600))}" for c in notice.changes[:15])
-        blocks.append(
-            {"type": "section", "text": {"type": "mrkdwn", "text": truncate(changes, MAX_SECTION)}}
-        )
+        blocks.append(_section(_change_lines(notice.changes, 600)))
     if match := _bill_match(bill):
-        blocks.append(
-            {"type": "section", "text": {"type": "mrkdwn", "text": truncate(match, MAX_SECTION)}}
-        )
-    blocks.append(
-        {
-            "type": "context",
-            "elements": [{"type": "plain_text", "text": f"agenda-watch · {notice.source}"}],
-        }
-    )
+        blocks.append(_section(match))
+    blocks.append(_context(f"agenda-watch · {notice.source}"))
     first = f": {notice.changes[0]}" if notice.changes else ""
     text = f"{heading} {bill.label} {bill.title}{first}"
     return Message(text=escape(truncate(text, 400)), blocks=blocks, metadata=_metadata(notice))
@@ -271,29 +260,13 @@ def render(notice: Notice) -> Message:
         summary += f" · *{status}*"
     if meeting.location:
         summary += f"\n{escape(truncate(meeting.location, 300))}"
-    blocks: list[dict[str, Any]] = [
-        {"type": "section", "text": {"type": "mrkdwn", "text": truncate(summary, MAX_SECTION)}}
-    ]
+    blocks = [_section(summary)]
     if notice.changes:
-        changes = "\n".join(f"• {escape(truncate(c, 300))}" for c in notice.changes[:15])
-        blocks.append(
-            {"type": "section", "text": {"type": "mrkdwn", "text": truncate(changes, MAX_SECTION)}}
-        )
-    for item in meeting.items[:MAX_ITEMS]:
-        blocks.append(
-            {"type": "section", "text": {"type": "mrkdwn", "text": _item_line(item, meeting)}}
-        )
+        blocks.append(_section(_change_lines(notice.changes, 300)))
+    blocks += [_section(_item_line(item, meeting)) for item in meeting.items[:MAX_ITEMS]]
     if len(meeting.items) > MAX_ITEMS:
-        extra = len(meeting.items) - MAX_ITEMS
-        blocks.append(
-            {"type": "context", "elements": [{"type": "plain_text", "text": f"…and {extra} more"}]}
-        )
-    blocks.append(
-        {
-            "type": "context",
-            "elements": [{"type": "plain_text", "text": f"agenda-watch · {notice.source}"}],
-        }
-    )
+        blocks.append(_context(f"…and {len(meeting.items) - MAX_ITEMS} more"))
+    blocks.append(_context(f"agenda-watch · {notice.source}"))
     n = len(meeting.items)
     text = f"{heading}: {meeting.body} {when(meeting)}" + (f" — {n} relevant item(s)" if n else "")
     return Message(text=escape(truncate(text, 400)), blocks=blocks, metadata=_metadata(notice))
