@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from pipeline.cli import main
@@ -30,6 +31,7 @@ def cli(
     )
 
 
+@pytest.mark.engine  # the demo crawls, in `agenda-watch` child processes
 def test_demo_twice_then_matches_as_json(tmp_path: Path) -> None:
     data = tmp_path / "data"
     first = cli("--data-dir", str(data), "demo")
@@ -93,8 +95,8 @@ def test_check_config_reports_file_entry_and_field(tmp_path: Path) -> None:
         "  - {id: typo, name: T, jurisdiction: J, platform: legistr, slug: t, enabeld: true}\n"
         "  - {id: good, name: G2, jurisdiction: J, platform: legistar, slug: g2}\n"
     )
-    out = cli("--config-dir", str(config), "check-config")
-    assert out.returncode == 1
+    out = CliRunner().invoke(main, ["--config-dir", str(config), "check-config"])
+    assert out.exit_code == 1
     err = out.stderr
     path = str(config / "sources.yaml")
     assert f"{path}:sources[1] (Bad-Id):id:" in err
@@ -105,7 +107,7 @@ def test_check_config_reports_file_entry_and_field(tmp_path: Path) -> None:
     )
     assert f"{path}:sources[5]:id: duplicate id 'good'" in err
     assert "6 problem(s)" in err
-    ok = cli("check-config")
+    ok = cli("check-config")  # as a user runs it, from the repository root
     assert ok.returncode == 0 and "ok: 50 sources" in ok.stdout
 
 
