@@ -6,6 +6,7 @@ import sys
 
 import click
 
+import scheduler
 from pipeline.cli.common import settings_of
 from pipeline.cli.views import show_matches
 from pipeline.config import ConfigError, load_sources
@@ -80,9 +81,6 @@ def deliver(ctx: click.Context) -> None:
 @click.pass_context
 def run(ctx: click.Context) -> None:
     """Run the scheduler: each source on its cron, delivery after each crawl."""
-    # Deferred: APScheduler is needed by this one long-running command only.
-    import scheduler
-
     sys.exit(scheduler.main(settings_of(ctx)))
 
 
