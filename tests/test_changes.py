@@ -8,7 +8,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from pipeline.models import AgendaItem, Classification, Meeting, item_id, meeting_id
+from pipeline.models import (
+    AgendaItem,
+    Classification,
+    Meeting,
+    example_meeting,
+    item_id,
+    meeting_id,
+)
 from pipeline.store.changes import (
     Seen,
     added_items,
@@ -40,16 +47,10 @@ def item(pid: str, title: str, relevant: bool = True) -> AgendaItem:
 
 
 def meeting(*items: AgendaItem, **fields: object) -> Meeting:
-    base = Meeting(
-        id=MID,
-        source="oak_park",
-        jurisdiction="Village of Oak Park, IL",
-        body="Village Board",
-        title="Village Board - Regular Meeting",
-        start=START,
-        items=list(items),
-    )
-    return base.model_copy(update=fields)
+    """The models' example meeting (Oak Park, Dec 2, 2025) with these items."""
+    base = example_meeting()
+    assert base.id == MID and base.start == START
+    return base.model_copy(update={"items": list(items), **fields})
 
 
 def seen_of(m: Meeting) -> dict[str, Seen]:

@@ -16,11 +16,15 @@ from tests.test_architecture import MODULES, ROOT
 def test_settings_read_the_environment_and_overrides_win(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    monkeypatch.setenv("AGENDA_WATCH_TODAY", "2026-08-04")
-    monkeypatch.setenv("AGENDA_WATCH_HTTP_CACHE", "0")
-    monkeypatch.setenv("AGENDA_WATCH_DOWNLOAD_DELAY", "2.5")
-    monkeypatch.setenv("AGENDA_WATCH_LOG_LEVEL", "")  # empty counts as unset
-    monkeypatch.setenv("AGENDA_WATCH_DATA_DIR", "/nowhere")
+    environment = {
+        "AGENDA_WATCH_TODAY": "2026-08-04",
+        "AGENDA_WATCH_HTTP_CACHE": "0",
+        "AGENDA_WATCH_DOWNLOAD_DELAY": "2.5",
+        "AGENDA_WATCH_LOG_LEVEL": "",  # empty counts as unset
+        "AGENDA_WATCH_DATA_DIR": "/nowhere",  # the flag wins
+    }
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
     settings = load_settings(data_dir=tmp_path, config_dir=None)
     assert settings.today == date(2026, 8, 4) and settings.http_cache is False
     assert settings.download_delay_s == 2.5 and settings.log_level == "INFO"
