@@ -61,7 +61,7 @@ AGENDA_WATCH_LEGISTAR_PAGE_SIZE = _APP.legistar_page_size
 # HTTP cache with RFC 2616 semantics: a page the site marks fresh is not fetched again, and a stale
 # one is revalidated with If-None-Match / If-Modified-Since when the site gave an ETag or
 # Last-Modified, so an unchanged agenda costs a 304 instead of a download. Not every platform sends
-# these headers (CivicPlus does not, platforms.md); the ledger still keeps reruns silent.
+# these headers (CivicPlus does not, platforms.md §4.5); the ledger still keeps reruns silent.
 HTTPCACHE_ENABLED = _APP.http_cache
 HTTPCACHE_POLICY = "scrapy.extensions.httpcache.RFC2616Policy"
 HTTPCACHE_STORAGE = "scrapy.extensions.httpcache.FilesystemCacheStorage"
