@@ -36,6 +36,13 @@ def _modules() -> dict[str, Path]:
 MODULES = _modules()
 
 
+@cache
+def parsed(name: str) -> tuple[ast.Module, list[str]]:
+    """A first-party module's syntax tree and source lines (parsed once per test run)."""
+    source = MODULES[name].read_text(encoding="utf-8")
+    return ast.parse(source), source.splitlines()
+
+
 def _is_type_checking(node: ast.If) -> bool:
     test = node.test
     return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
@@ -84,9 +91,9 @@ def _targets(node: ast.Import | ast.ImportFrom, module: str) -> list[str]:
 @cache
 def _graph() -> dict[str, set[str]]:
     graph: dict[str, set[str]] = {}
-    for name, path in MODULES.items():
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        graph[name] = {t for node, _ in _imports(tree) for t in _targets(node, name)} - {name}
+    for name in MODULES:
+        graph[name] = {t for node, _ in _imports(parsed(name)[0]) for t in _targets(node, name)}
+        graph[name].discard(name)
     return graph
 
 
@@ -144,9 +151,8 @@ DEFERRED_REASON = re.compile(r"#\s*Deferred:", re.IGNORECASE)
 def test_deferred_first_party_imports_say_why() -> None:
     unexplained = []
     for name, path in MODULES.items():
-        source = path.read_text(encoding="utf-8")
-        lines = source.splitlines()
-        for node, in_function in _imports(ast.parse(source)):
+        tree, lines = parsed(name)
+        for node, in_function in _imports(tree):
             if not in_function or not _targets(node, name):
                 continue
             above = lines[node.lineno - 2 : node.lineno - 1]
@@ -162,8 +168,7 @@ def test_only_the_ledger_speaks_sql() -> None:
     for name, path in MODULES.items():
         if name == "pipeline.store.ledger":
             continue
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        for node in ast.walk(tree):
+        for node in ast.walk(parsed(name)[0]):
             if isinstance(node, ast.Attribute) and node.attr == "conn":
                 offenders.append(f"{path.relative_to(ROOT)}:{node.lineno} .conn")
             if isinstance(node, ast.Import | ast.ImportFrom):

@@ -10,7 +10,7 @@ import pytest
 
 from pipeline.ingest.crawl import child_env
 from pipeline.settings import Settings, load_settings
-from tests.test_architecture import MODULES, ROOT
+from tests.test_architecture import MODULES, ROOT, parsed
 
 
 def test_settings_read_the_environment_and_overrides_win(
@@ -81,8 +81,7 @@ def test_no_module_reads_our_variables_but_settings() -> None:
     offenders = {
         str(path.relative_to(ROOT)): lines
         for name, path in MODULES.items()
-        if name != "pipeline.settings"
-        and (lines := _env_reads(ast.parse(path.read_text(encoding="utf-8"))))
+        if name != "pipeline.settings" and (lines := _env_reads(parsed(name)[0]))
     }
     assert offenders == {}
     assert _env_reads(ast.parse('import os\nos.environ.get("AGENDA_WATCH_X")\n')) == [2]
