@@ -42,13 +42,14 @@ UNIT_BY_PREFIX: dict[str, LimitUnit] = {
 
 # Watching, listening or reading: nothing in such a sentence is a way to comment.
 _WATCH_ONLY = re.compile(
-    r"\b(?:broadcast|live[\s-]?stream|stream(?:ed|ing)?|watch|view(?:ed|ing)?|heard\s+at|cable|youtube"
-    r"|listen(?:-only|\s+(?:live|in|online|by|to\s+the\s+(?:meeting|proceedings))))\b",
+    r"\b(?:broadcast|live[\s-]?stream|stream(?:ed|ing)?|heard\s+at|cable|youtube|(?:be|been)\s+viewed"
+    r"|listen(?:-only|\s+(?:live|in|online|by|to\s+the\s+(?:meeting|proceedings)))"
+    r"|(?:watch|view(?:ed|ing)?)\b(?=[^.;]{0,40}\b(?:meeting|live|online|broadcast|channel|proceedings|video|website)\b))",
     re.I,
 )
 # Pointers to rules and archives: no channel unless the sentence also asks for a submission.
 _INFO = re.compile(
-    r"\b(?:instructions|guidelines|located|repository|archived?|posted\s+(?:at|on|to)|available\s+at|document)\b",
+    r"\b(?:instructions|guidelines|repository|archived?|posted\s+(?:at|on|to)|available\s+at|document)\b",
     re.I,
 )
 # Asking for a submission.
@@ -73,6 +74,10 @@ _URL = re.compile(
 _PHONE = re.compile(
     r"(?<![\w+])(?:\+?1[\s.-]{0,2})?\(?(?P<a>[2-9]\d{2})\)?[\s.-]{0,2}(?P<b>[2-9]\d{2}|[A-Z]{3})[\s.-]{0,2}(?P<c>\d{4}|[A-Z]{4})(?!\w)"
 )
+# A toll-free vanity number: "1-888-YOUR-CTA", "800-FLOWERS".
+_VANITY = re.compile(
+    r"(?<![\w+])(?:1[\s.-]?)?(?P<a>8(?:00|33|44|55|66|77|88))[\s.-](?P<v>[A-Z][A-Z0-9]{2,3}[\s.-]?[A-Z0-9]{3,4})(?![\w-])"
+)
 # Numbers that are not for calling: fax, TTY, meeting IDs and passcodes.
 _NOT_A_LINE = re.compile(
     r"(?:fax|tty|tdd|\bid|passcode|password|access\s+code|participant)\W{0,12}$", re.I
@@ -85,7 +90,8 @@ _EMAIL_MEDIUM = re.compile(
 )
 # Online submission: a web form, e-comment, sign-up online, the public comment page.
 _WEB_MEDIUM = re.compile(
-    r"\bonline\b|\bweb\s*form\b|\bwebform\b|\be-?comments?\b|\belectronic(?:ally)?\b(?!\s+mail)|\bportal\b|\bthis\s+form\b"
+    r"\bonline\b|\bweb\s*form\b|\bwebform\b|\be-?comments?\b|\belectronic\s+(?:[\w-]+\s+){0,2}?form\b"
+    r"|\belectronically\s+(?:below|above|via|through|using|online|by\s+(?:completing|submitting))\b|\bportal\b|\bthis\s+form\b"
     r"|\b(?:form|button|link)\s+(?:below|above)\b|\baccessed\s+below\b|\bpublic\s+comment\s+(?:page|form)\b"
     r"|\b(?:comment|submission|registration|request|sign[\s-]?up)\s+(?:form|link|page|button)\b"
     r"|\b(?:via|through|using)\s+(?:the|our)\s+(?:[\w']+\s+){0,2}?(?:website|web\s+site)\b",
@@ -100,7 +106,7 @@ _PHONE_MEDIUM = re.compile(
 # Commenting by video: Zoom and its kin, video conference, virtual participation, "raise hand".
 _VIDEO_MEDIUM = re.compile(
     r"\bzoom\b|\bwebex\b|\bmicrosoft\s+teams\b|\bgoogle\s+meet\b|\bvideo\s*-?\s*conferenc\w*|\bvirtually\b"
-    r"|\b(?:by|via|or|and)\s+video\b|\bvirtual\s+(?:means|option|participation|comments?)\b|\braise[\s-]hand\b|\bwebinar\b|(?P<vm>\bvirtual\s+meeting\b)",
+    r"|\b(?:by|via|or|and)\s+video\b|\bvirtual\s+(?:and|or)\s+(?:in[\s-]person|on[\s-]site)\b|\bvirtual\s+(?:means|option|participation|comments?)\b|\braise[\s-]hand\b|\bwebinar\b|(?P<vm>\bvirtual\s+meeting\b)",
     re.I,
 )
 # "conducted by videoconference", "held via Zoom": the meeting's format, not a way to comment.
@@ -112,16 +118,18 @@ _FORMAT_BEFORE = re.compile(
 _ONLINE_AFTER = re.compile(r"[^.;]{0,25}?\b(?:accessed|online|below|link|website)\b", re.I)
 # Commenting in person: attending, a card or sheet handed in, the podium.
 _IN_PERSON = re.compile(
-    r"\bin[\s-]person\b|\bpodium\b|\blectern\b|\bphysically\s+present\b|\bback\s+of\s+the\s+chambers?\b"
+    r"\bin[\s-]person\b|\bon[\s-]site\b|\bin\s+room\s+\w+|\bpodium\b|\blectern\b|\bphysically\s+present\b|\bback\s+of\s+the\s+chambers?\b"
     r"|\battend(?:ing)?\s+the\s+meeting\b|\bshow\s+up\b|\barriv(?:e|ing)\s+(?:early|before)\b"
-    r"|\b(?:sign\s+up|request|register)\s+at\s+the\s+(?:meeting|city\s+clerk)"
+    r"|\b(?:sign\s+up|sign\s+in|request|register)\s+at\s+the\s+(?:meeting|city\s+clerk|\w+\s+floor|front)"
+    r"|\bsign\s+the\s+(?:\w+\s+)?(?:register|list)\b"
     r"|\b(?:participation|sign[\s-]?(?:up|in)|public\s+comment|speaker)\s+sheets?\b"
     r"|\b(?:complete|fill(?:ing)?\s+out|submit|turn\s+in|obtain|sign(?:ing)?|hand(?:ed)?|give|return|bring)\b[^.;]{0,40}?\b(?:cards?|slips?|sheets?)\b",
     re.I,
 )
 # Commenting on paper: postal mail, letters, a drop box, hand delivery.
 _MAIL = re.compile(
-    r"(?<![-\w])(?<!electronic\s)(?<!voice\s)mail(?:ed|ing)?\b(?!\s*(?:address|box))|\bletters?\b|\bdrop[\s-]?box\b|\bhard\s+copy\b|\bpostmarked\b|\bhand[\s-]deliver\w*|\bpostal\b",
+    r"(?<![-\w])(?<!electronic\s)(?<!voice\s)mail(?:ed|ing)?\b(?!\s*(?:address|box))|\bletters?\b|\bdrop[\s-]?box\b|\bhard\s+copy\b|\bpostmarked\b|\bhand[\s-]deliver\w*|\bpostal\b"
+    r"|\bp\.?\s?o\.?\s+box\b|\b(?:brought|dropped\s+off)\s+to\b|\bdeliver\s+(?:your|the)\s+(?:\w+\s+)?(?:letters?|comments?|testimony|statements?)\b",
     re.I,
 )
 # A kind named but ruled out: "no telephone registration", "not able to … in-person", "is unavailable".
@@ -137,6 +145,8 @@ _LIMIT = re.compile(
     r"(?!\s+(?:\w+\s+)?(?:before|prior|in\s+advance|preceding|ahead|early|earlier|after|later|from)\b)",
     re.I,
 )
+# "3:00 minutes": minutes written like a clock.
+_CLOCK_MINUTES = re.compile(r"\b(\d{1,2}):00(?=\s*min)")
 # Where a clause ends around a limit.
 _CLAUSE_BREAK = re.compile(r"[;,()]|\band\b|\bwith\b|\.\s")
 # Whose time it is: applicants, petitioners, rebuttals (sentence) and opening/closing statements (clause).
@@ -145,13 +155,22 @@ _LIMIT_ROLE = re.compile(r"\b(?:rebuttal|opening|closing)\b", re.I)
 # A condition ("If comment requests exceed 30 minutes, …"), not an allowance.
 _CONDITION = re.compile(r"\s*(?:if|when|once)\b", re.I)
 # One speaker's allowance, clearly ("per speaker", "each", "individual", "your").
-_LIMIT_EACH = re.compile(r"\b(?:per|each|individuals?|your|his\s+or\s+her|one\s+speaker)\b", re.I)
+_LIMIT_EACH = re.compile(
+    r"\b(?:(?:per|each)\s+(?:public\s+)?(?:speakers?|persons?|individuals?|citizens?|comments?|statements?|items?|agenda\s+items?|topics?|residents?|commenters?|members?|presentations?)"
+    r"|each\b(?!\s+(?:\w+\s+){0,2}(?:meeting|session|period))|individuals?|your|his\s+or\s+her|one\s+speaker)\b",
+    re.I,
+)
 # One speaker's allowance, probably ("allowed", "given", "remarks", "comments are").
 _LIMIT_LIKELY = re.compile(
     r"\b(?:allowed|allocated|given|assured|speakers?|remarks|statements?|testimony|comments\s+(?:are|will|shall|must))\b",
     re.I,
 )
 # The whole period's time: "total", "forum", "period", "cap", "for all comment", "for citizens".
+# ... certainly the whole period's, whatever else the clause says ("a total of 15 minutes", "per meeting").
+_LIMIT_WHOLE = re.compile(
+    r"\b(?:total|overall|cap|allotment|per\s+(?:meeting|session|hearing)|for\s+all\s+comment)\b",
+    re.I,
+)
 _LIMIT_TOTAL = re.compile(
     r"\b(?:total|overall|forum|period|portion|section|category|allotment|cap|length\s+of\s+time|session"
     r"|for\s+(?:all\s+)?(?:comment|public\s+comment|citizens|speakers)|public\s+comment\s+(?:will|shall|may)\s+be\s+limited)\b",
@@ -218,6 +237,10 @@ def channels_in(sentence: str) -> list[tuple[ChannelKind, str]]:
     for m in _PHONE.finditer(bare):  # addresses blanked out: a Zoom path's digits are not a phone
         if not _NOT_A_LINE.search(bare[max(0, m.start() - 25) : m.start()]):
             found.append(("phone", (m["a"] + m["b"] + m["c"]).upper()))
+    for m in _VANITY.finditer(bare):
+        letters = re.sub(r"[\s.-]", "", m["v"])
+        if len(letters) == 7:
+            found.append(("phone", m["a"] + letters))
     phone_named = any(_offered(sentence, m) for m in _PHONE_MEDIUM.finditer(sentence))
     media: tuple[tuple[ChannelKind, re.Pattern[str]], ...] = (
         ("email", _EMAIL_MEDIUM),
@@ -252,6 +275,7 @@ def _limit_clause(sentence: str, start: int, end: int) -> str:
 
 def limits_in(sentence: str) -> list[tuple[int, LimitUnit, str]]:
     """One speaker's or one comment's allowances in this sentence, as (amount, unit, words)."""
+    sentence = _CLOCK_MINUTES.sub(r"\1", sentence)  # "3:00 minutes" is three minutes
     matches = list(_LIMIT.finditer(sentence))
     if not matches or _LIMIT_OTHERS.search(sentence):
         return []
@@ -260,7 +284,12 @@ def limits_in(sentence: str) -> list[tuple[int, LimitUnit, str]]:
     each = [bool(_LIMIT_EACH.search(c) or _LIMIT_LIKELY.search(c)) for c in clauses]
     found = []
     for m, clause, amount, is_each in zip(matches, clauses, amounts, each, strict=True):
-        if amount < 1 or _LIMIT_ROLE.search(clause) or _CONDITION.match(clause):
+        if (
+            amount < 1
+            or _LIMIT_ROLE.search(clause)
+            or _CONDITION.match(clause)
+            or _LIMIT_WHOLE.search(clause)
+        ):
             continue
         if not _LIMIT_EACH.search(clause):
             if _LIMIT_TOTAL.search(clause) or (

@@ -19,8 +19,11 @@ A phrase is a deadline only when the words before it close a window ("by", "no l
 the meeting" right after something the public does ("submit", "sign", "complete"). Times that
 open a window ("from", "after", "starting"), office hours, staff call-backs and examples are not
 deadlines; a window whose end is an event ("… or before approval of the consent calendar") has
-no deadline. Deadlines more than `EARLIEST` before or `LATEST` after the start are dropped as
-misreadings (dates of other meetings, times of agenda items).
+no deadline; nor has a time something opens ("available at least one hour before"), a staff act
+("24 hours before the meeting, the Clerk shall …") or a rule for meetings at another hour ("For any
+9:00 a.m. hearings, …"). Deadlines more than `EARLIEST` before or `LATEST` after the start are
+dropped as misreadings (dates of other meetings, times of agenda items), except a named later day
+("through Friday, April 8", "5 p.m. the day after the meeting": written comment often stays open).
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 SAME_DAY_SLACK = timedelta(hours=3)
 EARLIEST, LATEST = timedelta(days=60), timedelta(hours=6)
+LATEST_NAMED = timedelta(days=14)  # a named later day ("through Friday, April 8", "the day after")
 END_OF_DAY, END_OF_BUSINESS, NOON = time(23, 59), time(17, 0), time(12, 0)
 LOOKBACK = 120  # characters before a phrase searched for the words that govern it
 
@@ -58,7 +62,7 @@ _MEETING = r"(?:(?!end\b|conclusion\b|close\b|adjournment\b|or\b|and\b|during\b|
 
 # A clock time: "5:00 p.m.", "5pm", "10 AM", "noon", "12 noon", "midnight", "close of business".
 _CLOCK = re.compile(
-    r"\b(?P<h>1[0-2]|0?[1-9])(?::(?P<m>[0-5]\d))?\s*(?P<ap>[ap])\.?\s?m\b\.?"
+    r"\b(?P<h>1[0-2]|0?[1-9])(?::(?P<m>[0-5]\d))?\s*(?P<ap>[ap])\.?\s?m\b\.?(?:\s*\(?(?:[CEMP][SD]?T|central|eastern|local(?:\s+time)?)\b\)?)?"
     r"|\b(?P<noon>(?:12(?::00)?\s*)?noon|midnight)\b"
     r"|\b(?P<cob>(?:the\s+)?(?:close|end)\s+of\s+(?:the\s+)?business(?:\s+day)?|cob)\b",
     re.I,
@@ -83,13 +87,20 @@ _SAME_DAY = re.compile(
 # The day before: "the day prior to the meeting", "the business day before", "the previous day".
 _PREV_DAY = re.compile(
     rf"\bthe\s+(?:(?P<biz>business|working)\s+)?day\s+(?:before|prior(?:\s+to)?|preceding)(?:\s+(?:the|a|any)\s+{_MEETING})?"
-    r"|\bthe\s+(?:previous|prior|preceding)\s+(?:(?P<biz2>business|working)\s+)?day\b",
+    r"|\bthe\s+(?:previous|prior|preceding)\s+(?:(?P<biz2>business|working)\s+)?day\b"
+    rf"|\bthe\s+last\s+(?P<biz3>work|business|working)\s*day\s+(?:before|prior(?:\s+to)?|preceding)(?:\s+(?:the|a|any)\s+{_MEETING})?",
+    re.I,
+)
+# The day after: "5 p.m. the day after the Board meeting", "the following day".
+_NEXT_DAY = re.compile(
+    rf"\bthe\s+(?:day\s+(?:after|following)(?:\s+(?:the|a)\s+{_MEETING})?|following\s+day|next\s+day)\b",
     re.I,
 )
 # "24 hours prior to", "two (2) business days in advance of", "one week before", "24-hour period prior".
 _OFFSET = re.compile(
     rf"\b(?P<n>{NUM})[\s-]*(?P<unit>(?:business|working|calendar)\s+days?|days?|hours?|hrs?|minutes?|mins?|weeks?)"
-    r"\s+(?P<period>period\s+)?(?:\w+\s+)?(?P<rel>before|prior(?:\s+to)?|in\s+advance(?:\s+of)?|preceding|ahead\s+of|earlier\s+than)\b",
+    r"\s+(?P<period>period\s+)?(?:\w+\s+)?(?P<rel>before|prior(?:\s+to)?|in\s+advance(?:\s+of)?|preceding|ahead\s+of|earlier\s+than)\b"
+    rf"(?:\s+(?:the\s+|a\s+|any\s+)?(?:(?:scheduled\s+)?(?:start|beginning|opening)(?:\s+time)?\s+of\s+(?:the\s+|a\s+|each\s+)?)?{_MEETING}(?:\s+(?:date|start\s+time|begins|starts))?)?",
     re.I,
 )
 # The start itself: "before the start of the meeting", "prior to the meeting", "before the meeting begins".
@@ -104,8 +115,8 @@ _JOIN = re.compile(r"[\s,;:]*(?:(?:on|at|of|the)\b[\s,;:]*){0,3}", re.I)
 # Words right before a phrase that close a window on it.
 _CLOSES = re.compile(
     r"(?:\b(?:by|before|prior\s+to|(?:no|not)\s+(?:later|less)\s+th[ae]n|until|till|through|thru|up\s+to"
-    r"|at\s+least|closes?(?:\s+at)?|close\s+at|cut-?\s?off(?:\s+is)?|ends?\s+at|deadline(?:\s+(?:is|of|for))?)"
-    r"|\bdeadline\b[^;]{0,90}?\b(?:is|be)|\bbetween\b[^;]{0,80}?(?:\band\b|-|\bto\b)"
+    r"|at\s+least|(?:closes?|closing|ends?|ending|due)(?:\s+(?:at|on|by))?|cut-?\s?off(?:\s+is)?|deadline(?:\s+(?:is|of|for))?)"
+    r"|\bdeadline\b[^;]{0,90}?\b(?:is|be|to|at|on)|\b(?:between|from)\b[^;]{0,80}?(?:\band\b|-|\bto\b|\buntil\b)"
     r"|\buntil\b[^;]{0,80}?\b(?:approximately|about|around))[\s,:;]*$",
     re.I,
 )
@@ -118,7 +129,7 @@ _OPENS = re.compile(
 # Something the public does, before "before the meeting": the phrase is then that act's deadline.
 _PUBLIC_ACT = re.compile(
     r"\b(?:submit|send|sent|sign|register|complete|fill|turn|hand|e-?mail|call|request|return"
-    r"|provide|arrive|receiv|filed|made)\w*",
+    r"|provide|arrive|receiv|filed|made|accept|come|leav|deliver|brought)\w*",
     re.I,
 )
 # Staff acts and illustrations: a time in them is not the public's deadline.
@@ -129,8 +140,26 @@ _NOT_PUBLIC = re.compile(
 )
 # A range of weekdays ("Monday through Friday, 8:30 a.m."): office hours, not a deadline.
 _DAY_RANGE = re.compile(rf"\b{_WEEKDAY}\s*(?:through|thru|to|-)\s*$", re.I)
+# A closing made by the end of a range ("from 8 A.M. to 9:30 A.M."): a deadline only when the public acts.
+_RANGE_END = re.compile(r"\b(?:between|from)\b", re.I)
 # A window that ends at an event instead: "… prior to the start of the meeting or before approval".
-_OR_LATER = re.compile(r"^\s*,?\s*or\s+(?:before|prior\s+to|during|until|at|through)\b", re.I)
+_OR_LATER = re.compile(r"^\s*,?\s*or\s+(?:before|prior\s+to|during|at|through)\b", re.I)
+# A time something opens or is published: "will be available at least one hour before", "opens 48 hours before".
+_AVAILABLE = re.compile(
+    r"\b(?:(?:be|is|are|becomes?)\s+(?:available|open|accessible|posted|published|printed)|opens?|opened)\s+"
+    r"(?:at\s+least\s+|by\s+|as\s+early\s+as\s+)?$",
+    re.I,
+)
+# A staff act the phrase times: "24 hours before the meeting, the Clerk shall fill the slots".
+_STAFF_AFTER = re.compile(
+    r"\s*,?\s*(?:the\s+)?(?:clerk|secretary|staff|chair\w*|president|city|village|county|board)\b[^.;]{0,12}\b(?:shall|will|may)\b",
+    re.I,
+)
+# A rule only for meetings at another time: "For any 9:00 a.m. hearings, …".
+_FOR_START = re.compile(
+    r"\bfor\s+(?:any|all)\s+(?P<h>1[0-2]|0?[1-9])(?::(?P<m>[0-5]\d))?\s*(?P<ap>[ap])\.?\s?m\b\.?\s+(?:hearings?|meetings?|sessions?|start)",
+    re.I,
+)
 
 
 @dataclass(frozen=True)
@@ -159,7 +188,7 @@ def count_of(text: str) -> int:
 def _tokens(sentence: str) -> list[_Token]:
     found: list[_Token] = []
     for kind, regex in (
-        ("offset", _OFFSET), ("date", _DATE), ("prev", _PREV_DAY), ("same", _SAME_DAY),
+        ("offset", _OFFSET), ("date", _DATE), ("prev", _PREV_DAY), ("next", _NEXT_DAY), ("same", _SAME_DAY),
         ("start", _START), ("weekday", _WEEKDAY_RE), ("clock", _CLOCK),
     ):  # fmt: skip
         found += [_Token(kind, m.start(), m.end(), m) for m in regex.finditer(sentence)]
@@ -182,10 +211,11 @@ def _phrases(sentence: str, tokens: list[_Token]) -> list[list[_Token]]:
 
 
 def _clock(m: re.Match[str]) -> time:
-    if m["cob"]:
+    groups = m.groupdict()
+    if groups.get("cob"):
         return END_OF_BUSINESS
-    if m["noon"]:
-        return time(0, 0) if m["noon"].lower() == "midnight" else NOON
+    if groups.get("noon"):
+        return time(0, 0) if groups["noon"].lower() == "midnight" else NOON
     hour = int(m["h"]) % 12 + (12 if m["ap"].lower() == "p" else 0)
     return time(hour, int(m["m"] or 0))
 
@@ -242,8 +272,10 @@ def _resolve(parts: dict[str, re.Match[str]], start: datetime) -> tuple[datetime
     if "date" in parts:
         day_or_none = _calendar_date(parts["date"], meeting)
         return at(day_or_none, clock) if day_or_none else None
+    if "next" in parts:
+        return at(meeting + timedelta(days=1), clock)
     if "prev" in parts:
-        biz = parts["prev"]["biz"] or parts["prev"]["biz2"]
+        biz = parts["prev"]["biz"] or parts["prev"]["biz2"] or parts["prev"]["biz3"]
         return at(_business_days_back(meeting, 1) if biz else meeting - timedelta(days=1), clock)
     if "weekday" in parts:
         m = parts["weekday"]
@@ -267,6 +299,9 @@ def _resolve(parts: dict[str, re.Match[str]], start: datetime) -> tuple[datetime
 def find_deadlines(sentence: str, start: datetime) -> list[Found]:
     """Every deadline phrase in `sentence`, resolved against the meeting `start` (aware)."""
     found: list[Found] = []
+    condition = _FOR_START.search(sentence)
+    if condition and _clock(condition) != start.time().replace(second=0, microsecond=0):
+        return found  # the sentence's rule is for meetings starting at another time
     phrases = _phrases(sentence, _tokens(sentence))
     for index, phrase in enumerate(phrases):
         begin, end = phrase[0].start, phrase[-1].end
@@ -277,17 +312,23 @@ def find_deadlines(sentence: str, start: datetime) -> list[Found]:
         if (
             _NOT_PUBLIC.search(context[-80:])
             or _OR_LATER.match(sentence[end : end + 40])
+            or _STAFF_AFTER.match(sentence, end)
             or _DAY_RANGE.search(before)
+            or _AVAILABLE.search(before)
         ):
             continue
-        if _CLOSES.search(context):
+        closing = _CLOSES.search(context)
+        if closing and (
+            not _RANGE_END.search(closing[0]) or _PUBLIC_ACT.search(sentence, 0, begin)
+        ):
             pass
         elif _OPENS.search(before):
             continue
         elif "offset" not in parts and not ("start" in parts and _PUBLIC_ACT.search(before)):
             continue
         resolved = _resolve(parts, start)
-        if resolved is None or not start - EARLIEST <= resolved[0] <= start + LATEST:
+        latest = LATEST_NAMED if parts.keys() & {"date", "next"} else LATEST
+        if resolved is None or not start - EARLIEST <= resolved[0] <= start + latest:
             continue
         words = sentence[max(floor, begin - 40) : end]
         text = words[words.find(" ") + 1 :] if begin - 40 > floor else words

@@ -118,14 +118,17 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])")
 # An abbreviation, an initial or a list marker ("1.", "B.") at the end of a run: a capital after it
 # does not start a sentence.
 _ABBREVIATION = re.compile(
-    r"(?:\b(?:st|mr|ms|mrs|dr|nos?|ave|blvd|rd|bldg|ste|rm|jr|inc|co|dept|sec|vs|etc|e\.g|i\.e|u\.s|approx)|(?:^|\s)(?:\d{1,2}|[a-z]|[ivx]{1,4}))\.$",
+    r"(?:\b(?:st|mr|ms|mrs|dr|nos?|ave|blvd|rd|bldg|ste|rm|jr|inc|co|dept|sec|vs|etc|e\.g|i\.e|u\.s|p\.o|approx)|(?:^|\s)(?:\d{1,2}|[a-z]|[ivx]{1,4}))\.$",
     re.I,
 )
-# "5:00 p.m." then "Monday"/"October": the time continues into a day, not a new sentence.
+# "5:00 p.m." then "Monday"/"October"/"CST": the time continues, no new sentence starts.
 _TIME_THEN_DAY = re.compile(r"\b[ap]\.\s?m\.$", re.I)
 _DAY_WORD = re.compile(
-    r"(?:mon|tue|wed|thu|fri|sat|sun|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)", re.I
+    r"(?:mon|tue|wed|thu|fri|sat|sun|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|[cemp][sd]?t\b|central|eastern)",
+    re.I,
 )
+# A ZIP code after a state abbreviation ("Chicago, IL. 60611") continues the address.
+_ZIP = re.compile(r"\d{5}\b")
 
 # A sentence about the public commenting, speaking or writing to the body.
 _CUE = re.compile(
@@ -133,7 +136,8 @@ _CUE = re.compile(
     r"|public\s+(?:input|forum|participation)|citizens?\s+(?:participation|speak|forum)"
     r"|address(?:ing)?\s+the\s+(?:\w+\s+){0,2}?(?:board|council|commission|committee|court|trustees|authority)"
     r"|sign[\s-]?(?:up|in)|regist(?:er|ered|ering|ration|rations)|requests?\s+to\s+(?:speak|address|comment)"
-    r"|written\s+(?:communications?|materials?)|audience)\b",
+    r"|written\s+(?:communications?|materials?)|audience"
+    r"|(?:materials?|handouts?|documents?)\s+(?:\w+\s+){0,3}?(?:distributed|submitted|presented)\s+to\s+the\s+(?:[\w/]+\s+){0,2}?(?:board|council|commission|committee))\b",
     re.I,
 )
 # A sentence about something else, even when it shares comment words; never read.
@@ -142,7 +146,8 @@ _OFF_TOPIC = re.compile(
     r"|\bTT[YD]\b|\bTDD\b|handicap|special\s+assistance|\bbids?\b|\bbidders?\b|\bRFP\b|\bRFQ\b|records?\s+requests?"
     r"|public\s+inspection|lawsuit|lobby|\bquestions?\s+(?:regarding|concerning|about\s+the|may\s+be|can\s+be|should\s+be)\b"
     r"|\bhave\s+(?:any\s+)?questions\b|answer\s+your\s+questions|\bfor\s+(?:more\s+information|assistance)\b"
-    r"|(?:placed|put|added|included)\s+(?:on|to)\s+(?:an?|the)\s+(?:[\w-]+\s+){0,3}?agenda\b|appear\s+on\s+the\s+agenda",
+    r"|(?:placed|put|added|included)\s+(?:on|to)\s+(?:an?|the)\s+(?:[\w-]+\s+){0,3}?agenda\b|appear\s+on\s+the\s+agenda"
+    r"|request\s+(?:time|an?\s+item)\s+on|agenda\s+(?:appointments?|requests?)",
     re.I,
 )
 # Agenda posting rules ("agendas are posted 48 hours prior"): off topic unless the sentence asks for a submission.
@@ -151,6 +156,8 @@ _AGENDA_POSTING = re.compile(
     re.I,
 )
 # Minutes narrating comment already given.
+# Minutes narrate in the past tense; a sentence with a modal or an instruction is a rule, not a narrative.
+_RULE_WORDS = re.compile(r"\b(?:will|shall|must|may|should|can|please|wish(?:es|ing)?)\b", re.I)
 _NARRATIVE = re.compile(
     r"\b(?:were|was)\s+received\b|\bprovided\s+public\s+comment|\bopened\s+the\s+(?:item|floor|public\s+hearing)"
     r"|\bclosed\s+the\s+public|\bhearing\s+no\s+comment|\breceived\s+(?:one|no|\d+)\s+public\s+comments?"
@@ -164,8 +171,10 @@ def _split_sentences(flat: str) -> list[str]:
     last = 0
     for m in _SENTENCE_END.finditer(flat):
         head = flat[last : m.start()]
-        if _ABBREVIATION.search(head) or (
-            _TIME_THEN_DAY.search(head) and _DAY_WORD.match(flat, m.end())
+        if (
+            _ABBREVIATION.search(head)
+            or _ZIP.match(flat, m.end())
+            or (_TIME_THEN_DAY.search(head) and _DAY_WORD.match(flat, m.end()))
         ):
             continue
         out.append(head)
@@ -182,8 +191,16 @@ def paragraphs(text: str) -> list[list[str]]:
     """The text as paragraphs of sentences (whitespace-normalised; empty ones dropped)."""
     text = text[:MAX_TEXT].replace("\r\n", "\n").translate(_FOLD)
     text = _WRAPPED_URL.sub(r"\1", text)
-    out = []
-    for block in _BLANK_LINE.split(text):
+    out: list[list[str]] = []
+    blocks: list[str] = []
+    for block in _BLANK_LINE.split(
+        text
+    ):  # "… by the following methods:" + a list after a blank line
+        if blocks and blocks[-1].rstrip().endswith(":"):
+            blocks[-1] += "\n" + block
+        else:
+            blocks.append(block)
+    for block in blocks:
         sentences = []
         for entry in _LIST_LINE.split(block):
             for piece in _INLINE_BREAK.split(entry):
@@ -198,7 +215,7 @@ def _relevant(sentences: list[str]) -> list[int]:
     off = [
         bool(
             _OFF_TOPIC.search(s)
-            or _NARRATIVE.search(s)
+            or (_NARRATIVE.search(s) and not _RULE_WORDS.search(s))
             or (_AGENDA_POSTING.search(s) and not SUBMITS.search(s))
         )
         for s in sentences
