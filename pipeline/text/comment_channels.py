@@ -44,6 +44,7 @@ UNIT_BY_PREFIX: dict[str, LimitUnit] = {
 _WATCH_ONLY = re.compile(
     r"\b(?:broadcast|live[\s-]?stream|stream(?:ed|ing)?|heard\s+at|cable|youtube|(?:be|been)\s+viewed"
     r"|listen(?:-only|\s+(?:live|in|online|by|to\s+the\s+(?:meeting|proceedings)))"
+    r"|\bview\s+(?:[\w-]+\s+){0,4}(?:reports?|documents?|attachments?|agendas?|minutes|packets?)\b"
     r"|(?:watch|view(?:ed|ing)?)\b(?=[^.;]{0,40}\b(?:meeting|live|online|broadcast|channel|proceedings|video|website)\b))",
     re.I,
 )
@@ -80,7 +81,8 @@ _VANITY = re.compile(
 )
 # Numbers that are not for calling: fax, TTY, meeting IDs and passcodes.
 _NOT_A_LINE = re.compile(
-    r"(?:fax|tty|tdd|\bid|passcode|password|access\s+code|participant)\W{0,12}$", re.I
+    r"(?:fax|tty|tdd|\bid|passcode|password|access\s+code|participant)(?:[^\w\s]|\s|\b(?:to|at|number|no|is)\b)*$",
+    re.I,
 )
 # Kinds offered without an address: e-mail as a medium ("by e-mail", "email comments to", "e-mail/mail").
 _EMAIL_MEDIUM = re.compile(
@@ -90,8 +92,8 @@ _EMAIL_MEDIUM = re.compile(
 )
 # Online submission: a web form, e-comment, sign-up online, the public comment page.
 _WEB_MEDIUM = re.compile(
-    r"\bonline\b|\bweb\s*form\b|\bwebform\b|\be-?comments?\b|\belectronic\s+(?:[\w-]+\s+){0,2}?form\b"
-    r"|\belectronically\s+(?:below|above|via|through|using|online|by\s+(?:completing|submitting))\b|\bportal\b|\bthis\s+form\b"
+    r"\bonline\b|\bqr\s*code\b|\bvirtual\s+speaker\s+card|\bweb\s*form\b|\bwebform\b|\be-?comments?\b|\belectronic\s+(?:[\w-]+\s+){0,2}?form\b"
+    r"|\b(?:submit\w*|comment|register|sign\s+up|speak)\s+electronically\b|\belectronically\s+(?:below|above|via|through|using|online|to\s+the|by\s+(?:completing|submitting))\b|\bportal\b|\bthis\s+form\b"
     r"|\b(?:form|button|link)\s+(?:below|above)\b|\baccessed\s+below\b|\bpublic\s+comment\s+(?:page|form)\b"
     r"|\b(?:comment|submission|registration|request|sign[\s-]?up)\s+(?:form|link|page|button)\b"
     r"|\b(?:via|through|using)\s+(?:the|our)\s+(?:[\w']+\s+){0,2}?(?:website|web\s+site)\b",
@@ -118,17 +120,17 @@ _FORMAT_BEFORE = re.compile(
 _ONLINE_AFTER = re.compile(r"[^.;]{0,25}?\b(?:accessed|online|below|link|website)\b", re.I)
 # Commenting in person: attending, a card or sheet handed in, the podium.
 _IN_PERSON = re.compile(
-    r"\bin[\s-]person\b|\bon[\s-]site\b|\bin\s+room\s+\w+|\bpodium\b|\blectern\b|\bphysically\s+present\b|\bback\s+of\s+the\s+chambers?\b"
+    r"\bin[\s-]person\b|\bon[\s-]site\b|\bpersonally\s+(?:deliver|present|hand)\w*|\b(?:be\s+)?present\s+at\s+the\s+meeting\b|\bin\s+room\s+\w+|\bpodium\b|\blectern\b|\bphysically\s+present\b|\bback\s+of\s+the\s+chambers?\b"
     r"|\battend(?:ing)?\s+the\s+meeting\b|\bshow\s+up\b|\barriv(?:e|ing)\s+(?:early|before)\b"
     r"|\b(?:sign\s+up|sign\s+in|request|register)\s+at\s+the\s+(?:meeting|city\s+clerk|\w+\s+floor|front)"
-    r"|\bsign\s+the\s+(?:\w+\s+)?(?:register|list)\b"
+    r"|\bsign\s+(?:the|a)\s+(?:\w+\s+)?(?:register|list)\b"
     r"|\b(?:participation|sign[\s-]?(?:up|in)|public\s+comment|speaker)\s+sheets?\b"
     r"|\b(?:complete|fill(?:ing)?\s+out|submit|turn\s+in|obtain|sign(?:ing)?|hand(?:ed)?|give|return|bring)\b[^.;]{0,40}?\b(?:cards?|slips?|sheets?)\b",
     re.I,
 )
 # Commenting on paper: postal mail, letters, a drop box, hand delivery.
 _MAIL = re.compile(
-    r"(?<![-\w])(?<!electronic\s)(?<!voice\s)mail(?:ed|ing)?\b(?!\s*(?:address|box))|\bletters?\b|\bdrop[\s-]?box\b|\bhard\s+copy\b|\bpostmarked\b|\bhand[\s-]deliver\w*|\bpostal\b"
+    r"(?<![-\w])(?<!electronic\s)(?<!voice\s)mail(?:ed|ing)?\b(?!\s*(?:address|box))|\bletters?\b|\bdrop[\s-]?box\b|\bhard\s+cop(?:y|ies)\b|\bpostmarked\b|\bhand[\s-]deliver\w*|\bpostal\b"
     r"|\bp\.?\s?o\.?\s+box\b|\b(?:brought|dropped\s+off)\s+to\b|\bdeliver\s+(?:your|the)\s+(?:\w+\s+)?(?:letters?|comments?|testimony|statements?)\b",
     re.I,
 )
@@ -229,6 +231,8 @@ def channels_in(sentence: str) -> list[tuple[ChannelKind, str]]:
     if "@" in sentence:
         found += [("email", a) for m in _EMAIL.finditer(sentence) if (a := _email(m[0]))]
     for m in _URL.finditer(sentence):
+        if m[0].endswith(("...", "\u2026")) or sentence.startswith("\u2026", m.end()):
+            continue  # a URL cut short in a printed page header ("GeneratedAgendaViewer.php?vie...")
         if url := _url(m[0]):
             host = (urlsplit(url if "://" in url else "http://" + url).hostname or "").lower()
             video = host.endswith(VIDEO_HOSTS)

@@ -122,7 +122,7 @@ _CLOSES = re.compile(
 )
 # Words right before a phrase that open a window or only place an event: "from", "after", "starting".
 _OPENS = re.compile(
-    r"\b(?:after|from|starting|beginning|begins?|starts?|opens?|as\s+of|since|between|available"
+    r"\b(?:after|from|starting|beginning|begins?|starts?|opens?|as\s+of|since|between|available|within"
     r"|at|convene[sd]?|meets?|held|scheduled|recess(?:es)?)[\s,:;]*(?:on\s+)?$",
     re.I,
 )
@@ -142,12 +142,25 @@ _NOT_PUBLIC = re.compile(
 _DAY_RANGE = re.compile(rf"\b{_WEEKDAY}\s*(?:through|thru|to|-)\s*$", re.I)
 # A closing made by the end of a range ("from 8 A.M. to 9:30 A.M."): a deadline only when the public acts.
 _RANGE_END = re.compile(r"\b(?:between|from)\b", re.I)
+# The second half of a range of dates or times ("October 15, 2022 through November 1, 2022").
+_AFTER_START = re.compile(
+    r"(?:\b\d{4}|\b\d{1,2}(?:st|nd|rd|th)?|[ap]\.?\s?m\.?)\s*,?\s*(?:through|thru|to|until|-)\s*$",
+    re.I,
+)
+# A range's end is a deadline only in a sentence about submitting ("submit testimony from 8 to 9:30").
+_SUBMISSION = re.compile(
+    r"\b(?:comment|testimony|statement|sign[\s-]?up|regist|request|submi|speak)\w*", re.I
+)
 # A window that ends at an event instead: "… prior to the start of the meeting or before approval".
 _OR_LATER = re.compile(r"^\s*,?\s*or\s+(?:before|prior\s+to|during|at|through)\b", re.I)
 # A time something opens or is published: "will be available at least one hour before", "opens 48 hours before".
 _AVAILABLE = re.compile(
-    r"\b(?:(?:be|is|are|becomes?)\s+(?:available|open|accessible|posted|published|printed)|opens?|opened)\s+"
-    r"(?:at\s+least\s+|by\s+|as\s+early\s+as\s+)?$",
+    r"\b(?:(?:be|is|are|becomes?)\s+(?:available|open|accessible|posted|published|printed)|opens|opened)\b[^.;]{0,60}$",
+    re.I,
+)
+# ... unless the words right before the phrase end the window: "is available up to 24 hours before".
+_UNTIL = re.compile(
+    r"\b(?:up\s+to|until|till|through|no\s+later\s+than|(?:closes?|closing|ends?|ending)(?:\s+(?:at|on|by))?)\s*$",
     re.I,
 )
 # A staff act the phrase times: "24 hours before the meeting, the Clerk shall fill the slots".
@@ -314,12 +327,13 @@ def find_deadlines(sentence: str, start: datetime) -> list[Found]:
             or _OR_LATER.match(sentence[end : end + 40])
             or _STAFF_AFTER.match(sentence, end)
             or _DAY_RANGE.search(before)
-            or _AVAILABLE.search(before)
+            or (_AVAILABLE.search(before) and not _UNTIL.search(before))
         ):
             continue
         closing = _CLOSES.search(context)
         if closing and (
-            not _RANGE_END.search(closing[0]) or _PUBLIC_ACT.search(sentence, 0, begin)
+            not (_RANGE_END.search(closing[0]) or _AFTER_START.search(before))
+            or _SUBMISSION.search(sentence, 0, begin)
         ):
             pass
         elif _OPENS.search(before):

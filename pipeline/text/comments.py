@@ -8,10 +8,13 @@ None when nothing in it tells the public how or by when to comment. Pure: no I/O
    markers at line starts, ">>"); URLs and words hyphen-wrapped across lines are rejoined.
 2. A sentence is read when it has a comment cue (comment, speak, testimony, sign up, register,
    "address the Board" …) or a cue sentence sits up to four before it or one after it in the same
-   paragraph, so a numbered list of options under "PUBLIC COMMENT" counts. Sentences about
+   paragraph, so a numbered list of options under "PUBLIC COMMENT" counts; deadlines are read only
+   where the cue is in the sentence or right beside it (an agenda PDF's text is one long run, and
+   dates of warrants or reports near a "Public Comment" heading are not comment deadlines). Sentences about
    something else are never read, cue or not: accommodations/ADA, bids, records, lawsuits, help
-   lines ("questions may be directed to"), adding an item to the agenda, agenda posting, lobbying,
-   and minutes narrating comment already given ("public comments were received").
+   lines ("questions may be directed to"), adding an item to the agenda, agenda posting and where
+   to view reports, lobbying, and minutes narrating comment already given ("public comments were
+   received"); an off-topic sentence carries on into the next one when that has no cue.
 3. Each read sentence gives deadlines (`pipeline.text.comment_time`: relative phrases resolved in
    the meeting start's zone), channels and limits (`pipeline.text.comment_channels`: validated
    addresses, URLs, phone numbers and the kinds offered; per-speaker allowances).
@@ -136,7 +139,9 @@ _CUE = re.compile(
     r"|public\s+(?:input|forum|participation)|citizens?\s+(?:participation|speak|forum)"
     r"|address(?:ing)?\s+the\s+(?:\w+\s+){0,2}?(?:board|council|commission|committee|court|trustees|authority)"
     r"|sign[\s-]?(?:up|in)|regist(?:er|ered|ering|ration|rations)|requests?\s+to\s+(?:speak|address|comment)"
-    r"|written\s+(?:communications?|materials?)|audience"
+    r"|written\s+(?:communications?|materials?)|audience|(?:wish(?:es|ing)?|want|who)\s+to\s+participate"
+    r"|\bto\s+participate\s+in\s+the\s+(?:[\w-]+\s+){0,3}?(?:meeting|hearing)"
+    r"|(?:board|council|commission|committee)\s+(?:may|can)\s+(?:also\s+)?be\s+addressed"
     r"|(?:materials?|handouts?|documents?)\s+(?:\w+\s+){0,3}?(?:distributed|submitted|presented)\s+to\s+the\s+(?:[\w/]+\s+){0,2}?(?:board|council|commission|committee))\b",
     re.I,
 )
@@ -152,16 +157,17 @@ _OFF_TOPIC = re.compile(
 )
 # Agenda posting rules ("agendas are posted 48 hours prior"): off topic unless the sentence asks for a submission.
 _AGENDA_POSTING = re.compile(
-    r"\bagendas?\b[^.;]{0,80}?\b(?:(?:shall|will|must)\s+be|are|is)\s+(?:posted|prepared|published|available)\b",
+    r"\bagendas?\b[^.;]{0,80}?\b(?:(?:shall|will|must)\s+be|are|is|was|were|(?:has|have)\s+been)\s+(?:posted|prepared|published|available)\b"
+    r"|\b(?:reports?|documents?|materials?|packets?|writings|minutes)\s+(?:[\w()/-]+\s+){0,6}?(?:may|can|will|are|is)\s+(?:be\s+)?(?:viewed|available|inspected|reviewed)\b",
     re.I,
 )
 # Minutes narrating comment already given.
 # Minutes narrate in the past tense; a sentence with a modal or an instruction is a rule, not a narrative.
-_RULE_WORDS = re.compile(r"\b(?:will|shall|must|may|should|can|please|wish(?:es|ing)?)\b", re.I)
+_RULE_WORDS = re.compile(r"\b(?:will|shall|must|may|should|can|please)\b", re.I)
 _NARRATIVE = re.compile(
     r"\b(?:were|was)\s+received\b|\bprovided\s+public\s+comment|\bopened\s+the\s+(?:item|floor|public\s+hearing)"
     r"|\bclosed\s+the\s+public|\bhearing\s+no\s+comment|\breceived\s+(?:one|no|\d+)\s+public\s+comments?"
-    r"|\bspoke\s+(?:about|on|in\s+favor)\b",
+    r"|\bspoke\s+(?:about|on|in\s+favor)\b|\bthere\s+(?:were|was)\s+no\s+(?:one|persons?|speakers?|public)\b",
     re.I,
 )
 
@@ -211,21 +217,28 @@ def paragraphs(text: str) -> list[list[str]]:
     return out
 
 
-def _relevant(sentences: list[str]) -> list[int]:
-    off = [
-        bool(
+def _relevant(sentences: list[str]) -> tuple[set[int], set[int]]:
+    """Indexes of sentences to read for channels and limits, and (narrower) for deadlines."""
+    off: list[bool] = []
+    cue: list[bool] = []
+    for s in sentences:
+        direct = bool(
             _OFF_TOPIC.search(s)
             or (_NARRATIVE.search(s) and not _RULE_WORDS.search(s))
             or (_AGENDA_POSTING.search(s) and not SUBMITS.search(s))
         )
-        for s in sentences
-    ]
-    cue = [not off[i] and bool(_CUE.search(s)) for i, s in enumerate(sentences)]
-    return [
+        has_cue = bool(_CUE.search(s))
+        # An off-topic sentence carries on into the next one that has no cue of its own
+        # (the ADA notice's "Notification of 48 hours prior to the meeting …").
+        off.append(direct or (bool(off) and off[-1] and not has_cue))
+        cue.append(not off[-1] and has_cue)
+    wide = {
         i
         for i in range(len(sentences))
         if not off[i] and any(cue[max(0, i - CUE_BEFORE) : i + CUE_AFTER + 1])
-    ]
+    }
+    near = {i for i in wide if any(cue[max(0, i - 3) : i + 2])}
+    return wide, near
 
 
 def _distinct_channels(channels: list[CommentChannel]) -> list[CommentChannel]:
@@ -249,9 +262,11 @@ def extract_comment_window(text: str, meeting_start: datetime) -> CommentWindow 
     limits: list[CommentLimit] = []
     read: list[str] = []
     for sentences in paragraphs(text):
-        for index in _relevant(sentences):
+        wide, near = _relevant(sentences)
+        for index in sorted(wide):
             sentence = sentences[index]
-            deadlines += find_deadlines(sentence, meeting_start)
+            if index in near:  # a deadline needs a cue in its own sentence or right beside it
+                deadlines += find_deadlines(sentence, meeting_start)
             channels += [CommentChannel(kind=k, value=v) for k, v in channels_in(sentence)]
             limits += [CommentLimit(amount=a, unit=u, text=t) for a, u, t in limits_in(sentence)]
             read.append(sentence)
