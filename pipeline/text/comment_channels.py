@@ -134,6 +134,49 @@ _MAIL = re.compile(
     r"|\bp\.?\s?o\.?\s+box\b|\b(?:brought|dropped\s+off)\s+to\b|\bdeliver\s+(?:your|the)\s+(?:\w+\s+)?(?:letters?|comments?|testimony|statements?)\b",
     re.I,
 )
+# Words one of which a sentence must hold for a kind's pattern to be worth running.
+_MEDIUM_WORDS: dict[str, tuple[str, ...]] = {
+    "phone": ("phone", "call", "voice", "dial"),
+    "email": ("mail", "[email"),
+    "web": (
+        "online",
+        "form",
+        "web",
+        "comment",
+        "electronic",
+        "portal",
+        "link",
+        "button",
+        "below",
+        "above",
+        "qr",
+        "virtual",
+        "page",
+    ),
+    "mail": ("mail", "letter", "drop", "cop", "postmark", "deliver", "postal", "box", "brought"),
+    "in_person": (
+        "person",
+        "site",
+        "room",
+        "podium",
+        "lectern",
+        "present",
+        "chamber",
+        "attend",
+        "show up",
+        "arriv",
+        "sign",
+        "card",
+        "slip",
+        "sheet",
+        "list",
+        "register",
+        "request",
+        "front",
+        "floor",
+    ),
+    "video": ("zoom", "webex", "teams", "meet", "video", "virtual", "raise", "hand", "webinar"),
+}
 # A kind named but ruled out: "no telephone registration", "not able to … in-person", "is unavailable".
 _NEGATED_BEFORE = re.compile(r"\b(?:no|not|cannot|unable|without|nor)\b|n't\b", re.I)
 _NEGATED_AFTER = re.compile(
@@ -223,6 +266,19 @@ def _url(raw: str) -> str | None:
     return url
 
 
+def channel_key(kind: str, value: str) -> tuple[str, str]:
+    """A comparison key, so the same address written twice counts once.
+
+    E-mail case-folded; phone as upper-case digits/letters; URL lower-cased without scheme, "www."
+    and trailing "/".
+    """
+    if kind == "phone":
+        return kind, re.sub(r"[^0-9A-Za-z]", "", value).upper()
+    if kind in ("web", "video"):
+        return kind, re.sub(r"^(?:https?://)?(?:www\.)?", "", value.strip().lower()).rstrip("/")
+    return kind, value.strip().lower()
+
+
 def channels_in(sentence: str) -> list[tuple[ChannelKind, str]]:
     """The ways to comment this sentence offers, as (kind, value) pairs (value "" when none is given)."""
     if _WATCH_ONLY.search(sentence) or (_INFO.search(sentence) and not SUBMITS.search(sentence)):
@@ -245,27 +301,28 @@ def channels_in(sentence: str) -> list[tuple[ChannelKind, str]]:
         letters = re.sub(r"[\s.-]", "", m["v"])
         if len(letters) == 7:
             found.append(("phone", m["a"] + letters))
-    phone_named = any(_offered(sentence, m) for m in _PHONE_MEDIUM.finditer(sentence))
+    lower = sentence.lower()
+
+    def offered(kind: str, regex: re.Pattern[str]) -> list[re.Match[str]]:
+        if not any(n in lower for n in _MEDIUM_WORDS[kind]):  # cheap test before the regex
+            return []
+        return [m for m in regex.finditer(sentence) if _offered(sentence, m)]
+
+    phone_named = bool(offered("phone", _PHONE_MEDIUM))
     media: tuple[tuple[ChannelKind, re.Pattern[str]], ...] = (
         ("email", _EMAIL_MEDIUM),
         ("web", _WEB_MEDIUM),
         ("mail", _MAIL),
     )
-    for kind, regex in media:
-        if any(_offered(sentence, m) for m in regex.finditer(sentence)):
-            found.append((kind, ""))
-    if any(
-        _offered(sentence, m) and not _ONLINE_AFTER.match(sentence, m.end())
-        for m in _IN_PERSON.finditer(sentence)
-    ):
+    found += [(kind, "") for kind, regex in media if offered(kind, regex)]
+    if any(not _ONLINE_AFTER.match(sentence, m.end()) for m in offered("in_person", _IN_PERSON)):
         found.append(("in_person", ""))
     if phone_named:
         found.append(("phone", ""))
     if any(
-        _offered(sentence, m)
-        and not (m["vm"] and phone_named)
+        not (m["vm"] and phone_named)
         and not _FORMAT_BEFORE.search(sentence[max(0, m.start() - 30) : m.start()])
-        for m in _VIDEO_MEDIUM.finditer(sentence)
+        for m in offered("video", _VIDEO_MEDIUM)
     ):
         found.append(("video", ""))
     return found
@@ -279,6 +336,9 @@ def _limit_clause(sentence: str, start: int, end: int) -> str:
 
 def limits_in(sentence: str) -> list[tuple[int, LimitUnit, str]]:
     """One speaker's or one comment's allowances in this sentence, as (amount, unit, words)."""
+    lower = sentence.lower()
+    if not any(unit in lower for unit in ("min", "word", "page", "character")):
+        return []
     sentence = _CLOCK_MINUTES.sub(r"\1", sentence)  # "3:00 minutes" is three minutes
     matches = list(_LIMIT.finditer(sentence))
     if not matches or _LIMIT_OTHERS.search(sentence):

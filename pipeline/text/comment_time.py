@@ -175,6 +175,22 @@ _FOR_START = re.compile(
 )
 
 
+_BEFORE_WORDS = ("before", "prior", "advance", "preceding", "ahead", "earlier")
+_DIGITS = tuple("0123456789")
+# Token kinds in order of preference, each with the words one of which must occur (per group)
+# before its regex is worth running: most sentences hold no time at all.
+_TOKEN_KINDS: tuple[tuple[str, re.Pattern[str], tuple[tuple[str, ...], ...]], ...] = (
+    ("offset", _OFFSET, (("day", "hour", "hr", "min", "week"), _BEFORE_WORDS)),
+    ("date", _DATE, (tuple(MONTHS) + ("/",),)),
+    ("prev", _PREV_DAY, (("day",), ("before", "prior", "preceding", "previous", "last"))),
+    ("next", _NEXT_DAY, (("day",), ("after", "following", "next"))),
+    ("same", _SAME_DAY, (("day", "date", "night", "evening", "morning"),)),
+    ("start", _START, (_BEFORE_WORDS,)),
+    ("weekday", _WEEKDAY_RE, (tuple(WEEKDAYS),)),
+    ("clock", _CLOCK, (_DIGITS + ("noon", "midnight", "business", "cob"),)),
+)
+
+
 @dataclass(frozen=True)
 class Found:
     """One deadline read from a sentence: when, the words that say so, and whether a time was given."""
@@ -200,11 +216,10 @@ def count_of(text: str) -> int:
 
 def _tokens(sentence: str) -> list[_Token]:
     found: list[_Token] = []
-    for kind, regex in (
-        ("offset", _OFFSET), ("date", _DATE), ("prev", _PREV_DAY), ("next", _NEXT_DAY), ("same", _SAME_DAY),
-        ("start", _START), ("weekday", _WEEKDAY_RE), ("clock", _CLOCK),
-    ):  # fmt: skip
-        found += [_Token(kind, m.start(), m.end(), m) for m in regex.finditer(sentence)]
+    lower = sentence.lower()
+    for kind, regex, needles in _TOKEN_KINDS:
+        if all(any(n in lower for n in group) for group in needles):  # cheap test before the regex
+            found += [_Token(kind, m.start(), m.end(), m) for m in regex.finditer(sentence)]
     found.sort(key=lambda t: (t.start, -(t.end - t.start)))
     kept: list[_Token] = []
     for token in found:  # longest first at each position; later overlapping tokens lose

@@ -40,6 +40,7 @@ from pipeline.text.comment_channels import (
     SUBMITS,
     ChannelKind,
     LimitUnit,
+    channel_key,
     channels_in,
     limits_in,
 )
@@ -48,6 +49,7 @@ from pipeline.text.comment_time import Found, find_deadlines
 __all__ = [
     "CHANNEL_KINDS",
     "LIMIT_UNITS",
+    "channel_key",
     "CommentChannel",
     "CommentDeadline",
     "CommentLimit",
@@ -244,7 +246,7 @@ def _relevant(sentences: list[str]) -> tuple[set[int], set[int]]:
 def _distinct_channels(channels: list[CommentChannel]) -> list[CommentChannel]:
     seen: dict[tuple[str, str], CommentChannel] = {}
     for channel in channels:
-        seen.setdefault((channel.kind, channel.value.lower()), channel)
+        seen.setdefault(channel_key(channel.kind, channel.value), channel)
     valued = {kind for kind, value in seen if value}
     return [c for (kind, value), c in seen.items() if value or kind not in valued]
 
