@@ -9,12 +9,13 @@ None when nothing in it tells the public how or by when to comment. Pure: no I/O
 2. A sentence is read when it has a comment cue (comment, speak, testimony, sign up, register,
    "address the Board" …) or a cue sentence sits up to four before it or one after it in the same
    paragraph, so a numbered list of options under "PUBLIC COMMENT" counts; deadlines are read only
-   where the cue is in the sentence or right beside it (an agenda PDF's text is one long run, and
-   dates of warrants or reports near a "Public Comment" heading are not comment deadlines). Sentences about
-   something else are never read, cue or not: accommodations/ADA, bids, records, lawsuits, help
-   lines ("questions may be directed to"), adding an item to the agenda, agenda posting and where
-   to view reports, lobbying, and minutes narrating comment already given ("public comments were
-   received"); an off-topic sentence carries on into the next one when that has no cue.
+   with a cue at most three sentences before or one after (an agenda PDF's text is one long run,
+   and dates of warrants or reports near a "Public Comment" heading are not comment deadlines).
+   Sentences about something else are never read, cue or not: accommodations/ADA, bids, records,
+   lawsuits, help lines ("questions may be directed to"), adding an item to the agenda, agenda
+   posting and where to view reports, lobbying, and minutes narrating comment already given
+   ("public comments were received"); an off-topic sentence carries on into the next one when
+   that has no cue.
 3. Each read sentence gives deadlines (`pipeline.text.comment_time`: relative phrases resolved in
    the meeting start's zone), channels and limits (`pipeline.text.comment_channels`: validated
    addresses, URLs, phone numbers and the kinds offered; per-speaker allowances).
@@ -63,6 +64,7 @@ MAX_TEXT = 500_000  # characters read from one document (a 150-page packet's tex
 MAX_SENTENCE = 1_500  # longer runs (tables, unpunctuated PDF text) are cut into pieces this long
 MAX_SOURCE = 2_000  # characters of the read sentences kept in `source_text`
 CUE_BEFORE, CUE_AFTER = 4, 1  # a cue sentence this many sentences before / after makes one relevant
+DEADLINE_CUE_BEFORE = 3  # … and, for reading deadlines, this many before (or CUE_AFTER after)
 
 
 class CommentChannel(StrictModel):
@@ -239,7 +241,7 @@ def _relevant(sentences: list[str]) -> tuple[set[int], set[int]]:
         for i in range(len(sentences))
         if not off[i] and any(cue[max(0, i - CUE_BEFORE) : i + CUE_AFTER + 1])
     }
-    near = {i for i in wide if any(cue[max(0, i - 3) : i + 2])}
+    near = {i for i in wide if any(cue[max(0, i - DEADLINE_CUE_BEFORE) : i + CUE_AFTER + 1])}
     return wide, near
 
 
@@ -267,7 +269,7 @@ def extract_comment_window(text: str, meeting_start: datetime) -> CommentWindow 
         wide, near = _relevant(sentences)
         for index in sorted(wide):
             sentence = sentences[index]
-            if index in near:  # a deadline needs a cue in its own sentence or right beside it
+            if index in near:  # a deadline needs a cue close by (see DEADLINE_CUE_BEFORE)
                 deadlines += find_deadlines(sentence, meeting_start)
             channels += [CommentChannel(kind=k, value=v) for k, v in channels_in(sentence)]
             limits += [CommentLimit(amount=a, unit=u, text=t) for a, u, t in limits_in(sentence)]
