@@ -8,7 +8,6 @@ the source's ``options:`` mapping. The spider loader finds every such class in `
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -20,28 +19,15 @@ from parsel import SelectorList
 from pydantic import BaseModel, ConfigDict
 from scrapy.http import Response
 
-from pipeline.models import Meeting, MeetingStatus, RawDocument
+from pipeline.ingest.detect import page_kind, page_kinds
+from pipeline.models import Meeting, RawDocument, meeting_id
 
 if TYPE_CHECKING:
     from pipeline.models import Source
 
 MAX_DOCUMENT_BYTES = 25 * 1024 * 1024
-# Cancellation written into titles or free text: "CANCELLED - Weed Board", "…IllinoisCANCELLED",
-# "***CANCELED***" (no word boundary: Legistar glues it to the location).
-CANCELLED_RE = re.compile(r"cancel+ed", re.IGNORECASE)
-# A moved meeting: "RESCHEDULED to May 3", "Re-scheduled", "POSTPONED".
-RESCHEDULED_RE = re.compile(r"re-?scheduled|postponed", re.IGNORECASE)
 # Pins "today" for a crawl, so a recorded site from another date replays with its own window.
 TODAY_ENV = "AGENDA_WATCH_TODAY"
-
-
-def status_from_text(text: str) -> MeetingStatus:
-    """Cancelled or rescheduled when `text` (a title, location or note) says so, else scheduled."""
-    if CANCELLED_RE.search(text):
-        return "cancelled"
-    if RESCHEDULED_RE.search(text):
-        return "rescheduled"
-    return "scheduled"
 
 
 class SourceError(Exception):
@@ -71,7 +57,12 @@ class AgendaSpider(scrapy.Spider):
 
     source: ClassVar[Source]
     platform: ClassVar[str] = ""
+    # The platform whose pages this class reads (a variant without ``platform`` names it).
+    family: ClassVar[str] = ""
     Options: ClassVar[type[PlatformOptions]] = PlatformOptions
+    # Page kind (`pipeline.ingest.detect.page_kind`) → the method reading a saved copy of it,
+    # called with (url, body); `parse_saved` routes by what the page holds, not by its address.
+    saved_readers: ClassVar[dict[str, str]] = {}
 
     @classmethod
     def variant_for(cls, source: Source) -> type[AgendaSpider]:
@@ -166,11 +157,58 @@ class AgendaSpider(scrapy.Spider):
             self.crawler.stats.inc_value("agenda_watch/document_errors")
         yield meeting
 
+    def new_meeting(
+        self,
+        start: datetime,
+        title: str,
+        platform_id: str | None,
+        key: str | None = None,
+        id_key: str | None = None,
+        **fields: Any,
+    ) -> Meeting:
+        """A meeting of this source with its id, zone and scrape time filled in.
+
+        The id is `meeting_id` of `id_key` (default: the platform id), else of `key` (default:
+        the title), so a spider keeps the ids it has always given.
+        """
+        return Meeting(
+            id=meeting_id(self.source.id, start, id_key or platform_id, key or title),
+            source=self.source.id,
+            jurisdiction=self.source.jurisdiction,
+            title=title,
+            start=start,
+            timezone=self.source.timezone,
+            platform_id=platform_id,
+            scraped_at=self.now(),
+            **fields,
+        )
+
     # --- `agenda-watch parse` ---------------------------------------------------------------
 
+    @property
+    def page_family(self) -> str:
+        """The platform whose page kinds this spider reads."""
+        return self.family or self.platform
+
     def parse_saved(self, url: str, body: bytes) -> Iterator[BaseModel]:
-        """Parse a saved copy of `url` the way the crawl would; yields records (for `parse`)."""
-        raise NotImplementedError(f"{type(self).__name__} cannot parse saved pages yet")
+        """Parse a saved copy of `url` the way the crawl would; yields records (for `parse`).
+
+        The page's content decides which reader runs (`saved_readers`); the URL breaks ties.
+        """
+        kind = page_kind(self.page_family, url, body)
+        reader = self.saved_readers.get(kind or "")
+        if reader is None:
+            readable = ", ".join(k for k in page_kinds(self.page_family) if k in self.saved_readers)
+            raise SourceError(
+                f"{url}: not a {self.page_family} page this spider reads "
+                f"(recognised as {kind or 'nothing known'}; it reads: {readable})"
+            )
+        yield from getattr(self, reader)(url, body)
+
+    def sibling(self, cls: type[AgendaSpider]) -> AgendaSpider:
+        """An instance of `cls` bound to this source (to read a page another variant reads)."""
+        attrs = {"name": self.source.id, "source": self.source}
+        return type(f"{cls.__name__}_{self.source.id}", (cls,), attrs)()
 
     @classmethod
     def handles_request(cls, request: scrapy.Request) -> bool:
