@@ -255,43 +255,100 @@ def check_config(ctx: click.Context) -> None:
 @click.option("--source", "source_id", help="A configured source id.")
 @click.option("--platform", help="A platform name, for a page of a town not in config.")
 @click.option("--url", required=True, help="The URL the saved file was fetched from.")
+@click.option(
+    "--timezone",
+    help="With --platform: the town's IANA zone (default America/Chicago), e.g. America/Los_Angeles.",
+)
+@click.option(
+    "--option",
+    "options",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="With --platform: a platform option, repeatable (e.g. mode=web, view_id=12).",
+)
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.pass_context
 def parse(
-    ctx: click.Context, source_id: str | None, platform: str | None, url: str, file: Path
+    ctx: click.Context,
+    source_id: str | None,
+    platform: str | None,
+    url: str,
+    timezone: str | None,
+    options: tuple[str, ...],
+    file: Path,
 ) -> None:
     """Run a spider's callback on a saved FILE; print the parsed records as JSON lines."""
     from pipeline.config import source_by_id
+    from spiders.base import SourceError
     from spiders.loader import spider_class_for
 
     if bool(source_id) == bool(platform):
         raise click.UsageError("give --source ID or --platform NAME")
     if source_id:
+        if timezone or options:
+            raise click.UsageError("--timezone and --option go with --platform")
         source = source_by_id(_settings(ctx).sources_path, source_id)
     else:
-        source = _adhoc_source(str(platform), url)
+        source = _adhoc_source(str(platform), url, timezone, options)
     spider = spider_class_for(source)()
-    for record in spider.parse_saved(url, file.read_bytes()):
-        click.echo(record.model_dump_json())
+    try:
+        for record in spider.parse_saved(url, file.read_bytes()):
+            click.echo(record.model_dump_json())
+    except SourceError as exc:
+        click.echo(f"{type(exc).__name__}: {exc}", err=True)
+        sys.exit(1)
 
 
-def _adhoc_source(platform: str, url: str) -> Source:
-    """A throwaway source for `parse --platform`: tenant and origin taken from the URL."""
+def _adhoc_source(
+    platform: str, url: str, timezone: str | None, options: tuple[str, ...]
+) -> Source:
+    """A throwaway source for `parse --platform`.
+
+    Tenant and origin come from the URL; zone and options from the command line, checked as a
+    configured source's would be.
+    """
     from urllib.parse import urlsplit
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-    from pipeline.ingest.detect import propose_slug
+    import yaml
+    from pydantic import ValidationError
+
+    from pipeline.ingest.detect import Detection, detect, propose_entry, propose_slug
     from pipeline.models import PLATFORMS, Source
+    from spiders.registry import platform_spiders
 
     if platform not in PLATFORMS:
         raise click.UsageError(f"unknown platform {platform!r}; one of: {', '.join(PLATFORMS)}")
+    try:
+        ZoneInfo(timezone or "America/Chicago")
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise click.UsageError(f"unknown time zone {timezone!r} (an IANA name)") from exc
+    parsed: dict[str, object] = {}
+    for option in options:
+        key, sep, value = option.partition("=")
+        if not sep or not key.strip():
+            raise click.UsageError(f"--option takes KEY=VALUE, got {option!r}")
+        parsed[key.strip()] = yaml.safe_load(value) if value.strip() else ""
+    found = detect(url) or Detection(platform, "host")
+    defaults = propose_entry(url, None, Detection(platform, found.by)).get("options")
+    parsed = {**(defaults if isinstance(defaults, dict) else {}), **parsed}
+    try:
+        platform_spiders()[platform].Options.model_validate(parsed)
+    except ValidationError as exc:
+        # A required option a saved page does not need (Granicus view_id) may stay unset.
+        wrong = [e for e in exc.errors() if e["type"] != "missing"]
+        if wrong:
+            raise click.UsageError(f"bad --option for {platform}: {wrong[0]['msg']}") from exc
     parts = urlsplit(url)
     return Source(
         id="adhoc",
-        name="(parse)",
+        name="",  # unknown: spiders take the body's name from the page
         jurisdiction="(parse)",
         platform=platform,
         slug=propose_slug(platform, url) or "adhoc",
         base_url=f"{parts.scheme}://{parts.netloc}",
+        timezone=timezone or "America/Chicago",
+        options=parsed,
     )
 
 

@@ -125,7 +125,9 @@ class CivicPlusSpider(AgendaSpider):
         else:
             span = page.xpath("//span[starts-with(@id,'section')]")
             if not span:
-                self.rows(span, "AgendaCenter categories (div#cat{N}) or a span#section{N} fragment")
+                self.rows(
+                    span, "AgendaCenter categories (div#cat{N}) or a span#section{N} fragment"
+                )
             cat_id = int(re.sub(r"\D", "", span[0].attrib["id"]) or 0)
             name = self._parse_body(span[0]) or self.source.name or f"Category {cat_id}"
             categories = [Category(cat_id, name, span[0], None, [])]

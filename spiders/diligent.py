@@ -261,12 +261,17 @@ class DiligentSpider(AgendaSpider):
         room and the address.
         """
         for html in _agenda_html(documents):
-            lines = [squash(t) for t in html_page(html).xpath("//text()").getall() if squash(t)]
+            nodes = html_page(html).xpath(
+                "//text()[not(ancestor::style or ancestor::script or ancestor::title)]"
+            )
+            lines = [squash(t) for t in nodes.getall() if squash(t)]
             for index, line in enumerate(lines[:40]):
                 found = next(month_dates(line), None)
                 if found is None:
                     continue
+                # The title stands before the time on the dated line, or on the line above.
                 title = clean_name(re.split(r"\d{1,2}(?::\d{2})?\s*[AaPp]\.?\s*[Mm]", line)[0])
+                title = title or (clean_name(lines[index - 1]) if index else "")
                 at = parse_clock(line)
                 place = ", ".join(lines[index + 1 : index + 3])
                 mid = str(documents[0].get("MeetingId") or "agenda")

@@ -53,6 +53,8 @@ from spiders.base import AgendaSpider, PlatformOptions, SourceError
 ISO_DATE_RE = re.compile(r"\s+on\s+(\d{4})-(\d{2})-(\d{2})\b")
 # An agenda outline number as printed: "A.", "G.1", "IV.", "a.", "12.", "3.b".
 OUTLINE_RE = re.compile(r"^(?:[A-Z]{1,4}|[a-z]|\d{1,3})(?:\.[0-9a-z]{1,3})*\.?$")
+# The item that closes a meeting; what is indented under it is not an item.
+ADJOURN_RE = re.compile(r"^adjourn", re.IGNORECASE)
 # Agenda text that opens the meeting; its clock time is the meeting's start (Bozeman item A.).
 CALL_TO_ORDER_RE = re.compile(r"call\s+to\s+order", re.IGNORECASE)
 # Visible text only: sort keys hide in ``display:none`` spans.
@@ -317,33 +319,53 @@ class GranicusSpider(AgendaSpider):
         return list(links.values())
 
     def _parse_items(self, mid: str, page: Selector, url: str) -> list[AgendaItem]:
-        """Outline items of an HTML agenda, in order: number as printed, title, attachments."""
+        """Outline items of an HTML agenda, in order: number as printed, title, attachments.
+
+        Document links standing between two items (Walnut Creek's ``a.Document`` blocks) belong
+        to the item above; entries indented under an adjournment are the agenda's notes on how
+        to take part, not items.
+        """
         items: dict[str, AgendaItem] = {}
-        for seq, (number, cell) in enumerate(_outline(page)):
-            title = _first_line(cell)
-            if not title:
+        closed_at: int | None = None  # indent depth of an "Adjournment" item
+        last: AgendaItem | None = None
+        for entry in _outline(page, with_documents=True):
+            if isinstance(entry, Selector):
+                link = self._item_link(entry, url)
+                if last is not None and link is not None:
+                    if all(str(existing.url) != str(link.url) for existing in last.links):
+                        last.links.append(link)
                 continue
+            number, cell, depth = entry
+            title = _first_line(cell)
+            if not title or (closed_at is not None and depth > closed_at):
+                continue
+            closed_at = depth if ADJOURN_RE.match(title) else None
             item = AgendaItem(
                 id=item_id(mid, None, number, title),
                 number=number,
                 title=title,
-                sequence=seq,
+                sequence=len(items),
                 links=self._parse_item_links(cell, url),
             )
-            items.setdefault(item.id, item)
+            last = items.setdefault(item.id, item)
         return list(items.values())
 
     def _parse_item_links(self, cell: Selector, url: str) -> list[Link]:
         """Staff reports, other files and the item's video position linked from its title."""
         links: dict[str, Link] = {}
         for anchor in cell.css("a"):
-            target = link_url(anchor, url)
-            if not target or target.split("#")[0] == url.split("#")[0]:
-                continue
-            kind: LinkKind = "video" if "mediaplayer.php" in target.lower() else "attachment"
-            label = text(anchor)[:200] or "Attachment"
-            links.setdefault(target, Link(title=label, url=target, kind=kind))
+            link = self._item_link(anchor, url)
+            if link is not None:
+                links.setdefault(str(link.url), link)
         return list(links.values())
+
+    def _item_link(self, anchor: Selector, url: str) -> Link | None:
+        """One item link: a file, or the item's position in the video."""
+        target = link_url(anchor, url)
+        if not target or target.split("#")[0] == url.split("#")[0]:
+            return None
+        kind: LinkKind = "video" if "mediaplayer.php" in target.lower() else "attachment"
+        return Link(title=text(anchor)[:200] or "Attachment", url=target, kind=kind)
 
     def _parse_agenda_time(self, page: Selector, day: date) -> time | None:
         """The start time an agenda prints: just after the meeting's date, else at Call to Order."""
@@ -355,10 +377,9 @@ class GranicusSpider(AgendaSpider):
                 at = parse_clock(body[match.end() : match.end() + 40])
                 if at is not None:
                     return at
-        for _, cell in _outline(page):
-            title = _first_line(cell)
-            if CALL_TO_ORDER_RE.search(title):
-                return parse_clock(title)
+        for entry in _outline(page):
+            if isinstance(entry, tuple) and CALL_TO_ORDER_RE.search(_first_line(entry[1])):
+                return parse_clock(_first_line(entry[1]))
         return None
 
 
@@ -402,20 +423,34 @@ def _first_line(cell: Selector) -> str:
     return squash("".join(pieces))
 
 
-def _outline(page: Selector) -> Iterator[tuple[str, Selector]]:
-    """(number, title cell) pairs for the HTML agenda templates seen, in page order.
+def _outline(
+    page: Selector, with_documents: bool = False
+) -> Iterator[tuple[str, Selector, int] | Selector]:
+    """(number, title cell, indent) for the HTML agenda templates seen, in page order.
 
     Bozeman: ``h2``/``h3`` holding a number ``span`` then a title ``span``. Classic Granicus
-    (LAWA ``td.numberspace``, Walnut Creek): a cell holding only the number, then the title cell.
+    (LAWA ``td.numberspace``, Walnut Creek): a cell holding only the number, then the title
+    cell; nested ``blockquote``s indent. With `with_documents`, document links between items
+    come too (as the ``a`` selectors themselves).
     """
-    for node in page.xpath("//h2[span] | //h3[span] | //td[following-sibling::td]"):
+    query = "//h2[span] | //h3[span] | //td[following-sibling::td]"
+    if with_documents:
+        query += (
+            " | //a[contains(@href, 'MetaViewer') or contains(@href, 'MediaPlayer')"
+            " or contains(@class, 'Document')]"
+        )
+    for node in page.xpath(query):
+        if node.root.tag == "a":
+            if not node.xpath("ancestor::td[following-sibling::td or preceding-sibling::td]"):
+                yield node
+            continue
         if node.root.tag == "td":
             number, cell = text(node), node.xpath("following-sibling::td[1]")
         else:
             spans = node.xpath("./span")
             number, cell = text(spans[0]), spans[1:2]
         if cell and OUTLINE_RE.match(number) and text(cell[0]):
-            yield number, cell[0]
+            yield number, cell[0], len(node.xpath("ancestor::blockquote"))
 
 
 def _link_kind(url: str, label: str) -> LinkKind:

@@ -338,7 +338,9 @@ class Iqm2Spider(AgendaSpider):
     ) -> AgendaItem:
         legifile = cell.css("a[href*='Detail_LegiFile']::attr(href)").get()
         platform_id = query_value(urljoin(url, legifile), "ID") if legifile else None
-        links = [Link(title=title, url=urljoin(url, legifile), kind="detail")] if legifile else []
+        # The entry's own page: its legislative file, else the motion record.
+        page = legifile or cell.css("a[href*='Detail_']::attr(href)").get()
+        links = [Link(title=title, url=urljoin(url, page), kind="detail")] if page else []
         return AgendaItem(
             id=item_id(mid, platform_id, number, title),
             number=number,
