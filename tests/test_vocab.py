@@ -128,7 +128,7 @@ def _parse(case: SpiderCase, page: bytes) -> list[Meeting]:
     )
     records = list(spider_class_for(source)().parse_saved(case.url, page))
     assert records and all(isinstance(r, Meeting) for r in records)
-    return records  # type: ignore[return-value]
+    return records
 
 
 def _rows_reached(case: SpiderCase) -> list[int]:
