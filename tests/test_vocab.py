@@ -122,13 +122,14 @@ def _parse(case: SpiderCase, page: bytes) -> list[Meeting]:
         id="t",
         name="",
         jurisdiction="Test",
-        platform=case.platform,  # type: ignore[arg-type]
+        platform=case.platform,
         timezone="America/Chicago",
         options=case.options,
     )
-    records = list(spider_class_for(source)().parse_saved(case.url, page))
-    assert records and all(isinstance(r, Meeting) for r in records)
-    return records
+    records = [r for r in spider_class_for(source)().parse_saved(case.url, page)]
+    meetings = [r for r in records if isinstance(r, Meeting)]
+    assert meetings and len(meetings) == len(records)
+    return meetings
 
 
 def _rows_reached(case: SpiderCase) -> list[int]:
