@@ -274,8 +274,11 @@ class LegistarApiSpider(AgendaSpider):
         return sorted(items.values(), key=lambda i: i.sequence)
 
     def _parse_item_text(self, row: dict[str, Any], title: str) -> str:
-        """Matter name and agenda note, where they add to the title."""
+        """Matter name, agenda note and the action taken (on minutes), where they add to the title."""
         parts = [_clean(row.get("EventItemMatterName")), _clean(row.get("EventItemAgendaNote"))]
+        action = _clean(row.get("EventItemActionName"))
+        if action:
+            parts.append(f"Action: {action}")
         return "\n".join(p for p in parts if p and p not in title)
 
     def _parse_item_links(self, row: dict[str, Any]) -> list[Link]:

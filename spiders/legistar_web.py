@@ -37,6 +37,7 @@ from spiders._parse import decode, link_url, parse_clock, parse_numeric_date, sq
 from spiders._rows import read_rows
 from spiders._vocab import clean_body, clean_name, status_from_text
 from spiders.base import AgendaSpider, NoRowsFound, UnexpectedShape
+from spiders.registry import platform_spiders
 
 # A meeting grid: any RadGrid master table (the calendar's, a DepartmentDetail page's).
 GRIDS = "table.rgMasterTable"
@@ -97,7 +98,12 @@ class LegistarWebSpider(AgendaSpider):
     name = "legistar_web"
     family = "legistar"
     Options = LegistarOptions
-    saved_readers = {"web_calendar": "read_calendar", "web_meeting_detail": "read_meeting_detail"}
+    saved_readers = {
+        "web_calendar": "read_calendar",
+        "web_meeting_detail": "read_meeting_detail",
+        "api_events": "read_api_page",
+        "api_event_items": "read_api_page",
+    }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -263,6 +269,14 @@ class LegistarWebSpider(AgendaSpider):
         response = _response(url, body)
         for meeting, _detail, _agenda in self._calendar_rows(response, filtered=True):
             yield meeting
+
+    def read_api_page(self, url: str, body: bytes) -> Iterator[BaseModel]:
+        """A Web API answer, read by the platform's API spider.
+
+        The registry finds it (it imports spider modules when asked), so the two modules never
+        import each other.
+        """
+        yield from self.sibling(platform_spiders()["legistar"]).parse_saved(url, body)
 
     def read_meeting_detail(self, url: str, body: bytes) -> Iterator[BaseModel]:
         """A MeetingDetail page → its agenda items."""
