@@ -368,7 +368,7 @@ class GranicusSpider(AgendaSpider):
         return Link(title=text(anchor)[:200] or "Attachment", url=target, kind=kind)
 
     def _parse_agenda_time(self, page: Selector, day: date) -> time | None:
-        """The start time an agenda prints: just after the meeting's date, else at Call to Order."""
+        """The start time an agenda prints: after the meeting's date, in its title, at Call to Order."""
         body = squash(
             " ".join(page.xpath("//text()[not(ancestor::style or ancestor::script)]").getall())
         )
@@ -377,6 +377,11 @@ class GranicusSpider(AgendaSpider):
                 at = parse_clock(body[match.end() : match.end() + 40])
                 if at is not None:
                     return at
+        # The document's title can carry it: "City Council Special Meeting, Closed Session -
+        # 4:00 PM & City Council Regular Meeting - 6:00 PM" (the first is the start).
+        titled = parse_clock(text(page.xpath("//title")))
+        if titled is not None:
+            return titled
         for entry in _outline(page):
             if isinstance(entry, tuple) and CALL_TO_ORDER_RE.search(_first_line(entry[1])):
                 return parse_clock(_first_line(entry[1]))
