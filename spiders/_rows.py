@@ -62,14 +62,17 @@ class Tally:
         return self.found < self.seen or bool(self.failures)
 
     def message(self) -> str:
-        """The named warning's text."""
+        """The named warning's text, counts first (the run record's note is cut short)."""
         lost = self.seen - self.found
-        parts = [f"{self.seen} rows seen, {self.read + self.skipped} read"]
+        details = []
         if lost > 0:
-            parts.append(f"{lost} lost to broken markup")
+            details.append(f"{lost} lost to broken markup")
         if self.failures:
-            parts.append(f"{len(self.failures)} unreadable (first: {self.failures[0]})")
-        return f"ListingShortfall: {self.what} at {self.url}: {'; '.join(parts)}"
+            details.append(f"{len(self.failures)} unreadable, first: {self.failures[0]}")
+        return (
+            f"ListingShortfall: {self.seen} rows seen, {self.read + self.skipped} read "
+            f"({'; '.join(details)}) in {self.what} at {self.url}"
+        )
 
 
 def read_rows(

@@ -95,7 +95,7 @@ class CivicPlusSpider(AgendaSpider):
     def parse_index(self, response: Response) -> Iterator[Any]:
         """Rows of each wanted category in the window, then its other years in the window."""
         first, last = self.window()
-        for category in self._categories(html_page(response.body)):
+        for category in self._page_categories(html_page(response.body), response.url):
             yield from self._meetings_or_documents(category, response.url)
             for year in category.years:
                 if year != category.current_year and first.year <= year <= last.year:
@@ -119,20 +119,20 @@ class CivicPlusSpider(AgendaSpider):
 
     def read_agendacenter(self, url: str, body: bytes) -> Iterator[BaseModel]:
         """An index or Search page, or an ``UpdateCategoryList`` fragment → meetings (no window)."""
-        page = html_page(body)
-        if any(CATEGORY_ID_RE.match(i) for i in page.xpath("//div/@id").getall()):
-            categories = list(self._categories(page))
-        else:
-            span = page.xpath("//span[starts-with(@id,'section')]")
-            if not span:
-                self.rows(
-                    span, "AgendaCenter categories (div#cat{N}) or a span#section{N} fragment"
-                )
-            cat_id = int(re.sub(r"\D", "", span[0].attrib["id"]) or 0)
-            name = self._parse_body(span[0]) or self.source.name or f"Category {cat_id}"
-            categories = [Category(cat_id, name, span[0], None, [])]
-        for category in categories:
+        for category in self._page_categories(html_page(body), url):
             yield from self._rows(category, url)
+
+    def _page_categories(self, page: Selector, url: str) -> list[Category]:
+        """The categories of an index or Search page, or the one an answer fragment holds."""
+        if any(CATEGORY_ID_RE.match(i) for i in page.xpath("//div/@id").getall()):
+            return list(self._categories(page))
+        span = page.xpath("//span[starts-with(@id,'section')]")
+        if not span:
+            self.rows(span, "AgendaCenter categories (div#cat{N}) or a span#section{N} fragment")
+        cat_id = int(re.sub(r"\D", "", span[0].attrib["id"]) or 0)
+        name = self._parse_body(span[0]) or self.source.name or f"Category {cat_id}"
+        self.logger.info("%s is one category's fragment, not the AgendaCenter index", url)
+        return [Category(cat_id, name, span[0], None, [])]
 
     # --- listing --------------------------------------------------------------------------
 
