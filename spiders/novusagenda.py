@@ -22,6 +22,7 @@ from pydantic import BaseModel
 from scrapy.http import Response
 from scrapy.selector import SelectorList
 
+from pipeline.ingest.detect import page_kind
 from pipeline.models import AgendaItem, Link, Meeting, item_id
 from spiders._parse import (
     absolute,
@@ -61,7 +62,11 @@ class NovusAgendaSpider(AgendaSpider):
     name = "novusagenda"
     platform = "novusagenda"
     Options = NovusOptions
-    saved_readers = {"meeting_list": "read_list", "board_api": "read_board_api"}
+    saved_readers = {
+        "meeting_list": "read_list",
+        "board_api": "read_board_api",
+        "meeting_view": "read_meeting_view",
+    }
 
     # --- URLs -----------------------------------------------------------------------------
 
@@ -105,9 +110,47 @@ class NovusAgendaSpider(AgendaSpider):
             yield scrapy.Request(self.list_url, callback=self.parse_list)
 
     def parse_list(self, response: Response) -> Iterator[Any]:
-        """Each wanted meeting, with its HTML agenda fetched for the pipeline."""
+        """Each wanted meeting, with its HTML agenda (MeetingView) fetched for its items."""
         for meeting in self._parse_grid(response.url, response.body, filtered=True):
             yield self.meeting_or_document(meeting, _agenda_document(meeting))
+
+    def parse_agenda_document(self, response: Response, meeting: Meeting) -> Iterator[Meeting]:
+        """A MeetingView page gives the items (CoverSheet rows); the text goes on to the pipeline."""
+        if page_kind(self.platform, response.url, response.body) == "meeting_view":
+            meeting.items = self._parse_view_items(meeting.id, response.url, response.body)
+        yield from super().parse_agenda_document(response, meeting)
+
+    def read_meeting_view(self, url: str, body: bytes) -> Iterator[BaseModel]:
+        """``MeetingView.aspx`` → its agenda items."""
+        key = query_value(url, "MeetingID") or "agenda"
+        yield from self._parse_view_items(f"{self.source.id}/saved/{key}", url, body)
+
+    def _parse_view_items(self, mid: str, url: str, body: bytes) -> list[AgendaItem]:
+        """Rows linking an item's ``CoverSheet.aspx``: number cell, title; the section above."""
+        items: list[AgendaItem] = []
+        section = ""
+        for row in html_page(body).xpath("//tr[td]"):
+            cover = row.css("a[href*='CoverSheet']")
+            if not cover:
+                cells = [text(td) for td in row.xpath("./td") if text(td)]
+                section = cells[0] if len(cells) == 1 else section
+                continue
+            title = text(cover[0])
+            number = next(
+                (text(td) for td in row.xpath("./td") if text(td) and text(td) != title), None
+            )
+            link = absolute(cover[0].attrib.get("href"), url)
+            items.append(
+                AgendaItem(
+                    id=item_id(mid, query_value(link or "", "ItemID"), number, title),
+                    number=number,
+                    title=title,
+                    text=section,
+                    sequence=len(items) + 1,
+                    links=[Link(title="Cover sheet", url=link, kind="detail")] if link else [],
+                )
+            )
+        return items
 
     def parse_board_api(self, response: Response) -> Iterator[Any]:
         """Meetings with their items; an agenda PDF only for meetings without items."""

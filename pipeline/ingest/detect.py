@@ -138,6 +138,7 @@ PAGE_KINDS: tuple[tuple[str, str, tuple[re.Pattern[str], ...]], ...] = tuple(
         # NovusAGENDA: a county board API in front of it, or the RadGrid meeting list.
         ("novusagenda", "board_api", (r'"dtMtg"\s*:',)),
         ("novusagenda", "meeting_list", (r"radGridMeetings|\brg(?:Row|AltRow|NoRecords)\b",)),
+        ("novusagenda", "meeting_view", (r"CoverSheet\.aspx",)),
         # Municode Meetings list (Drupal views).
         ("municode", "meeting_list", (r"date-display-single|data-th=[\"']Date|view-empty",)),
     )
@@ -168,6 +169,7 @@ URL_KINDS: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
         ("elms", "meetings", r"/meeting(?:/[^/]+)?$"),
         ("escribe", "meeting_page", r"/Meeting\.aspx$"),
         ("escribe", "calendar", r"/GetCalendarMeetings$"),
+        ("novusagenda", "meeting_view", r"/MeetingView\.aspx$"),
         ("novusagenda", "meeting_list", r"\.aspx$"),
         ("municode", "meeting_list", r"^(?!.*\.pdf$)"),
     )
