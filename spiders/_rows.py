@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
+from spiders._parse import json_records, load_json
 from spiders.base import AgendaSpider, UnexpectedShape
 
 T = TypeVar("T")
@@ -141,3 +142,21 @@ def warn(spider: AgendaSpider, message: str, counter: str) -> None:
 def _stats(spider: AgendaSpider) -> Any:
     crawler = getattr(spider, "crawler", None)
     return getattr(crawler, "stats", None)
+
+
+def json_rows(body: bytes, url: str, keys: tuple[str, ...], what: str) -> list[dict[str, Any]]:
+    """The records of a JSON answer that carry any of `keys`, however it wraps them.
+
+    An empty answer (``[]``, ``{}``, an empty wrapped list) is a legitimate "none"; anything
+    else without such records is `UnexpectedShape` naming `what` and `url`.
+    """
+    try:
+        data = load_json(body)
+    except ValueError as exc:
+        raise UnexpectedShape(f"{what}: not JSON at {url}: {exc}") from exc
+    records = json_records(data, keys)
+    if records is not None:
+        return records
+    if data in ([], {}) or (isinstance(data, dict) and [] in data.values()):
+        return []
+    raise UnexpectedShape(f"{what}: no records with {'/'.join(keys)} at {url}")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from pipeline.models import MeetingStatus
+from pipeline.models import LinkKind, MeetingStatus
 from spiders._parse import squash
 
 # Cancellation. No leading word boundary: Legistar glues it to the location ("IllinoisCANCELLED")
@@ -55,6 +55,25 @@ def status_from_text(*texts: str | None) -> MeetingStatus:
     if TENTATIVE_RE.search(joined):
         return "tentative"
     return "scheduled"
+
+
+# --- document labels --------------------------------------------------------------------------
+
+# What a document link is, from the words platforms label it with, first match wins: "Minutes
+# Packet" is minutes (IQM2, CivicClerk), "Agenda Packet" a packet, "Accessible Agenda" and
+# eScribe's "PostAgenda" an agenda, "Recap/Minutes" and "Summary" minutes, "HTML Journal" minutes.
+LINK_WORDS: tuple[tuple[LinkKind, re.Pattern[str]], ...] = (
+    ("minutes", re.compile(r"minutes|\bjournal\b|\bsummary\b|\brecap\b", re.I)),
+    ("packet", re.compile(r"\bpacket\b", re.I)),
+    ("agenda", re.compile(r"agenda", re.I)),
+    ("video", re.compile(r"\b(?:video|audio|multimedia|mp[34])\b", re.I)),
+    ("detail", re.compile(r"\bdetails?\b", re.I)),
+)
+
+
+def link_kind(label: str | None, default: LinkKind = "other") -> LinkKind:
+    """The kind of a document link from its label or type ("Agenda Packet" → packet)."""
+    return next((kind for kind, words in LINK_WORDS if words.search(label or "")), default)
 
 
 # --- names ------------------------------------------------------------------------------------

@@ -121,16 +121,58 @@ class AgendaSpider(scrapy.Spider):
             )
         return selected
 
+    # --- shared crawl helpers ---------------------------------------------------------------
+
+    def configured_base(self, default: str) -> str:
+        """``base_url`` without a trailing slash, else `default` (the platform's host)."""
+        return str(self.source.base_url or default).rstrip("/")
+
+    def first_sighting(self, meeting_id: str) -> bool:
+        """True the first time `meeting_id` comes up in this crawl (lists and year views overlap)."""
+        seen: set[str] = self.__dict__.setdefault("_sightings", set())
+        if meeting_id in seen:
+            return False
+        seen.add(meeting_id)
+        return True
+
+    def api_request(
+        self, url: str, callback: Any, statuses: tuple[int, ...] = (), **cb_kwargs: Any
+    ) -> scrapy.Request:
+        """A JSON API request; answers with `statuses` reach `callback` (to name the error)."""
+        return scrapy.Request(
+            url,
+            callback=callback,
+            cb_kwargs=cb_kwargs,
+            headers={"Accept": "application/json"},
+            meta={"handle_httpstatus_list": list(statuses)},
+        )
+
+    def meeting_request(
+        self, url: str, callback: Any, meeting: Meeting, errback: Any = None, **kwargs: Any
+    ) -> scrapy.Request:
+        """A request for a page of `meeting` (its agenda, its detail page), the meeting with it.
+
+        Without an `errback`, a failed page keeps the meeting (`agenda_document_failed`).
+        """
+        meta = {"meeting": meeting, **kwargs.pop("meta", {})}
+        return scrapy.Request(
+            url,
+            callback=callback,
+            errback=errback or self.agenda_document_failed,
+            cb_kwargs={"meeting": meeting},
+            meta=meta,
+            **kwargs,
+        )
+
     # --- agenda documents -------------------------------------------------------------------
 
     def document_request(self, url: str, meeting: Meeting) -> scrapy.Request:
         """Fetch an agenda document for `meeting`; the meeting is yielded either way."""
-        return scrapy.Request(
+        return self.meeting_request(
             url,
-            callback=self.parse_agenda_document,
-            errback=self.agenda_document_failed,
-            cb_kwargs={"meeting": meeting},
-            meta={"download_maxsize": MAX_DOCUMENT_BYTES, "meeting": meeting},
+            self.parse_agenda_document,
+            meeting,
+            meta={"download_maxsize": MAX_DOCUMENT_BYTES},
             priority=-1,
             dont_filter=True,
         )
@@ -148,6 +190,23 @@ class AgendaSpider(scrapy.Spider):
             RawDocument(url=response.url, content_type=content_type, body=response.body)
         )
         yield meeting
+
+    def items_or_page(
+        self, response: Response, meeting: Meeting, items: list[Any], template: str
+    ) -> Meeting:
+        """The meeting with its agenda page's `items`; without any, the page goes on as a document.
+
+        A page in another template than `template` (the markup the spider reads) is still text
+        the extract stage can split into items.
+        """
+        if items:
+            meeting.items = items
+        elif self.source.fetch_documents:
+            self.logger.warning("no %s in %s; passing it on as a document", template, response.url)
+            meeting.raw_documents.append(
+                RawDocument(url=response.url, content_type="text/html", body=response.body)
+            )
+        return meeting
 
     def agenda_document_failed(self, failure: Any) -> Iterator[Meeting]:
         """The agenda could not be downloaded: keep the meeting, note the problem."""

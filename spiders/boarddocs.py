@@ -34,8 +34,6 @@ from spiders._parse import (
     absolute,
     decode,
     html_page,
-    json_records,
-    load_json,
     parse_clock,
     parse_month_date,
     query_value,
@@ -43,7 +41,7 @@ from spiders._parse import (
     text,
     xml_page,
 )
-from spiders._rows import read_rows, repaired
+from spiders._rows import json_rows, read_rows, repaired
 from spiders._vocab import clean_body, clean_name, status_from_text
 from spiders.base import AgendaSpider, PlatformOptions, UnexpectedShape
 
@@ -73,7 +71,6 @@ class BoardDocsOptions(PlatformOptions):
 class BoardDocsSpider(AgendaSpider):
     """Meetings, with their agenda items, from a BoardDocs site."""
 
-    name = "boarddocs"
     platform = "boarddocs"
     Options = BoardDocsOptions
     saved_readers = {
@@ -241,15 +238,7 @@ class BoardDocsSpider(AgendaSpider):
     # --- JSON lists -----------------------------------------------------------------------
 
     def _parse_list(self, url: str, body: bytes) -> Iterator[Meeting]:
-        try:
-            data = load_json(body)
-        except ValueError as exc:
-            raise UnexpectedShape(f"BD-GetMeetingsList: not JSON at {url}") from exc
-        rows = json_records(data, LIST_KEYS)
-        if rows is None:
-            if data in ([], {}):
-                return
-            raise UnexpectedShape(f"BD-GetMeetingsList: expected a JSON array of meetings at {url}")
+        rows = json_rows(body, url, LIST_KEYS, "BoardDocs meetings list")
         yield from read_rows(self, rows, self._parse_list_meeting, "BoardDocs meetings list", url)
 
     def _parse_list_meeting(self, row: dict[str, Any]) -> Meeting | None:
@@ -258,11 +247,19 @@ class BoardDocsSpider(AgendaSpider):
         if not unique or not stamp:
             return None  # the list ends with an empty {}
         name = squash(row.get("name") or row.get("Name")) or "Meeting"
-        at = self._parse_time(name, squash(row.get("Description")))
-        start = self.localize(_day(stamp), at)
-        goto = f"{self.board_url}goto?open&id={unique}"
+        meeting = self._committee_meeting(_day(stamp), name, squash(row.get("Description")), unique)
+        agenda = f"{self.board_url}PRINT-AgendaDetailed?open&id={unique}"
+        meeting.links.append(Link(title="Agenda", url=agenda, kind="agenda"))
+        return meeting
+
+    def _committee_meeting(
+        self, day: date, name: str, description: str, unique: str | None
+    ) -> Meeting:
+        """A meeting of a committee's list or fragment: the time, if any, is in its words."""
+        at = self._parse_time(name, description)
+        goto = f"{self.board_url}goto?open&id={unique}" if unique else None
         return self.new_meeting(
-            start,
+            self.localize(day, at),
             clean_name(name) or "Meeting",
             unique,
             key=name,
@@ -271,14 +268,7 @@ class BoardDocsSpider(AgendaSpider):
             time_known=at is not None,
             status=status_from_text(name),
             url=goto,
-            links=[
-                Link(title="Meeting", url=goto, kind="detail"),
-                Link(
-                    title="Agenda",
-                    url=f"{self.board_url}PRINT-AgendaDetailed?open&id={unique}",
-                    kind="agenda",
-                ),
-            ],
+            links=[Link(title="Meeting", url=goto, kind="detail")] if goto else [],
         )
 
     # --- agenda and meeting fragments -----------------------------------------------------
@@ -314,20 +304,8 @@ class BoardDocsSpider(AgendaSpider):
         if not name or day is None:
             raise UnexpectedShape(f"BD-GetMeeting fragment without name/date at {url}")
         description = "\n".join(squash(t) for t in page.css(".meeting-description::text").getall())
-        at = self._parse_time(name, description)
         unique = page.css(".content-navigation button::attr(base)").get() or query_value(url, "id")
-        goto = f"{self.board_url}goto?open&id={unique}" if unique else None
-        return self.new_meeting(
-            self.localize(day, at),
-            clean_name(name),
-            unique,
-            key=name,
-            body=self.source.name or clean_body(name),
-            time_known=at is not None,
-            status=status_from_text(name),
-            url=goto,
-            links=[Link(title="Meeting", url=goto, kind="detail")] if goto else [],
-        )
+        return self._committee_meeting(day, name, description, unique)
 
     # --- fields ---------------------------------------------------------------------------
 

@@ -20,10 +20,10 @@ from bs4 import BeautifulSoup
 from pydantic import BaseModel
 from scrapy.http import Response
 
-from pipeline.models import AgendaItem, Link, LinkKind, Meeting, MeetingStatus, item_id
+from pipeline.models import AgendaItem, Link, Meeting, MeetingStatus, item_id
 from spiders._parse import absolute, json_records, load_json
 from spiders._rows import read_rows
-from spiders._vocab import clean_body, clean_name, status_from_text
+from spiders._vocab import clean_body, clean_name, link_kind, status_from_text
 from spiders.base import AgendaSpider, PlatformOptions, SourceError, UnexpectedShape
 
 # ``/v1/Meetings/{agendaId}`` → the agenda id (for `parse_saved`).
@@ -37,14 +37,6 @@ EMPTY_DATES = ("1900-01-01", "0001-01-01")
 API_HOST_SUFFIX = ".api.civicclerk.com"
 PORTAL_HOST_SUFFIX = ".portal.civicclerk.com"
 
-# Published file ``type`` → link kind; unknown types are attachments.
-FILE_KINDS: dict[str, LinkKind] = {
-    "agenda": "agenda",
-    "agenda packet": "packet",
-    "minutes": "minutes",
-    "minutes packet": "minutes",
-}
-
 
 class CivicClerkOptions(PlatformOptions):
     """``category_ids`` limits ``/v1/Events`` to these event categories (boards), server-side."""
@@ -55,7 +47,6 @@ class CivicClerkOptions(PlatformOptions):
 class CivicClerkSpider(AgendaSpider):
     """Meetings, and their agenda items where published, from a CivicClerk tenant's API."""
 
-    name = "civicclerk"
     platform = "civicclerk"
     Options = CivicClerkOptions
     page_size = 100
@@ -104,13 +95,7 @@ class CivicClerkSpider(AgendaSpider):
         return f"{self.api_base}/Meetings/GetMeetingFileStream(fileId={file_id},plainText=false)"
 
     def _api_request(self, url: str, callback: Any, **cb_kwargs: Any) -> scrapy.Request:
-        return scrapy.Request(
-            url,
-            callback=callback,
-            cb_kwargs=cb_kwargs,
-            headers={"Accept": "application/json"},
-            meta={"handle_httpstatus_list": [404]},
-        )
+        return self.api_request(url, callback, (404,), **cb_kwargs)
 
     # --- crawl ----------------------------------------------------------------------------
 
@@ -294,7 +279,7 @@ class CivicClerkSpider(AgendaSpider):
             Link(
                 title=_clean(f.get("type")) or _clean(f.get("name")) or "File",
                 url=f"{base}/files/agenda/{f['fileId']}",
-                kind=FILE_KINDS.get(_clean(f.get("type")).lower(), "attachment"),
+                kind=link_kind(_clean(f.get("type")), "attachment"),
             )
             for f in event.get("publishedFiles") or []
             if isinstance(f, dict) and f.get("fileId")

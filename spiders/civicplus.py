@@ -66,14 +66,9 @@ class Category:
 class CivicPlusSpider(AgendaSpider):
     """Meetings (date only) from a CivicPlus AgendaCenter, with their agenda documents."""
 
-    name = "civicplus"
     platform = "civicplus"
     Options = CivicPlusOptions
     saved_readers = {"agendacenter": "read_agendacenter"}
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._seen: set[str] = set()
 
     # --- URLs -----------------------------------------------------------------------------
 
@@ -181,12 +176,11 @@ class CivicPlusSpider(AgendaSpider):
         """Each new row of `category` in the window, as a meeting or its agenda's request."""
         first, last = self.window()
         for meeting in self._rows(category, page_url):
-            if meeting.id in self._seen:
-                continue
             day = meeting.start.date()
             if not first <= day <= last or (year is not None and day.year != year):
                 continue
-            self._seen.add(meeting.id)
+            if not self.first_sighting(meeting.id):
+                continue
             yield self.meeting_or_document(meeting, self._agenda_document(meeting))
 
     # --- fields ---------------------------------------------------------------------------

@@ -27,14 +27,12 @@ from pipeline.models import Link, LinkKind, Meeting, RawDocument
 from spiders._parse import (
     absolute,
     html_page,
-    json_records,
-    load_json,
     month_dates,
     parse_clock,
     squash,
     text,
 )
-from spiders._rows import read_rows
+from spiders._rows import json_rows, read_rows
 from spiders._vocab import clean_body, clean_name, status_from_text
 from spiders.base import AgendaSpider, PlatformOptions, UnexpectedShape
 
@@ -68,7 +66,6 @@ class DiligentOptions(PlatformOptions):
 class DiligentSpider(AgendaSpider):
     """Meetings from a Diligent Community tenant; the agenda HTML goes to the pipeline."""
 
-    name = "diligent"
     platform = "diligent"
     Options = DiligentOptions
     saved_readers = {"meetings": "read_meetings", "meeting_documents": "read_documents"}
@@ -76,10 +73,7 @@ class DiligentSpider(AgendaSpider):
     @property
     def host_url(self) -> str:
         """``https://{slug}.community.diligentoneplatform.com`` unless ``base_url`` says."""
-        base = (
-            self.source.base_url or f"https://{self.source.slug}.community.diligentoneplatform.com"
-        )
-        return str(base).rstrip("/")
+        return self.configured_base(f"https://{self.source.slug}.community.diligentoneplatform.com")
 
     def meetings_url(self, today: date) -> str:
         """The meetings list for the source's window."""
@@ -105,12 +99,11 @@ class DiligentSpider(AgendaSpider):
         """Each wanted meeting; published ones get their agenda documents first."""
         for record, meeting in self._parse_list(response.url, response.body, filtered=True):
             if record.get("Published") and self.source.fetch_documents:
-                yield scrapy.Request(
+                yield self.meeting_request(
                     f"{self.host_url}{MEETINGS_PATH}/{record['Id']}/meetingDocuments",
-                    callback=self.parse_documents,
+                    self.parse_documents,
+                    meeting,
                     errback=self.documents_failed,
-                    cb_kwargs={"meeting": meeting},
-                    meta={"meeting": meeting},
                     headers={"Accept": "application/json"},
                 )
             else:
@@ -158,28 +151,14 @@ class DiligentSpider(AgendaSpider):
 
     # --- responses ------------------------------------------------------------------------
 
-    def _records(
-        self, body: bytes, url: str, keys: tuple[str, ...], what: str
-    ) -> list[dict[str, Any]]:
-        try:
-            data = load_json(body)
-        except ValueError as exc:
-            raise UnexpectedShape(f"{what}: not JSON at {url}") from exc
-        records = json_records(data, keys)
-        if records is None:
-            if data in ([], {}):
-                return []
-            raise UnexpectedShape(f"{what}: expected a JSON array of records at {url}")
-        return records
-
     def _documents(self, body: bytes, url: str) -> list[dict[str, Any]]:
         """The documents of a meetingDocuments answer (bare or under ``Documents``)."""
-        return self._records(body, url, DOCUMENT_KEYS, "Diligent meetingDocuments")
+        return json_rows(body, url, DOCUMENT_KEYS, "Diligent meetingDocuments")
 
     def _parse_list(
         self, url: str, body: bytes, filtered: bool = False
     ) -> Iterator[tuple[dict[str, Any], Meeting]]:
-        records = self._records(body, url, MEETING_KEYS, "Diligent meetings")
+        records = json_rows(body, url, MEETING_KEYS, "Diligent meetings")
         wanted_types = set(self.options.type_ids)
 
         def read(record: dict[str, Any]) -> tuple[dict[str, Any], Meeting] | None:

@@ -34,15 +34,8 @@ from spiders.base import AgendaSpider, PlatformOptions, SourceError, UnexpectedS
 API_URL = "https://api.chicityclerkelms.chicago.gov"
 PORTAL_URL = "https://chicityclerkelms.chicago.gov"
 
-# eLMS status (lower case) → ours. Recessed and reconvened meetings do take place.
-STATUSES: dict[str, MeetingStatus] = {
-    "scheduled": "scheduled",
-    "recessed": "scheduled",
-    "reconvened": "scheduled",
-    "rescheduled": "rescheduled",
-    "cancelled": "cancelled",
-    "canceled": "cancelled",
-}
+# The status words eLMS uses ("" is null: the comment decides).
+KNOWN_STATUSES = ("", "scheduled", "recessed", "reconvened", "rescheduled", "cancelled", "canceled")
 # files[].attachmentType → link kind; other types (Notice, Summary, Report, Other) are "other".
 FILE_KINDS: dict[str, LinkKind] = {"agenda": "agenda"}
 # Meeting fields holding a media URL (often ""): (field, link title, link kind).
@@ -61,7 +54,6 @@ class ElmsOptions(PlatformOptions):
 class ElmsSpider(AgendaSpider):
     """Meetings of the City of Chicago's City Council and committees from the eLMS API."""
 
-    name = "elms"
     platform = "elms"
     Options = ElmsOptions
     saved_readers = {"meetings": "read_meetings"}
@@ -197,13 +189,15 @@ class ElmsSpider(AgendaSpider):
         return clean_body(record.get("body")) or "Meeting"
 
     def _parse_status(self, record: dict[str, Any]) -> MeetingStatus:
-        """The platform's status; when it is null, a cancellation in the comment."""
-        status = str(record.get("status") or "").strip().lower()
-        if status:
-            if status not in STATUSES:
-                self.logger.warning("unknown eLMS status %r; treated as scheduled", status)
-            return STATUSES.get(status, "scheduled")
-        return status_from_text(str(record.get("comment") or ""))
+        """The platform's status word, else (null) what the comment says.
+
+        Recessed and reconvened meetings do take place; a null status may come with
+        "CANCELLATION of Meeting" in the comment.
+        """
+        status = str(record.get("status") or "").strip()
+        if status.lower() not in KNOWN_STATUSES:
+            self.logger.warning("unknown eLMS status %r; read as text", status)
+        return status_from_text(status or str(record.get("comment") or ""))
 
     def _parse_url(self, record: dict[str, Any]) -> str:
         """The meeting's portal page."""

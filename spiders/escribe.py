@@ -23,10 +23,10 @@ from pydantic import BaseModel
 from scrapy.http import Response
 from scrapy.selector import Selector
 
-from pipeline.models import AgendaItem, Link, LinkKind, Meeting, MeetingStatus, RawDocument, item_id
-from spiders._parse import json_records, load_json, squash
-from spiders._rows import read_rows
-from spiders._vocab import clean_body, clean_name, status_from_text
+from pipeline.models import AgendaItem, Link, Meeting, MeetingStatus, item_id
+from spiders._parse import squash
+from spiders._rows import json_rows, read_rows
+from spiders._vocab import clean_body, clean_name, link_kind, status_from_text
 from spiders.base import AgendaSpider, PlatformOptions, SourceError, UnexpectedShape
 
 # Line breaks in ``Description`` ("Room #103<br/>276 Fourth Avenue").
@@ -38,15 +38,6 @@ ITEM_CLASS_RE = re.compile(r"\bAgendaItem\d+\b")
 
 CALENDAR_PATH = "/MeetingsCalendarView.aspx/GetCalendarMeetings"
 
-# ``MeetingDocumentLink[].Type`` → link kind; unknown types are attachments.
-DOC_KINDS: dict[str, LinkKind] = {
-    "agenda": "agenda",
-    "postagenda": "agenda",
-    "agendacover": "agenda",
-    "minutes": "minutes",
-    "postminutes": "minutes",
-}
-
 
 class EscribeOptions(PlatformOptions):
     """``meeting_view_id`` is the calendar view (``?MeetingViewId=``) some sites require."""
@@ -57,24 +48,16 @@ class EscribeOptions(PlatformOptions):
 class EscribeSpider(AgendaSpider):
     """Meetings, with items from their HTML agenda page, from an eScribe public site."""
 
-    name = "escribe"
     platform = "escribe"
     Options = EscribeOptions
     saved_readers = {"calendar": "read_calendar", "meeting_page": "read_meeting_page"}
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        # Year windows are requested separately; a meeting appears in one only, but be sure.
-        self._seen: set[str] = set()
 
     # --- URLs -----------------------------------------------------------------------------
 
     @property
     def site_base(self) -> str:
         """``https://pub-{client}.escribemeetings.com`` unless ``base_url`` overrides it."""
-        if self.source.base_url:
-            return str(self.source.base_url).rstrip("/")
-        return f"https://pub-{self.source.slug}.escribemeetings.com"
+        return self.configured_base(f"https://pub-{self.source.slug}.escribemeetings.com")
 
     def absolute(self, url: str) -> str:
         """A document URL made absolute against the site root (not the page-method path)."""
@@ -122,33 +105,17 @@ class EscribeSpider(AgendaSpider):
         if not self._keep(row):
             return None
         meeting = self._parse_meeting(row)
-        if meeting.id in self._seen:
+        if not self.first_sighting(meeting.id):
             return None
-        self._seen.add(meeting.id)
         html = self._agenda_url(row, html=True)
         if html:
-            return scrapy.Request(
-                html,
-                callback=self.parse_agenda_page,
-                errback=self.agenda_document_failed,
-                cb_kwargs={"meeting": meeting},
-                meta={"meeting": meeting},
-            )
+            return self.meeting_request(html, self.parse_agenda_page, meeting)
         return self.meeting_or_document(meeting, self._agenda_url(row, html=False))
 
     def parse_agenda_page(self, response: Response, meeting: Meeting) -> Iterator[Meeting]:
         """``Meeting.aspx``: its items, or the page itself for the document splitter."""
         items = self._parse_items(meeting.id, response.text, response.url)
-        if items:
-            meeting.items = items
-        elif self.source.fetch_documents:
-            self.logger.warning(
-                "no div.AgendaItem in %s; passing it on as a document", response.url
-            )
-            meeting.raw_documents.append(
-                RawDocument(url=response.url, content_type="text/html", body=response.body)
-            )
-        yield meeting
+        yield self.items_or_page(response, meeting, items, "div.AgendaItem")
 
     def read_calendar(self, url: str, body: bytes) -> Iterator[BaseModel]:
         """``GetCalendarMeetings`` → meetings (without items)."""
@@ -173,18 +140,11 @@ class EscribeSpider(AgendaSpider):
         return self._records(response.body, response.url)
 
     def _records(self, body: bytes, url: str) -> list[dict[str, Any]]:
-        """The meetings of a calendar answer, ``{"d": [...]}`` or bare."""
-        try:
-            data = load_json(body)
-        except ValueError as exc:
-            # An HTML answer here is usually a bot challenge or the site's error page.
-            raise UnexpectedShape(f"calendar: not JSON at {url}: {exc}") from exc
-        if isinstance(data, dict) and data.get("d") == []:
-            return []
-        rows = json_records(data, ("StartDate", "MeetingName", "MeetingType"))
-        if rows is None:
-            raise UnexpectedShape(f"calendar: expected {{'d': [...]}} at {url}")
-        return rows
+        """The meetings of a calendar answer, ``{"d": [...]}`` or bare.
+
+        An HTML answer here is usually a bot challenge or the site's error page: UnexpectedShape.
+        """
+        return json_rows(body, url, ("StartDate", "MeetingName", "MeetingType"), "calendar")
 
     def _keep(self, row: dict[str, Any]) -> bool:
         """False (logged) for meeting types outside the source's body filter."""
@@ -261,7 +221,7 @@ class EscribeSpider(AgendaSpider):
             if not isinstance(doc, dict) or not str(doc.get("Url") or "").strip():
                 continue
             url = self.absolute(str(doc["Url"]))
-            kind = DOC_KINDS.get(str(doc.get("Type") or "").lower(), "attachment")
+            kind = link_kind(str(doc.get("Type") or ""), "attachment")
             title = squash(doc.get("Title")) or "Document"
             links.setdefault(url, Link(title=title, url=url, kind=kind))
         if row.get("Url"):

@@ -88,7 +88,6 @@ class ListingRow:
 class GranicusSpider(AgendaSpider):
     """Meetings from one Granicus ViewPublisher view, with items from their HTML agendas."""
 
-    name = "granicus"
     platform = "granicus"
     Options = GranicusOptions
     saved_readers = {"listing": "read_listing", "agenda": "read_agenda"}
@@ -98,9 +97,7 @@ class GranicusSpider(AgendaSpider):
     @property
     def site(self) -> str:
         """``https://{slug}.granicus.com`` unless ``base_url`` overrides it."""
-        if self.source.base_url:
-            return str(self.source.base_url).rstrip("/")
-        return f"https://{self.source.slug}.granicus.com"
+        return self.configured_base(f"https://{self.source.slug}.granicus.com")
 
     @property
     def listing_url(self) -> str:
@@ -129,13 +126,8 @@ class GranicusSpider(AgendaSpider):
             if not first <= meeting.start.date() <= last:
                 continue
             if agenda_url and self.source.fetch_documents:
-                yield scrapy.Request(
-                    self.on_site(agenda_url),
-                    callback=self.parse_agenda_viewer,
-                    errback=self.agenda_document_failed,
-                    cb_kwargs={"meeting": meeting},
-                    meta={"meeting": meeting},
-                    priority=-1,
+                yield self.meeting_request(
+                    self.on_site(agenda_url), self.parse_agenda_viewer, meeting, priority=-1
                 )
             else:
                 yield meeting

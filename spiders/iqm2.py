@@ -39,7 +39,7 @@ from spiders._parse import (
     text,
 )
 from spiders._rows import read_rows
-from spiders._vocab import clean_body, clean_name, status_from_text
+from spiders._vocab import clean_body, clean_name, link_kind, status_from_text
 from spiders.base import AgendaSpider, UnexpectedShape
 
 # List-row link text: "Jan 5, 2026 1:00 PM" (time may be missing on some tenants).
@@ -55,17 +55,6 @@ PLACEHOLDER_RE = re.compile(r"^(?:\W|n/?a\b)*$", re.IGNORECASE)
 # An outline number as printed: "5.", "A.", "1.a", "IV.".
 NUMBER_RE = re.compile(r"^(?:\d{1,3}|[A-Z]|[IVXLC]{1,6})(?:\.[0-9A-Za-z]{1,3})*\.?$")
 
-# Download-link labels → link kinds (labels differ by tenant: "Summary" is Creve Coeur's minutes).
-LABEL_KINDS: dict[str, LinkKind] = {
-    "agenda": "agenda",
-    "agenda packet": "packet",
-    "minutes": "minutes",
-    "minutes packet": "minutes",
-    "summary": "minutes",
-    "video": "video",
-    "audio": "video",
-}
-
 
 @dataclass
 class _Entry:
@@ -78,7 +67,6 @@ class _Entry:
 class Iqm2Spider(AgendaSpider):
     """Meetings from an IQM2 tenant's list calendar, with outline items when the page has them."""
 
-    name = "iqm2"
     platform = "iqm2"
     saved_readers = {"meeting_list": "read_list", "detail_meeting": "read_detail"}
 
@@ -111,12 +99,8 @@ class Iqm2Spider(AgendaSpider):
         for meeting in self._parse_rows(response.url, response.body, filtered=True):
             if not self.in_window(meeting.start):
                 continue
-            yield scrapy.Request(
-                str(meeting.url),
-                callback=self.parse_detail,
-                errback=self.detail_failed,
-                cb_kwargs={"meeting": meeting},
-                meta={"meeting": meeting},
+            yield self.meeting_request(
+                str(meeting.url), self.parse_detail, meeting, errback=self.detail_failed
             )
 
     def parse_detail(self, response: Response, meeting: Meeting) -> Iterator[Any]:
@@ -228,9 +212,7 @@ class Iqm2Spider(AgendaSpider):
                 continue
             if any(str(link.url) == url for link in links):
                 continue
-            kind = (
-                "video" if "mode=video" in url.lower() else LABEL_KINDS.get(label.lower(), "other")
-            )
+            kind = "video" if "mode=video" in url.lower() else link_kind(label)
             links.append(Link(title=label or "Document", url=url, kind=kind))
         return links
 

@@ -21,8 +21,8 @@ from scrapy.http import Response
 
 from pipeline.models import AgendaItem, Link, Meeting, MeetingStatus, item_id
 from spiders._legistar import LegistarOptions
-from spiders._parse import is_http, json_records, load_json, parse_clock
-from spiders._rows import read_rows
+from spiders._parse import is_http, parse_clock
+from spiders._rows import json_rows, read_rows
 from spiders._vocab import clean_body, clean_name, status_from_text
 from spiders.base import AgendaSpider, ApiDisabled, SourceError, UnexpectedShape
 from spiders.legistar_web import LegistarWebSpider
@@ -42,7 +42,6 @@ API_STATUSES = (400, 401, 403, 404, 500, 502, 503)
 class LegistarApiSpider(AgendaSpider):
     """Meetings and their agenda items from a Legistar client's Web API."""
 
-    name = "legistar"
     platform = "legistar"
     Options = LegistarOptions
     page_size = 1000
@@ -97,13 +96,7 @@ class LegistarApiSpider(AgendaSpider):
         return self.api_url("/events", params)
 
     def _api_request(self, url: str, callback: Any, **cb_kwargs: Any) -> scrapy.Request:
-        return scrapy.Request(
-            url,
-            callback=callback,
-            cb_kwargs=cb_kwargs,
-            headers={"Accept": "application/json"},
-            meta={"handle_httpstatus_list": list(API_STATUSES)},
-        )
+        return self.api_request(url, callback, API_STATUSES, **cb_kwargs)
 
     # --- crawl ----------------------------------------------------------------------------
 
@@ -179,16 +172,7 @@ class LegistarApiSpider(AgendaSpider):
 
     def _records(self, body: bytes, url: str, key: str, what: str) -> list[dict[str, Any]]:
         """The records of an API answer (an array; one object is a list of one)."""
-        try:
-            data = load_json(body)
-        except ValueError as exc:
-            raise UnexpectedShape(f"{what}: not JSON at {url}: {exc}") from exc
-        if data == []:
-            return []
-        records = json_records(data, (key,))
-        if records is None:
-            raise UnexpectedShape(f"{what}: expected a JSON array of {key} records at {url}")
-        return records
+        return json_rows(body, url, (key,), what)
 
     # --- fields ---------------------------------------------------------------------------
 

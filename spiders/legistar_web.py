@@ -35,7 +35,7 @@ from pipeline.models import AgendaItem, Link, LinkKind, Meeting, item_id
 from spiders._legistar import ID_RE, LegistarOptions
 from spiders._parse import decode, link_url, parse_clock, parse_numeric_date, squash, text
 from spiders._rows import read_rows
-from spiders._vocab import clean_body, clean_name, status_from_text
+from spiders._vocab import clean_body, clean_name, link_kind, status_from_text
 from spiders.base import AgendaSpider, NoRowsFound, UnexpectedShape
 from spiders.registry import platform_spiders
 
@@ -63,20 +63,6 @@ GENERIC_PAGE_RE = re.compile(r"^(?:calendar|meetings?(?: calendar)?|legislation|
 # "Meeting of Committee on Finance on 1/23/2019 at 10:00 AM" (a MeetingDetail page's title).
 MEETING_OF_RE = re.compile(r"^meeting of\s+|\s+on\s+\d{1,2}/\d{1,2}/\d{4}.*$", re.IGNORECASE)
 
-# Column header (lower case) → link kind; columns not listed give kind "other".
-LINK_KINDS: dict[str, LinkKind] = {
-    "agenda": "agenda",
-    "accessible agenda": "agenda",
-    "agenda packet": "packet",
-    "minutes": "minutes",
-    "accessible minutes": "minutes",
-    "recap/minutes": "minutes",
-    "summary": "minutes",
-    "video": "video",
-    "audio": "video",
-    "multimedia": "video",
-    "meeting details": "detail",
-}
 # Columns whose links are not meeting documents: the body's page, the iCal export, the row data.
 NON_DOCUMENT_COLUMNS = {"", "ics", "icalendar", "name", "meeting date", "meeting time"}
 NON_DOCUMENT_COLUMNS |= {"meeting location", "meeting topic"}
@@ -95,7 +81,6 @@ class LegistarWebSpider(AgendaSpider):
     No ``platform`` of its own: it is the ``mode: web`` variant of the ``legistar`` platform.
     """
 
-    name = "legistar_web"
     family = "legistar"
     Options = LegistarOptions
     saved_readers = {
@@ -104,10 +89,6 @@ class LegistarWebSpider(AgendaSpider):
         "api_events": "read_api_page",
         "api_event_items": "read_api_page",
     }
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._seen: set[str] = set()  # meeting ids already yielded (year views repeat rows)
 
     # --- URLs -----------------------------------------------------------------------------
 
@@ -149,9 +130,8 @@ class LegistarWebSpider(AgendaSpider):
             if not first <= meeting.start.date() <= last:
                 self.logger.debug("skip %s: outside the crawl window", meeting.id)
                 continue
-            if meeting.id in self._seen:
+            if not self.first_sighting(meeting.id):
                 continue
-            self._seen.add(meeting.id)
             yield self._detail_or_document(meeting, detail_url, agenda_url)
         if year is None and response.css(f"[name='{YEAR_TARGET}'], #{YEAR_STATE}"):
             for y in list(range(first.year, last.year + 1))[-MAX_YEARS:]:
@@ -411,9 +391,7 @@ class LegistarWebSpider(AgendaSpider):
                 title = (
                     "Meeting details" if header == "meeting details" else clean_name(header).title()
                 )
-                links.setdefault(
-                    url, Link(title=title, url=url, kind=LINK_KINDS.get(header, "other"))
-                )
+                links.setdefault(url, Link(title=title, url=url, kind=link_kind(header)))
         return list(links.values())
 
     def _parse_agenda_url(self, response: Response, cells: dict[str, Selector]) -> str | None:

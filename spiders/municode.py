@@ -38,7 +38,6 @@ class MunicodeOptions(PlatformOptions):
 class MunicodeSpider(AgendaSpider):
     """Meetings from a Municode Meetings list; each agenda PDF goes to the pipeline."""
 
-    name = "municode"
     platform = "municode"
     Options = MunicodeOptions
     saved_readers = {"meeting_list": "read_list"}

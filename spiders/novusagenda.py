@@ -59,7 +59,6 @@ class NovusOptions(PlatformOptions):
 class NovusAgendaSpider(AgendaSpider):
     """Meetings from a NovusAGENDA public list (agenda HTML read by the pipeline) or board API."""
 
-    name = "novusagenda"
     platform = "novusagenda"
     Options = NovusOptions
     saved_readers = {

@@ -21,17 +21,15 @@ from bs4 import BeautifulSoup, Tag
 from pydantic import BaseModel
 from scrapy.http import Response
 
-from pipeline.models import AgendaItem, Link, LinkKind, Meeting, MeetingStatus, RawDocument, item_id
+from pipeline.models import AgendaItem, Link, Meeting, MeetingStatus, item_id
 from spiders._parse import (
     absolute,
-    json_records,
-    load_json,
     parse_clock,
     parse_month_date,
     squash,
 )
-from spiders._rows import read_rows
-from spiders._vocab import clean_body, clean_name, status_from_text
+from spiders._rows import json_rows, read_rows
+from spiders._vocab import clean_body, clean_name, link_kind, status_from_text
 from spiders.base import AgendaSpider, PlatformOptions, SourceError, UnexpectedShape
 
 # Keys a PrimeGov meeting record carries (lists, archives by committee, the portal search).
@@ -49,24 +47,16 @@ class PrimeGovOptions(PlatformOptions):
 class PrimeGovSpider(AgendaSpider):
     """Meetings, with items from their compiled HTML agenda, from a PrimeGov public portal."""
 
-    name = "primegov"
     platform = "primegov"
     Options = PrimeGovOptions
     saved_readers = {"meetings": "read_meetings", "html_agenda": "read_html_agenda"}
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        # A meeting can be in the upcoming list and a year's archive at once.
-        self._seen: set[str] = set()
 
     # --- URLs -----------------------------------------------------------------------------
 
     @property
     def site_base(self) -> str:
         """``https://{client}.primegov.com`` unless ``base_url`` overrides it."""
-        if self.source.base_url:
-            return str(self.source.base_url).rstrip("/")
-        return f"https://{self.source.slug}.primegov.com"
+        return self.configured_base(f"https://{self.source.slug}.primegov.com")
 
     def document_url(self, doc: dict[str, Any]) -> str:
         """The HTML portal page for an HTML rendition, else the compiled file."""
@@ -97,9 +87,8 @@ class PrimeGovSpider(AgendaSpider):
             if not self.in_window(meeting.start):
                 self.logger.debug("skip meeting %s: outside the window", row.get("id"))
                 continue
-            if meeting.id in self._seen:
+            if not self.first_sighting(meeting.id):
                 continue
-            self._seen.add(meeting.id)
             yield self._agenda_or_document(row, meeting)
 
     def _meetings(
@@ -115,17 +104,7 @@ class PrimeGovSpider(AgendaSpider):
     def parse_html_agenda(self, response: Response, meeting: Meeting) -> Iterator[Meeting]:
         """The compiled HTML agenda: its items, or the page itself for the document splitter."""
         items = self._parse_items(meeting.id, response.text, response.url)
-        if items:
-            meeting.items = items
-        elif self.source.fetch_documents:
-            # Another template (e.g. "new template" tenants); the generic splitter reads the text.
-            self.logger.warning(
-                "no div.agenda-item in %s; passing it on as a document", response.url
-            )
-            meeting.raw_documents.append(
-                RawDocument(url=response.url, content_type="text/html", body=response.body)
-            )
-        yield meeting
+        yield self.items_or_page(response, meeting, items, "div.agenda-item")
 
     def read_meetings(self, url: str, body: bytes) -> Iterator[BaseModel]:
         """A meeting list (any endpoint) → meetings, without items."""
@@ -148,16 +127,7 @@ class PrimeGovSpider(AgendaSpider):
 
     def _records(self, body: bytes, url: str) -> list[dict[str, Any]]:
         """The meeting records of a JSON answer, however it wraps them."""
-        try:
-            data = load_json(body)
-        except ValueError as exc:
-            raise UnexpectedShape(f"meetings: not JSON at {url}: {exc}") from exc
-        records = json_records(data, MEETING_KEYS)
-        if records is None:
-            if data in ([], {}):
-                return []
-            raise UnexpectedShape(f"meetings: no PrimeGov meeting records at {url}")
-        return records
+        return json_rows(body, url, MEETING_KEYS, "PrimeGov meetings")
 
     def _keep(self, row: dict[str, Any]) -> bool:
         """False (logged) for committees or bodies outside the source's filters."""
@@ -174,13 +144,7 @@ class PrimeGovSpider(AgendaSpider):
         """Request the HTML agenda for items; without one, the agenda file (or the meeting)."""
         html = _agenda_doc(row, html=True)
         if html is not None:
-            return scrapy.Request(
-                self.document_url(html),
-                callback=self.parse_html_agenda,
-                errback=self.agenda_document_failed,
-                cb_kwargs={"meeting": meeting},
-                meta={"meeting": meeting},
-            )
+            return self.meeting_request(self.document_url(html), self.parse_html_agenda, meeting)
         compiled = _agenda_doc(row, html=False)
         return self.meeting_or_document(meeting, self.document_url(compiled) if compiled else None)
 
@@ -237,7 +201,7 @@ class PrimeGovSpider(AgendaSpider):
             Link(
                 title=squash(d.get("templateName")) or "Document",
                 url=self.document_url(d),
-                kind=_doc_kind(str(d.get("templateName") or "")),
+                kind=link_kind(str(d.get("templateName") or "")),
             )
             for d in _documents(row)
             if d.get("id") and d.get("templateId")
@@ -291,7 +255,7 @@ def _agenda_doc(row: dict[str, Any], html: bool) -> dict[str, Any] | None:
     docs = [d for d in _documents(row) if (d.get("compileOutputType") == HTML_OUTPUT) == html]
     for wanted in ("agenda", "packet"):
         for doc in docs:
-            if _doc_kind(str(doc.get("templateName") or "")) == wanted:
+            if link_kind(str(doc.get("templateName") or "")) == wanted:
                 return doc
     return None
 
@@ -299,18 +263,6 @@ def _agenda_doc(row: dict[str, Any], html: bool) -> dict[str, Any] | None:
 def _documents(row: dict[str, Any]) -> list[dict[str, Any]]:
     """The record's ``documentList`` entries."""
     return [d for d in row.get("documentList") or [] if isinstance(d, dict)]
-
-
-def _doc_kind(template_name: str) -> LinkKind:
-    """Link kind from a template name ("HTML Agenda", "Board Agenda Packet", "Journal")."""
-    name = template_name.lower()
-    if "minutes" in name or "journal" in name:
-        return "minutes"
-    if "packet" in name:
-        return "packet"
-    if "agenda" in name:
-        return "agenda"
-    return "other"
 
 
 def _item_heading(div: Tag) -> tuple[str | None, str]:
