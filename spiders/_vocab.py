@@ -104,6 +104,15 @@ NAME_STATUS_RE = re.compile(
 )
 
 
+# Cheap tests that a name may need `clean_name`'s regular expressions at all (most do not).
+EDGE_CHARS = frozenset(DECORATION + "[(])")
+NAME_HINTS = (
+    "legistar", "boarddocs", "civic", "granicus", "iqm2", "novus", "primegov", "escribe",
+    "municode", "diligent", "agenda center", "portal", "expand", "collapse",
+)  # fmt: skip
+STATUS_HINTS = ("cancel", "meeting", "schedul", "postpon")
+
+
 def clean_name(name: str | None) -> str:
     """A name without decoration: arrows, bullets, toggles, vendor suffixes, odd spaces.
 
@@ -111,6 +120,10 @@ def clean_name(name: str | None) -> str:
     "Calendar"; non-breaking and zero-width spaces fold to one space.
     """
     cleaned = squash(name)
+    lowered = cleaned.lower()
+    plain = cleaned[:1] not in EDGE_CHARS and cleaned[-1:] not in EDGE_CHARS
+    if plain and not any(hint in lowered for hint in NAME_HINTS):
+        return cleaned
     previous = None
     while cleaned != previous:
         previous = cleaned
@@ -122,5 +135,7 @@ def clean_name(name: str | None) -> str:
 
 def clean_body(name: str | None) -> str:
     """A body's name: `clean_name`, and no status words ("*Public Safety Committee - CANCELLED")."""
-    cleaned = clean_name(NAME_STATUS_RE.sub(" ", clean_name(name)))
-    return cleaned or clean_name(name)
+    cleaned = clean_name(name)
+    if not any(hint in cleaned.lower() for hint in STATUS_HINTS):
+        return cleaned
+    return clean_name(NAME_STATUS_RE.sub(" ", cleaned)) or cleaned

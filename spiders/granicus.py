@@ -196,7 +196,13 @@ class GranicusSpider(AgendaSpider):
     def _parse_rows(self, html: bytes, page_url: str) -> list[ListingRow]:
         """Rows of whichever template the page uses; `NoRowsFound` when none matches."""
         page = html_page(html)
-        table_rows = [(tr, roles) for tr in page.xpath("//tr[td]") if (roles := _roles(tr))]
+        table_rows = []
+        for table in page.xpath("//table[.//td]"):
+            labels = _column_labels(table)
+            for tr in table.xpath("./tr[td] | ./tbody/tr[td] | ./thead/tr[td]"):
+                roles = _roles(tr, labels)
+                if roles:
+                    table_rows.append((tr, roles))
         if table_rows:
             seen = len(RAW_ROW_RE.findall(html.decode("utf-8", "replace"))) or None
             read = lambda pair: self._table_row(pair[0], pair[1], page_url)  # noqa: E731
@@ -383,14 +389,18 @@ class GranicusSpider(AgendaSpider):
 # --- helpers ----------------------------------------------------------------------------------
 
 
-def _roles(tr: Selector) -> dict[str, Selector]:
+def _column_labels(table: Selector) -> list[str]:
+    """A table's column labels: each header cell's id, else its text (lower case)."""
+    heads = table.xpath("./thead/tr[th][1]/th | ./tr[th][1]/th | ./tbody/tr[th][1]/th")
+    return [(th.attrib.get("id") or text(th)).lower() for th in heads]
+
+
+def _roles(tr: Selector, labels: list[str]) -> dict[str, Selector]:
     """A listing row's cells by role ("name", "date", "duration", …); {} when it is not one.
 
     A cell's role comes from its ``headers=`` token (``Name``, ``EventName``, ``Date …``) or,
-    without one, from the text of its column's ``th``.
+    without one, from its column's label (`_column_labels`).
     """
-    heads = tr.xpath("ancestor::table[1]/thead/tr[th][1]/th | ancestor::table[1]/tr[th][1]/th")
-    labels = [(th.attrib.get("id") or text(th)).lower() for th in heads]
     roles: dict[str, Selector] = {}
     for position, cell in enumerate(tr.xpath("./td")):
         tokens = cell.attrib.get("headers", "").split()
