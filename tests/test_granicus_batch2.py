@@ -15,10 +15,10 @@ from typing import Any
 
 import pytest
 
-from pipeline.models import AgendaItem, Meeting, Source
-from spiders.loader import spider_class_for
+from pipeline.models import AgendaItem, Meeting
 from tests.conftest import FIXTURES
 from tests.helpers import crawl_recorded
+from tests.test_granicus import _spider
 
 G = FIXTURES / "granicus"
 WEHO = G / "city-scrapers-ca__west_hollywood_city_council.html"
@@ -229,24 +229,11 @@ def test_lawa_bare_www_link_is_a_host() -> None:
     assert not any("lawa.granicus.com/www.lawa.org" in str(lk.url) for i in items for lk in i.links)
 
 
-def _spider(view_id: int) -> Any:
-    source = Source(
-        id="g",
-        name="",
-        jurisdiction="Test",
-        platform="granicus",
-        slug="x",
-        timezone=LA,
-        options={"view_id": view_id},
-    )
-    return spider_class_for(source)()
-
-
 def _saved(slug: str, view_id: int, url: str, path: Path) -> list[Meeting]:
-    records = list(_spider(view_id).parse_saved(url, path.read_bytes()))
+    records = list(_spider(LA, view_id).parse_saved(url, path.read_bytes()))
     return [r for r in records if isinstance(r, Meeting)]
 
 
 def _saved_items(url: str, path: Path) -> list[AgendaItem]:
-    records = list(_spider(12).parse_saved(url, path.read_bytes()))
+    records = list(_spider(LA, 12).parse_saved(url, path.read_bytes()))
     return [r for r in records if isinstance(r, AgendaItem)]

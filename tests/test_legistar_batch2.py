@@ -178,14 +178,7 @@ def test_oakland_event_items_through_the_engine(
         {"path": "/v1/oakland/events", "query": {"$skip": "0"}, "file": "events.json", **JSON},
         {"path": "/v1/oakland/events/8172/eventitems", "file": "items.json", **JSON},
     ]
-    source = {
-        "id": "oakland",
-        "platform": "legistar",
-        "slug": "oakland",
-        "api_url": "{{BASE}}/v1/oakland",
-        "timezone": "America/Los_Angeles",
-        "fetch_documents": False,
-    }
+    source = _oakland()
     files: dict[str, Path | bytes | str] = {
         "events.json": json.dumps([event]),
         "items.json": OAKLAND_ITEMS,
@@ -253,17 +246,7 @@ def test_oakland_events_list_through_the_engine(
         {"path": f"/v1/oakland/events/{e['EventId']}/eventitems", "file": "empty.json", **JSON}
         for e in wanted
     ]
-    source = {
-        "id": "oakland",
-        "platform": "legistar",
-        "slug": "oakland",
-        "api_url": "{{BASE}}/v1/oakland",
-        "timezone": "America/Los_Angeles",
-        "fetch_documents": False,
-        "bodies": ["Public Safety Committee"],
-        "days_back": 3650,
-        "days_ahead": 3650,
-    }
+    source = _oakland(bodies=["Public Safety Committee"], days_back=3650, days_ahead=3650)
     files: dict[str, Path | bytes | str] = {"events.json": OAKLAND_EVENTS, "empty.json": "[]"}
     crawl = crawl_recorded(tmp_path, monkeypatch, source, routes, files)
     assert crawl.result.errors == 0, crawl.result.message
@@ -414,6 +397,19 @@ def test_first_batch_row_captures(fixture: str, title: str, host: str, rows: int
         assert "M=AADA&ID=1345714" in str(board.links[2].url)
         assert meetings[0].start.isoformat() == "2026-12-17T10:30:00-06:00"
         assert meetings[-1].start.isoformat() == "2026-01-08T10:30:00-06:00"
+
+
+def _oakland(**extra: Any) -> dict[str, Any]:
+    """Oakland's Web API source on the replay server."""
+    return {
+        "id": "oakland",
+        "platform": "legistar",
+        "slug": "oakland",
+        "api_url": "{{BASE}}/v1/oakland",
+        "timezone": "America/Los_Angeles",
+        "fetch_documents": False,
+        **extra,
+    }
 
 
 def _spider(slug: str, tz: str) -> Any:
