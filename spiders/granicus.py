@@ -36,6 +36,14 @@ from scrapy.http import Response
 from scrapy.selector import SelectorList as ScrapySelectorList
 
 from pipeline.models import AgendaItem, Link, LinkKind, Meeting, item_id, slugify
+from spiders._granicus import (
+    cell_roles,
+    column_labels,
+    first_line,
+    outline,
+    url_link_kind,
+    viewer_id,
+)
 from spiders._parse import (
     html_page,
     link_url,
@@ -51,16 +59,12 @@ from spiders.base import AgendaSpider, PlatformOptions, SourceError
 
 # RTA titles embed the date ISO-style: "Board of Directors on 2018-06-21  - (…)".
 ISO_DATE_RE = re.compile(r"\s+on\s+(\d{4})-(\d{2})-(\d{2})\b")
-# An agenda outline number as printed: "A.", "G.1", "IV.", "a.", "12.", "3.b".
-OUTLINE_RE = re.compile(r"^(?:[A-Z]{1,4}|[a-z]|\d{1,3})(?:\.[0-9a-z]{1,3})*\.?$")
 # The item that closes a meeting; what is indented under it is not an item.
 ADJOURN_RE = re.compile(r"^adjourn", re.IGNORECASE)
 # Agenda text that opens the meeting; its clock time is the meeting's start (Bozeman item A.).
 CALL_TO_ORDER_RE = re.compile(r"call\s+to\s+order", re.IGNORECASE)
 # Visible text only: sort keys hide in ``display:none`` spans.
 VISIBLE = ".//text()[not(ancestor::*[contains(translate(@style, ' ', ''), 'display:none')])]"
-# Listing column roles from a header token or text: name, date, duration (others are documents).
-NAME_HEADERS = {"name", "eventname", "meeting", "meetingname", "event", "title", "body"}
 # Listing rows in the page's source text (to notice rows the parser lost).
 RAW_ROW_RE = re.compile(r"<td\b[^>]*headers=[\"'](?:Event)?Name\b", re.IGNORECASE)
 
@@ -198,9 +202,9 @@ class GranicusSpider(AgendaSpider):
         page = html_page(html)
         table_rows = []
         for table in page.xpath("//table[.//td]"):
-            labels = _column_labels(table)
+            labels = column_labels(table)
             for tr in table.xpath("./tr[td] | ./tbody/tr[td] | ./thead/tr[td]"):
-                roles = _roles(tr, labels)
+                roles = cell_roles(tr, labels)
                 if roles:
                     table_rows.append((tr, roles))
         if table_rows:
@@ -236,7 +240,7 @@ class GranicusSpider(AgendaSpider):
             held=held,
             links=links,
             agenda_url=agenda,
-            platform_id=_viewer_id(agenda),
+            platform_id=viewer_id(agenda),
         )
 
     def _div_row(self, div: Selector, page_url: str) -> ListingRow | None:
@@ -263,7 +267,7 @@ class GranicusSpider(AgendaSpider):
             held="clip_id=" in (agenda or ""),
             links=links,
             agenda_url=agenda,
-            platform_id=_viewer_id(agenda),
+            platform_id=viewer_id(agenda),
         )
 
     # --- fields ---------------------------------------------------------------------------
@@ -312,7 +316,7 @@ class GranicusSpider(AgendaSpider):
                 continue
             label = text(anchor) or squash(anchor.css("img::attr(alt)").get(""))
             links.setdefault(
-                url, Link(title=label or "Document", url=url, kind=_link_kind(url, label))
+                url, Link(title=label or "Document", url=url, kind=url_link_kind(url, label))
             )
         return list(links.values())
 
@@ -326,7 +330,7 @@ class GranicusSpider(AgendaSpider):
         items: dict[str, AgendaItem] = {}
         closed_at: int | None = None  # indent depth of an "Adjournment" item
         last: AgendaItem | None = None
-        for entry in _outline(page, with_documents=True):
+        for entry in outline(page, with_documents=True):
             if isinstance(entry, Selector):
                 link = self._item_link(entry, url)
                 if last is not None and link is not None:
@@ -334,7 +338,7 @@ class GranicusSpider(AgendaSpider):
                         last.links.append(link)
                 continue
             number, cell, depth = entry
-            title = _first_line(cell)
+            title = first_line(cell)
             if not title or (closed_at is not None and depth > closed_at):
                 continue
             closed_at = depth if ADJOURN_RE.match(title) else None
@@ -380,103 +384,7 @@ class GranicusSpider(AgendaSpider):
         titled = parse_clock(text(page.xpath("//title")))
         if titled is not None:
             return titled
-        for entry in _outline(page):
-            if isinstance(entry, tuple) and CALL_TO_ORDER_RE.search(_first_line(entry[1])):
-                return parse_clock(_first_line(entry[1]))
+        for entry in outline(page):
+            if isinstance(entry, tuple) and CALL_TO_ORDER_RE.search(first_line(entry[1])):
+                return parse_clock(first_line(entry[1]))
         return None
-
-
-# --- helpers ----------------------------------------------------------------------------------
-
-
-def _column_labels(table: Selector) -> list[str]:
-    """A table's column labels: each header cell's id, else its text (lower case)."""
-    heads = table.xpath("./thead/tr[th][1]/th | ./tr[th][1]/th | ./tbody/tr[th][1]/th")
-    return [(th.attrib.get("id") or text(th)).lower() for th in heads]
-
-
-def _roles(tr: Selector, labels: list[str]) -> dict[str, Selector]:
-    """A listing row's cells by role ("name", "date", "duration", …); {} when it is not one.
-
-    A cell's role comes from its ``headers=`` token (``Name``, ``EventName``, ``Date …``) or,
-    without one, from its column's label (`_column_labels`).
-    """
-    roles: dict[str, Selector] = {}
-    for position, cell in enumerate(tr.xpath("./td")):
-        tokens = cell.attrib.get("headers", "").split()
-        key = tokens[0].lower() if tokens else (labels[position] if position < len(labels) else "")
-        key = re.sub(r"[^a-z]", "", key)
-        if "date" in key:
-            role = "date"
-        elif key in NAME_HEADERS or key.endswith("name"):
-            role = "name"
-        elif "duration" in key:
-            role = "duration"
-        else:
-            role = key or f"column{position}"
-        roles.setdefault(role, cell)
-    return roles if "name" in roles and "date" in roles else {}
-
-
-def _first_line(cell: Selector) -> str:
-    """An agenda cell's title: its text up to the first line break, pieces joined as rendered."""
-    pieces: list[str] = []
-    for node in cell.xpath(".//text()[not(ancestor::script or ancestor::style)] | .//br"):
-        if not isinstance(node.root, str):  # a <br>
-            if "".join(pieces).strip():
-                break
-            continue
-        pieces.append(node.root)
-    return squash("".join(pieces))
-
-
-def _outline(
-    page: Selector, with_documents: bool = False
-) -> Iterator[tuple[str, Selector, int] | Selector]:
-    """(number, title cell, indent) for the HTML agenda templates seen, in page order.
-
-    Bozeman: ``h2``/``h3`` holding a number ``span`` then a title ``span``. Classic Granicus
-    (LAWA ``td.numberspace``, Walnut Creek): a cell holding only the number, then the title
-    cell; nested ``blockquote``s indent. With `with_documents`, document links between items
-    come too (as the ``a`` selectors themselves).
-    """
-    query = "//h2[span] | //h3[span] | //td[following-sibling::td]"
-    if with_documents:
-        query += (
-            " | //a[contains(@href, 'MetaViewer') or contains(@href, 'MediaPlayer')"
-            " or contains(@class, 'Document')]"
-        )
-    for node in page.xpath(query):
-        if node.root.tag == "a":
-            if not node.xpath("ancestor::td[following-sibling::td or preceding-sibling::td]"):
-                yield node
-            continue
-        if node.root.tag == "td":
-            number, cell = text(node), node.xpath("following-sibling::td[1]")
-        else:
-            spans = node.xpath("./span")
-            number, cell = text(spans[0]), spans[1:2]
-        if cell and OUTLINE_RE.match(number) and text(cell[0]):
-            yield number, cell[0], len(node.xpath("ancestor::blockquote"))
-
-
-def _link_kind(url: str, label: str) -> LinkKind:
-    lowered = f"{url} {label}".lower()
-    if "agendaviewer" in lowered or "packet" in lowered:
-        return "packet" if "packet" in label.lower() else "agenda"
-    if "minutesviewer" in lowered or "minutes" in lowered or "transcript" in lowered:
-        return "minutes"
-    if any(k in lowered for k in ("mediaplayer", ".mp4", ".mp3", "asx.php", "video")):
-        return "video"
-    return "other"
-
-
-def _viewer_id(agenda_url: str | None) -> str | None:
-    """``clip_id=2784`` or ``event_id=1468`` from an AgendaViewer URL (the platform's id)."""
-    if not agenda_url:
-        return None
-    query = dict(parse_qsl(urlsplit(agenda_url).query))
-    for key in ("clip_id", "event_id"):
-        if query.get(key):
-            return f"{key}={query[key]}"
-    return None

@@ -31,9 +31,20 @@ from parsel import Selector
 from pydantic import BaseModel
 from scrapy.http import Response
 
-from pipeline.models import AgendaItem, Link, LinkKind, Meeting, item_id
-from spiders._legistar import ID_RE, LegistarOptions
-from spiders._parse import decode, link_url, parse_clock, parse_numeric_date, squash, text
+from pipeline.models import AgendaItem, Link, Meeting
+from spiders._legistar import (
+    DATA_ROWS,
+    ID_RE,
+    ITEMS_GRID,
+    LegistarOptions,
+    cell_url,
+    detail_items,
+    grid_headers,
+    page_state,
+    row_cells,
+    saved_response,
+)
+from spiders._parse import parse_clock, parse_numeric_date, squash, text
 from spiders._rows import read_rows
 from spiders._vocab import clean_body, clean_name, link_kind, status_from_text
 from spiders.base import AgendaSpider, NoRowsFound, UnexpectedShape
@@ -42,9 +53,7 @@ from spiders.registry import platform_spiders
 # A meeting grid: any RadGrid master table (the calendar's, a DepartmentDetail page's).
 GRIDS = "table.rgMasterTable"
 CALENDAR_GRID = "div[id$='MultiPageCalendar'] table.rgMasterTable"
-ITEMS_GRID = "table#ctl00_ContentPlaceHolder1_gridMain_ctl00"
 ITEMS_MENU = "#ctl00_ContentPlaceHolder1_menuMain"
-DATA_ROWS = "./tbody/tr[contains(@class,'rgRow') or contains(@class,'rgAltRow')] | ./tr[contains(@class,'rgRow') or contains(@class,'rgAltRow')]"
 # Grid rows in the page's source text (to notice rows the parser lost).
 RAW_ROW_RE = re.compile(r"<tr\b[^>]*class=[\"'][^\"']*\brg(?:Alt)?Row\b", re.IGNORECASE)
 YEAR_TARGET = "ctl00$ContentPlaceHolder1$lstYears"
@@ -66,11 +75,6 @@ MEETING_OF_RE = re.compile(r"^meeting of\s+|\s+on\s+\d{1,2}/\d{1,2}/\d{4}.*$", r
 # Columns whose links are not meeting documents: the body's page, the iCal export, the row data.
 NON_DOCUMENT_COLUMNS = {"", "ics", "icalendar", "name", "meeting date", "meeting time"}
 NON_DOCUMENT_COLUMNS |= {"meeting location", "meeting topic"}
-# Item-grid columns whose link is kept: (header, link kind, link title).
-ITEM_LINK_COLUMNS: tuple[tuple[str, LinkKind, str], ...] = (
-    ("file #", "detail", "Legislation details"),
-    ("video", "video", "Video"),
-)
 # The agenda document to fetch, best first: the accessible (HTML) agenda reads better than the PDF.
 AGENDA_COLUMNS = ("accessible agenda", "agenda")
 
@@ -174,7 +178,7 @@ class LegistarWebSpider(AgendaSpider):
         meta: dict[str, Any] | None = None,
     ) -> scrapy.FormRequest | None:
         """The page posted back to `target` with its hidden state (None without ``__VIEWSTATE``)."""
-        state = _page_state(response)
+        state = page_state(response)
         if not state:
             return None
         state.update({"__EVENTTARGET": target, "__EVENTARGUMENT": "", **extra})
@@ -246,7 +250,7 @@ class LegistarWebSpider(AgendaSpider):
 
     def read_calendar(self, url: str, body: bytes) -> Iterator[BaseModel]:
         """A calendar or DepartmentDetail grid → its meetings (bodies filtered, no window)."""
-        response = _response(url, body)
+        response = saved_response(url, body)
         for meeting, _detail, _agenda in self._calendar_rows(response, filtered=True):
             yield meeting
 
@@ -262,7 +266,7 @@ class LegistarWebSpider(AgendaSpider):
         """A MeetingDetail page → its agenda items."""
         event = ID_RE.search(url)
         mid = f"{self.source.id}/saved/{event.group(1) if event else 'meeting'}"
-        items = self._detail_items(_response(url, body), mid)
+        items = self._detail_items(saved_response(url, body), mid)
         if items is None:
             raise UnexpectedShape(f"no agenda-item grid ({ITEMS_GRID}) in {url}")
         yield from items
@@ -276,11 +280,11 @@ class LegistarWebSpider(AgendaSpider):
         grid = self._meeting_grid(response)
         if grid is None:
             return
-        headers = _headers(grid)
+        headers = grid_headers(grid)
         page_body = self._page_body(response)
 
         def read(row: Selector) -> tuple[Meeting, str | None, str | None] | None:
-            cells = _cells(headers, row)
+            cells = row_cells(headers, row)
             body = clean_body(text(cells.get("name"))) or page_body
             if filtered and not self.wants_body(body):
                 return None
@@ -296,7 +300,7 @@ class LegistarWebSpider(AgendaSpider):
     def _meeting_grid(self, response: Response) -> Selector | None:
         """The page's meeting grid (None for a grid that says it has no records)."""
         grids = response.css(CALENDAR_GRID) or [
-            g for g in response.css(GRIDS) if "meeting date" in _headers(g)
+            g for g in response.css(GRIDS) if "meeting date" in grid_headers(g)
         ]
         if not grids:
             raise NoRowsFound(
@@ -386,7 +390,7 @@ class LegistarWebSpider(AgendaSpider):
         for header, cell in cells.items():
             if header in NON_DOCUMENT_COLUMNS:
                 continue
-            url = _cell_url(response, cell)
+            url = cell_url(response, cell)
             if url:
                 title = (
                     "Meeting details" if header == "meeting details" else clean_name(header).title()
@@ -398,98 +402,14 @@ class LegistarWebSpider(AgendaSpider):
         """The agenda document to read when no item grid is available."""
         for header in AGENDA_COLUMNS:
             cell = cells.get(header)
-            url = _cell_url(response, cell) if cell is not None else None
+            url = cell_url(response, cell) if cell is not None else None
             if url:
                 return url
         return None
 
-    # --- MeetingDetail item grid --------------------------------------------------------------
-
     def _detail_items(self, response: Response, mid: str) -> list[AgendaItem] | None:
-        """Items in the MeetingDetail grid; None when the page has no grid at all."""
-        grid = response.css(ITEMS_GRID)
-        if not grid:
+        """Items in the MeetingDetail grid; None (logged) when the page has no grid at all."""
+        items = detail_items(response, mid)
+        if items is None:
             self.logger.warning("no agenda-item grid on %s", response.url)
-            return None
-        headers = _headers(grid[0])
-        items: dict[str, AgendaItem] = {}
-        for sequence, row in enumerate(grid[0].xpath(DATA_ROWS), start=1):
-            cells = _cells(headers, row)
-            title = text(cells.get("title")) or text(cells.get("name"))
-            if not title:
-                self.logger.debug("skip item row %d on %s: no title", sequence, response.url)
-                continue
-            number = text(cells.get("agenda #")) or None
-            file_cell = cells.get("file #")
-            matter_href = file_cell.css("a::attr(href)").get() if file_cell is not None else None
-            matter_id = ID_RE.search(matter_href or "")
-            item = AgendaItem(
-                id=item_id(mid, matter_id.group(1) if matter_id else None, number, title),
-                number=number,
-                title=title,
-                text=self._parse_item_text(cells, title),
-                matter=text(file_cell) or None,
-                sequence=sequence,
-                links=self._parse_item_links(response, cells),
-            )
-            items.setdefault(item.id, item)  # one matter listed twice keeps its first row
-        return list(items.values())
-
-    def _parse_item_text(self, cells: dict[str, Selector], title: str) -> str:
-        """The matter's short name and type, where they add to the title."""
-        parts = [text(cells.get("name")), text(cells.get("type"))]
-        return "\n".join(p for p in parts if p and p not in title)
-
-    def _parse_item_links(self, response: Response, cells: dict[str, Selector]) -> list[Link]:
-        """The matter's LegislationDetail page and the item's video, where linked."""
-        links = []
-        for header, kind, title in ITEM_LINK_COLUMNS:
-            cell = cells.get(header)
-            url = _cell_url(response, cell) if cell is not None else None
-            if url:
-                links.append(Link(title=title, url=url, kind=kind))
-        return links
-
-
-# --- helpers ---------------------------------------------------------------------------------
-
-
-def _response(url: str, body: bytes) -> Response:
-    """A saved page as a response (declared charset, else UTF-8, else Windows-1252)."""
-    return scrapy.http.HtmlResponse(url=url, body=decode(body).encode("utf-8"), encoding="utf-8")
-
-
-def _headers(grid: Selector) -> list[str]:
-    """Lower-cased header texts of a RadGrid in column order ("" or "ics" for the iCal column)."""
-    heads = grid.xpath("./thead/tr/th[contains(@class, 'rgHeader')]") or grid.css("th.rgHeader")
-    return [
-        text(th).lower() or clean_name(th.css("img::attr(alt), img::attr(title)").get("")).lower()
-        for th in heads
-    ]
-
-
-def _cells(headers: list[str], row: Selector) -> dict[str, Selector]:
-    """A row's cells keyed by header text (by position where a row is short or long)."""
-    keyed: dict[str, Selector] = {}
-    for header, cell in zip(headers, row.xpath("./td"), strict=False):
-        keyed.setdefault(header, cell)  # the first of two same-named columns wins
-    return keyed
-
-
-def _cell_url(response: Response, cell: Selector) -> str | None:
-    """Where a cell's first link leads (its href, or the address in its onclick), else None."""
-    anchor = cell.css("a")
-    return link_url(anchor[0], response.url) if anchor else None
-
-
-def _page_state(response: Response) -> dict[str, str]:
-    """The ASP.NET hidden fields a postback must send back (empty without ``__VIEWSTATE``)."""
-    state = {
-        name: value
-        for name, value in (
-            (i.attrib.get("name", ""), i.attrib.get("value", ""))
-            for i in response.css("input[type=hidden]")
-        )
-        if name.startswith("__")
-    }
-    return state if "__VIEWSTATE" in state else {}
+        return items
