@@ -44,6 +44,8 @@ class LegistarApiSpider(AgendaSpider):
 
     platform = "legistar"
     Options = LegistarOptions
+    # The Web API is webapi.legistar.com/v1/{slug}: base_url (the web site) does not locate it.
+    locators = ("slug", "api_url")
     page_size = 1000
     saved_readers = {
         "api_events": "read_events",

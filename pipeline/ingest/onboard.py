@@ -38,7 +38,7 @@ def append_source(path: Path, entry: dict[str, object], evidence: str) -> None:
         raise ValueError(f"a source with id {entry['id']!r} already exists; edit it instead")
     write_atomic(path, updated.encode())
     _, problems = check_sources(path)
-    new_problems = [p for p in problems if f"({entry['id']})" in p.entry or not p.entry]
+    new_problems = [p for p in problems if p.entry in (entry["id"], "")]
     if new_problems:
         write_atomic(path, original.encode())
         raise ValueError("; ".join(str(p) for p in new_problems))
