@@ -12,7 +12,7 @@ from pipeline.cli.errors import echo_problems
 from pipeline.cli.views import show_matches
 from pipeline.config import ConfigError, check_sources, check_topics, check_watchlist
 from pipeline.deliver.delivery import deliver as deliver_outbox
-from pipeline.demo import run_demo
+from pipeline.demo import failing_on_purpose, run_demo
 from pipeline.ingest.crawl import crawl_many
 from pipeline.settings import Settings
 from pipeline.store.ledger import Ledger
@@ -105,6 +105,8 @@ def demo(ctx: click.Context) -> None:
     """Crawl bundled recordings from a local server, deliver, and show the matches."""
 
     def go(demo_settings: Settings) -> int:
+        for source_id, why in failing_on_purpose().items():
+            click.echo(f"note: {source_id} {why[:1].lower()}{why[1:]}")
         crawl_and_deliver(demo_settings, [], deliver_after=True)
         click.echo("")
         show_matches(demo_settings, None, "table")
