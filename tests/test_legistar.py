@@ -42,7 +42,8 @@ def test_oak_park_crawl_stores_meetings_items_and_agenda_text(demo_env: Settings
     )
     assert res.matter == "RES 26-196"
     assert [str(link.url) for link in res.links] == [
-        "https://oak-park.legistar1.com/oak-park/attachments/demo-res-26-196.pdf"
+        "https://oak-park.legistar.com/Gateway.aspx?M=L&ID=5003",  # the matter's own page
+        "https://oak-park.legistar1.com/oak-park/attachments/demo-res-26-196.pdf",
     ]
     assert [i.number for i in board.relevant_items()] == ["3.", "5."]
     # Traps on the same agenda stay quiet.
