@@ -7,11 +7,9 @@ an unknown field never hides the same entry's bad time zone or unexplained robot
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,12 +19,25 @@ from apscheduler.triggers.cron import CronTrigger
 from pydantic import ValidationError
 
 from pipeline.classify.classifier import TopicsConfig
+from pipeline.configfile import ConfigError, MarkedYaml, Problem, did_you_mean, read_config
 from pipeline.ilga.watchlist import read_watchlist
 from pipeline.models import Source
-from pipeline.yamlmarks import MarkedYaml, YamlSyntaxError, read_marked
 
 if TYPE_CHECKING:
     from spiders.base import AgendaSpider
+
+__all__ = [  # ConfigError and Problem are part of this module's interface (defined beside YAML)
+    "ConfigError",
+    "Problem",
+    "check_all",
+    "check_sources",
+    "check_topics",
+    "check_watchlist",
+    "cron_trigger",
+    "load_sources",
+    "source_by_id",
+    "zone_problem",
+]
 
 DEFAULT_SCHEDULE = "23 6,12,18 * * mon-sat"  # three looks a day, away from the DST switch hours
 CHICAGO = ZoneInfo("America/Chicago")
@@ -35,68 +46,6 @@ SOURCE_FIELDS = tuple(Source.model_fields)
 # every check (they are never reported or used).
 PLACEHOLDERS = {"id": "x", "name": "", "jurisdiction": "", "platform": "x"}
 MIN_ROBOTS_REASON = 10  # characters: "because" is not a reason
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One configuration problem: where it is (file, line, entry, field) and what is wrong."""
-
-    file: str
-    entry: str
-    field: str
-    message: str
-    line: int | None = None
-
-    def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line else self.file
-        return ": ".join(p for p in (where, self.entry, self.field, self.message) if p)
-
-
-class ConfigError(Exception):
-    """The configuration has problems; ``problems`` lists them all."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        self.problems = problems
-        super().__init__("\n".join(str(p) for p in problems))
-
-
-def _read(path: Path, problems: list[Problem]) -> MarkedYaml | None:
-    """The file's YAML with line marks; None (and a problem) when missing or not YAML."""
-    try:
-        doc = read_marked(path)
-    except FileNotFoundError:
-        problems.append(Problem(str(path), "", "", "file not found"))
-        return None
-    except (OSError, UnicodeDecodeError) as exc:
-        problems.append(Problem(str(path), "", "", f"cannot be read: {exc}"))
-        return None
-    except YamlSyntaxError as exc:
-        problems.append(Problem(str(path), "", "", f"not valid YAML: {exc}", exc.line))
-        return None
-    for where, line in doc.repeated:
-        key = where[-1]
-        problems.append(
-            Problem(
-                str(path), _entry_name(doc, where), key, "given twice (the last one wins)", line
-            )
-        )
-    return doc
-
-
-def _entry_name(doc: MarkedYaml, where: tuple[str, ...]) -> str:
-    """``oak_park`` for a key inside a source entry that has an id; else the dotted path."""
-    if len(where) >= 3 and where[0] == "sources":
-        sources = doc.data.get("sources") if isinstance(doc.data, dict) else None
-        index = int(where[1]) if where[1].isdigit() else -1
-        if isinstance(sources, list) and 0 <= index < len(sources):
-            return _label(sources[index], index)
-    return ".".join(where[:-1])
-
-
-def did_you_mean(word: str, choices: Iterable[str]) -> str:
-    """`` (did you mean 'x'?)`` for a close choice, else ""."""
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.75)
-    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def cron_trigger(expr: str, timezone: ZoneInfo) -> CronTrigger:
@@ -127,7 +76,8 @@ def zone_problem(name: str) -> str | None:
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        return f"unknown time zone {name!r}{did_you_mean(name, _zones())}; an IANA name such as America/Chicago"
+        guess = did_you_mean(name, _zones())
+        return f"unknown time zone {name!r}{guess}; an IANA name such as America/Chicago"
     return None
 
 
@@ -282,7 +232,7 @@ def _places(source: Source) -> dict[str, str]:
 def check_sources(path: Path) -> tuple[list[Source], list[Problem]]:
     """Parse ``sources.yaml``; return the valid sources and every problem found."""
     problems: list[Problem] = []
-    doc = _read(path, problems)
+    doc = read_config(path, problems)
     if doc is None:
         return [], problems
     file = str(path)
@@ -347,7 +297,7 @@ def _duplicate_place(entry: _Entry, seen: dict[str, tuple[str, int | None]]) -> 
 def check_topics(path: Path) -> list[Problem]:
     """Validate ``topics.yaml`` (the classifier's rules)."""
     problems: list[Problem] = []
-    doc = _read(path, problems)
+    doc = read_config(path, problems)
     if doc is None:
         return problems
     try:
@@ -372,7 +322,7 @@ def check_watchlist(path: Path) -> list[Problem]:
     if not path.exists():
         return []
     problems: list[Problem] = []
-    doc = _read(path, problems)
+    doc = read_config(path, problems)
     if doc is None:
         return problems
     _, found = read_watchlist(path)

@@ -56,6 +56,10 @@ def test_demo_twice_then_matches_as_json(tmp_path: Path) -> None:
     assert first.returncode == 0, first.stderr
     assert "notices queued" in first.stdout and "2 notices queued" in first.stdout
     assert "ApiDisabled" in first.stdout  # the disabled Lake County API is reported, not hidden
+    assert "note: demo_lake_county fails on purpose: its recording is the HTTP 500" in first.stdout
+    assert f"--config-dir {data / 'demo-config'} sources" in first.stdout
+    stored = [p.read_text() for p in (data / "meetings").rglob("*.json")]
+    assert len(stored) == 4 and not any("127.0.0.1" in text for text in stored)
     assert "deliver (file): 2 sent" in first.stdout
     assert "Resolution No. 25-196" in first.stdout
     assert len(list((data / "outbox").glob("*.json"))) == 2

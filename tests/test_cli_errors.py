@@ -9,7 +9,6 @@ tests may have a network.
 
 from __future__ import annotations
 
-import os
 import socket
 import subprocess
 import sys
@@ -20,6 +19,7 @@ from click.testing import CliRunner, Result
 
 from pipeline.cli import main
 from tests.conftest import ROOT, copy_fixture_config
+from tests.test_cli import cli
 
 YAML_PAGE = b"sources:\n  - {id: x, base_url: 'https://x.legistar.com/Calendar.aspx'}\n"
 
@@ -81,16 +81,8 @@ def test_add_source_given_a_file_name_for_the_address(tmp_path: Path) -> None:
 
 
 def test_demo_outside_the_repository(tmp_path: Path) -> None:
-    env = {**os.environ, "AGENDA_WATCH_CONFIG_DIR": ""}  # empty = unset: ./config, not here
-    proc = subprocess.run(
-        [sys.executable, "-m", "pipeline", "--data-dir", str(tmp_path / "data"), "demo"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    env = {"AGENDA_WATCH_CONFIG_DIR": ""}  # empty counts as unset: ./config, which is not here
+    proc = cli("--data-dir", str(tmp_path / "data"), "demo", env=env, cwd=tmp_path)
     assert_one_line_failure(
         proc.stdout,
         proc.stderr,
@@ -120,14 +112,7 @@ def test_classify_with_broken_rules(tmp_path: Path) -> None:
 def test_a_full_disk_is_named_not_traced(tmp_path: Path) -> None:
     if not Path("/dev/full").exists():
         pytest.skip("no /dev/full on this system")  # Linux has it; it answers every write ENOSPC
-    written = subprocess.run(
-        [sys.executable, "-m", "pipeline", "schema", "--output", "/dev/full"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    written = cli("schema", "--output", "/dev/full")
     assert_one_line_failure(
         written.stdout, written.stderr, written.returncode, "no space left on the device"
     )
@@ -151,14 +136,7 @@ def test_a_full_disk_is_named_not_traced(tmp_path: Path) -> None:
 def test_debug_shows_the_traceback(tmp_path: Path, args: tuple[str, ...]) -> None:
     config = copy_fixture_config(tmp_path / "config")
     (config / "topics.yaml").write_text("version: x\n")
-    out = subprocess.run(
-        [sys.executable, "-m", "pipeline", "--debug", "--config-dir", str(config), *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    out = cli("--debug", "--config-dir", str(config), *args)
     assert out.returncode == 1 and "Traceback (most recent call last)" in out.stderr, out.stderr
 
 

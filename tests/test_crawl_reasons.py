@@ -97,9 +97,7 @@ def test_an_http_error_names_its_status(tmp_path: Path, monkeypatch: pytest.Monk
 
 
 def test_an_empty_listing_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    routes = [
-        {"path": "/v1/x/events", "file": "events.json", "content_type": "application/json"}
-    ]
+    routes = [{"path": "/v1/x/events", "file": "events.json", "content_type": "application/json"}]
     source = {"id": "empty", "platform": "legistar", "slug": "x", "api_url": "{{BASE}}/v1/x"}
     run = crawl_recorded(tmp_path, monkeypatch, source, routes, {"events.json": "[]"})
     # robots.txt (404: allowed) and the one page of events, which listed nothing.

@@ -93,8 +93,10 @@ def deliver(ctx: click.Context) -> None:
 def run(ctx: click.Context) -> None:
     """Run the scheduler: each source on its cron, delivery after each crawl."""
     settings = settings_of(ctx)
-    problems = check_topics(settings.topics_path)
-    if problems:  # every crawl would fail at its first item
+    # What the scheduler would refuse, said as check-config says it (broken topic rules would
+    # also fail every crawl at its first item).
+    problems = check_topics(settings.topics_path) + check_sources(settings.sources_path)[1]
+    if problems:
         raise ConfigError(problems)
     sys.exit(scheduler.main(settings))
 

@@ -1,12 +1,14 @@
-"""YAML read with the line of every key and list entry, so a config problem can name its line.
+"""Reading a config file: YAML with the line of every key and list entry, and `Problem`s.
 
 PyYAML composes a document into nodes that carry their source marks; the data is constructed from
-those same nodes (safe constructors only), and each path to a value remembers its first line.
+those same nodes (safe constructors only), and each path to a value remembers its first line, so
+every problem can name its file and line (`pipeline.config` checks what the files say).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import difflib
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,6 +37,47 @@ class MarkedYaml:
                 return self.lines[parts]
             parts = parts[:-1]
         return self.lines.get(())
+
+    def value(self, *path: str) -> Any:
+        """The data at `path` (keys and list indexes as strings); None when there is none."""
+        node = self.data
+        for part in path:
+            if isinstance(node, dict):
+                node = node.get(part)
+            elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+                node = node[int(part)]
+            else:
+                return None
+        return node
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One configuration problem: where it is (file, line, entry, field) and what is wrong."""
+
+    file: str
+    entry: str
+    field: str
+    message: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return ": ".join(p for p in (where, self.entry, self.field, self.message) if p)
+
+
+class ConfigError(Exception):
+    """The configuration has problems; ``problems`` lists them all."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """`` (did you mean 'x'?)`` for a close choice, else ""."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.75)
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 class YamlSyntaxError(ValueError):
@@ -68,6 +111,32 @@ def load_marked(text: str) -> MarkedYaml:
 def read_marked(path: Path) -> MarkedYaml:
     """`load_marked` of a UTF-8 file (`OSError` when it cannot be read)."""
     return load_marked(path.read_text(encoding="utf-8"))
+
+
+def read_config(path: Path, problems: list[Problem]) -> MarkedYaml | None:
+    """The file's YAML with line marks; None (and a problem) when missing or not YAML.
+
+    Keys given twice in one mapping are reported too (YAML keeps the last one silently).
+    """
+    try:
+        doc = read_marked(path)
+    except FileNotFoundError:
+        problems.append(Problem(str(path), "", "", "file not found"))
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        problems.append(Problem(str(path), "", "", f"cannot be read: {exc}"))
+        return None
+    except YamlSyntaxError as exc:
+        problems.append(Problem(str(path), "", "", f"not valid YAML: {exc}", exc.line))
+        return None
+    for where, line in doc.repeated:
+        entry = doc.value(*where[:-1])
+        ident = entry.get("id") if isinstance(entry, dict) else None
+        name = ident if isinstance(ident, str) and ident.strip() else ".".join(where[:-1])
+        problems.append(
+            Problem(str(path), name, where[-1], "given twice (the last one wins)", line)
+        )
+    return doc
 
 
 def _index(node: Node, path: YamlPath, marked: MarkedYaml) -> None:
