@@ -216,7 +216,7 @@ class Meeting(StrictModel):
       ``time_known`` is False when the site gave a date only.
     - ``end``: zone-aware end, only where the platform posts one (eScribe ``EndDate``); None
       otherwise. Views use it only when it is after ``start`` and say which default they apply
-      when it is missing (calendars and exports: two hours, see `pipeline.views.export`).
+      when it is missing (calendars and exports: two hours, see `pipeline.views.civic`).
     - ``status``: one of `MEETING_STATUSES`.
     - ``url``: the meeting's page for humans; ``links``: its documents.
     - ``documents``: agenda documents whose text was extracted (filled by the extract stage).

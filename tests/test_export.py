@@ -23,10 +23,10 @@ import pytest
 from pipeline.ingest.crawl import crawl_one
 from pipeline.models import Meeting
 from pipeline.settings import Settings
+from pipeline.views.civic import Classification, classify_body, export_status, split_location
 from pipeline.views.export import (
     city_scrapers_meeting,
     export_lines,
-    export_status,
     load_meetings,
     ocd_event,
     select_meetings,
@@ -280,3 +280,46 @@ def test_select_since_and_sources(tmp_path: Path) -> None:
         date(2026, 11, 5),
         date(2026, 11, 10),
     ]
+
+
+# The first eight body names are as captured pages give them (eLMS Chicago, NovusAGENDA Hennepin,
+# eScribe Chula Vista, CivicPlus Gallatin); the rest are typical Illinois body names, written
+# here as examples (not from a page), including towns whose names hold an agency word.
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("City Council", "City Council"),
+        ("Committee on Immigrant and Refugee Rights", "Committee"),
+        ("Joint Committee: Public Safety; Police & Fire", "Committee"),
+        ("Housing and Redevelopment Authority", "Board"),
+        ("Board Meeting", "Board"),
+        ("Board of Ethics Regular Meeting", "Board"),
+        ("Big Sky Meadow Trails, Recreation & Parks Special District", "Board"),
+        ("Study Commission", "Commission"),
+        ("Village Board", "City Council"),
+        ("Board of Commissioners", "City Council"),
+        ("Board of Trustees", "City Council"),
+        ("Park Ridge Board of Trustees", "City Council"),
+        ("Library Board of Trustees", "Board"),
+        ("Board of Fire and Police Commissioners", "Board"),
+        ("Zoning Board of Appeals", "Board"),
+        ("Forest Preserve District Board of Commissioners", "Board"),
+        ("Plan Commission", "Commission"),
+        ("Citizens Advisory Council", "Advisory Committee"),
+        ("Youth Council", "Not classified"),
+    ],
+)
+def test_classification_from_the_body_name(body: str, expected: Classification) -> None:
+    assert classify_body(body) == expected
+
+
+def test_committee_title_and_location_split() -> None:
+    assert classify_body("Village Board", "Village Board Committee of the Whole") == "Committee"
+    assert classify_body("Regular Meeting", "City Council Regular Meeting") == "City Council"
+    # The demo's and the captures' location strings.
+    assert split_location("Village Hall, Room 201") == ("Village Hall, Room 201", "")
+    assert split_location("Village Hall, 2nd Floor, 100 N. Main St., Suite 4, Elgin, IL 60120") == (
+        "Village Hall, 2nd Floor",
+        "100 N. Main St., Suite 4, Elgin, IL 60120",
+    )
+    assert split_location("123 Main St") == ("", "123 Main St")

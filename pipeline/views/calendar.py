@@ -26,7 +26,7 @@ from icalendar import Calendar, Event, Timezone, vUri
 from pipeline.clock import utcnow
 from pipeline.models import Meeting
 from pipeline.store.files import write_atomic
-from pipeline.views.export import DEFAULT_DURATION, platform_end
+from pipeline.views.civic import DEFAULT_DURATION, platform_end
 from pipeline.views.format import STATUS_WORDS, item_url, local_start, meeting_links
 
 PRODID = "-//agenda-watch//Upcoming votes//EN"

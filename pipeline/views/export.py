@@ -8,8 +8,8 @@ follow the published definitions (facts, restated here; tests validate against t
 validation pipeline writes them. ``status`` follows their documented rules (city-scrapers
 ``docs/06_event_schema.md``): *cancelled* when listed as cancelled or rescheduled, *passed* once it
 has started, *confirmed* when an agenda is posted or it is at most 7 days away, else *tentative*.
-``classification`` comes from the body's name (`classify_body`); ``location`` is split into a
-place ``name`` and a street ``address`` (`split_location`); ``source`` is the meeting's own page.
+``classification`` comes from the body's name; ``location`` is split into a place ``name`` and a
+street ``address`` (both in `pipeline.views.civic`); ``source`` is the meeting's own page.
 Without a posted end, ``end`` is the start plus `DEFAULT_DURATION` (their ``MeetingPipeline``
 does the same) and ``time_notes`` says so; a date-only meeting has no ``end``. Two keys their
 schema allows but does not define make a mixed export unambiguous: ``agency`` (the jurisdiction)
@@ -27,176 +27,33 @@ from __future__ import annotations
 
 import json
 import mimetypes
-import re
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal, get_args
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
 from pipeline.models import AgendaItem, Meeting, slugify
+from pipeline.views.civic import (
+    DEFAULT_DURATION,
+    classify_body,
+    export_status,
+    local_time,
+    platform_end,
+    split_location,
+)
 from pipeline.views.upcoming import latest_versions
 
 ExportFormat = Literal["city-scrapers", "ocd"]
 EXPORT_FORMATS: tuple[str, ...] = get_args(ExportFormat)
 
-# How long a meeting is taken to last when the platform posts no end (calendars and exports).
-DEFAULT_DURATION = timedelta(hours=2)
-# City Scrapers: a meeting this close is "confirmed" even before its agenda is posted.
-CONFIRMED_WITHIN = timedelta(days=7)
-
-# City Scrapers vocabularies (city_scrapers_core/constants.py); OCD uses the same statuses.
-Classification = Literal[
-    "Advisory Committee",
-    "Board",
-    "City Council",
-    "Commission",
-    "Committee",
-    "Forum",
-    "Police Beat",
-    "Not classified",
-]
-CLASSIFICATIONS: tuple[str, ...] = get_args(Classification)
-ExportStatus = Literal["cancelled", "tentative", "confirmed", "passed"]
-EXPORT_STATUSES: tuple[str, ...] = get_args(ExportStatus)
-
-# Body names → classification, first match wins (case-insensitive). Committees before councils
-# ("City Council Committee on Finance"); an agency's board ("Library Board of Trustees", "Board of
-# Fire and Police Commissioners", "Zoning Board of Appeals") before the elected boards City
-# Scrapers counts as councils ("Village Board", "Cook County Board of Commissioners"). Only a few
-# words may stand between the agency and its board, so a town's name ("Oak Park Village Board",
-# "Park Ridge Board of Trustees") does not read as an agency.
-_AGENCY = (
-    r"library|park|parks|school|education|pension|retirement|fire|police|health|housing|transit"
-    r"|water|sanitary|airport|election|elections|zoning|appeals|hospital|forest preserve|museum"
-    r"|mosquito|cemetery|tourism"
-)
-_BETWEEN = r"district|fund|authority|and|&|of|the|public|police|fire|library|trustees"
-_GOVERNING = r"board|boards|trustees|directors|commissioners"
-_CLASS_RULES: tuple[tuple[Classification, re.Pattern[str]], ...] = (
-    ("Police Beat", re.compile(r"\bpolice (?:district )?beat\b|\bbeat \d+\b", re.I)),
-    ("Advisory Committee", re.compile(r"\badvisory\b", re.I)),
-    ("Committee", re.compile(r"\b(?:sub)?committees?\b", re.I)),
-    (
-        "Forum",
-        re.compile(
-            r"\btown hall meeting\b|\bforum\b|\blistening session\b|\bopen house\b"
-            r"|\bcommunity meeting\b",
-            re.I,
-        ),
-    ),
-    ("Commission", re.compile(r"\bcommissions?\b", re.I)),
-    (
-        "Board",
-        re.compile(
-            rf"\b(?:{_AGENCY})(?: (?:{_BETWEEN})){{0,2}} (?:{_GOVERNING})\b"
-            rf"|\b(?:board|trustees|directors) of (?:the )?(?:{_AGENCY})\b",
-            re.I,
-        ),
-    ),
-    (
-        "City Council",
-        re.compile(
-            r"\b(?:city|town|township|village|county|common) council\b|^council\b"
-            r"|\b(?:village|town|township|county) board\b|\bboard of trustees\b"
-            r"|\bboard of (?:county )?commissioners\b|\bboard of alder(?:men|persons)\b",
-            re.I,
-        ),
-    ),
-    ("Board", re.compile(r"\bboard\b|\btrustees\b|\bdirectors\b|\bdistrict\b|\bauthority\b", re.I)),
-)
-
-# A location part that starts a street address: a house number then a word ("118 North Clark").
-_STREET_RE = re.compile(r"^\d+[A-Za-z]?(?:-\d+)?\s+\w")
-# Parts after the street that name a room or building rather than continue the address.
-_ROOM_RE = re.compile(
-    r"\b(?:room|rm\.?|chambers?|hall|floor|conference|auditorium|boardroom|lobby|annex"
-    r"|building|bldg\.?|center|centre|library|gym|cafeteria)\b",
-    re.I,
-)
-
 
 class ExportError(ValueError):
     """A meeting that cannot be written in the asked format (the message says why)."""
-
-
-def platform_end(meeting: Meeting) -> datetime | None:
-    """The end the platform posted, when the start time is known and the end is after it."""
-    if meeting.time_known and meeting.end is not None and meeting.end > meeting.start:
-        return meeting.end
-    return None
-
-
-def _local(moment: datetime, meeting: Meeting) -> datetime:
-    return moment.astimezone(ZoneInfo(meeting.timezone))
-
-
-def _classify(text: str) -> Classification:
-    for label, pattern in _CLASS_RULES:
-        if pattern.search(text):
-            return label
-    return "Not classified"
-
-
-def classify_body(body: str, title: str = "") -> Classification:
-    """City Scrapers classification from the body's name, else the meeting's title.
-
-    A title that names a committee ("Committee of the Whole" of the Village Board) makes the
-    meeting a committee's, as City Scrapers asks.
-    """
-    label = _classify(body)
-    if label == "Not classified":
-        return _classify(title)
-    if label in ("Board", "City Council", "Commission") and _classify(title) == "Committee":
-        return "Committee"
-    return label
-
-
-def split_location(location: str) -> tuple[str, str]:
-    """``(name, address)``: the parts before a street number name the place, the rest is address.
-
-    ``"Cook County Building, Board Room, 118 North Clark Street, Chicago, Illinois"`` →
-    ``("Cook County Building, Board Room", "118 North Clark Street, Chicago, Illinois")``; rooms
-    named after the street ("…, 123 Madison Street, Council Chambers") join the name. Without a
-    street number the whole text is the name.
-    """
-    parts = [p.strip() for p in re.split(r"[,;\n]", location) if p.strip()]
-    street = next((i for i, p in enumerate(parts) if _STREET_RE.match(p)), None)
-    if street is None:
-        return ", ".join(parts), ""
-    name = parts[:street]
-    address = [parts[street]]
-    for part in parts[street + 1 :]:
-        (name if _ROOM_RE.search(part) else address).append(part)
-    return ", ".join(name), ", ".join(address)
-
-
-def _agenda_posted(meeting: Meeting) -> bool:
-    return bool(meeting.items or meeting.documents) or any(
-        link.kind in ("agenda", "packet") for link in meeting.links
-    )
-
-
-def export_status(meeting: Meeting, now: datetime) -> ExportStatus:
-    """The City Scrapers / OCD status at `now` (rules in the module docstring)."""
-    if meeting.status in ("cancelled", "rescheduled"):
-        return "cancelled"
-    if meeting.time_known:
-        started = meeting.start <= now
-    else:  # a date-only meeting has passed once its local day has
-        started = _local(meeting.start, meeting).date() < _local(now, meeting).date()
-    if meeting.status == "passed" or started:
-        return "passed"
-    if meeting.status == "tentative":
-        return "tentative"  # the site itself says so
-    if _agenda_posted(meeting) or meeting.start - now <= CONFIRMED_WITHIN:
-        return "confirmed"
-    return "tentative"
 
 
 def source_url(meeting: Meeting) -> str:
@@ -223,13 +80,13 @@ def _time_notes(meeting: Meeting) -> str:
     return " ".join(notes)
 
 
-def _naive_local(moment: datetime, meeting: Meeting) -> str:
-    return _local(moment, meeting).replace(tzinfo=None).isoformat(timespec="seconds")
+def _naivelocal_time(moment: datetime, meeting: Meeting) -> str:
+    return local_time(moment, meeting).replace(tzinfo=None).isoformat(timespec="seconds")
 
 
 def city_scrapers_meeting(meeting: Meeting, now: datetime) -> dict[str, Any]:
     """One meeting as a City Scrapers ``Meeting`` item (JSON-ready)."""
-    start = _local(meeting.start, meeting)
+    start = local_time(meeting.start, meeting)
     key = (meeting.platform_id or "x").replace("/", "-")
     hhmm = f"{start:%H%M}" if meeting.time_known else "0000"
     name, address = split_location(meeting.location)
@@ -240,7 +97,7 @@ def city_scrapers_meeting(meeting: Meeting, now: datetime) -> dict[str, Any]:
         "description": "",
         "classification": classify_body(meeting.body, meeting.title),
         "status": export_status(meeting, now),
-        "start": _naive_local(meeting.start, meeting),
+        "start": _naivelocal_time(meeting.start, meeting),
         "all_day": False,
         "time_notes": _time_notes(meeting),
         "location": {"name": name, "address": address},
@@ -255,12 +112,12 @@ def city_scrapers_meeting(meeting: Meeting, now: datetime) -> dict[str, Any]:
     }
     if meeting.time_known:
         end = platform_end(meeting) or meeting.start + DEFAULT_DURATION
-        out["end"] = _naive_local(end, meeting)
+        out["end"] = _naivelocal_time(end, meeting)
     return out
 
 
 def _ocd_when(moment: datetime, meeting: Meeting) -> str:
-    local = _local(moment, meeting)
+    local = local_time(moment, meeting)
     return local.isoformat(timespec="seconds") if meeting.time_known else local.date().isoformat()
 
 
@@ -372,7 +229,7 @@ def select_meetings(
     picked = [
         m
         for m in latest_versions(m for m in meetings if not sources or m.source in sources)
-        if since is None or _local(m.start, m).date() >= since
+        if since is None or local_time(m.start, m).date() >= since
     ]
     picked.sort(key=lambda m: (m.start, m.source, m.id))
     return picked
