@@ -6,14 +6,23 @@ import json
 import logging
 import os
 import sys
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
+from pipeline.clock import utcnow
 from pipeline.config import ConfigError, check_sources, check_topics, load_sources
 from pipeline.settings import Settings, load_settings
+from pipeline.store.files import write_atomic
+from pipeline.views.export import (
+    EXPORT_FORMATS,
+    ExportFormat,
+    export_lines,
+    load_meetings,
+    select_meetings,
+)
 
 if TYPE_CHECKING:
     from pipeline.models import Source
@@ -333,6 +342,54 @@ def add_source(ctx: click.Context, url: str, from_file: Path | None, yes: bool) 
     click.echo(
         f"Added {entry['id']!r}. Next: agenda-watch check-config; scrapy crawl {entry['id']}"
     )
+
+
+@main.command("export")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(EXPORT_FORMATS),
+    required=True,
+    help="City Scrapers meeting items or Open Civic Data events.",
+)
+@click.option(
+    "--since",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Meetings on or after this local date, YYYY-MM-DD.",
+)
+@click.option("--source", "sources", multiple=True, help="Only this source id (repeatable).")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to FILE (atomically) instead of stdout.",
+)
+@click.pass_context
+def export(
+    ctx: click.Context,
+    fmt: ExportFormat,
+    since: datetime | None,
+    sources: tuple[str, ...],
+    out: Path | None,
+) -> None:
+    """Stored meetings as City Scrapers meeting JSON lines or Open Civic Data events."""
+    loaded = load_meetings(_settings(ctx).data_dir)
+    for missing in sorted(set(sources) - {m.source for m in loaded.meetings}):
+        click.echo(f"note: no stored meetings from source {missing!r}", err=True)
+    chosen = select_meetings(loaded.meetings, since.date() if since else None, frozenset(sources))
+    problems = list(loaded.problems)
+    text = "".join(f"{line}\n" for line in export_lines(chosen, fmt, utcnow(), problems))
+    if out:
+        try:
+            write_atomic(out, text.encode("utf-8"))
+        except OSError as exc:
+            click.echo(f"cannot write {out}: {exc.strerror or exc}", err=True)
+            sys.exit(1)
+        click.echo(f"{text.count(chr(10))} meetings written to {out}", err=True)
+    else:
+        click.echo(text, nl=False)
+    for problem in problems:
+        click.echo(f"skipped: {problem}", err=True)
+    sys.exit(1 if problems else 0)
 
 
 @main.command()

@@ -19,7 +19,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from click.testing import CliRunner
 
+from pipeline.cli import main
 from pipeline.ingest.crawl import crawl_one
 from pipeline.models import Meeting
 from pipeline.settings import Settings
@@ -323,3 +325,47 @@ def test_committee_title_and_location_split() -> None:
         "100 N. Main St., Suite 4, Elgin, IL 60120",
     )
     assert split_location("123 Main St") == ("", "123 Main St")
+
+
+def test_export_command_filters_writes_a_file_and_names_what_it_skipped(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    write_stored_meetings(data)
+    (data / "meetings" / "oak_park" / "20261201-broken.json").write_text("{not json")
+    out = tmp_path / "exports" / "meetings.jsonl"
+    args = ["--data-dir", str(data), "export", "--format", "city-scrapers", "--since", "2026-11-03"]
+    result = CliRunner().invoke(
+        main, [*args, "--source", "oak_park", "--source", "cook_county", "--out", str(out)]
+    )
+    # Written: the two meetings from Nov 3 on with a page; named on stderr: the unreadable file
+    # and the two stored without any URL (Nov 5 and Nov 10); exit 1 because something was left out.
+    assert result.exit_code == 1, result.output
+    lines = read_lines(out.read_text(encoding="utf-8"))
+    assert [(ln["start"], ln["agency"]) for ln in lines] == [
+        ("2026-11-03T19:00:00", "Village of Oak Park, IL"),
+        ("2026-11-05T11:00:00", "Cook County, IL"),
+    ]
+    assert [city_scrapers_errors(line) for line in lines] == [[], []]
+    assert "20261201-broken.json" in result.stderr
+    assert "oak_park/20261105/9005: no meeting page" in result.stderr
+    assert "oak_park/20261110/9004: no meeting page" in result.stderr
+    assert f"2 meetings written to {out}" in result.stderr
+
+    ocd = CliRunner().invoke(
+        main, ["--data-dir", str(data), "export", "--format", "ocd", "--source", "chicago"]
+    )
+    [event] = read_lines(ocd.stdout)
+    assert ocd_errors(event) == [] and event["start_date"] == "2026-11-02"
+    assert ocd.exit_code == 1  # the broken file is still reported
+
+    unknown = CliRunner().invoke(
+        main, ["--data-dir", str(data), "export", "--format", "ocd", "--source", "nowhere"]
+    )
+    assert unknown.stdout == "" and "no stored meetings from source 'nowhere'" in unknown.stderr
+    bad = CliRunner().invoke(main, ["--data-dir", str(data), "export", "--format", "ical"])
+    assert bad.exit_code == 2 and "city-scrapers" in bad.stderr
+    # An unwritable target: one line saying so, no traceback, nothing half-written.
+    blocked = tmp_path / "file-not-dir"
+    blocked.write_text("")
+    failed = CliRunner().invoke(main, [*args, "--out", str(blocked / "meetings.jsonl")])
+    assert failed.exit_code == 1 and "cannot write" in failed.stderr
+    assert isinstance(failed.exception, SystemExit)  # a clean exit, not an OSError
