@@ -164,6 +164,7 @@ def test_empty_feed_is_still_a_valid_calendar() -> None:
     assert not hasattr(cal, "vevent") and cal.vtimezone.tzid.value == "America/Chicago"
 
 
+@pytest.mark.engine  # crawls the eScribe capture through tests.test_export's helper
 def test_end_from_the_platform_or_two_hours_across_dst(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
