@@ -37,6 +37,7 @@ from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 
+from pipeline.display import topic_label
 from pipeline.models import AgendaItem, Meeting, slugify
 from pipeline.views.civic import (
     DEFAULT_DURATION,
@@ -181,7 +182,7 @@ def _ocd_agenda_item(item: AgendaItem) -> dict[str, Any]:
         "description": item.title,
         "order": item.number or str(item.sequence),
         "classification": [],
-        "subjects": [t.replace("_", " ") for t in c.topics] if c and relevant else [],
+        "subjects": [topic_label(t) for t in c.topics] if c and relevant else [],
         "notes": [item.text] if item.text else [],
         "media": [],
         "related_entities": (
