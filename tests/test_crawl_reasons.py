@@ -5,11 +5,13 @@ answer. (robots.txt: test_politeness; a page without its rows: test_granicus.)
 
 from __future__ import annotations
 
+import json
 import socket
 from pathlib import Path
 
 import pytest
 
+from pipeline.demo import RECORDINGS
 from pipeline.ingest.reasons import HostTally, crawl_reason, download_error_kind
 from tests.helpers import crawl_recorded
 
@@ -105,3 +107,26 @@ def test_an_empty_listing_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
         "no meetings found: 2 pages read, none listed a meeting in the window"
     )
     assert run.result.meetings == 0 and run.result.errors == 0
+
+
+def test_a_stage_that_cannot_store_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Storing fails (here: a file stands where the meetings folder goes, as a full disk would
+    fail the write): the run says so instead of "no meetings found"."""
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "meetings").write_text("not a folder")
+    events = (RECORDINGS / "oak_park" / "events.json").read_text()
+    routes = [
+        {"path": "/v1/x/events", "file": "events.json", "content_type": "application/json"},
+        {"path": "/v1/x/events/9002/eventitems", "file": "items.json"},
+    ]
+    files: dict[str, Path | bytes | str] = {
+        "events.json": json.dumps(json.loads(events)[1:]),  # the meeting without an agenda file
+        "items.json": (RECORDINGS / "oak_park" / "event_9002_items.json").read_text(),
+    }
+    source = {"id": "nostore", "platform": "legistar", "slug": "x", "api_url": "{{BASE}}/v1/x"}
+    run = crawl_recorded(tmp_path, monkeypatch, source, routes, files)
+    assert run.result.meetings == 0 and not run.result.ok
+    assert run.result.message.startswith(("FileExistsError: ", "NotADirectoryError: "))
+    assert "meetings" in run.result.message

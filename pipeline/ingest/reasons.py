@@ -80,8 +80,10 @@ def _plural(count: int, word: str) -> str:
 def _network_part(stats: Mapping[str, Any], tally: HostTally) -> str:
     kinds: Counter[str] = Counter()
     for key, count in stats.items():
-        if key.startswith(DOWNLOAD_ERRORS):
-            kinds[download_error_kind(key[len(DOWNLOAD_ERRORS) :])] += int(count)
+        type_name = key[len(DOWNLOAD_ERRORS) :]
+        # IgnoreRequest is a request dropped on purpose (robots.txt, said on its own), not a failure.
+        if key.startswith(DOWNLOAD_ERRORS) and not type_name.endswith("IgnoreRequest"):
+            kinds[download_error_kind(type_name)] += int(count)
     if not kinds:
         return ""
     said = "; ".join(f"{kind}: {_plural(n, 'attempt')}" for kind, n in kinds.most_common())

@@ -260,6 +260,8 @@ class RunRecorder:
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(ext.spider_error, signal=signals.spider_error)
+        # A stage failing on a meeting (a full disk while storing it) is an error of the run too.
+        crawler.signals.connect(ext.spider_error, signal=signals.item_error)
         crawler.signals.connect(
             ext.hosts.request_reached, signal=signals.request_reached_downloader
         )
@@ -267,7 +269,10 @@ class RunRecorder:
         return ext
 
     def spider_error(self, failure: Any) -> None:
-        """Keep the first error's message for the run record (what a maintainer sees first)."""
+        """Keep the first error's message for the run record (what a maintainer sees first).
+
+        Connected to ``spider_error`` (a callback raised) and ``item_error`` (a stage raised).
+        """
         if not self.first_error:
             self.first_error = f"{failure.type.__name__}: {failure.getErrorMessage()}"
 
