@@ -325,9 +325,14 @@ def _broken(mutate: Any) -> dict[str, Any]:
             "det.detainees_for_agency",
         ),
         (
-            lambda d: d["topics"]["detention"]["rules"][0].update(regex="(a+)+b"),
+            lambda d: d["topics"]["detention"]["rules"][0].update(regex="(?<=civil )detention"),
             ("topics", "detention", "rules", 0, "regex"),
-            "unbounded repeat",
+            "look-around '(?<=' is not supported",
+        ),
+        (
+            lambda d: d["topics"]["detention"]["rules"][0].update(regex=r"(?:\w{0,999}){0,999}"),
+            ("topics", "detention", "rules", 0, "regex"),
+            "refused by the linear-time regex engine (RE2)",
         ),
         (
             lambda d: d["topics"]["detention"]["rules"][0].update(regex="x?"),

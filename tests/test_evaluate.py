@@ -46,7 +46,7 @@ def test_dev_json_matches_the_readme_baseline() -> None:
     rules = data["subsets"]
     assert [rules["all"][k] for k in ("tp", "fp", "fn", "tn")] == [107, 0, 1, 221]
     assert rules["hard"]["n"] == 36 + 116 and rules["hard"]["tp"] == 35
-    assert data["rules_version"].startswith("rules-2/")
+    assert data["rules_version"].startswith("rules-3/")
 
 
 def test_dev_errors_carry_their_evidence() -> None:

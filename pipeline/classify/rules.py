@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import re
 
+import re2
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
+from pipeline.classify.folding import fold, re2_options, re2_refusal
 from pipeline.models import Topic
 
 DEFAULT_WINDOW = 150
@@ -24,8 +26,8 @@ MAX_EXPANSION = 64
 
 # Back-references, named groups and mid-pattern global flags: they break the rule engine.
 _FORBIDDEN_RE = re.compile(r"\\[1-9]|\(\?P[<=]|\(\?<[A-Za-z]|\(\?[aiLmsux]+\)")
-# An unbounded quantifier on a group ("(a+)+", "(?:x )*"): the way to slow, backtracking regexes.
-_UNBOUNDED_GROUP_RE = re.compile(r"\)(?:[+*]|\{\d*,\})")
+# Look-ahead and look-behind: RE2 (linear time, see pipeline.classify.matcher) has neither.
+_LOOKAROUND_RE = re.compile(r"\(\?<?[=!]")
 # Runs of whitespace separating the words of a `phrase`.
 _SPACES_RE = re.compile(r"\s+")
 # At least one letter or digit, so a phrase is more than punctuation.
@@ -52,17 +54,27 @@ def phrase_to_regex(phrase: str) -> str:
 
 
 def check_regex(source: str, what: str) -> str:
-    """Compile-check a user regex; raise ValueError naming `what` (the rule) on any problem."""
+    r"""Check a user regex as the matcher will run it; raise ValueError naming `what` and why.
+
+    Rules run on RE2, which takes time linear in the text whatever the pattern, so a rule that
+    would backtrack for minutes under Python's ``re`` (``(a+)+b``) is harmless. RE2 refuses
+    what it cannot run in linear time (look-around, back-references) and patterns too large
+    for its memory budget (``(?:\w{0,1000}){0,1000}``); the error says which.
+    """
     forbidden = _FORBIDDEN_RE.search(source)
     if forbidden:
         raise ValueError(f"{what}: {forbidden.group()!r} is not allowed; use (?:...) groups")
-    if _UNBOUNDED_GROUP_RE.search(source.replace("\\)", "")):
-        raise ValueError(f"{what}: unbounded repeat of a group in {source!r}; use e.g. {{0,3}}")
-    try:
-        compiled = re.compile(source, re.IGNORECASE)
-    except re.error as exc:
-        raise ValueError(f"{what}: invalid regex {source!r}: {exc}") from exc
-    if compiled.fullmatch(""):
+    lookaround = _LOOKAROUND_RE.search(source)
+    if lookaround:
+        raise ValueError(
+            f"{what}: look-around {lookaround.group()!r} is not supported (rules run on RE2, "
+            "a linear-time engine): put the words in the match, e.g. 'in-state tuition' rather "
+            "than '(?<=in-state )tuition', or use `context`"
+        )
+    refusal = re2_refusal(source)
+    if refusal is not None:
+        raise ValueError(f"{what}: refused by the linear-time regex engine (RE2): {refusal}")
+    if re2.compile(fold(source), re2_options()).fullmatch(""):
         raise ValueError(f"{what}: pattern {source!r} matches the empty string")
     return source
 
