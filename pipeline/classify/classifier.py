@@ -57,8 +57,12 @@ class Classifier:
 
     version: str
 
-    def __init__(self, config: TopicsConfig) -> None:
-        """Compile `config`; prefer `from_yaml` or `from_config`."""
+    def __init__(self, config: TopicsConfig, *, reference: bool = False) -> None:
+        """Compile `config`; prefer `from_yaml` or `from_config`.
+
+        With `reference`, every rule is tried at every word start (`Matcher.plain_matches`):
+        slow, and only for checking that the fast path finds the same.
+        """
         self.config = config
         self.threshold = config.threshold
         self.max_chars = config.max_chars
@@ -70,6 +74,7 @@ class Classifier:
         ]
         entries += [(None, exclusion) for exclusion in config.exclusions]
         self.matcher = Matcher(entries)
+        self._match = self.matcher.plain_matches if reference else self.matcher.matches
         _THRESHOLDS[self.version] = config.threshold
 
     @classmethod
@@ -78,11 +83,11 @@ class Classifier:
         return cls(config)
 
     @classmethod
-    def from_yaml(cls, path: pathlib.Path) -> Classifier:
+    def from_yaml(cls, path: pathlib.Path, *, reference: bool = False) -> Classifier:
         """Load, validate (pydantic ``ValidationError`` on bad rules) and compile a topics file."""
         with path.open(encoding="utf-8") as handle:
             data = yaml.safe_load(handle)
-        return cls(TopicsConfig.model_validate(data))
+        return cls(TopicsConfig.model_validate(data), reference=reference)
 
     @property
     def always_run(self) -> list[str]:
@@ -113,7 +118,7 @@ class Classifier:
         fired: dict[str, int] = {}
         score = 0.0
         for name, text in fields.items():
-            for start, end, index in self.matcher.matches(text[: self.max_chars]):
+            for start, end, index in self._match(text[: self.max_chars]):
                 pattern = self.matcher.patterns[index]
                 span = text[start:end]
                 if pattern.topic is None:

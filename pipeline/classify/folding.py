@@ -15,6 +15,10 @@ import re2
 
 # A word character as RE2 and Python's `re` both read it in folded (ASCII) text.
 WORD_CHARS = "0-9A-Za-z_"
+# Largest RE2 program (instructions) a rule may compile to. The rules shipped stay under 300;
+# repeats nested inside repeats multiply ({1,30} inside {1,30}: 900 copies) and make a
+# pattern whose automaton is too large to run quickly even in linear time.
+MAX_PROGRAM_SIZE = 2000
 
 
 def _fold_table() -> dict[int, str]:
@@ -61,8 +65,13 @@ def re2_refusal(source: str) -> str | None:
     folded = fold(source)
     try:  # alone first: wrapped, "[bad" would close at the wrapper's "]" and pass
         re2.compile(folded, re2_options())
-        re2.compile(f"({folded})(?:[^{WORD_CHARS}]|$)", re2_options())
+        size = re2.compile(f"({folded})(?:[^{WORD_CHARS}]|$)", re2_options()).programsize
     except re2.error as exc:
         reason = exc.args[0] if exc.args else exc
         return reason.decode() if isinstance(reason, bytes) else str(reason)
+    if size > MAX_PROGRAM_SIZE:
+        return (
+            f"too complex: {size} instructions, more than {MAX_PROGRAM_SIZE} (a repeat inside "
+            "a repeat multiplies the pattern; bound the inner one or drop it)"
+        )
     return None

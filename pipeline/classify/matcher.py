@@ -55,6 +55,8 @@ _UNANCHORED = re2._Anchor.UNANCHORED
 _ASCII_WORDS = bytes(
     c + 32 if 65 <= c <= 90 else c if 97 <= c <= 122 or 48 <= c <= 57 else 32 for c in range(256)
 )
+# Whether each byte is a word character (folded text is ASCII).
+_IS_WORD = [chr(c).isascii() and (chr(c).isalnum() or chr(c) == "_") for c in range(256)]
 # Words of two or more letters, to tell whether a match sits among capitalised words.
 _LETTERS_RE = re.compile(r"[A-Za-z]{2,}")
 # How far (characters) to look for the words next to a case-sensitive match.
@@ -68,7 +70,8 @@ class _Pattern:
     id: str
     topic: Topic | None
     weight: float
-    anchored: re2._re2.RE2  # "(X)" then a non-word character or the end; group 1 is the match
+    anchored: re2._re2.RE2  # X then a non-word character or the end, without captures (fast)
+    captured: re2._re2.RE2  # the same with X captured, for a match that reaches the text's end
     finder: re2._re2.RE2  # a non-word character then X: where X can start after position 0
     context: re2._re2.RE2 | None
     caps_context: re2._re2.RE2 | None
@@ -76,8 +79,10 @@ class _Pattern:
     keys: frozenset[str] | None
 
 
-def _raw(source: str) -> re2._re2.RE2:
-    return re2.compile(source, re2_options())._regexp
+def _raw(source: str, capture: bool = True) -> re2._re2.RE2:
+    options = re2_options()
+    options.never_capture = not capture  # the user's groups too: RE2 is faster without
+    return re2.compile(source, options)._regexp
 
 
 def _context(source: str | None) -> re2._re2.RE2 | None:
@@ -94,8 +99,9 @@ def compile_pattern(topic: Topic | None, pattern: Rule | Exclusion) -> _Pattern:
         id=pattern.id,
         topic=topic,
         weight=rule.weight if rule else 0.0,
-        anchored=_raw(f"({source})(?:[^{_WORD}]|$)"),
-        finder=_raw(f"[^{_WORD}](?:{source})"),
+        anchored=_raw(f"(?:{source})(?:[^{_WORD}]|$)", capture=False),
+        captured=_raw(f"({source})(?:[^{_WORD}]|$)"),
+        finder=_raw(f"[^{_WORD}](?:{source})", capture=False),
         context=_context(rule.context if rule else None),
         caps_context=_context(rule.caps_context if rule else None),
         window=rule.window if rule else 0,
@@ -170,10 +176,11 @@ class Matcher:
                     at = word.start()
                     limit = min(size, at + MAX_SPAN + 1)
                     for index, match, is_rule, checked in tries:
-                        spans = match(_ANCHOR_START, data, at, limit)
-                        if spans[0][0] < 0:
+                        end = match(_ANCHOR_START, data, at, limit)[0][1]
+                        if end < 0:
                             continue
-                        end = spans[1][1]
+                        # the boundary took one character, unless the match reached the end
+                        end = end - 1 if end < size else self._end(index, data, at)
                         if end == at or end - at > MAX_SPAN:
                             continue
                         if checked and not self._context_holds(target, index, at, end):
@@ -201,29 +208,42 @@ class Matcher:
         return _Field(view=view, data=view.encode("ascii"))
 
     def _starts(self, target: _Field, index: int) -> list[int]:
-        """Starts where pattern `index` may match, found by RE2's search (patterns without keys)."""
+        """Starts where pattern `index` may match, found by RE2's search (patterns without keys).
+
+        The search runs in windows of ``2 * MAX_SPAN`` characters, so a pattern that could
+        match very long spans costs O(text * MAX_SPAN) at worst, never O(text ** 2).
+        """
         starts = [0] if target.data else []
         finder, data, at = self.patterns[index].finder, target.data, 0
-        while True:
-            span = finder.Match(_UNANCHORED, data, at, len(data))[0]
+        while at < len(data):
+            span = finder.Match(_UNANCHORED, data, at, min(len(data), at + 2 * MAX_SPAN + 2))[0]
             if span[0] < 0:
-                return starts
+                at += MAX_SPAN + 1  # no match starts in this window's first half
+                continue
             starts.append(span[0] + 1)  # after the non-word character the finder begins with
             at = span[0] + 1
+        return starts
 
     def _attempt(self, target: _Field, index: int, start: int, found: list[_Candidate]) -> None:
         """Add pattern `index`'s match at `start` to `found` if there is one and it counts."""
         pattern, data = self.patterns[index], target.data
         limit = min(len(data), start + MAX_SPAN + 1)
-        spans = pattern.anchored.Match(_ANCHOR_START, data, start, limit)
-        if spans[0][0] < 0:
+        end = pattern.anchored.Match(_ANCHOR_START, data, start, limit)[0][1]
+        if end < 0:
             return
-        end = spans[1][1]
+        end = end - 1 if end < len(data) else self._end(index, data, start)
         if end == start or end - start > MAX_SPAN:
             return
         if pattern.topic is not None and not self._context_holds(target, index, start, end):
             return
         found.append((start, -end, pattern.topic is not None, index))
+
+    def _end(self, index: int, data: bytes, start: int) -> int:
+        """End of pattern `index`'s match at `start`, which reaches the end of `data`."""
+        if _IS_WORD[data[-1]]:
+            return len(data)  # a word character cannot be the boundary: the end of text was
+        # the last character is the boundary or the match's own: only the captured group knows
+        return int(self.patterns[index].captured.Match(_ANCHOR_START, data, start, len(data))[1][1])
 
     def _context_holds(self, target: _Field, index: int, start: int, end: int) -> bool:
         """Whether the rule's context (and, in capitalised text, its caps_context) is near."""

@@ -23,6 +23,8 @@ KEY_LENGTH = 4
 KEY_RE = re.compile(r"\b[a-z0-9]{1,4}")
 # At most this many alternatives from distributing leading groups (see heads).
 MAX_EXPANSION = 64
+# At most this many leading groups distributed, one inside the other (see heads).
+MAX_DEPTH = 6
 
 # Back-references, named groups and mid-pattern global flags: they break the rule engine.
 _FORBIDDEN_RE = re.compile(r"\\[1-9]|\(\?P[<=]|\(\?<[A-Za-z]|\(\?[aiLmsux]+\)")
@@ -161,15 +163,16 @@ def _ends_word(piece: str, i: int) -> bool:
     return True  # the end of the pattern is the end of a word
 
 
-def heads(alternative: str) -> list[str]:
+def heads(alternative: str, depth: int = 0) -> list[str]:
     """Alternatives that together start like `alternative`, its leading group distributed.
 
     ``(?:a|b)?c`` -> ``a…c``, ``b…c``, ``c``; ``(?-i:X)`` and ``{m,n}`` repeats count as
     groups. Only the start of each result is faithful (what follows a branch may be more of
-    the group), which is all `start_keys` needs.
+    the group), which is all `start_keys` needs. Nesting deeper than `MAX_DEPTH` (a group
+    repeated inside a repeated group can distribute for ever) is left as it is.
     """
     group = _LEADING_GROUP_RE.match(alternative)
-    if group is None:
+    if group is None or depth > MAX_DEPTH:
         return [alternative]
     end = _scan(alternative, 0)
     quantifier = _QUANTIFIER_RE.match(alternative, end)
@@ -183,7 +186,7 @@ def heads(alternative: str) -> list[str]:
     found = [branch + tail for branch in branches] + ([rest] if optional else [])
     if not all(found):
         return [alternative]
-    expanded = [piece for head in found for piece in heads(head)]
+    expanded = [piece for head in found for piece in heads(head, depth + 1)]
     return expanded if len(expanded) <= MAX_EXPANSION else [alternative]
 
 
