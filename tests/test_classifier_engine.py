@@ -12,7 +12,7 @@ import json
 import re
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import yaml
@@ -23,6 +23,9 @@ from pydantic import ValidationError
 from pipeline.classify.classifier import Classifier, TopicsConfig
 from pipeline.classify.matcher import MAX_SPAN
 from pipeline.config import check_topics
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 ROOT = Path(__file__).resolve().parent.parent
 EVAL = ROOT / "tests" / "fixtures" / "eval"
@@ -74,7 +77,7 @@ def test_fast_path_equals_plain_matching_on_every_labelled_item(
 
 WORDS = _rule_words()
 SEPARATORS = [" ", " ", " ", "-", ", ", ". ", "\n", "(", ") ", '"', "'", "/", "’", "\u00a0", ""]
-CASES = [str.lower, str.upper, str.title, str]
+CASES: list[Callable[[str], str]] = [str.lower, str.upper, str.title, str]
 
 
 @st.composite
