@@ -19,7 +19,8 @@ What a match is (the contract both paths below keep, and a test checks they agre
   may cover at most `MAX_SPAN` characters;
 * a rule with a ``context`` (or, in capitalised text, a ``caps_context``) counts only when a
   match of that regex, found scanning the field left to right, lies within ``window``
-  characters of the match;
+  characters of the match; a rule with an ``unless`` counts only when no match of that regex
+  does;
 * where accepted matches overlap, the one starting first wins, then the longer one, then an
   exclusion over a rule, then the pattern listed first.
 
@@ -75,6 +76,7 @@ class _Pattern:
     finder: re2._re2.RE2  # a non-word character then X: where X can start after position 0
     context: re2._re2.RE2 | None
     caps_context: re2._re2.RE2 | None
+    unless: re2._re2.RE2 | None
     window: int
     keys: frozenset[str] | None
 
@@ -104,6 +106,7 @@ def compile_pattern(topic: Topic | None, pattern: Rule | Exclusion) -> _Pattern:
         finder=_raw(f"[^{_WORD}](?:{source})", capture=False),
         context=_context(rule.context if rule else None),
         caps_context=_context(rule.caps_context if rule else None),
+        unless=_context(rule.unless if rule else None),
         window=rule.window if rule else 0,
         keys=start_keys(fold(pattern.raw_source())),
     )
@@ -143,7 +146,8 @@ class Matcher:
                     self.patterns[i].anchored.Match,
                     self.patterns[i].topic is not None,
                     self.patterns[i].context is not None
-                    or self.patterns[i].caps_context is not None,
+                    or self.patterns[i].caps_context is not None
+                    or self.patterns[i].unless is not None,
                 )
                 for i in indexes
             )
@@ -246,15 +250,19 @@ class Matcher:
         return int(self.patterns[index].captured.Match(_ANCHOR_START, data, start, len(data))[1][1])
 
     def _context_holds(self, target: _Field, index: int, start: int, end: int) -> bool:
-        """Whether the rule's context (and, in capitalised text, its caps_context) is near."""
+        """Whether the rule's context (and caps_context, in capitals) is near and `unless` is not."""
         pattern = self.patterns[index]
         low, high = start - pattern.window, end + pattern.window
         if pattern.context is not None and not _near(
-            self._spans(target, 2 * index, pattern.context), low, high
+            self._spans(target, 3 * index, pattern.context), low, high
+        ):
+            return False
+        if pattern.unless is not None and _near(
+            self._spans(target, 3 * index + 2, pattern.unless), low, high
         ):
             return False
         if pattern.caps_context is not None and _capitalised(target.view, start, end):
-            return _near(self._spans(target, 2 * index + 1, pattern.caps_context), low, high)
+            return _near(self._spans(target, 3 * index + 1, pattern.caps_context), low, high)
         return True
 
     @staticmethod

@@ -279,14 +279,19 @@ class Rule(_Pattern):
     - ``caps_context``: for a `case_sensitive` rule, a regex that must match within ``window``
       characters when the match sits in capitalised text (its neighbouring words are all in
       capitals), where capitals say nothing ("SNOW-ICE REMOVAL").
+    - ``unless``: a regex that vetoes the match when it matches within ``window`` characters
+      ("immigrant" near "Ellis Island" or "genealogy" is a history talk).
+    - ``concept``: the id of the concept in ``docs/concepts.md`` the rule is a wording of.
     """
 
     weight: float = Field(gt=0, le=10)
+    concept: str = Field(default="", pattern=r"^([a-z]+\.[a-z0-9_]+)?$")
     context: str | None = None
     caps_context: str | None = None
+    unless: str | None = None
     window: int = Field(default=DEFAULT_WINDOW, ge=1, le=5000)
 
-    @field_validator("context", "caps_context")
+    @field_validator("context", "caps_context", "unless")
     @classmethod
     def _check_context(cls, value: str | None, info: ValidationInfo) -> str | None:
         if value is not None:
