@@ -18,6 +18,9 @@ from pipeline.settings import Settings, load_settings
 if TYPE_CHECKING:
     from pipeline.models import Source
 
+# Lines of `classify --jsonl` output written at once.
+CLASSIFY_BATCH = 1000
+
 
 def _settings(ctx: click.Context) -> Settings:
     settings: Settings = ctx.obj
@@ -189,6 +192,7 @@ def classify(ctx: click.Context, text: str | None, jsonl: Any, explain: bool) ->
                 click.echo(f"line {number}: skipped: {exc}", err=True)
     else:
         inputs.append((None, str(text)))
+    lines: list[str] = []
     for ident, body in inputs:
         result = classifier.classify(body)
         if explain:
@@ -201,7 +205,14 @@ def classify(ctx: click.Context, text: str | None, jsonl: Any, explain: bool) ->
             "topics": list(result.topics),
             "evidence": [e.model_dump() for e in result.evidence],
         }
-        click.echo(json.dumps(out, ensure_ascii=False))
+        lines.append(json.dumps(out, ensure_ascii=False))
+        if (
+            len(lines) == CLASSIFY_BATCH
+        ):  # one write per batch: echo per line was a third of the time
+            click.echo("\n".join(lines))
+            lines.clear()
+    if lines:
+        click.echo("\n".join(lines))
 
 
 @main.command()

@@ -32,6 +32,7 @@ keys begins (`pipeline.classify.rules.start_keys`); a pattern without keys is se
 from __future__ import annotations
 
 import bisect
+import operator
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -40,7 +41,7 @@ import re2
 
 from pipeline.classify.folding import WORD_CHARS as _WORD
 from pipeline.classify.folding import fold, re2_options
-from pipeline.classify.rules import KEY_LENGTH, Exclusion, Rule, start_keys
+from pipeline.classify.rules import KEY_LENGTH, PREFIX_MARK, Exclusion, Rule, start_literals
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -56,6 +57,8 @@ _UNANCHORED = re2._Anchor.UNANCHORED
 _ASCII_WORDS = bytes(
     c + 32 if 65 <= c <= 90 else c if 97 <= c <= 122 or 48 <= c <= 57 else 32 for c in range(256)
 )
+# Cuts a word (bytes) to its key.
+_CUT_KEY = operator.itemgetter(slice(KEY_LENGTH))
 # Whether each byte is a word character (folded text is ASCII).
 _IS_WORD = [chr(c).isascii() and (chr(c).isalnum() or chr(c) == "_") for c in range(256)]
 # Words of two or more letters, to tell whether a match sits among capitalised words.
@@ -78,7 +81,7 @@ class _Pattern:
     caps_context: re2._re2.RE2 | None
     unless: re2._re2.RE2 | None
     window: int
-    keys: frozenset[str] | None
+    starts: frozenset[tuple[str, str]] | None  # (key, literal start), see start_literals
 
 
 def _raw(source: str, capture: bool = True) -> re2._re2.RE2:
@@ -108,7 +111,7 @@ def compile_pattern(topic: Topic | None, pattern: Rule | Exclusion) -> _Pattern:
         caps_context=_context(rule.caps_context if rule else None),
         unless=_context(rule.unless if rule else None),
         window=rule.window if rule else 0,
-        keys=start_keys(fold(pattern.raw_source())),
+        starts=start_literals(fold(pattern.raw_source())),
     )
 
 
@@ -132,17 +135,22 @@ class Matcher:
 
     def __init__(self, entries: Iterable[tuple[Topic | None, Rule | Exclusion]]) -> None:
         self.patterns = [compile_pattern(topic, pattern) for topic, pattern in entries]
-        self.always = [i for i, p in enumerate(self.patterns) if p.keys is None]
+        self.always = [i for i, p in enumerate(self.patterns) if p.starts is None]
         by_key: dict[str, list[int]] = {}
+        literals: dict[tuple[str, int], tuple[str, ...]] = {}
         for index, pattern in enumerate(self.patterns):
-            for key in pattern.keys or ():
-                by_key.setdefault(key, []).append(index)
-        # Per key, what `matches` needs of each pattern to try: its index, its bound RE2 match,
-        # whether it is a rule, and whether it has a context to check.
+            for key, literal in sorted(pattern.starts or ()):
+                if (key, index) not in literals:
+                    by_key.setdefault(key, []).append(index)
+                literals[key, index] = (*literals.get((key, index), ()), literal)
+        # Per key, what `matches` needs of each pattern to try: its index, the literal starts
+        # a match needs (checked first: far cheaper than RE2), its bound RE2 match, whether it
+        # is a rule, and whether it has a context to check.
         self._tries = {
             key: tuple(
                 (
                     i,
+                    literals[key, i],
                     self.patterns[i].anchored.Match,
                     self.patterns[i].topic is not None,
                     self.patterns[i].context is not None
@@ -153,34 +161,42 @@ class Matcher:
             )
             for key, indexes in by_key.items()
         }
-        self._key_of = {key.encode(): key for key in by_key}  # keys are ASCII
+        self._key_of = {key.encode(): key for key in by_key if not key.endswith(PREFIX_MARK)}
         self._byte_keys = frozenset(self._key_of)
+        # Prefix keys by length: a word is cut at each length to look them up.
+        self._prefixes: dict[int, dict[bytes, str]] = {}
+        for key in by_key:
+            if key.endswith(PREFIX_MARK):
+                stem = key[: -len(PREFIX_MARK)]
+                self._prefixes.setdefault(len(stem), {})[stem.encode()] = key
         # Where a word with this key starts: the literal first (so `re` can skip ahead to it),
-        # then "not inside a word" and, for a key shorter than KEY_LENGTH, "the word ends".
-        self._finders = {
-            key: re.compile(
-                re.escape(key)
-                + rf"(?<![{_WORD}]{re.escape(key)})"
-                + ("(?![a-z0-9])" if len(key) < KEY_LENGTH else "")
-            )
-            for key in by_key
-        }
+        # then "not inside a word" and, for a whole word shorter than KEY_LENGTH, "it ends".
+        self._finders = {key: _finder(key) for key in by_key}
+        # Each prefix length with the C-level function that cuts a word to it.
+        self._prefix_cuts = [
+            (operator.itemgetter(slice(length)), stems) for length, stems in self._prefixes.items()
+        ]
 
     def matches(self, text: str) -> list[Match]:
         """Accepted matches in `text` (already cut to length), in text order; the fast path."""
         target = self._field(text)
         found: list[_Candidate] = []
-        words = target.data.translate(_ASCII_WORDS).split()
-        present = self._byte_keys.intersection([w[:KEY_LENGTH] for w in words])
+        data = target.data
+        words = data.translate(_ASCII_WORDS).split()
+        key_of = self._key_of
+        present = [key_of[k] for k in self._byte_keys.intersection(map(_CUT_KEY, words))]
+        for cut, stems in self._prefix_cuts:
+            present += [stems[k] for k in stems.keys() & set(map(cut, words))]
         if present:  # `_attempt`, inlined: this loop is most of the classifier's time
-            lowered, data, size = target.view.lower(), target.data, len(target.data)
-            for key in (self._key_of[k] for k in present):
+            lowered, size = target.view.lower(), len(data)
+            for key in present:
                 tries = self._tries[key]
                 for word in self._finders[key].finditer(lowered):
                     at = word.start()
-                    limit = min(size, at + MAX_SPAN + 1)
-                    for index, match, is_rule, checked in tries:
-                        end = match(_ANCHOR_START, data, at, limit)[0][1]
+                    for index, starts, match, is_rule, checked in tries:
+                        if not lowered.startswith(starts, at):
+                            continue
+                        end = match(_ANCHOR_START, data, at, min(size, at + MAX_SPAN + 1))[0][1]
                         if end < 0:
                             continue
                         # the boundary took one character, unless the match reached the end
@@ -276,6 +292,15 @@ class Matcher:
                 at = found[1][1]
             target.spans[slot] = spans
         return spans
+
+
+def _finder(key: str) -> re.Pattern[str]:
+    """Where a word with `key` starts in a lower-cased folded text (see `Matcher._finders`)."""
+    stem = key.removesuffix(PREFIX_MARK)
+    whole = len(stem) < KEY_LENGTH and not key.endswith(PREFIX_MARK)
+    return re.compile(
+        re.escape(stem) + rf"(?<![{_WORD}]{re.escape(stem)})" + ("(?![a-z0-9])" if whole else "")
+    )
 
 
 def _is_word(char: str) -> bool:

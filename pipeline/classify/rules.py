@@ -18,9 +18,13 @@ from pipeline.models import Topic
 
 DEFAULT_WINDOW = 150
 # A text's keys: the first KEY_LENGTH characters of each word, lower-cased (see start_keys).
-KEY_LENGTH = 4
+KEY_LENGTH = 6
+# Shortest literal start of a word that may serve as a prefix key ("adopt*" for "adopt\w*").
+MIN_PREFIX = 4
+# Marks a prefix key: any word starting with it, not just a word whose key it is.
+PREFIX_MARK = "*"
 # The start of each word of a lower-cased text, at most KEY_LENGTH letters or digits.
-KEY_RE = re.compile(r"\b[a-z0-9]{1,4}")
+KEY_RE = re.compile(r"\b[a-z0-9]{1,6}")
 # At most this many alternatives from distributing leading groups (see heads).
 MAX_EXPANSION = 64
 # At most this many leading groups distributed, one inside the other (see heads).
@@ -190,43 +194,70 @@ def heads(alternative: str, depth: int = 0) -> list[str]:
     return expanded if len(expanded) <= MAX_EXPANSION else [alternative]
 
 
-def _piece_keys(piece: str, run: str = "") -> set[str] | None:
-    """Keys of the first word of `piece`'s matches, after the literal letters `run`; or None."""
+def _piece_starts(piece: str, run: str = "") -> set[tuple[str, str]] | None:
+    """(key, literal start) of the first word of `piece`'s matches, after the letters `run`.
+
+    The literal start is every character a match must begin with, lower-cased: the key's
+    letters and the literal text after them ("immigration " for ``immigration (?:agents)``).
+    None when a match need not begin with a literal word.
+    """
     i = _scan(piece, 0) if not run and piece.startswith(("(?<=", "(?<!")) else 0  # zero-width
     while i < len(piece):
         end = _scan(piece, i)
         quantifier = _QUANTIFIER_RE.match(piece, end)
         if run and quantifier is not None and quantifier.group() == "?":
             # "non[\s-]?sanctuary": one key with the optional atom, one without
-            with_it = _piece_keys(piece[i:end] + piece[quantifier.end() :], run)
-            without = _piece_keys(piece[quantifier.end() :], run)
+            with_it = _piece_starts(piece[i:end] + piece[quantifier.end() :], run)
+            without = _piece_starts(piece[quantifier.end() :], run)
             return None if with_it is None or without is None else with_it | without
         char = _literal_char(piece[i:end])
         if char is None or not _is_key_char(char) or quantifier is not None:
             break
         run, i = run + char.lower(), end
         if len(run) == KEY_LENGTH:
-            return {run}
-    return {run} if run and _ends_word(piece, i) else None
+            return {(run, run + _literal_tail(piece, i))}
+    if run and _ends_word(piece, i):
+        return {(run, run + _literal_tail(piece, i))}
+    # "adopt\w*", "driv(?:er|ing)": the word goes on past what is literal; its start is a prefix
+    return {(run + PREFIX_MARK, run)} if len(run) >= MIN_PREFIX else None
+
+
+def _literal_tail(piece: str, i: int) -> str:
+    """The literal characters (lower-cased) `piece` requires from position `i` on."""
+    tail = ""
+    while i < len(piece):
+        end = _scan(piece, i)
+        char = _literal_char(piece[i:end])
+        if char is None or _QUANTIFIER_RE.match(piece, end):
+            break
+        tail, i = tail + char.lower(), end
+    return tail
+
+
+def start_literals(source: str) -> frozenset[tuple[str, str]] | None:
+    """(key, literal start) of every way a match of `source` can begin; see `start_keys`."""
+    starts: set[tuple[str, str]] = set()
+    for alternative in split_alternatives(source):
+        for piece in heads(alternative):
+            found = _piece_starts(piece)
+            if found is None:
+                return None
+            starts |= found
+    return frozenset(starts)
 
 
 def start_keys(source: str) -> frozenset[str] | None:
-    """Keys of the words that matches of `source` (as whole words) can begin with.
+    r"""Keys of the words that matches of `source` (as whole words) can begin with.
 
     A text's keys are the first `KEY_LENGTH` letters or digits of each of its words,
     lower-cased (`KEY_RE`). A pattern has keys when each of its alternatives (see `heads`)
-    starts with a literal word: its first `KEY_LENGTH` characters, or the whole word if it
-    is shorter and must end there ("ice", "287(g)"). None otherwise: such a pattern is
-    searched for in every text, which is slower.
+    starts with a literal word: its first `KEY_LENGTH` characters, the whole word if it is
+    shorter and must end there ("ice", "287(g)"), or, marked with `PREFIX_MARK`, the first
+    `MIN_PREFIX` or more literal letters of a word that goes on ("adopt*" for ``adopt\w*``).
+    None otherwise: such a pattern is searched for in every text, which is slower.
     """
-    keys: set[str] = set()
-    for alternative in split_alternatives(source):
-        for piece in heads(alternative):
-            found = _piece_keys(piece)
-            if found is None:
-                return None
-            keys |= found
-    return frozenset(keys)
+    starts = start_literals(source)
+    return None if starts is None else frozenset(key for key, _ in starts)
 
 
 class _Pattern(BaseModel):
