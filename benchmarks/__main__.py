@@ -9,6 +9,7 @@ from pathlib import Path
 
 from benchmarks import (
     bench_classifier,
+    bench_comments,
     bench_crawl,
     bench_ilga,
     bench_parse,
@@ -28,6 +29,7 @@ def main() -> None:
         bench_parse.run(quick),
         bench_ilga.run(quick),
         bench_crawl.run(quick),
+        bench_comments.run(quick),
     ]
     header = [
         "# Benchmarks",

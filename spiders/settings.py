@@ -52,7 +52,7 @@ AGENDA_WATCH_LEGISTAR_PAGE_SIZE = int(os.environ.get("AGENDA_WATCH_LEGISTAR_PAGE
 # HTTP cache with RFC 2616 semantics: a page the site marks fresh is not fetched again, and a stale
 # one is revalidated with If-None-Match / If-Modified-Since when the site gave an ETag or
 # Last-Modified, so an unchanged agenda costs a 304 instead of a download. Not every platform sends
-# these headers (CivicPlus does not, platforms.md); the ledger still keeps reruns silent.
+# these headers (CivicPlus does not, platforms.md §4.5); the ledger still keeps reruns silent.
 HTTPCACHE_ENABLED = os.environ.get("AGENDA_WATCH_HTTP_CACHE", "1") == "1"
 HTTPCACHE_POLICY = "scrapy.extensions.httpcache.RFC2616Policy"
 HTTPCACHE_STORAGE = "scrapy.extensions.httpcache.FilesystemCacheStorage"
