@@ -149,7 +149,8 @@ def end_to_end(texts: list[str], lines: int, rounds: int) -> dict[str, float]:
 
 # --- rule safety ---------------------------------------------------------------------------
 
-EXPLICIT_RULES = [
+# Rules written to backtrack for ever under a backtracking engine, and texts that trigger them.
+PATHOLOGICAL_RULES = [
     r"detention(?:\s?\w|\w){0,40}!",
     r"(?:a+)+b",
     r"(?:a|a)+b",
@@ -157,8 +158,14 @@ EXPLICIT_RULES = [
     r"(?:\w+\s?)+!",
     r"\w*\w*\w*\w*\w*!",
     r"(?:.*a){20}",
-    r"(?:x+x+)+y",
+    r"(?:[\s\w]+)*#",
     r"immigra(?:\w|\w\w){0,50}!",
+    r"(?:x+x+)+y",
+    r"(?:\d+|\d+\.\d+){1,40}z",
+    r"(?:a?){30}a{30}",
+    r"(?:(?:a{1,9}){1,9}){1,9}b",
+    r"(?:\w{0,999}){0,999}",
+    r"(?:ab|a)(?:bc|b)(?:c|)+d",
     r"(?:(?:[a\s]){1,30}|[a\s]){1,30}\d",
 ]
 HOSTILE_TEXTS = [
@@ -167,6 +174,7 @@ HOSTILE_TEXTS = [
     "immigra" + "a" * 9_993,
     "x" * 9_999 + "!",
     ("aaaaaaaaaa " * 909)[:10_000],
+    "1.1" * 3_333,
     "ab" * 5_000,
     "a-" * 5_000,
 ]
@@ -185,11 +193,12 @@ def pathological_rules(quick: bool) -> list[str]:
         for outer in outers
         for head, tail in (("detention", "!"), ("a", "b"))
     ]
-    rules = EXPLICIT_RULES + generated[:: 7 if quick else 3]
+    rules = PATHOLOGICAL_RULES + generated[:: 7 if quick else 3]
     return rules
 
 
-def _with_rule(regex: str) -> dict[str, Any]:
+def with_rule(regex: str) -> dict[str, Any]:
+    """topics.yaml as data, with REGEX added as the rule `det.generated`."""
     data: dict[str, Any] = yaml.safe_load(TOPICS_FILE.read_text(encoding="utf-8"))
     data["topics"]["detention"]["rules"].append(
         {"id": "det.generated", "regex": regex, "weight": 1}
@@ -202,17 +211,18 @@ def re2_safety(rules: list[str]) -> dict[str, Any]:
     refused, worst = 0, []
     for regex in rules:
         try:
-            classifier = Classifier(TopicsConfig.model_validate(_with_rule(regex)))
+            classifier = Classifier(TopicsConfig.model_validate(with_rule(regex)))
         except ValidationError:
             refused += 1
             continue
         slowest = 0.0
         for text in HOSTILE_TEXTS:
             runs = []
+            # CPU time, as the test measures it: waiting for a core is not the rule's
             for _ in range(3):
-                start = time.perf_counter()
+                start = time.thread_time()
                 classifier.classify(text)
-                runs.append(time.perf_counter() - start)
+                runs.append(time.thread_time() - start)
             slowest = max(slowest, min(runs))
         worst.append(slowest * 1000)
     over = sum(ms >= LIMIT_MS for ms in worst)
@@ -342,7 +352,7 @@ def run(quick: bool = False) -> str:
         "| engine | refused at check-config | accepted | accepted over "
         f"{LIMIT_MS:g} ms on a text | worst accepted (ms) |",
         "| --- | ---: | ---: | ---: | ---: |",
-        f"| RE2 (shipped; best of 3) | {safe['refused']} | {safe['accepted']} | {safe['over']} "
+        f"| RE2 (shipped; CPU time, best of 3) | {safe['refused']} | {safe['accepted']} | {safe['over']} "
         f"| {safe['worst_ms']:.1f} |",
         f"| Python `re` + rules-2 static check (one search per text; {stdlib['hung']} ran past "
         f"the {STDLIB_TIMEOUT_S:g} s limit) | {stdlib['refused']} | {stdlib['accepted']} "

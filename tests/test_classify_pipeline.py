@@ -30,6 +30,7 @@ from pipeline.models import Bill, Meeting, example_meeting
 from pipeline.settings import Settings
 from tests.conftest import TOPICS
 from tests.helpers import crawl_recorded
+from tests.test_ilga_crawl import SOURCE as ILGA_SOURCE
 
 JSON = "application/json; charset=utf-8"
 DAY = date.today() + timedelta(days=3)
@@ -208,14 +209,7 @@ def _crawl_bill(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, amended: bool) 
         "house.html": empty,
         "senate.html": empty,
     }
-    source = {
-        "id": "il-general-assembly",
-        "platform": "ilga",
-        "base_url": "{{BASE}}",
-        "jurisdiction": "State of Illinois",
-        "options": {"ga": 104},
-    }
-    crawl = crawl_recorded(tmp_path, monkeypatch, source, routes, files)
+    crawl = crawl_recorded(tmp_path, monkeypatch, ILGA_SOURCE, routes, files)
     assert crawl.result.errors == 0, crawl.result.message
     return bill_path(Settings().data_dir, 104, "HB4321")
 
