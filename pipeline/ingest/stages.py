@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import uuid
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bs4 import BeautifulSoup
@@ -20,7 +20,7 @@ from scrapy.exceptions import DropItem
 from pipeline.classify.classifier import Classifier
 from pipeline.classify.meeting import classify_meeting
 from pipeline.models import AgendaItem, Document, Meeting, RawDocument, item_id
-from pipeline.settings import load_settings
+from pipeline.settings import Paths
 from pipeline.store.files import JsonStore, write_atomic
 from pipeline.store.ledger import Ledger
 from pipeline.text.agenda_split import split_agenda
@@ -35,7 +35,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 MAX_DOCUMENT_TEXT = 500_000  # characters of extracted text kept per document
-RUN_ID_ENV = "AGENDA_WATCH_RUN_ID"
 
 
 def _stat(crawler: Crawler, key: str, count: int = 1) -> None:
@@ -81,20 +80,22 @@ class ExtractText:
 
     DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
-    def __init__(self, crawler: Crawler, timeout_s: float, max_pages: int) -> None:
+    def __init__(self, crawler: Crawler, extractor: PdfExtractor, text_cache: Path) -> None:
         self.crawler = crawler
-        self.extractor = PdfExtractor(timeout_s=timeout_s, max_pages=max_pages)
+        self.extractor = extractor
         # Extracted text by content hash: an unchanged agenda PDF is not extracted again.
-        self.text_cache = load_settings().data_dir / "textcache"
+        self.text_cache = text_cache
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         """Scrapy's factory; limits from the AGENDA_WATCH_PDF_* settings."""
-        stage = cls(
-            crawler,
-            crawler.settings.getfloat("AGENDA_WATCH_PDF_TIMEOUT", 30.0),
-            crawler.settings.getint("AGENDA_WATCH_PDF_MAX_PAGES", 200),
+        settings = crawler.settings
+        extractor = PdfExtractor(
+            timeout_s=settings.getfloat("AGENDA_WATCH_PDF_TIMEOUT", 30.0),
+            max_pages=settings.getint("AGENDA_WATCH_PDF_MAX_PAGES", 200),
+            worker_delay_s=settings.getfloat("AGENDA_WATCH_PDF_WORKER_DELAY", 0.0),
         )
+        stage = cls(crawler, extractor, Paths.from_scrapy(settings).data_dir / "textcache")
         crawler.signals.connect(stage.close, signal=signals.spider_closed)
         return stage
 
@@ -203,8 +204,8 @@ class ClassifyItems:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        """Scrapy's factory; rules from ``AGENDA_WATCH_CONFIG_DIR/topics.yaml``."""
-        return cls(crawler, Classifier.from_yaml(load_settings().topics_path))
+        """Scrapy's factory; rules from ``topics.yaml`` in the config dir."""
+        return cls(crawler, Classifier.from_yaml(Paths.from_scrapy(crawler.settings).topics_path))
 
     def process_item(self, meeting: Meeting) -> Meeting:
         """Fill ``classification`` on every item (adding synthetic ones for title and documents)."""
@@ -220,9 +221,9 @@ class StoreMeeting:
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        settings = load_settings()
-        self.store = JsonStore(settings.data_dir)
-        self.ledger = Ledger(settings.ledger_path)
+        paths = Paths.from_scrapy(crawler.settings)
+        self.store = JsonStore(paths.data_dir)
+        self.ledger = Ledger(paths.ledger_path)
         crawler.signals.connect(self.ledger.close, signal=signals.spider_closed)
 
     @classmethod
@@ -249,7 +250,8 @@ class RunRecorder:
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        self.run_id = os.environ.get(RUN_ID_ENV) or uuid.uuid4().hex
+        # The crawl runner names the run (to find its record afterwards); else a fresh id.
+        self.run_id = crawler.settings.get("AGENDA_WATCH_RUN_ID") or uuid.uuid4().hex
         self.ledger: Ledger | None = None
         self.first_error = ""
 
@@ -269,7 +271,7 @@ class RunRecorder:
 
     def spider_opened(self) -> None:
         """Open the ledger and note the start."""
-        self.ledger = Ledger(load_settings().ledger_path)
+        self.ledger = Ledger(Paths.from_scrapy(self.crawler.settings).ledger_path)
         self.ledger.start_run(self.run_id, self._source())
 
     def spider_closed(self, reason: str) -> None:
@@ -288,9 +290,15 @@ class RunRecorder:
             notices=int(stats.get("agenda_watch/notices_queued", 0)),
             errors=errors,
             finish_reason=reason,
-            message=self.first_error or ("no meetings found" if meetings == 0 else ""),
+            message=self._message(stats, meetings),
         )
         self.ledger.close()
+
+    def _message(self, stats: dict[str, Any], meetings: int) -> str:
+        """The first error and the spiders' first named warning (a listing shortfall), if any."""
+        warning = str(stats.get("agenda_watch/warning") or "")
+        found = "; ".join(part for part in (self.first_error, warning) if part)
+        return found or ("no meetings found" if meetings == 0 else "")
 
     def _source(self) -> str:
         spider = self.crawler.spider

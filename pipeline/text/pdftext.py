@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
-import os
 import re
 import threading
 import time
@@ -34,9 +33,6 @@ MAGIC_WINDOW = 1024
 # Fewer non-whitespace characters per page than this (on average) means "no text layer": a scan,
 # or glyphs drawn as vector outlines. A real agenda page has hundreds.
 MIN_CHARS_PER_PAGE = 10
-# Test-only hook: seconds the worker sleeps before extracting, to simulate a pathological PDF
-# deterministically. Read inside the worker, so it takes effect for workers spawned while set.
-DELAY_ENV = "AGENDA_WATCH_PDF_WORKER_DELAY_S"
 
 # Control characters that are not line structure (everything in C0 except \t and \n).
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f]")
@@ -165,11 +161,10 @@ def _limit_worker_memory() -> None:
         pass
 
 
-def _worker_extract(data: bytes, max_pages: int) -> PdfText:
-    """Entry point run inside the worker process."""
-    delay = float(os.environ.get(DELAY_ENV) or 0)
-    if delay > 0:
-        time.sleep(delay)
+def _worker_extract(data: bytes, max_pages: int, delay_s: float) -> PdfText:
+    """Entry point run inside the worker process (`delay_s`: see `PdfExtractor.worker_delay_s`)."""
+    if delay_s > 0:
+        time.sleep(delay_s)
     return extract_pdf_bytes(data, max_pages)
 
 
@@ -189,12 +184,21 @@ class PdfExtractor:
     """
 
     def __init__(
-        self, timeout_s: float = 30.0, max_bytes: int = 25 * 2**20, max_pages: int = 200
+        self,
+        timeout_s: float = 30.0,
+        max_bytes: int = 25 * 2**20,
+        max_pages: int = 200,
+        worker_delay_s: float = 0.0,
     ) -> None:
-        """Set the limits; no process is started until the first PDF."""
+        """Set the limits; no process is started until the first PDF.
+
+        `worker_delay_s` is a test-only hook: seconds the worker sleeps before each PDF, to play a
+        pathological PDF deterministically (it can be changed between calls).
+        """
         self.timeout_s = timeout_s
         self.max_bytes = max_bytes
         self.max_pages = max_pages
+        self.worker_delay_s = worker_delay_s
         self._pool: ProcessPoolExecutor | None = None
         self._sync_lock = threading.Lock()
         # asyncio.Lock binds to the first loop that waits on it; keep one per loop.
@@ -217,7 +221,7 @@ class PdfExtractor:
                     max_workers=1, mp_context=ctx, initializer=_limit_worker_memory
                 )
             try:
-                return self._pool.submit(_worker_extract, data, self.max_pages)
+                return self._pool.submit(_worker_extract, data, self.max_pages, self.worker_delay_s)
             except BrokenProcessPool:  # the idle worker died since the last call
                 self._kill()
         raise BrokenProcessPool("could not start a PDF worker")

@@ -7,7 +7,9 @@ cancelled, moved or its relevant items change, its SEQUENCE goes up and LAST-MOD
 to that moment; an unchanged meeting produces byte-identical output run after run.
 
 Times are written with ``TZID=<the body's zone>`` and a matching VTIMEZONE (generated from the
-IANA database), so apps show 7:00 PM on both sides of a DST change.
+IANA database), so apps show 7:00 PM on both sides of a DST change. An event ends at the
+platform's posted end (DTEND) when it gave one, else lasts `DEFAULT_DURATION` (DURATION:PT2H,
+said in the description); a meeting posted without a time is an all-day event on its date.
 """
 
 from __future__ import annotations
@@ -22,9 +24,18 @@ from typing import Any
 from icalendar import Calendar, Event, Timezone, vUri
 
 from pipeline.clock import utcnow
+from pipeline.display import (
+    item_topics,
+    item_url,
+    local_start,
+    meeting_links,
+    meeting_url,
+    status_label,
+    topic_label,
+)
 from pipeline.models import Meeting
 from pipeline.store.files import write_atomic
-from pipeline.views.format import STATUS_WORDS, item_url, local_start, meeting_links
+from pipeline.views.civic import DEFAULT_DURATION, platform_end
 
 PRODID = "-//agenda-watch//Upcoming votes//EN"
 UID_DOMAIN = "agenda-watch"
@@ -89,7 +100,7 @@ class EventVersions:
 
 
 def _summary(meeting: Meeting) -> str:
-    status = STATUS_WORDS.get(meeting.status)
+    status = status_label(meeting.status)
     text = f"{meeting.body} · {meeting.jurisdiction}"
     return f"{status}: {text}" if status else text
 
@@ -104,17 +115,16 @@ def _description(meeting: Meeting) -> str:
         lines.append("The source lists this meeting as RESCHEDULED: check the new date there.")
     if not meeting.time_known:
         lines.append("The source gave no start time.")
+    elif platform_end(meeting) is None:
+        hours = DEFAULT_DURATION.total_seconds() / 3600
+        lines.append(f"The source gave no end time; shown as {hours:g} hours.")
     lines += ["", "Relevant items:"]
     for item in meeting.items:
         number = f"{item.number} " if item.number else ""
-        topics = (
-            ", ".join(t.replace("_", " ") for t in item.classification.topics)
-            if item.classification
-            else ""
-        )
+        topics = item_topics(item)
         lines.append(f"• {number}{item.title}" + (f" [{topics}]" if topics else ""))
         url = item_url(item, meeting)
-        if url and url != (str(meeting.url) if meeting.url else None):
+        if url and url != meeting_url(meeting):
             lines.append(f"  {url}")
     lines.append("")
     lines += [f"{ln['title']}: {ln['url']}" for ln in meeting_links(meeting)]
@@ -123,7 +133,7 @@ def _description(meeting: Meeting) -> str:
 
 
 def build_event(meeting: Meeting, versions: EventVersions, now: datetime) -> Event:
-    """One VEVENT: local start with TZID (all-day when no time was posted), status, items, URL."""
+    """One VEVENT: local start with TZID, end or default length (all-day when no time was posted)."""
     event = Event()
     uid = event_uid(meeting)
     event.add("uid", uid)
@@ -131,6 +141,11 @@ def build_event(meeting: Meeting, versions: EventVersions, now: datetime) -> Eve
     start = local_start(meeting)
     if meeting.time_known:
         event.add("dtstart", start)
+        end = platform_end(meeting)
+        if end is not None:
+            event.add("dtend", end.astimezone(start.tzinfo))
+        else:
+            event.add("duration", DEFAULT_DURATION)
     else:
         event.add("dtstart", start.date())
         event.add("dtend", start.date() + timedelta(days=1))
@@ -144,7 +159,7 @@ def build_event(meeting: Meeting, versions: EventVersions, now: datetime) -> Eve
         event.add("url", vUri(links[0]["url"]))
     topics = sorted({t for i in meeting.items if i.classification for t in i.classification.topics})
     if topics:
-        event.add("categories", [t.replace("_", " ") for t in topics])
+        event.add("categories", [topic_label(t) for t in topics])
     event.add("description", _description(meeting))
     digest = hashlib.sha256(event.to_ical()).hexdigest()
     sequence, modified = versions.stamp(uid, digest, now)
