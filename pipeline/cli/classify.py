@@ -22,6 +22,10 @@ def load_classifier(path: Path) -> Classifier:
     return Classifier.from_yaml(path)
 
 
+# Lines of `classify --jsonl` output written at once.
+CLASSIFY_BATCH = 1000
+
+
 @click.command()
 @click.argument("text", required=False)
 @click.option("--jsonl", type=click.File("r"), help="JSON lines with 'id' and 'text'.")
@@ -44,6 +48,7 @@ def classify(ctx: click.Context, text: str | None, jsonl: Any, explain_: bool) -
                 click.echo(f"line {number}: skipped: {exc}", err=True)
     else:
         inputs.append((None, str(text)))
+    lines: list[str] = []
     for ident, body in inputs:
         result = classifier.classify(body)
         if explain_:
@@ -56,7 +61,13 @@ def classify(ctx: click.Context, text: str | None, jsonl: Any, explain_: bool) -
             "topics": list(result.topics),
             "evidence": [e.model_dump() for e in result.evidence],
         }
-        click.echo(json.dumps(out, ensure_ascii=False))
+        lines.append(json.dumps(out, ensure_ascii=False))
+        # One write per batch: an echo per line was a third of the time of --jsonl.
+        if len(lines) == CLASSIFY_BATCH:
+            click.echo("\n".join(lines))
+            lines.clear()
+    if lines:
+        click.echo("\n".join(lines))
 
 
 @click.command("eval")
