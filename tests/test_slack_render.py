@@ -74,7 +74,9 @@ def test_cook_county_items_read_once_and_link_to_their_legislation() -> None:
         "PROPOSED RESOLUTION A RESOLUTION ENCOURAGING ALL MUNICIPALITIES"
     )
     # The resolution opposes ICE: its topic names the subject, not a stance.
-    assert first.endswith("Matched *ICE* → immigration enforcement")
+    matched = first.splitlines()[-1]
+    assert matched.startswith("Matched ") and "*ICE*" in matched
+    assert matched.endswith(" → immigration enforcement")
     payload = json.dumps(message.blocks)
     assert "enforcement cooperation" not in payload and "score" not in payload
     # 25-4511's title starts with another file number (R2018-1396): kept, 25-4511 once.
