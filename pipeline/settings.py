@@ -8,6 +8,7 @@ into Scrapy settings, which is where spiders and pipeline stages read them (`Pat
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -34,7 +35,8 @@ SECRET_FIELDS = {"slack_bot_token": "SLACK_BOT_TOKEN", "slack_webhook_url": "SLA
 def check_webhook_url(url: str) -> None:
     """Raise ValueError unless `url` is an https URL with a host and no whitespace or controls.
 
-    The message never contains the URL: a webhook URL is a secret.
+    Plain http is accepted only to this machine (a local relay, the tests' fake Slack): the URL
+    is a secret and must never cross a network in clear. The message never contains the URL.
     """
     hidden = "(the value is a secret and is not shown)"
     if any(c.isspace() or ord(c) < 32 or 127 <= ord(c) < 160 for c in url):
@@ -44,8 +46,18 @@ def check_webhook_url(url: str) -> None:
         host = parts.hostname
     except ValueError:
         raise ValueError(f"must be an https:// URL {hidden}") from None
-    if parts.scheme.lower() != "https" or not host:
+    scheme = parts.scheme.lower()
+    if not host or not (scheme == "https" or (scheme == "http" and _loopback(host))):
         raise ValueError(f"must be an https:// URL with a host {hidden}")
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 class PathsOf:
@@ -99,7 +111,8 @@ class Settings(PathsOf, BaseSettings):
     - ``AGENDA_WATCH_CONFIG_DIR``: ``sources.yaml``, ``topics.yaml``, ``watchlist.yaml``
       (default ``./config``).
     - ``SLACK_BOT_TOKEN``: bot-token mode (threads, no double posts across crashes).
-    - ``SLACK_WEBHOOK_URL``: webhook mode (no threads; see README for its weaker guarantee).
+    - ``SLACK_WEBHOOK_URL``: webhook mode (no threads; see README for its weaker guarantee); an
+      https URL (http only to this machine), refused otherwise without echoing it.
     - ``SLACK_CHANNEL``: default channel id for notices; ``SLACK_OPS_CHANNEL``: for health alerts.
     - ``SLACK_API_URL``: Web API base URL (GovSlack, or a local fake in tests and the demo).
 
