@@ -277,7 +277,7 @@ class Meeting(StrictModel):
     body: Text
     title: Text
     start: AwareDatetime
-    timezone: str = "America/Chicago"
+    timezone: Text = "America/Chicago"
     time_known: bool = True
     location: Text = ""
     status: MeetingStatus = "scheduled"
@@ -339,15 +339,15 @@ class Source(StrictModel):
     slug: Text | None = None
     base_url: HttpUrl | None = None
     api_url: HttpUrl | None = None
-    timezone: str = "America/Chicago"
+    timezone: Text = "America/Chicago"
     bodies: list[Text] = Field(default_factory=list)
-    schedule: str | None = None
+    schedule: Text | None = None
     slack_channel: Text | None = None
     enabled: bool = True
     days_back: int = Field(default=7, ge=0, le=3650)
     days_ahead: int = Field(default=60, ge=0, le=3650)
     fetch_documents: bool = True
-    api_token_env: str | None = None
+    api_token_env: Text | None = None
     options: dict[str, Any] = Field(default_factory=dict)
     robots_obey: bool = True
     robots_reason: Text = ""

@@ -184,8 +184,9 @@ _FORMATTER = logging.Formatter()
 
 def redact_record(record: logging.LogRecord) -> None:
     """Redact a log record in place: its message, its traceback text, its stack."""
-    if getattr(record, "_agenda_watch_redacted", False):
-        return
+    done = getattr(record, "_agenda_watch_redacted", None)
+    if done is not None and done[0] is record.msg and done[1] is record.args:
+        return  # redacted when made, unchanged since (makeLogRecord changes a made record)
     try:
         message = record.getMessage()
     except Exception:  # a malformed format string: the handler reports it, as logging does
@@ -199,7 +200,7 @@ def redact_record(record: logging.LogRecord) -> None:
         record.exc_text = redact(record.exc_text)
     if record.stack_info:
         record.stack_info = redact(record.stack_info)
-    record._agenda_watch_redacted = True
+    record._agenda_watch_redacted = (record.msg, record.args)
 
 
 class RedactingFilter(logging.Filter):

@@ -35,12 +35,12 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16-le"),
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
-# "<?" in UTF-16/32 without a mark (XML 1.0 appendix F).
+# "<" in UTF-16/32 without a mark (XML 1.0 appendix F; "<" then NUL is never UTF-8 markup).
 _UNMARKED = (
     (b"<\x00\x00\x00", "utf-32-le"),
     (b"\x00\x00\x00<", "utf-32-be"),
-    (b"<\x00?\x00", "utf-16-le"),
-    (b"\x00<\x00?", "utf-16-be"),
+    (b"<\x00", "utf-16-le"),
+    (b"\x00<", "utf-16-be"),
 )
 # The declared encoding of an ASCII-compatible document.
 _DECLARED_RE = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
@@ -139,7 +139,10 @@ def parse_lenient(text: str) -> etree._Element:
     """
     text = _DECL_RE.sub("", _strip_doctypes(clean_text(text)))
     parser = _lenient_parser()
-    root = etree.fromstring(text.encode("utf-8"), parser)
+    try:
+        root = etree.fromstring(text.encode("utf-8"), parser)
+    except etree.XMLSyntaxError:  # nothing recoverable at all (an empty document)
+        root = None
     if root is None:
         return etree.fromstring(b"<empty/>", parser)
     docinfo = root.getroottree().docinfo
