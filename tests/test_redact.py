@@ -88,7 +88,12 @@ def test_credential_shapes_are_redacted_and_the_rest_kept(text: str, kept: str) 
 def test_known_values_are_redacted_in_every_escaped_form() -> None:
     secret = "p@ss w/rd+K3y'\"\\x"
     register_secret(secret)
-    for form in (secret, "p%40ss%20w%2Frd%2BK3y%27%22%5Cx", "p%40ss+w%2Frd%2BK3y%27%22%5Cx", repr(secret)):
+    for form in (
+        secret,
+        "p%40ss%20w%2Frd%2BK3y%27%22%5Cx",
+        "p%40ss+w%2Frd%2BK3y%27%22%5Cx",
+        repr(secret),
+    ):
         assert "K3y" not in redact(f"error near {form} here"), form
     hook = "https://relay.example.org/hooks/T0/B0/Zq9CanaryPath"
     register_secret(hook)

@@ -117,7 +117,9 @@ def _feed_meetings(body: bytes) -> list[Meeting]:
     source = Source(id="ctpf", name="CTPF", jurisdiction="CTPF, IL", platform="boarddocs",
                     base_url="https://go.boarddocs.com/il/ctpf/Board.nsf/")  # fmt: skip
     spider = spider_class_for(source)()
-    found = spider.parse_saved("https://go.boarddocs.com/il/ctpf/Board.nsf/XML-ActiveMeetings", body)
+    found = spider.parse_saved(
+        "https://go.boarddocs.com/il/ctpf/Board.nsf/XML-ActiveMeetings", body
+    )
     return [m for m in found if isinstance(m, Meeting)]
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 import typing
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from types import UnionType
 from typing import Annotated, Any
@@ -74,7 +74,7 @@ def test_clean_text_leaves_clean_text_alone(text: str) -> None:
 
 def _instances() -> list[BaseModel]:
     meeting = example_meeting()
-    now = datetime(2026, 1, 5, 12, tzinfo=timezone.utc)
+    now = datetime(2026, 1, 5, 12, tzinfo=UTC)
     url = "https://example.org/a"
     return [
         meeting,
@@ -96,7 +96,7 @@ def _instances() -> list[BaseModel]:
 
 
 def _is_text(annotation: Any) -> str | None:
-    """"one" for str / str | None, "list" for list[str]; None for anything else."""
+    """ "one" for str / str | None, "list" for list[str]; None for anything else."""
     args = typing.get_args(annotation)
     if annotation is str or (isinstance(annotation, UnionType) and str in args):
         return "one"
