@@ -66,14 +66,14 @@ def recordings(tmp_path: Path) -> Path:
 def write_config(config: Path, base: str, down: int) -> None:
     config.mkdir()
     shutil.copyfile(TOPICS, config / "topics.yaml")
-    common = {
+    common: dict[str, object] = {
         "platform": "legistar",
         "api_token_env": "KANE_LEGISTAR_TOKEN",
         "alert_after": 1,
         "days_back": 3650,
         "days_ahead": 3650,
     }
-    sources = [
+    sources: list[dict[str, object]] = [
         {"id": "kane_denied", "name": "Kane County", "jurisdiction": "Kane County, IL",
          "slug": "kane", "api_url": f"{base}/v1/kane", "fetch_documents": False},
         {"id": "kane_down", "name": "Kane County (down)", "jurisdiction": "Kane County, IL",
