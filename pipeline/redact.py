@@ -28,7 +28,6 @@ import re
 import sys
 import threading
 import traceback
-from collections.abc import Iterable
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -135,11 +134,6 @@ def register_source_secrets(sources_path: Path) -> None:
         register_env_secret(name)
 
 
-def known_secret_count() -> int:
-    """How many secret forms are registered (for tests and diagnostics; never the values)."""
-    return len(_values)
-
-
 def _auth_header(match: re.Match[str]) -> str:
     if match.group(3).startswith(("[redacted", "redacted")):  # already redacted
         return match.group(0)
@@ -165,11 +159,6 @@ def redact(text: str) -> str:
 def carries_secret(text: str) -> bool:
     """True when `text` holds a known secret or a credential-shaped value."""
     return redact(text) != text
-
-
-def redact_all(lines: Iterable[str]) -> list[str]:
-    """`redact` of each line."""
-    return [redact(line) for line in lines]
 
 
 def describe(exc: BaseException) -> str:
