@@ -140,6 +140,19 @@ def _auth_header(match: re.Match[str]) -> str:
     return f"{match.group(1)}{match.group(2) or ''}{REDACTED}"
 
 
+# Credential-shaped patterns, each with the lower-case words one of which a match must contain
+# (cheap substring tests skip the regexes on the usual log line).
+_SHAPES: tuple[tuple[re.Pattern[str], Any, tuple[str, ...]], ...] = (
+    (SLACK_HOOK_RE, rf"\1{REDACTED}", ("hooks.slack",)),
+    (SLACK_TOKEN_RE, REDACTED, ("xox", "xapp")),
+    (URL_USERINFO_RE, rf"\1{REDACTED}@", ("@",)),
+    (QUERY_SECRET_RE, rf"\1{REDACTED}", ("token", "key", "sig", "secret", "passw", "pwd", "auth")),
+    (AUTH_HEADER_RE, _auth_header, ("authorization",)),
+    (BEARER_RE, rf"\1{REDACTED}", ("bearer",)),
+    (KEYWORD_SECRET_RE, rf"\1{REDACTED}\2", ("token", "key", "secret", "password", "signature")),
+)
+
+
 def redact(text: str) -> str:
     """`text` with every known secret and every credential-shaped value replaced by ``[redacted]``."""
     if not text:
@@ -147,13 +160,11 @@ def redact(text: str) -> str:
     pattern = _values_re
     if pattern is not None:
         text = pattern.sub(REDACTED, text)
-    text = SLACK_HOOK_RE.sub(rf"\1{REDACTED}", text)
-    text = SLACK_TOKEN_RE.sub(REDACTED, text)
-    text = URL_USERINFO_RE.sub(rf"\1{REDACTED}@", text)
-    text = QUERY_SECRET_RE.sub(rf"\1{REDACTED}", text)
-    text = AUTH_HEADER_RE.sub(_auth_header, text)
-    text = BEARER_RE.sub(rf"\1{REDACTED}", text)
-    return KEYWORD_SECRET_RE.sub(rf"\1{REDACTED}\2", text)
+    lowered = text.lower()
+    for shape, replacement, words in _SHAPES:
+        if any(word in lowered for word in words):
+            text = shape.sub(replacement, text)
+    return text
 
 
 def carries_secret(text: str) -> bool:
