@@ -19,6 +19,8 @@ from pydantic import ValidationError
 from scrapy.http import Request, Response
 from scrapy.spidermiddlewares.httperror import HttpError
 
+from pipeline.deliver.delivery import DeliveryError, Redactor, WebhookSink
+from pipeline.deliver.slack import Message
 from pipeline.models import SourceAlert
 from pipeline.redact import (
     REDACTED,
@@ -213,3 +215,19 @@ def test_https_and_local_webhooks_are_accepted(monkeypatch: pytest.MonkeyPatch) 
     for url in ("https://hooks.slack.com/services/T0/B0/x", "http://127.0.0.1:8080/hook/x"):
         monkeypatch.setenv("SLACK_WEBHOOK_URL", url)
         assert Settings().delivery_mode() == "webhook"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"hooks.example.org/services/{CANARY}",
+        f"ftp://example.org/{CANARY}",
+        f"http://127.0.0.1:9/x y/{CANARY}",
+    ],
+)
+def test_every_webhook_failure_is_a_redacted_delivery_error(url: str) -> None:
+    # Settings refuse such URLs; the sink must still never let a client error carry one out.
+    sink = WebhookSink(url, Redactor([url]))
+    with pytest.raises(DeliveryError) as caught:
+        sink.post(Message(text="t", blocks=[]), None, None)
+    assert CANARY not in str(caught.value) and caught.value.stop
