@@ -75,8 +75,9 @@ AwareDatetime = Annotated[datetime, AfterValidator(_require_aware)]
 # cannot be written as UTF-8), and no bidi embedding, override or isolate (which would reorder what
 # Slack, a page or a terminal shows around it). Cleaned once, here, so every output is safe.
 
-# Line breaks of every kind become "\n": CR LF, CR, NEL, LINE/PARAGRAPH SEPARATOR.
-_BREAK_RE = re.compile("\r\n?|[\x85\u2028\u2029]")
+# Control line breaks become "\n": CR LF, CR, NEL. (LINE/PARAGRAPH SEPARATOR are not controls:
+# they stay, and JSON writers that need it escape them.)
+_BREAK_RE = re.compile("\r\n?|\x85")
 # Controls that separate words become a space: VT, FF, the C0 information separators.
 _SPACING_RE = re.compile("[\x0b\x0c\x1c-\x1f]")
 _SPACING_KEEP_FF_RE = re.compile("[\x0b\x1c-\x1f]")
@@ -86,15 +87,13 @@ _REMOVED_RE = re.compile(
     "[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
 )
 # Everything the three above touch (one search decides whether a string needs cleaning).
-_UNCLEAN_RE = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
-)
+_UNCLEAN_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
 def clean_text(text: str, *, keep_form_feeds: bool = False) -> str:
     r"""`text` fit for any output (terminal, Slack, HTML, calendar, JSON).
 
-    Line breaks become ``\n`` and tabs stay; controls that separate words become a space (form
+    Control line breaks (CR, CR LF, NEL) become ``\n`` and tabs stay; controls that separate words become a space (form
     feeds stay with `keep_form_feeds`: they separate the pages of extracted text); every other
     C0/C1 control, lone surrogates and bidi embeddings, overrides and isolates are removed.
     """

@@ -35,9 +35,7 @@ from tests.fakeslack import VALID_TOKEN, FakeSlackServer
 from tests.helpers import RecordedCrawl, crawl_recorded
 
 CORPUS = json.loads((FIXTURES / "hostile" / "corpus.json").read_text())["entries"]
-UNSAFE = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
-)
+UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 FIRST = date(2027, 1, 4)
 NOW = datetime(2027, 1, 1, 12, tzinfo=UTC)
 

@@ -40,9 +40,7 @@ from pipeline.models import (
 )
 from pipeline.store.files import JsonStore
 
-UNSAFE = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
-)
+UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 DIRTY = "a\x1b]0;owned\x07b\u202ec\ud800d\x00e\x85f\r\ng\x9b2Jh\u2066i\tj\x0bk"
 CLEANED = "a]0;ownedbcde\nf\ng2Jhi\tj k"
 
@@ -51,7 +49,7 @@ def test_clean_text_removes_controls_surrogates_and_bidi() -> None:
     assert clean_text(DIRTY) == CLEANED
     assert clean_text("page one\fpage two\x0c", keep_form_feeds=True) == "page one\fpage two\f"
     assert clean_text("page one\fpage two") == "page one page two"
-    assert clean_text("line\u2028break\u2029para") == "line\nbreak\npara"
+    assert clean_text("line\u2028break\u2029para\x85nel") == "line\u2028break\u2029para\nnel"
     text = "Ordenanza de Ciudad Acogedora — 移民 — قرار"  # real scripts pass untouched
     assert clean_text(text) is text
 
