@@ -22,6 +22,7 @@ from pipeline.classify.classifier import TopicsConfig
 from pipeline.configfile import ConfigError, MarkedYaml, Problem, did_you_mean, read_config
 from pipeline.ilga.watchlist import read_watchlist
 from pipeline.models import Source
+from pipeline.redact import register_env_secret
 
 if TYPE_CHECKING:
     from spiders.base import AgendaSpider
@@ -271,6 +272,7 @@ def check_sources(path: Path) -> tuple[list[Source], list[Problem]]:
             problems.append(duplicate)
         elif source is not None:
             sources.append(source)
+            register_env_secret(source.api_token_env)  # redacted wherever it would be shown
     problems.sort(key=lambda p: p.line or 0)  # stable: a line's problems keep their order
     return sources, problems
 
