@@ -249,7 +249,7 @@ def check_sources(path: Path) -> tuple[list[Source], list[Problem]]:
     defaults = _defaults(doc, file, problems)
     sources: list[Source] = []
     ids: dict[str, int | None] = {}
-    places: dict[str, tuple[str, int | None]] = {}
+    places: dict[str, list[Seen]] = {}
     for index, raw in enumerate(data["sources"]):
         if not isinstance(raw, dict):
             message = "each source must be a mapping (id: …, name: …, platform: …)"
@@ -277,22 +277,30 @@ def check_sources(path: Path) -> tuple[list[Source], list[Problem]]:
     return sources, problems
 
 
-def _duplicate_place(entry: _Entry, seen: dict[str, tuple[str, int | None]]) -> Problem | None:
-    """A problem when an enabled entry crawls what an earlier one does; else remember it."""
+# An earlier entry, by what it points at: (its label, its line, field → place).
+Seen = tuple[str, int | None, dict[str, str]]
+
+
+def _duplicate_place(entry: _Entry, seen: dict[str, list[Seen]]) -> Problem | None:
+    """A problem when an enabled entry crawls what an earlier one does; else remember it.
+
+    Two entries are one site when every address field both set agrees (a shared slug with
+    different ``api_url``s is two sites; a shared ``base_url`` with one slug missing is one).
+    """
     source = entry.usable
     if source is None or not source.enabled or {"platform", "options", "bodies"} & entry.bad:
         return None
     mine = _places(source)
     for field, place in mine.items():
-        if place in seen:
-            other, line = seen[place]
-            message = (
-                f"same {field} as source {other!r} (line {line}): one entry per site and body "
-                "(tell them apart with bodies: or options:)"
-            )
-            return Problem(entry.file, entry.label, field, message, entry.line(field))
+        for other, line, theirs in seen.get(place, []):
+            if all(theirs[f] == p for f, p in mine.items() if f in theirs):
+                message = (
+                    f"same {field} as source {other!r} (line {line}): one entry per site and "
+                    "body (tell them apart with bodies: or options:)"
+                )
+                return Problem(entry.file, entry.label, field, message, entry.line(field))
     for place in mine.values():
-        seen[place] = (entry.label, entry.line("id"))
+        seen.setdefault(place, []).append((entry.label, entry.line("id"), mine))
     return None
 
 

@@ -237,3 +237,21 @@ def test_a_broken_rules_file_stops_crawl_classify_and_run_before_they_start(
         assert result.exit_code == 1, args
         assert problem_lines(result) == expected, args
     assert not (tmp_path / "data" / "logs").exists()
+
+
+def test_one_site_twice_is_refused_two_sites_sharing_a_slug_are_not(tmp_path: Path) -> None:
+    path = tmp_path / "sources.yaml"
+    head = "sources:\n"
+    base = "{id: %s, name: N, jurisdiction: J, platform: legistar, %s}\n"
+    path.write_text(
+        head
+        + "  - " + base % ("a", "slug: kane, api_url: 'http://127.0.0.1:1/v1/kane'")
+        + "  - " + base % ("b", "slug: kane, api_url: 'http://127.0.0.1:2/v1/kane'")
+        + "  - " + base % ("c", "slug: oak, base_url: 'https://oak.legistar.com'")
+        + "  - " + base % ("d", "api_url: 'http://x/v1/oak', base_url: 'https://www.oak.legistar.com/'")
+    )  # fmt: skip
+    sources, problems = check_sources(path)
+    assert [s.id for s in sources] == ["a", "b", "c"]
+    assert [(p.line, p.entry, p.field, p.message[:36]) for p in problems] == [
+        (5, "d", "base_url", "same base_url as source 'c' (line 4)")
+    ]
