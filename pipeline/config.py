@@ -22,8 +22,6 @@ from pipeline.models import Source
 if TYPE_CHECKING:
     from spiders.base import AgendaSpider
 
-# Platforms with one tenant, whose URLs need no slug or base_url (Chicago eLMS, the General Assembly).
-SINGLE_TENANT = ("elms", "ilga")
 DEFAULT_SCHEDULE = "23 6,12,18 * * mon-sat"  # three looks a day, away from the DST switch hours
 CHICAGO = ZoneInfo("America/Chicago")
 
@@ -113,8 +111,6 @@ def _source_problems(file: str, index: int, raw: Any, defaults: dict[str, Any]) 
     if source.schedule and (msg := _check_schedule(source.schedule)):
         problems.append(Problem(file, entry, "schedule", msg))
     problems += _platform_problems(file, entry, source)
-    if not source.slug and not source.base_url and source.platform not in SINGLE_TENANT:
-        problems.append(Problem(file, entry, "slug", "set slug (tenant) or base_url"))
     if source.api_token_env and not source.api_token_env.isidentifier():
         problems.append(Problem(file, entry, "api_token_env", "must name an environment variable"))
     return problems
@@ -137,6 +133,10 @@ def _platform_problems(file: str, entry: str, source: Source) -> list[Problem]:
             Problem(file, entry, "robots_reason", "robots_obey: false needs a stated reason")
         )
     spider = _platforms()[source.platform]  # known: Source was validated against them
+    # A single-tenant platform (the spider says so: Chicago eLMS, the General Assembly) needs no
+    # slug or base_url; every other names its tenant.
+    if not source.slug and not source.base_url and not spider.single_tenant:
+        problems.append(Problem(file, entry, "slug", "set slug (tenant) or base_url"))
     try:
         spider.Options.model_validate(source.options)
     except ValidationError as exc:

@@ -19,7 +19,6 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
-from urllib.parse import urljoin
 
 import scrapy
 from parsel import Selector
@@ -27,10 +26,10 @@ from pydantic import BaseModel
 from scrapy.http import Response
 
 from pipeline.models import AgendaItem, Link, LinkKind, Meeting, item_id
+from spiders._health import empty_listing
 from spiders._parse import (
     decode,
     html_page,
-    link_url,
     parse_clock,
     parse_month_date,
     parse_numeric_date,
@@ -38,7 +37,7 @@ from spiders._parse import (
     squash,
     text,
 )
-from spiders._rows import read_rows
+from spiders._rows import read_items, read_rows
 from spiders._vocab import clean_body, clean_name, link_kind, status_from_text
 from spiders.base import AgendaSpider, UnexpectedShape
 
@@ -52,6 +51,8 @@ TOOLTIP_FIELD_RE = re.compile(r"^(Board|Type|Status):\s*(.*)$")
 RAW_ROW_RE = re.compile(r"class=[\"'][^\"']*\bMeetingRow\b", re.IGNORECASE)
 # An address that is a placeholder: "N/A   N/A, NA  N/A".
 PLACEHOLDER_RE = re.compile(r"^(?:\W|n/?a\b)*$", re.IGNORECASE)
+# The list view's meetings panel: there even when the window holds no meeting.
+MEETINGS_PANEL = "#ContentPlaceholder1_pnlMeetings, [id$='_pnlMeetings']"
 # An outline number as printed: "5.", "A.", "1.a", "IV.".
 NUMBER_RE = re.compile(r"^(?:\d{1,3}|[A-Z]|[IVXLC]{1,6})(?:\.[0-9A-Za-z]{1,3})*\.?$")
 
@@ -99,6 +100,9 @@ class Iqm2Spider(AgendaSpider):
         for meeting in self._parse_rows(response.url, response.body, filtered=True):
             if not self.in_window(meeting.start):
                 continue
+            if meeting.url is None:  # its link was unusable (counted): the list's facts only
+                yield self.meeting_or_document(meeting, _agenda_url(meeting))
+                continue
             yield self.meeting_request(
                 str(meeting.url), self.parse_detail, meeting, errback=self.detail_failed
             )
@@ -138,6 +142,10 @@ class Iqm2Spider(AgendaSpider):
             # A page listing meetings without the row control (a home or board page): each
             # meeting link whose text or tooltip holds a date is a row.
             rows = page.xpath("//a[contains(@href, 'Detail_Meeting.aspx')]/..")
+        if not rows and page.css(MEETINGS_PANEL):
+            # The list view is there, with nothing in it: a quiet window, not a changed page.
+            empty_listing(self, "IQM2 meetings panel", url)
+            return
         if not rows:
             self.rows(rows, "IQM2 meeting rows (div.MeetingRow or Detail_Meeting links)")
 
@@ -155,8 +163,8 @@ class Iqm2Spider(AgendaSpider):
         anchor = row.css("a[href*='Detail_Meeting']")
         if not anchor:
             raise UnexpectedShape(f"IQM2 row without a meeting link on {page}")
-        url = urljoin(page, anchor[0].attrib["href"])
-        platform_id = query_value(url, "ID")
+        url = self.url(anchor[0].attrib["href"], page, "meeting url")
+        platform_id = query_value(url or anchor[0].attrib["href"], "ID")
         start, time_known = self._parse_start(text(anchor), str(anchor[0].attrib.get("title", "")))
         title = self._parse_title(row, body)
         cancelled = text(row.css(".MeetingCancelled"))
@@ -171,7 +179,7 @@ class Iqm2Spider(AgendaSpider):
             url=url,
             links=[
                 *self._parse_row_links(row, page),
-                Link(title="Meeting", url=url, kind="detail"),
+                *([Link(title="Meeting", url=url, kind="detail")] if url else []),
             ],
         )
 
@@ -207,7 +215,7 @@ class Iqm2Spider(AgendaSpider):
         links: list[Link] = []
         for anchor in row.css(".MeetingLinks a, a[href*='FileOpen'], a[onclick*='SplitView']"):
             label = text(anchor) or anchor.css("img::attr(alt)").get("")
-            url = link_url(anchor, page)
+            url = self.anchor_url(anchor, page)
             if not url or url.split("#")[0] == page.split("#")[0]:
                 continue
             if any(str(link.url) == url for link in links):
@@ -260,7 +268,7 @@ class Iqm2Spider(AgendaSpider):
         kinds: dict[str, LinkKind] = {"agenda": "agenda", "agenda_packet": "packet"}
         links: dict[str, Link] = {}
         for anchor in page.css("#ContentPlaceholder1_pnlDownloads a"):
-            target = link_url(anchor, url)
+            target = self.anchor_url(anchor, url)
             if not target or target.split("#")[0] == url.split("#")[0]:
                 continue
             data_type = anchor.attrib.get("data-type", "")
@@ -279,13 +287,14 @@ class Iqm2Spider(AgendaSpider):
         """
         items: list[AgendaItem] = []
         stack: list[_Entry] = []
-        for row in page.xpath("//table[@id='MeetingDetail']//tr"):
+
+        def read(row: Selector) -> AgendaItem | None:
             cells = row.xpath("./td")
             title_cell = (
                 row.xpath("./td[contains(@class,'Title')]") or [c for c in cells if text(c)][-1:]
             )
             if not title_cell:
-                continue
+                return None
             depth = len(row.xpath("./td[contains(@class,'Title')]/preceding-sibling::td")) or (
                 len(cells) - 1
             )
@@ -294,12 +303,17 @@ class Iqm2Spider(AgendaSpider):
             file_href = title_cell[0].css("a[href*='FileOpen'], a[href*='FileView']")
             if label.lower() == "document" or (file_href and stack and depth > stack[-1].depth):
                 self._attach(items, title_cell[0], title, url)
-                continue
+                return None
             while stack and stack[-1].depth >= depth:
                 stack.pop()
             number = self._compose_number(stack, label)
             stack.append(_Entry(depth, number))
-            items.append(self._outline_item(mid, title_cell[0], number, title, len(items) + 1, url))
+            item = self._outline_item(mid, title_cell[0], number, title, len(items) + 1, url)
+            items.append(item)
+            return item
+
+        rows = page.xpath("//table[@id='MeetingDetail']//tr")
+        read_items(self, rows, read, "IQM2 MeetingDetail outline", url)
         return items
 
     def _compose_number(self, stack: list[_Entry], label: str) -> str | None:
@@ -312,17 +326,19 @@ class Iqm2Spider(AgendaSpider):
 
     def _attach(self, items: list[AgendaItem], cell: Selector, title: str, url: str) -> None:
         href = cell.css("a::attr(href)").get()
-        if items and href:
-            items[-1].links.append(Link(title=title, url=urljoin(url, href), kind="attachment"))
+        link = self.link(title, href, "attachment", url) if items and href else None
+        if link is not None:
+            items[-1].links.append(link)
 
     def _outline_item(
         self, mid: str, cell: Selector, number: str | None, title: str, sequence: int, url: str
     ) -> AgendaItem:
         legifile = cell.css("a[href*='Detail_LegiFile']::attr(href)").get()
-        platform_id = query_value(urljoin(url, legifile), "ID") if legifile else None
+        platform_id = query_value(legifile, "ID") if legifile else None
         # The entry's own page: its legislative file, else the motion record.
         page = legifile or cell.css("a[href*='Detail_']::attr(href)").get()
-        links = [Link(title=title, url=urljoin(url, page), kind="detail")] if page else []
+        link = self.link(title, page, "detail", url) if page else None
+        links = [link] if link is not None else []
         return AgendaItem(
             id=item_id(mid, platform_id, number, title),
             number=number,
