@@ -18,7 +18,7 @@ from pipeline.models import AgendaItem, Link, LinkKind, item_id
 from spiders._parse import decode, text
 from spiders._rows import read_items
 from spiders._vocab import clean_name
-from spiders.base import AgendaSpider, PlatformOptions
+from spiders.base import AgendaSpider, PlatformOptions, UnexpectedShape
 
 # Event/matter id in MeetingDetail, View.ashx and LegislationDetail links: "?ID=658900&GUID=…",
 # and in the API's EventInSiteURL: "MeetingDetail.aspx?LEGID=2907&GID=557".
@@ -54,6 +54,8 @@ def detail_items(spider: AgendaSpider, response: Response, mid: str) -> list[Age
         sequence, row = numbered
         cells = row_cells(headers, row)
         title = text(cells.get("title")) or text(cells.get("name"))
+        if not title and any(text(cell) for cell in cells.values()):
+            raise UnexpectedShape("an item row without a Title or Name")
         if not title:
             return None  # a spacer row
         number = text(cells.get("agenda #")) or None

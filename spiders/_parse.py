@@ -321,9 +321,15 @@ def balance_xml(markup: str) -> tuple[str, int]:
     return "".join(out), fixes
 
 
+# Characters XML 1.0 forbids: libxml2's recovery, meeting one, mangles the rest of the document
+# (every "&amp;" after a control character in one BoardDocs meeting name was lost).
+XML_ILLEGAL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
 def xml_page(markup: str | bytes) -> tuple[Selector, int]:
     """An XML document with its tags balanced first (see `balance_xml`); and the fixes made."""
-    balanced, fixes = balance_xml(decode(markup) if isinstance(markup, bytes) else markup)
+    text = decode(markup) if isinstance(markup, bytes) else markup
+    balanced, fixes = balance_xml(XML_ILLEGAL_RE.sub("", text))
     return Selector(text=balanced, type="xml"), fixes
 
 

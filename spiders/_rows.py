@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
+from pipeline.models import AgendaItem
 from spiders._health import stats_of, warn
 from spiders._parse import json_records, load_json
 from spiders.base import AgendaSpider, UnexpectedShape
@@ -28,11 +29,13 @@ R = TypeVar("R")
 # Stats keys (read by the run recorder and the tests).
 ROWS_SEEN = "agenda_watch/rows_seen"
 ROWS_READ = "agenda_watch/rows_read"
+ROWS_UNREADABLE = "agenda_watch/rows_unreadable"
 SHORTFALLS = "agenda_watch/listing_shortfalls"
 REPAIRS = "agenda_watch/markup_repairs"
 # The same for the rows of one meeting's agenda (items), kept apart from listing rows.
 ITEMS_SEEN = "agenda_watch/item_rows_seen"
 ITEMS_READ = "agenda_watch/item_rows_read"
+ITEMS_UNREADABLE = "agenda_watch/item_rows_unreadable"
 ITEM_SHORTFALLS = "agenda_watch/item_shortfalls"
 
 # What a bad row can raise while it is read: its own shape, a value, a missing key or index, a
@@ -117,6 +120,26 @@ def read_items(
     return list(_read(spider, rows, read, Tally(what, url, seen=0, name="ItemShortfall")))
 
 
+def numbered_items(
+    spider: AgendaSpider,
+    rows: Iterable[T],
+    read: Callable[[T], AgendaItem | None],
+    what: str,
+    url: str,
+) -> list[AgendaItem]:
+    """`read_items`, each item's ``sequence`` its row's place in the source (1, 2, …).
+
+    The place in the source, not among the items read: a row lost or skipped leaves a gap, and
+    never renumbers the items after it.
+    """
+
+    def place(pair: tuple[int, T]) -> AgendaItem | None:
+        item = read(pair[1])
+        return item.model_copy(update={"sequence": pair[0]}) if item is not None else None
+
+    return read_items(spider, enumerate(rows, start=1), place, what, url)
+
+
 def _read(
     spider: AgendaSpider, rows: Iterable[T], read: Callable[[T], R | None], tally: Tally
 ) -> Iterator[R]:
@@ -158,6 +181,9 @@ def report(spider: AgendaSpider, tally: Tally) -> None:
     if stats is not None:
         stats.inc_value(ITEMS_SEEN if items else ROWS_SEEN, tally.seen)
         stats.inc_value(ITEMS_READ if items else ROWS_READ, tally.read + tally.skipped)
+        if tally.failures:
+            unreadable = ITEMS_UNREADABLE if items else ROWS_UNREADABLE
+            stats.inc_value(unreadable, len(tally.failures))
     if tally.short:
         warn(spider, tally.message(), ITEM_SHORTFALLS if items else SHORTFALLS)
 

@@ -181,7 +181,9 @@ class AgendaSpider(scrapy.Spider):
         """`start`, or `BadValue` when its year is before 1990 or more than 5 years ahead."""
         latest = self.today().year + YEARS_AHEAD
         if not EARLIEST_YEAR <= start.year <= latest:
-            raise BadValue(f"meeting date {start:%Y-%m-%d} outside {EARLIEST_YEAR}–{latest}")
+            raise BadValue(
+                f"meeting date {start.date().isoformat()} outside {EARLIEST_YEAR}–{latest}"
+            )
         return start
 
     # --- shared crawl helpers ---------------------------------------------------------------

@@ -40,7 +40,7 @@ from spiders._parse import (
     text,
     xml_page,
 )
-from spiders._rows import json_rows, read_items, read_rows, repaired
+from spiders._rows import json_rows, numbered_items, read_rows, repaired
 from spiders._vocab import clean_body, clean_name, status_from_text
 from spiders.base import AgendaSpider, PlatformOptions, UnexpectedShape
 
@@ -220,7 +220,7 @@ class BoardDocsSpider(AgendaSpider):
             link = element.xpath("./link/text()").get()
             return self._item(mid, element.attrib.get("id"), number, title, section, link)
 
-        return _numbered(read_items(self, entries, read, "BoardDocs <item>s", self.board_url))
+        return numbered_items(self, entries, read, "BoardDocs <item>s", self.board_url)
 
     def _item(
         self,
@@ -253,8 +253,10 @@ class BoardDocsSpider(AgendaSpider):
     def _parse_list_meeting(self, row: dict[str, Any]) -> Meeting | None:
         unique = str(row.get("unique") or row.get("Unique") or "")
         stamp = str(row.get("numberdate") or row.get("Date") or "")
-        if not unique or not stamp:
+        if not unique and not stamp:
             return None  # the list ends with an empty {}
+        if not unique or not stamp:
+            raise UnexpectedShape(f"list entry without unique/date: {unique!r} {stamp!r}")
         name = squash(row.get("name") or row.get("Name")) or "Meeting"
         meeting = self._committee_meeting(_day(stamp), name, squash(row.get("Description")), unique)
         agenda = self.link(
@@ -309,7 +311,7 @@ class BoardDocsSpider(AgendaSpider):
             link = f"goto?open&id={unique}" if unique else None
             return self._item(mid, unique, number, title, section, link)
 
-        return _numbered(read_items(self, nodes, read, "BoardDocs agenda items", url))
+        return numbered_items(self, nodes, read, "BoardDocs agenda items", url)
 
     def _parse_detail_fragment(self, url: str, body: bytes) -> Meeting:
         """One meeting from the ``div#wrap-meeting`` fragment (name, long date, description)."""
@@ -333,11 +335,6 @@ def _day(stamp: str) -> date:
     """A list or feed date: ``20240522``, ``2024-05-22`` or ``2024-05-22T00:00:00Z``."""
     digits = re.sub(r"\D", "", stamp.strip()[:10])
     return datetime.strptime(digits[:8], "%Y%m%d").date()
-
-
-def _numbered(items: list[AgendaItem]) -> list[AgendaItem]:
-    """`items` with their sequence in page order, from 1."""
-    return [item.model_copy(update={"sequence": n}) for n, item in enumerate(items, start=1)]
 
 
 def _split_number(name: str) -> tuple[str | None, str]:

@@ -22,7 +22,7 @@ from scrapy.http import Response
 
 from pipeline.models import AgendaItem, Link, Meeting, MeetingStatus, item_id
 from spiders._parse import json_records, load_json, squash
-from spiders._rows import read_items, read_rows
+from spiders._rows import numbered_items, read_rows
 from spiders._vocab import clean_body, clean_name, link_kind, status_from_text
 from spiders.base import AgendaSpider, PlatformOptions, SourceError, UnexpectedShape
 
@@ -314,14 +314,12 @@ class CivicClerkSpider(AgendaSpider):
         A bad node costs that item (its children stay); a bad ``sortOrder`` sorts it last.
         """
         read = lambda node: self._parse_item(mid, node)  # noqa: E731
-        items = read_items(self, self._walk(nodes), read, "CivicClerk agenda items", url)
-        return [item.model_copy(update={"sequence": n}) for n, item in enumerate(items, start=1)]
+        return numbered_items(self, self._walk(nodes), read, "CivicClerk agenda items", url)
 
     def _parse_item(self, mid: str, node: dict[str, Any]) -> AgendaItem | None:
         title = _clean(node.get("agendaObjectItemName"))
-        if not title:
-            self.logger.debug("skip agenda node %s: no title", node.get("id"))
-            return None
+        if not title:  # a node that names nothing: a bad row (its children are still read)
+            raise UnexpectedShape(f"agenda node {node.get('id')} without a name")
         number = _clean(node.get("agendaObjectItemOutlineNumber")) or None
         platform_id = self.number(node.get("id"), "agenda item id")
         return AgendaItem(

@@ -241,8 +241,7 @@ class ElmsSpider(AgendaSpider):
     def _parse_item(self, mid: str, sequence: int, row: Any) -> AgendaItem | None:
         title = squash(row.get("matterTitle")) if isinstance(row, dict) else ""
         if not title:
-            self.logger.debug("skip agenda row %d of %s: no matterTitle", sequence, mid)
-            return None
+            raise UnexpectedShape(f"agenda row {sequence} without a matterTitle")
         matter = squash(row.get("recordNumber")) or None
         matter_id = squash(row.get("matterId")) or None
         return AgendaItem(

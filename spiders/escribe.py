@@ -25,7 +25,7 @@ from scrapy.selector import Selector
 
 from pipeline.models import AgendaItem, Link, Meeting, MeetingStatus, item_id
 from spiders._parse import absolute, squash
-from spiders._rows import json_rows, read_items, read_rows
+from spiders._rows import json_rows, numbered_items, read_rows
 from spiders._vocab import clean_body, clean_name, link_kind, status_from_text
 from spiders.base import AgendaSpider, PlatformOptions, SourceError, UnexpectedShape
 
@@ -252,8 +252,7 @@ class EscribeSpider(AgendaSpider):
             )
 
         nodes = Selector(text=html).css("div.AgendaItem")
-        items = read_items(self, nodes, read, "eScribe AgendaItems", url)
-        return [item.model_copy(update={"sequence": n}) for n, item in enumerate(items, start=1)]
+        return numbered_items(self, nodes, read, "eScribe AgendaItems", url)
 
     def _parse_item_text(self, node: Selector) -> str:
         """The item's description rows."""

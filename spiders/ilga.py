@@ -43,6 +43,7 @@ from pipeline.ilga.pages import (
     says_no_hearings,
 )
 from pipeline.models import AgendaItem, Bill, Link, Meeting, item_id
+from spiders._rows import Tally, report
 from spiders.base import AgendaSpider, NoRowsFound, PlatformOptions, SourceError, UnexpectedShape
 
 SITE_URL = "https://www.ilga.gov"
@@ -267,10 +268,18 @@ class IlgaSpider(AgendaSpider):
             raise UnexpectedShape(f"{self.source.id}: {exc}") from exc
 
     def _parse_items(self, mid: str, page: HearingPage, link: Link | None) -> list[AgendaItem]:
-        """One item per bill posted; its amendment rows ("HB5207 (HCA1)") join the bill's text."""
+        """One item per bill posted; its amendment rows ("HB5207 (HCA1)") join the bill's text.
+
+        An item's sequence is its first row's place in the table; rows the page parser could not
+        read (text but no bill) are an `ItemShortfall`, counted.
+        """
         rows: dict[str, list[HearingBill]] = {}
         for row in page.bills:
             rows.setdefault(row.label, []).append(row)
+        seen = len(page.bills) + len(page.unreadable)
+        tally = Tally("ILGA hearing bills", str(link.url) if link else "", seen, seen)
+        tally.read, tally.failures, tally.name = len(page.bills), page.unreadable, "ItemShortfall"
+        report(self, tally)
         return [
             AgendaItem(
                 id=item_id(mid, label, None, label),
@@ -278,10 +287,10 @@ class IlgaSpider(AgendaSpider):
                 title=label,
                 text=_result_text(group),
                 matter=label,
-                sequence=sequence,
+                sequence=group[0].row,
                 links=[link] if link else [],
             )
-            for sequence, (label, group) in enumerate(rows.items(), start=1)
+            for label, group in rows.items()
         ]
 
     def _count(self, key: str, count: int) -> None:

@@ -150,7 +150,8 @@ class Iqm2Spider(AgendaSpider):
             self.rows(rows, "IQM2 meeting rows (div.MeetingRow or Detail_Meeting links)")
 
         def read(row: Selector) -> Meeting | None:
-            tooltip = _tooltip(row.css("a[href*='Detail_Meeting']::attr(title)").get(""))
+            anchor = _meeting_anchor(row)
+            tooltip = _tooltip(anchor.attrib.get("title", "") if anchor is not None else "")
             body_name = self._parse_body(row, tooltip)
             if filtered and not self.wants_body(body_name):
                 return None
@@ -160,12 +161,12 @@ class Iqm2Spider(AgendaSpider):
         yield from read_rows(self, rows, read, "IQM2 meeting rows", url, seen)
 
     def _parse_row(self, row: Selector, tooltip: dict[str, Any], body: str, page: str) -> Meeting:
-        anchor = row.css("a[href*='Detail_Meeting']")
-        if not anchor:
+        anchor = _meeting_anchor(row)
+        if anchor is None:
             raise UnexpectedShape(f"IQM2 row without a meeting link on {page}")
-        url = self.url(anchor[0].attrib["href"], page, "meeting url")
-        platform_id = query_value(url or anchor[0].attrib["href"], "ID")
-        start, time_known = self._parse_start(text(anchor), str(anchor[0].attrib.get("title", "")))
+        url = self.url(anchor.attrib.get("href"), page, "meeting url")
+        platform_id = query_value(url, "ID") if url else None
+        start, time_known = self._parse_start(text(anchor), str(anchor.attrib.get("title", "")))
         title = self._parse_title(row, body)
         cancelled = text(row.css(".MeetingCancelled"))
         return self.new_meeting(
@@ -207,7 +208,7 @@ class Iqm2Spider(AgendaSpider):
         details = row.css(".RowDetails")
         if details:
             return text(details)
-        anchor = row.css("a[href*='Detail_Meeting']")
+        anchor = _meeting_anchor(row)
         return squash(WHEN_RE.sub("", text(row).replace(text(anchor), "", 1)))
 
     def _parse_row_links(self, row: Selector, page: str) -> list[Link]:
@@ -361,6 +362,15 @@ def _tooltip(title: str) -> dict[str, Any]:
         elif line and after_status:
             fields["location"].append(squash(line))
     return fields
+
+
+def _meeting_anchor(row: Selector) -> Selector | None:
+    """The row's meeting link: its ``div.RowLink`` anchor whatever the href, else a Detail link.
+
+    (A row without the row control has only its ``Detail_Meeting`` link.)
+    """
+    found = row.css("div.RowLink a") or row.css("a[href*='Detail_Meeting']")
+    return found[0] if found else None
 
 
 def _agenda_url(meeting: Meeting) -> str | None:

@@ -264,9 +264,8 @@ class LegistarApiSpider(AgendaSpider):
         if row.get("EventItemAgendaSequence") is None:
             return None
         title = _clean(row.get("EventItemTitle")) or _clean(row.get("EventItemMatterName"))
-        if not title:
-            self.logger.debug("skip item %s: no title", row.get("EventItemId"))
-            return None
+        if not title:  # an agenda row (it has a sequence) that names nothing: a bad row
+            raise UnexpectedShape(f"item {row.get('EventItemId')} without a title")
         number = _clean(row.get("EventItemAgendaNumber")) or None
         platform_id = self.number(row.get("EventItemId"), "EventItemId")
         sequence = self.number(row["EventItemAgendaSequence"], "EventItemAgendaSequence")

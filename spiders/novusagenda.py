@@ -34,7 +34,7 @@ from spiders._parse import (
     squash,
     text,
 )
-from spiders._rows import read_items, read_rows
+from spiders._rows import numbered_items, read_rows
 from spiders._vocab import clean_body, status_from_text
 from spiders.base import AgendaSpider, PlatformOptions, SourceError, UnexpectedShape
 
@@ -157,8 +157,7 @@ class NovusAgendaSpider(AgendaSpider):
             )
 
         rows = html_page(body).xpath("//tr[td]")
-        items = read_items(self, rows, read, "NovusAGENDA MeetingView items", url)
-        return [item.model_copy(update={"sequence": n}) for n, item in enumerate(items, start=1)]
+        return numbered_items(self, rows, read, "NovusAGENDA MeetingView items", url)
 
     def parse_board_api(self, response: Response) -> Iterator[Any]:
         """Meetings with their items; an agenda PDF only for meetings without items."""
@@ -217,11 +216,14 @@ class NovusAgendaSpider(AgendaSpider):
     def _parse_row_links(self, row: Selector, page: str) -> list[Link]:
         """Agenda PDF, minutes PDF and the HTML agenda page (``MinutesMeetingID=-1`` form)."""
         links: list[Link | None] = []
-        for href in row.css("a[href*='DisplayAgendaPDF']::attr(href)").getall():
-            if query_value(href, "MeetingID"):
-                links.append(self.link("Agenda PDF", href, "agenda", page))
+        for href in row.css("a::attr(href)").getall():  # every address is checked, counted
+            url = self.url(href, page)
+            if url is None or "displayagendapdf" not in url.lower():
+                continue
+            if query_value(url, "MeetingID"):
+                links.append(self.link("Agenda PDF", url, "agenda"))
             else:
-                links.append(self.link("Minutes PDF", href, "minutes", page))
+                links.append(self.link("Minutes PDF", url, "minutes"))
         onclick = " ".join(row.css("a::attr(onclick)").getall())
         view = MEETING_VIEW_RE.search(onclick) and script_url(onclick, page)
         meeting = self.number(query_value(view, "MeetingID"), "MeetingID") if view else None
@@ -279,7 +281,7 @@ class NovusAgendaSpider(AgendaSpider):
         def read(row: dict[str, Any]) -> AgendaItem | None:
             title = squash(row.get("Title"))
             if row.get("AgendaItemID") is None or not title:
-                return None
+                raise UnexpectedShape(f"board API item without AgendaItemID/Title: {row!r:.80}")
             return AgendaItem(
                 id=item_id(mid, squash(row["AgendaItemID"]), None, title),
                 title=title,
@@ -287,8 +289,7 @@ class NovusAgendaSpider(AgendaSpider):
             )
 
         url = str(self.source.api_url or "")
-        items = read_items(self, rows, read, "NovusAGENDA board API items", url)
-        return [item.model_copy(update={"sequence": n}) for n, item in enumerate(items, start=1)]
+        return numbered_items(self, rows, read, "NovusAGENDA board API items", url)
 
 
 def _agenda_document(meeting: Meeting) -> str | None:

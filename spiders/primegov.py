@@ -27,7 +27,7 @@ from spiders._parse import (
     parse_month_date,
     squash,
 )
-from spiders._rows import json_rows, read_items, read_rows
+from spiders._rows import json_rows, numbered_items, read_rows
 from spiders._vocab import clean_body, clean_name, link_kind, status_from_text
 from spiders.base import AgendaSpider, PlatformOptions, SourceError, UnexpectedShape
 
@@ -242,8 +242,7 @@ class PrimeGovSpider(AgendaSpider):
             )
 
         divs = BeautifulSoup(html, "html.parser").select("div.agenda-item")
-        items = read_items(self, divs, read, "PrimeGov agenda-items", url)
-        return [item.model_copy(update={"sequence": n}) for n, item in enumerate(items, start=1)]
+        return numbered_items(self, divs, read, "PrimeGov agenda-items", url)
 
     def _parse_item_text(self, div: Tag) -> str:
         """Text between the item and its attachments: the action and vote, on minutes."""
