@@ -162,7 +162,8 @@ class Capture:
             return self._write(tree)
         found: Any = self._find(record, target)[nth]
         if isinstance(found, str):  # an attribute (lxml's "smart string": it knows its element)
-            found.getparent().set(found.attrname, PLACEHOLDER)
+            smart: Any = found
+            smart.getparent().set(smart.attrname, PLACEHOLDER)
         else:
             for child in list(found):
                 found.remove(child)
