@@ -243,7 +243,9 @@ class GranicusSpider(AgendaSpider):
             links=links,
             agenda_url=agenda,
             platform_id=viewer_id(agenda),
-            note=" ".join(text(c) for role, c in roles.items() if role != "name"),
+            note=" ".join(
+                " ".join(c.xpath(VISIBLE).getall()) for role, c in roles.items() if role != "name"
+            ),
         )
 
     def _div_row(self, div: Selector, page_url: str) -> ListingRow | None:
@@ -271,7 +273,9 @@ class GranicusSpider(AgendaSpider):
             links=links,
             agenda_url=agenda,
             platform_id=viewer_id(agenda),
-            note=text(div).replace(raw, " "),
+            note=" ".join(
+                div.xpath(".//text()[not(ancestor::span[contains(@class,'committee')])]").getall()
+            ),
         )
 
     # --- fields ---------------------------------------------------------------------------

@@ -22,6 +22,7 @@ import pytest
 
 from tests.conftest import FIXTURES
 from tests.helpers import crawl_recorded
+from tests.test_boarddocs_batch2 import _ctpf_crawl
 
 LEGISTAR = FIXTURES / "legistar"
 JSON: dict[str, Any] = {"content_type": "application/json"}
@@ -83,25 +84,7 @@ def test_a_bad_link_and_a_bad_date_on_the_first_boarddocs_meetings(
     parts[0] = parts[0].replace(f"<link>{first_link}</link>", "<link>javascript:alert(1)</link>")
     parts[1] = re.sub(r'(format="yyyy-mm-dd">)[^<]*', r"\g<1>2018-13-45", parts[1], count=1)
     feed = "</meeting>".join(parts[:-1]) + "</meeting>" + parts[-1]
-    crawl = crawl_recorded(
-        tmp_path,
-        monkeypatch,
-        {
-            "id": "ctpf",
-            "platform": "boarddocs",
-            "base_url": "{{BASE}}/il/ctpf/Board.nsf/",
-            "days_back": 3650,
-            "days_ahead": 3650,
-        },
-        [
-            {
-                "path": "/il/ctpf/Board.nsf/XML-ActiveMeetings",
-                "file": "feed.xml",
-                "content_type": "application/xml",
-            }
-        ],
-        {"feed.xml": feed},
-    )
+    crawl = _ctpf_crawl(tmp_path, monkeypatch, feed)
     meetings = crawl.meetings()
     # 3 of 4: the first without its link, the second (no date) lost and counted; no error.
     assert (len(meetings), crawl.result.errors) == (3, 0)
