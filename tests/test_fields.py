@@ -17,11 +17,11 @@ from zoneinfo import ZoneInfo
 
 import lxml.html
 import pytest
-from pydantic import TypeAdapter
+from pydantic import HttpUrl, TypeAdapter
 from scrapy.utils.test import get_crawler
 
 from pipeline.config import check_sources
-from pipeline.models import HttpUrl, Meeting, Source
+from pipeline.models import Meeting, Source
 from spiders._parse import BadValue, squash, web_url
 from spiders.base import AgendaSpider
 from spiders.loader import spider_class_for
