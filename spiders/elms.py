@@ -110,9 +110,9 @@ class ElmsSpider(AgendaSpider):
         yield from read_rows(
             self, records, self._meeting_or_document, "eLMS meetings", response.url
         )
-        top = int(meta.get("top") or len(records))
+        top = self.number(meta.get("top"), "meta.top") or len(records)
         nxt = skip + top
-        if not records or nxt >= int(meta.get("count") or 0):
+        if not records or nxt >= (self.number(meta.get("count"), "meta.count") or 0):
             return
         if page >= self.options.max_pages:
             self.logger.warning(

@@ -9,7 +9,9 @@ carries the agenda outline in ``table#MeetingDetail`` when the clerk built one (
 many tenants, then the agenda exists only as the ``FileOpen.aspx?Type=14`` PDF): one row per
 entry, indented by empty leading cells, with ``td.Num`` (numbering restarts at each level, and
 can be empty) and ``td.Title``; a row linking ``FileOpen.aspx`` is an attachment of the entry
-above. Pages often declare no charset yet carry UTF-8.
+above. Pages often declare no charset yet carry UTF-8. A list view of a window without meetings
+keeps its (empty) meetings panel ``#ContentPlaceholder1_pnlMeetings``: an empty listing, not a
+page that changed shape.
 """
 
 from __future__ import annotations

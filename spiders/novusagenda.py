@@ -4,7 +4,8 @@ Facts this relies on (docs/platforms.md §4.13): the list grid's rows are ``tr.r
 with cells date ("09/27/22" or "6/17/2025" — two- or four-digit year, no time), meeting type and
 location, and an icon whose ``onclick`` opens ``MeetingView.aspx?MeetingID=…``; that page is
 server-rendered HTML with the full item list, so it is the agenda document the pipeline reads.
-Hennepin County MN fronts NovusAGENDA with a JSON API (``{"dtMtg": [...], "dtItm": [...]}``)
+The list shows its own default range (changed only by a postback), so the crawl window is applied
+to its rows here. Hennepin County MN fronts NovusAGENDA with a JSON API (``{"dtMtg": [...], "dtItm": [...]}``)
 whose ``MeetingDate`` is naive local time; ``options: {mode: board_api}`` reads it.
 """
 
