@@ -1,8 +1,9 @@
 """Helpers every platform spider shares: text, URLs, clock times, dates, decoding, lenient markup.
 
 One copy of each (issue 9): a spider imports these rather than keeping its own. They are pure
-functions of their arguments, so the table tests in ``tests/test_parse_helpers.py`` cover every
-spider at once.
+functions of their arguments, so table tests (``tests/test_fields.py`` for addresses and text)
+cover every spider at once. `web_url` is the one check of every address a spider keeps (issue 10;
+docs/platforms.md §3.8).
 """
 
 from __future__ import annotations
