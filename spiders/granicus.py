@@ -64,6 +64,8 @@ ADJOURN_RE = re.compile(r"^adjourn", re.IGNORECASE)
 CALL_TO_ORDER_RE = re.compile(r"call\s+to\s+order", re.IGNORECASE)
 # Visible text only: sort keys hide in ``display:none`` spans.
 VISIBLE = ".//text()[not(ancestor::*[contains(translate(@style, ' ', ''), 'display:none')])]"
+# A div row's text outside its title (where a status can stand).
+NOT_COMMITTEE = ".//text()[not(ancestor::span[contains(@class, 'committee')])]"
 # Listing rows in the page's source text (to notice rows the parser lost).
 RAW_ROW_RE = re.compile(r"<td\b[^>]*headers=[\"'](?:Event)?Name\b", re.IGNORECASE)
 
@@ -86,7 +88,7 @@ class ListingRow:
     links: list[Link] = field(default_factory=list)
     agenda_url: str | None = None
     platform_id: str | None = None
-    # The row's other text (its date cell, a notes column): where a status can stand too.
+    # The row's visible text (its date cell, a notes column): where a status can stand too.
     note: str = ""
 
 
@@ -243,9 +245,7 @@ class GranicusSpider(AgendaSpider):
             links=links,
             agenda_url=agenda,
             platform_id=viewer_id(agenda),
-            note=" ".join(
-                " ".join(c.xpath(VISIBLE).getall()) for role, c in roles.items() if role != "name"
-            ),
+            note=squash(" ".join(tr.xpath(VISIBLE).getall())),
         )
 
     def _div_row(self, div: Selector, page_url: str) -> ListingRow | None:
@@ -273,9 +273,7 @@ class GranicusSpider(AgendaSpider):
             links=links,
             agenda_url=agenda,
             platform_id=viewer_id(agenda),
-            note=" ".join(
-                div.xpath(".//text()[not(ancestor::span[contains(@class,'committee')])]").getall()
-            ),
+            note=squash(" ".join(div.xpath(NOT_COMMITTEE).getall())),
         )
 
     # --- fields ---------------------------------------------------------------------------
