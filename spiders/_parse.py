@@ -114,8 +114,8 @@ def web_url(href: Any, base: str = "") -> str | None:
         href = f"https:{href}"
     elif href.lower().startswith("www."):
         href = f"https://{href}"
-    try:
-        url = urljoin(base, href)
+    try:  # most addresses are absolute already: joining them is the costly part
+        url = href if href[:8].lower().startswith(("http://", "https://")) else urljoin(base, href)
     except ValueError as exc:  # urljoin rejects a malformed IPv6 host
         raise BadValue(str(exc)) from exc
     if not is_http(url):

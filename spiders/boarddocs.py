@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator, Iterator
 from datetime import date, datetime, time
+from functools import cached_property
 from typing import Any, Literal
 
 import scrapy
@@ -81,7 +82,7 @@ class BoardDocsSpider(AgendaSpider):
 
     # --- URLs -----------------------------------------------------------------------------
 
-    @property
+    @cached_property
     def board_url(self) -> str:
         """The site's ``…/Board.nsf/`` folder, from ``base_url`` (any page under it) or the slug."""
         base = str(self.source.base_url or "https://go.boarddocs.com").rstrip("/")

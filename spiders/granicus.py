@@ -41,6 +41,7 @@ from spiders._granicus import (
     column_labels,
     first_line,
     outline,
+    row_note,
     url_link_kind,
     viewer_id,
 )
@@ -245,7 +246,7 @@ class GranicusSpider(AgendaSpider):
             links=links,
             agenda_url=agenda,
             platform_id=viewer_id(agenda),
-            note=squash(" ".join(tr.xpath(VISIBLE).getall())),
+            note=row_note(when, roles),
         )
 
     def _div_row(self, div: Selector, page_url: str) -> ListingRow | None:
