@@ -17,18 +17,22 @@ from zoneinfo import ZoneInfo
 
 import lxml.html
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import HttpUrl, TypeAdapter
 from scrapy.utils.test import get_crawler
 
 from pipeline.config import check_sources
-from pipeline.models import Meeting, Source
+from pipeline.models import Link, Meeting, Source
 from spiders._parse import BadValue, squash, web_url
 from spiders.base import AgendaSpider
 from spiders.loader import spider_class_for
 from spiders.registry import platform_spiders
 from tests.conftest import FIXTURES
+from tests.corruption import HOSTILE
 
 PAGE = "https://chicago.legistar.com/Calendar.aspx"
+BASES = (PAGE, "https://go.boarddocs.com/il/ctpf/Board.nsf/", "http://127.0.0.1:8080/a/b?c=d")
 
 
 # --- web_url ----------------------------------------------------------------------------------
@@ -82,6 +86,21 @@ def test_web_url_normalises_good_addresses(href: str | None, expected: str | Non
 def test_web_url_rejects_what_is_no_web_address(href: Any) -> None:
     with pytest.raises(BadValue):
         web_url(href, PAGE)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(
+    href=st.one_of(st.text(max_size=60), st.sampled_from(HOSTILE["url"])),
+    base=st.sampled_from(BASES),
+)
+def test_what_web_url_keeps_the_model_accepts_unchanged(href: str, base: str) -> None:
+    """The check is pydantic's own URL schema with `HttpUrl`'s constraints: same verdicts."""
+    try:
+        url = web_url(href, base)
+    except BadValue:
+        return
+    if url is not None:
+        assert str(Link(title="x", url=url, kind="other").url) == url
 
 
 def test_squash_drops_control_characters_and_lone_surrogates() -> None:
