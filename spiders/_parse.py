@@ -19,6 +19,8 @@ from parsel import Selector, SelectorList
 from pydantic import ValidationError
 from pydantic_core import SchemaValidator, core_schema
 
+from pipeline.text.safexml import decode_xml, parse_lenient
+
 # --- text -------------------------------------------------------------------------------------
 
 # Characters that render as nothing: zero-width spaces and joiners, the BOM, soft hyphens; and
@@ -327,16 +329,14 @@ def balance_xml(markup: str) -> tuple[str, int]:
     return "".join(out), fixes
 
 
-# Characters XML 1.0 forbids: libxml2's recovery, meeting one, mangles the rest of the document
-# (every "&amp;" after a control character in one BoardDocs meeting name was lost).
-XML_ILLEGAL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-
-
 def xml_page(markup: str | bytes) -> tuple[Selector, int]:
-    """An XML document with its tags balanced first (see `balance_xml`); and the fixes made."""
-    text = decode(markup) if isinstance(markup, bytes) else markup
-    balanced, fixes = balance_xml(XML_ILLEGAL_RE.sub("", text))
-    return Selector(text=balanced, type="xml"), fixes
+    """An XML document with its tags balanced first (see `balance_xml`); and the fixes made.
+
+    Parsed leniently but safely (`pipeline.text.safexml.parse_lenient`: decoded first, no DTD,
+    no entity expansion, no network); a document that still declares a DTD raises `XmlRefused`.
+    """
+    balanced, fixes = balance_xml(decode_xml(markup) if isinstance(markup, bytes) else markup)
+    return Selector(root=parse_lenient(balanced), type="xml"), fixes
 
 
 def load_json(body: bytes | str) -> Any:
