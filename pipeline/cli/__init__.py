@@ -1,7 +1,7 @@
 """The ``agenda-watch`` command line: the group and its global flags; commands live by area.
 
 - `pipeline.cli.crawling`: crawl, deliver, run, demo
-- `pipeline.cli.views`: matches, upcoming, site
+- `pipeline.cli.views`: matches, upcoming, site, reindex
 - `pipeline.cli.sources`: sources, check-config, add-source, parse, schema
 - `pipeline.cli.classify`: classify, eval
 - `pipeline.cli.export`: export
@@ -60,6 +60,7 @@ for _command in (
     sources.schema,
     views.upcoming,
     views.site,
+    views.reindex,
     classify.eval_command,
     export.export,
 ):
