@@ -113,7 +113,7 @@ def meeting_document(
     platform_id = str(100000 + n)
     mid = f"{source}/{start:%Y%m%d}/{platform_id}"
     count = rng.randint(5, 25)
-    chosen = [(t, None) for t in rng.sample(plain, count)]
+    chosen: list[tuple[str, str | None]] = [(t, None) for t in rng.sample(plain, count)]
     if rng.random() < RELEVANT_SHARE:
         for _ in range(rng.randint(1, 2)):
             chosen[rng.randrange(count)] = rng.choice(relevant)

@@ -162,6 +162,9 @@ class MeetingIndex:
     def record(self, row: IndexRow | None, retired: str | None = None) -> None:
         """Put `row` and drop the row of the `retired` meeting id (joins an open transaction)."""
         with self.ledger.transaction():
+            # Rows written by this code: a ledger that never had an index now has one (the
+            # files not written here are not in it yet, so the next refresh reads them).
+            self.ledger.set_index_state("version", INDEX_VERSION, replace=False)
             if row is not None:
                 self.ledger.index_put([row])
             if retired is not None:

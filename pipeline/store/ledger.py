@@ -456,11 +456,12 @@ class Ledger:
         ).fetchone()
         return str(row["value"]) if row else None
 
-    def set_index_state(self, key: str, value: str) -> None:
-        """Record a fact about the index."""
+    def set_index_state(self, key: str, value: str, replace: bool = True) -> None:
+        """Record a fact about the index (only if none is recorded yet, unless `replace`)."""
         with self.transaction():
             self.conn.execute(
-                "INSERT OR REPLACE INTO meeting_index_state (key, value) VALUES (?, ?)",
+                f"INSERT OR {'REPLACE' if replace else 'IGNORE'} INTO meeting_index_state"
+                " (key, value) VALUES (?, ?)",
                 (key, value),
             )
 
