@@ -199,8 +199,8 @@ def test_a_document_changed_behind_the_index_is_not_misreported(tmp_path: Path) 
     ledger.close()
     assert_views_agree(data, tmp_path, QUERIES)
     runner = CliRunner()
-    shown = runner.invoke(main, ["--data-dir", str(data), "matches", "--format", "json"]).output
-    assert quiet.id in shown
+    listed = runner.invoke(main, ["--data-dir", str(data), "matches", "--format", "json"]).output
+    assert quiet.id in listed
     # A document that no longer reads is left out of the views and named by export.
     os.truncate(board, 100)
     with stored_meetings(data, data / "ledger.sqlite3") as fresh:

@@ -24,8 +24,8 @@ from click.testing import CliRunner
 
 from pipeline.cli import main
 from pipeline.store.files import JsonStore
-from pipeline.views.calendar import EventVersions
 from pipeline.store.index import stored_meetings
+from pipeline.views.calendar import EventVersions
 from pipeline.views.site import build_site, site_query
 from pipeline.views.upcoming import UpcomingQuery, load_upcoming
 from tests.test_upcoming import EXPECTED_IDS, FIRST, OAK_PARK_URL, write_stored_meetings
