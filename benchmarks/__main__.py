@@ -14,6 +14,7 @@ from benchmarks import (
     bench_ilga,
     bench_parse,
     bench_pdf,
+    bench_reads,
     bench_split,
 )
 
@@ -30,6 +31,7 @@ def main() -> None:
         bench_ilga.run(quick),
         bench_crawl.run(quick),
         bench_comments.run(quick),
+        bench_reads.run(quick),
     ]
     header = [
         "# Benchmarks",
