@@ -15,6 +15,7 @@ from benchmarks import (
     bench_ilga,
     bench_parse,
     bench_pdf,
+    bench_reads,
     bench_split,
 )
 
@@ -32,6 +33,7 @@ def main() -> None:
         bench_crawl.run(quick),
         bench_comments.run(quick),
         bench_boundary.run(quick),
+        bench_reads.run(quick),
     ]
     header = [
         "# Benchmarks",

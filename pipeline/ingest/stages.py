@@ -23,6 +23,7 @@ from pipeline.ingest.reasons import HostTally, crawl_reason
 from pipeline.models import AgendaItem, Document, Meeting, RawDocument, item_id
 from pipeline.settings import Paths
 from pipeline.store.files import JsonStore, write_atomic
+from pipeline.store.index import MeetingIndex
 from pipeline.store.ledger import Ledger
 from pipeline.text.agenda_split import split_agenda
 from pipeline.text.docx import docx_text, looks_like_docx
@@ -225,6 +226,7 @@ class StoreMeeting:
         paths = Paths.from_scrapy(crawler.settings)
         self.store = JsonStore(paths.data_dir)
         self.ledger = Ledger(paths.ledger_path)
+        self.index = MeetingIndex(paths.data_dir, self.ledger)
         crawler.signals.connect(self.ledger.close, signal=signals.spider_closed)
 
     @classmethod
@@ -233,14 +235,21 @@ class StoreMeeting:
         return cls(crawler)
 
     def process_item(self, meeting: Meeting) -> Meeting:
-        """Store, then record; the order makes a crash between them harmless (rerun re-queues)."""
+        """Store, then record; the order makes a crash between them harmless (rerun re-queues).
+
+        The views' index row of the document goes in the same transaction as the ledger update.
+        """
         moved_from = self.ledger.stored_meeting_id(meeting)
         self.store.write(meeting)
+        row = self.index.row_of(meeting.id)  # read back: the index describes the file
         source = getattr(self.crawler.spider, "source", None)
         channel = source.slack_channel if source is not None else None
-        notices = self.ledger.record_meeting(meeting, channel)
-        if moved_from and moved_from != meeting.id:  # rescheduled: one document per meeting
-            self.store.remove(moved_from)
+        retired = moved_from if moved_from and moved_from != meeting.id else None
+        with self.ledger.transaction():
+            notices = self.ledger.record_meeting(meeting, channel)
+            self.index.record(row, retired)
+        if retired:  # rescheduled: one document per meeting
+            self.store.remove(retired)
         _stat(self.crawler, "meetings")
         _stat(self.crawler, "notices_queued", len(notices))
         return meeting

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import secrets
 import stat
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from pipeline.models import Bill, Meeting
@@ -22,8 +22,10 @@ def meeting_path(data_dir: Path, meeting_id: str) -> Path:
     return data_dir / "meetings" / source / f"{safe}.json"
 
 
-def write_atomic(path: Path, data: bytes, *, keep_mode: bool = False) -> None:
+def write_atomic(path: Path, data: bytes | Iterable[bytes], *, keep_mode: bool = False) -> None:
     """Write `data` to `path` so readers see the old file or the new one, never half of one.
+
+    `data` may come in chunks (an iterable of bytes), so a large file need not be in memory.
 
     The new file's mode follows the umask, as any file a program creates (0644 under the usual
     022): published outputs (the site, calendar feeds, meeting JSON) must be readable by a web
@@ -41,7 +43,7 @@ def write_atomic(path: Path, data: bytes, *, keep_mode: bool = False) -> None:
         if keep_mode:
             os.fchmod(fd, mode)  # exactly the old mode, whatever the umask says
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            fh.writelines([data] if isinstance(data, bytes) else data)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)

@@ -1,4 +1,4 @@
--- The ledger's tables, layout 1 (LEDGER_VERSION in pipeline/store/ledger.py).
+-- The ledger's tables, layout 2 (LEDGER_VERSION in pipeline/store/ledger.py).
 -- Statements end with a semicolon (ledger.py splits on them after dropping comments).
 
 CREATE TABLE IF NOT EXISTS subjects (
@@ -62,4 +62,39 @@ CREATE TABLE IF NOT EXISTS source_health (
     source TEXT PRIMARY KEY,
     alerting INTEGER NOT NULL DEFAULT 0,  -- an ops alert is out and no recovery posted yet
     changed_at TEXT NOT NULL
+);
+
+-- Layout 2: the views' index of the stored meeting documents (meetings/<dir>/<file>.json), one
+-- row per file, derived from the file itself: written by the store stage in the transaction
+-- that records the meeting, and brought up to date from the files by `pipeline.store.index`
+-- (`agenda-watch reindex`, and before every view: a file whose change time, size or inode
+-- differs from its row is read again). `problem` is set, and the meeting's columns NULL, for a file that does
+-- not read as a meeting.
+CREATE TABLE IF NOT EXISTS meeting_index (
+    path TEXT PRIMARY KEY,           -- relative to <data_dir>/meetings, "<dir>/<file>.json"
+    ctime_ns INTEGER NOT NULL,       -- the file's stat when it was read: any write, rename or
+    size INTEGER NOT NULL,           -- replacement changes one of these three (ctime cannot be
+    inode INTEGER NOT NULL,          -- set back the way an mtime can)
+    sha256 TEXT NOT NULL,            -- of the file's bytes
+    problem TEXT,                    -- why the file is not a readable meeting (else NULL)
+    id TEXT,
+    source TEXT,
+    thread_key TEXT,
+    platform_id TEXT,
+    scraped_at TEXT,                 -- UTC, fixed width (compares as text)
+    start_utc TEXT,                  -- UTC, fixed width (compares as text)
+    local_date TEXT,                 -- YYYY-MM-DD on the body's own clock
+    status TEXT,
+    relevant INTEGER,                -- 1 when some item is relevant
+    topics TEXT,                     -- the relevant items' topics, space-separated
+    schema_version INTEGER
+);
+CREATE INDEX IF NOT EXISTS meeting_index_local ON meeting_index(local_date);
+CREATE INDEX IF NOT EXISTS meeting_index_start ON meeting_index(start_utc);
+CREATE INDEX IF NOT EXISTS meeting_index_copies ON meeting_index(source, platform_id, scraped_at);
+
+-- The index's own facts: the version of the code that derived its rows.
+CREATE TABLE IF NOT EXISTS meeting_index_state (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
 );

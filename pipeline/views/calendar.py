@@ -170,11 +170,8 @@ def build_event(meeting: Meeting, versions: EventVersions, now: datetime) -> Eve
     return event
 
 
-def build_calendar(
-    meetings: list[Meeting], name: str, versions: EventVersions, now: datetime | None = None
-) -> Calendar:
-    """A VCALENDAR with one VEVENT per meeting and a VTIMEZONE for every zone used."""
-    now = now or utcnow()
+def _assemble(events: list[tuple[Meeting, Event]], name: str, now: datetime) -> Calendar:
+    """A VCALENDAR holding `events` (already built) and a VTIMEZONE for every zone they use."""
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
@@ -183,15 +180,23 @@ def build_calendar(
     cal.add("x-wr-calname", name)
     cal.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
     cal.add("x-published-ttl", "PT6H")  # Outlook's older spelling of REFRESH-INTERVAL
-    years = [m.start.year for m in meetings] or [now.year]
+    years = [m.start.year for m, _ in events] or [now.year]
     first, last = date(min(years) - 1, 1, 1), date(max(years) + 2, 1, 1)
-    if not meetings:
+    if not events:
         # RFC 5545 wants at least one component; an empty feed still carries its zone.
         cal.add_component(Timezone.from_tzid(DEFAULT_ZONE, first_date=first, last_date=last))
-    for meeting in meetings:
-        cal.add_component(build_event(meeting, versions, now))
+    for _, event in events:
+        cal.add_component(event)
     cal.add_missing_timezones(first_date=first, last_date=last)
     return cal
+
+
+def build_calendar(
+    meetings: list[Meeting], name: str, versions: EventVersions, now: datetime | None = None
+) -> Calendar:
+    """A VCALENDAR with one VEVENT per meeting and a VTIMEZONE for every zone used."""
+    now = now or utcnow()
+    return _assemble([(m, build_event(m, versions, now)) for m in meetings], name, now)
 
 
 def calendar_bytes(
@@ -223,16 +228,20 @@ def write_feeds(
     base = out_dir / "calendar"
     by_source_dir = base / "by-source"
     by_source_dir.mkdir(parents=True, exist_ok=True)
+    # Each event is built once and shared by the combined feed and its source's feed.
+    events = [(m, build_event(m, versions, now)) for m in meetings]
+    by_source: dict[str, list[tuple[Meeting, Event]]] = {}
+    for pair in events:
+        by_source.setdefault(pair[0].source, []).append(pair)
     feeds = [Feed("calendar/all.ics", "All sources", None, len(meetings))]
-    write_atomic(
-        base / "all.ics", calendar_bytes(meetings, "Upcoming votes (agenda-watch)", versions, now)
-    )
-    sources = sorted({m.source for m in meetings})
+    everything = _assemble(events, "Upcoming votes (agenda-watch)", now)
+    write_atomic(base / "all.ics", bytes(everything.to_ical()))
+    sources = sorted(by_source)
     for source in sources:
-        mine = [m for m in meetings if m.source == source]
-        title = mine[0].jurisdiction if mine else source
-        data = calendar_bytes(mine, f"Upcoming votes: {title} (agenda-watch)", versions, now)
-        write_atomic(by_source_dir / f"{source}.ics", data)
+        mine = by_source[source]
+        title = mine[0][0].jurisdiction
+        cal = _assemble(mine, f"Upcoming votes: {title} (agenda-watch)", now)
+        write_atomic(by_source_dir / f"{source}.ics", bytes(cal.to_ical()))
         feeds.append(
             Feed(f"calendar/by-source/{source}.ics", f"{title} ({source})", source, len(mine))
         )

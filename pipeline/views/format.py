@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,13 +19,27 @@ from pipeline.display import (
     when,
 )
 from pipeline.models import TOPICS, Meeting
-from pipeline.store.files import JsonStore, iter_bills
+from pipeline.store.files import iter_bills
+from pipeline.store.index import utc_text
+from pipeline.store.ledger import IndexSelection
 
 
-def match_rows(store: JsonStore, since: date | None = None) -> list[dict[str, Any]]:
+def match_selection(since: date | None = None) -> IndexSelection:
+    """The index rows `match_rows` may keep: relevant meetings starting near or after `since`.
+
+    `match_rows` compares the start's date as stored (its own UTC offset, under a day from UTC),
+    so every meeting it keeps starts after midnight UTC of the day before `since`.
+    """
+    if since is None:
+        return IndexSelection(relevant=True)
+    earliest = datetime.combine(since - timedelta(days=1), time(), UTC)
+    return IndexSelection(min_start_utc=utc_text(earliest), relevant=True)
+
+
+def match_rows(meetings: Iterable[Meeting], since: date | None = None) -> list[dict[str, Any]]:
     """Every relevant agenda item, soonest meeting first, as plain JSON-ready dicts."""
     rows: list[dict[str, Any]] = []
-    for meeting in store.iter_meetings():
+    for meeting in meetings:
         if since and meeting.start.date() < since:
             continue
         for item in meeting.relevant_items():

@@ -25,10 +25,10 @@ from urllib.parse import urlsplit
 from pipeline.clock import utcnow
 from pipeline.display import item_url, local_start, meeting_links, status_label, topic_label
 from pipeline.models import TOPICS, Meeting
-from pipeline.store.files import JsonStore, write_atomic
+from pipeline.store.files import write_atomic
 from pipeline.views.calendar import EventVersions, Feed, write_feeds
 from pipeline.views.format import meeting_topics
-from pipeline.views.upcoming import DISPLAY_ZONE, UpcomingQuery, select_upcoming, upcoming_json
+from pipeline.views.upcoming import DISPLAY_ZONE, UpcomingQuery, upcoming_json
 
 FEED_DAYS_BACK = 7  # calendar feeds keep last week's meetings, so events do not vanish at once
 FEED_DAYS = 372  # …and reach a year ahead: a calendar shows whatever is known
@@ -235,25 +235,48 @@ source before acting: agendas change.</p>
 """
 
 
-def build_site(
-    store: JsonStore,
-    out_dir: Path,
-    query: UpcomingQuery,
-    versions: EventVersions,
-    now: datetime | None = None,
-) -> tuple[list[Meeting], list[Feed]]:
-    """Write ``index.html``, ``upcoming.json`` and the calendar feeds under `out_dir`."""
-    now = now or utcnow()
-    stored = list(store.iter_meetings())
-    meetings = select_upcoming(stored, query)
-    feed_query = UpcomingQuery(
+def site_query(query: UpcomingQuery) -> UpcomingQuery:
+    """One window covering the page's (`query`) and the feeds' (`feed_query`), same filters."""
+    feeds = feed_query(query)
+    last = max(query.last, feeds.last)
+    return UpcomingQuery(
+        first=feeds.first,
+        days=(last - feeds.first).days + 1,
+        sources=query.sources,
+        topics=query.topics,
+    )
+
+
+def feed_query(query: UpcomingQuery) -> UpcomingQuery:
+    """The calendar feeds' window: from a week before the page's first day, a year ahead."""
+    return UpcomingQuery(
         first=query.first - timedelta(days=FEED_DAYS_BACK),
         days=FEED_DAYS,
         sources=query.sources,
         topics=query.topics,
     )
+
+
+def _within(meetings: list[Meeting], query: UpcomingQuery) -> list[Meeting]:
+    return [m for m in meetings if query.first <= local_start(m).date() <= query.last]
+
+
+def build_site(
+    selected: list[Meeting],
+    out_dir: Path,
+    query: UpcomingQuery,
+    versions: EventVersions,
+    now: datetime | None = None,
+) -> tuple[list[Meeting], list[Feed]]:
+    """Write ``index.html``, ``upcoming.json`` and the calendar feeds under `out_dir`.
+
+    `selected` is the upcoming selection of `site_query(query)` (`load_upcoming`, or
+    `select_upcoming` over meetings in hand), read once for the page and the feeds.
+    """
+    now = now or utcnow()
+    meetings = _within(selected, query)
     out_dir.mkdir(parents=True, exist_ok=True)
-    feeds = write_feeds(select_upcoming(stored, feed_query), out_dir, versions, now)
+    feeds = write_feeds(_within(selected, feed_query(query)), out_dir, versions, now)
     versions.save()
     data = json.dumps(upcoming_json(meetings, query), indent=2, ensure_ascii=False)
     write_atomic(out_dir / "upcoming.json", data.encode())
