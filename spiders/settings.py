@@ -38,6 +38,9 @@ ITEM_PIPELINES = {
     "pipeline.ingest.stages.ClassifyItems": 300,
     "pipeline.ingest.stages.StoreMeeting": 400,
 }
+SPIDER_MIDDLEWARES = {
+    "pipeline.ingest.stages.ImplausibleDates": 900,  # next to the callbacks' output
+}
 EXTENSIONS = {
     "pipeline.ingest.stages.RunRecorder": 500,
 }

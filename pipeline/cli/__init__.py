@@ -4,6 +4,7 @@
 - `pipeline.cli.views`: matches, upcoming, site
 - `pipeline.cli.sources`: sources, check-config, add-source, parse, schema
 - `pipeline.cli.classify`: classify, eval
+- `pipeline.cli.upkeep`: notices, doctor
 """
 
 from __future__ import annotations
@@ -14,11 +15,22 @@ from pathlib import Path
 import click
 from pydantic import ValidationError
 
-from pipeline.cli import classify, crawling, sources, views
+from pipeline.cli import classify, crawling, sources, upkeep, views
 from pipeline.settings import load_settings, settings_problems
+from pipeline.store.ledger import LedgerDamaged
 
 
-@click.group()
+class _Main(click.Group):
+    """The group, turning a damaged ledger into its one-line message (no traceback)."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except LedgerDamaged as exc:
+            raise click.ClickException(str(exc)) from None
+
+
+@click.group(cls=_Main)
 @click.option(
     "--data-dir",
     type=click.Path(file_okay=False, path_type=Path),
@@ -60,5 +72,7 @@ for _command in (
     views.upcoming,
     views.site,
     classify.eval_command,
+    upkeep.notices,
+    upkeep.doctor,
 ):
     main.add_command(_command)

@@ -10,7 +10,7 @@ import scheduler
 from pipeline.cli.common import settings_of
 from pipeline.cli.views import show_matches
 from pipeline.config import ConfigError, load_sources
-from pipeline.deliver.delivery import deliver as deliver_outbox
+from pipeline.deliver.outbox import deliver as deliver_outbox
 from pipeline.demo import run_demo
 from pipeline.ingest.crawl import crawl_many
 from pipeline.settings import Settings

@@ -18,7 +18,14 @@ from scrapy import signals
 from scrapy.exceptions import DropItem
 
 from pipeline.classify.classifier import Classifier
-from pipeline.models import AgendaItem, Document, Meeting, RawDocument, item_id
+from pipeline.models import (
+    AgendaItem,
+    Document,
+    Meeting,
+    RawDocument,
+    is_implausible_date,
+    item_id,
+)
 from pipeline.settings import Paths
 from pipeline.store.files import JsonStore, write_atomic
 from pipeline.store.ledger import Ledger
@@ -60,6 +67,9 @@ class ValidateMeeting:
             )
         except ValidationError as exc:
             _stat(self.crawler, "invalid_meetings")
+            if is_implausible_date(exc):  # a placeholder date (9999-12-31): this meeting only
+                _stat(self.crawler, "implausible_dates")
+                logger.warning("dropped a meeting with an implausible date: %s", exc.errors()[0])
             raise DropItem(f"invalid meeting: {exc}") from exc
         if isinstance(item, Meeting):
             meeting.raw_documents = item.raw_documents
@@ -67,6 +77,32 @@ class ValidateMeeting:
             _stat(self.crawler, "invalid_meetings")
             raise DropItem(f"meeting {meeting.id} has duplicate item ids")
         return meeting
+
+
+class ImplausibleDates:
+    """Spider middleware: a placeholder date (9999-12-31) costs its meeting, not the crawl.
+
+    It is a counted warning (``agenda_watch/implausible_dates``), not a crawl error. The callback that built it stops there; spiders that build many meetings in one callback
+    catch the error per row themselves (`pipeline.models.is_implausible_date`).
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        """Scrapy's factory."""
+        return cls(crawler)
+
+    def process_spider_exception(self, response: Any, exception: Exception) -> list[Any] | None:
+        """Swallow (and count) an implausible date; leave every other error to Scrapy."""
+        if not (isinstance(exception, ValidationError) and is_implausible_date(exception)):
+            return None
+        _stat(self.crawler, "implausible_dates")
+        logger.warning(
+            "dropped a meeting from %s: %s", response.url, exception.errors()[0].get("msg")
+        )
+        return []
 
 
 class ExtractText:
@@ -293,7 +329,9 @@ class RunRecorder:
     def _message(self, stats: dict[str, Any], meetings: int) -> str:
         """The first error and the spiders' first named warning (a listing shortfall), if any."""
         warning = str(stats.get("agenda_watch/warning") or "")
-        found = "; ".join(part for part in (self.first_error, warning) if part)
+        dates = int(stats.get("agenda_watch/implausible_dates", 0))
+        dropped = f"{dates} meeting(s) dropped: implausible date" if dates else ""
+        found = "; ".join(part for part in (self.first_error, warning, dropped) if part)
         return found or ("no meetings found" if meetings == 0 else "")
 
     def _source(self) -> str:
