@@ -13,8 +13,10 @@ Failure injection:
 - per message: ``fake.reject(lambda p: "POISON" in p["text"], "invalid_blocks")``;
 - late answers: ``fake.answer_delay_s`` (the message is stored first, then the answer waits), or
   ``fake.drop_answers`` (stored, then the connection closes with no answer at all);
-- held answers (``hold_posts``): the answer waits for an event, which lets a test kill the poster
-  after Slack has the message but before the poster learns its ts.
+- held answers (``hold_posts``, only for URLs containing ``hold_only`` when set): the answer
+  waits for an event, which lets a test kill the poster after Slack has the message but before
+  the poster learns its ts. Clients told apart by their base URL (``url_for("d1")``) can be
+  held one at a time.
 """
 
 from __future__ import annotations
@@ -60,6 +62,8 @@ class FakeSlack:
     answer_delay_s: float = 0.0
     drop_answers: int = 0
     hold_posts: threading.Event | None = None
+    hold_only: str = ""  # hold only posts whose URL path contains this (one client's base URL)
+    posts_held: threading.Semaphore = field(default_factory=lambda: threading.Semaphore(0))
     posts_received: threading.Semaphore = field(default_factory=lambda: threading.Semaphore(0))
     lock: threading.Lock = field(default_factory=threading.Lock)
     _clock: float = 1_800_000_000.0
@@ -194,8 +198,10 @@ class _Handler(BaseHTTPRequestHandler):
         with fake.lock:
             fake.messages.append(msg)
         fake.posts_received.release()
-        if fake.hold_posts is not None:
-            fake.hold_posts.wait(30)
+        hold = fake.hold_posts
+        if hold is not None and fake.hold_only in self.path:
+            fake.posts_held.release()
+            hold.wait(30)
         with fake.lock:
             drop = fake.drop_answers > 0
             fake.drop_answers -= int(drop)
@@ -292,6 +298,10 @@ class FakeSlackServer:
     def url(self) -> str:
         host, port = self.httpd.server_address[:2]
         return f"http://{host!s}:{port}/api/"
+
+    def url_for(self, client: str) -> str:
+        """The Web API base URL for one client: same API, its own path (to hold it alone)."""
+        return f"{self.url}{client}/"
 
     @property
     def webhook_url(self) -> str:
