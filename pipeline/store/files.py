@@ -130,9 +130,9 @@ class JsonStore:
     def _legacy(self, meeting_id: str) -> Path | None:
         """The meeting's file under its old name, if one holds this very meeting."""
         path = legacy_meeting_path(self.data_dir, meeting_id)
-        if path == meeting_path(self.data_dir, meeting_id) or not path.is_file():
+        if path == meeting_path(self.data_dir, meeting_id):
             return None
-        try:
+        try:  # an old name too long for the file system was never stored: OSError too
             stored = Meeting.model_validate_json(path.read_bytes())
         except (ValidationError, OSError):
             return None

@@ -89,26 +89,48 @@ def _is_damage(exc: sqlite3.Error) -> bool:
     return name in DAMAGE_ERRORS or type(exc) is sqlite3.DatabaseError
 
 
+@contextmanager
+def _reporting_damage(path: Path) -> Iterator[None]:
+    try:
+        yield
+    except sqlite3.DatabaseError as exc:
+        if _is_damage(exc):
+            raise LedgerDamaged(path, str(exc)) from exc
+        raise
+
+
+class _Cursor(sqlite3.Cursor):
+    """A cursor whose reads report a damaged file as `LedgerDamaged` (pages are read lazily)."""
+
+    ledger_path: Path
+
+    def __next__(self) -> Any:
+        with _reporting_damage(self.ledger_path):
+            return super().__next__()
+
+    def fetchone(self) -> Any:
+        with _reporting_damage(self.ledger_path):
+            return super().fetchone()
+
+    def fetchall(self) -> list[Any]:
+        with _reporting_damage(self.ledger_path):
+            return super().fetchall()
+
+
 class _Connection(sqlite3.Connection):
     """A connection whose statements report a damaged file as `LedgerDamaged`."""
 
     ledger_path: Path
 
     def execute(self, sql: str, parameters: Any = (), /) -> sqlite3.Cursor:
-        try:
-            return super().execute(sql, parameters)
-        except sqlite3.DatabaseError as exc:
-            if _is_damage(exc):
-                raise LedgerDamaged(self.ledger_path, str(exc)) from exc
-            raise
+        cursor = self.cursor(_Cursor)
+        cursor.ledger_path = self.ledger_path
+        with _reporting_damage(self.ledger_path):
+            return cursor.execute(sql, parameters)
 
     def executemany(self, sql: str, parameters: Any, /) -> sqlite3.Cursor:
-        try:
+        with _reporting_damage(self.ledger_path):
             return super().executemany(sql, parameters)
-        except sqlite3.DatabaseError as exc:
-            if _is_damage(exc):
-                raise LedgerDamaged(self.ledger_path, str(exc)) from exc
-            raise
 
 
 def stamp(moment: datetime) -> str:
@@ -212,7 +234,10 @@ class Ledger:
     def integrity_problems(self, quick: bool = False) -> list[str]:
         """SQLite's integrity check (``quick_check`` skips index contents): [] when sound."""
         pragma = "quick_check" if quick else "integrity_check"
-        rows = [str(r[0]) for r in self.conn.execute(f"PRAGMA {pragma}(20)")]
+        try:
+            rows = [str(r[0]) for r in self.conn.execute(f"PRAGMA {pragma}(20)")]
+        except LedgerDamaged as exc:  # too damaged for the check itself to finish
+            return [str(exc.__cause__ or exc)]
         return [] if rows == ["ok"] else rows
 
     def _prepare(self) -> None:
@@ -796,12 +821,18 @@ def _copy_rows(old: sqlite3.Connection, fresh: Ledger, table: str) -> str:
             last = 0
         for low in range(0, last + 1, SALVAGE_CHUNK):
             try:
-                rows += old.execute(
-                    f"{select} WHERE rowid BETWEEN ? AND ?", (low, low + SALVAGE_CHUNK - 1)
-                ).fetchall()
-            except sqlite3.DatabaseError:
-                lost += 1
+                rows += _rows(old, select, low, low + SALVAGE_CHUNK - 1)
+            except sqlite3.DatabaseError:  # then row by row: only the damaged ones are lost
+                for rowid in range(low, low + SALVAGE_CHUNK):
+                    try:
+                        rows += _rows(old, select, rowid, rowid)
+                    except sqlite3.DatabaseError:
+                        lost += 1
     with fresh.transaction():
         fresh.conn.executemany(insert, rows)
-    gone = f", {lost} damaged block(s) of up to {SALVAGE_CHUNK} rows lost" if lost else ""
+    gone = f", {lost} unreadable row number(s) skipped" if lost else ""
     return f"{len(rows)} row(s) recovered{gone}"
+
+
+def _rows(old: sqlite3.Connection, select: str, low: int, high: int) -> list[Any]:
+    return old.execute(f"{select} WHERE rowid BETWEEN ? AND ?", (low, high)).fetchall()
