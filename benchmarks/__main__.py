@@ -11,6 +11,7 @@ from benchmarks import (
     bench_classifier,
     bench_comments,
     bench_crawl,
+    bench_delivery,
     bench_ilga,
     bench_parse,
     bench_pdf,
@@ -30,6 +31,7 @@ def main() -> None:
         bench_ilga.run(quick),
         bench_crawl.run(quick),
         bench_comments.run(quick),
+        bench_delivery.run(quick),
     ]
     header = [
         "# Benchmarks",

@@ -46,7 +46,17 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     return clock
 
 
+def claimed(tmp_path: Path) -> tuple[Ledger, OutboxRow]:
+    """A ledger with one notice (``m1#1``), claimed by "A"."""
+    ledger = Ledger(tmp_path / "l.sqlite3")
+    ledger.queue_notice(notice("m1", 1))
+    claim = ledger.claim_next("A", LEASE)
+    assert claim is not None
+    return ledger, claim
+
+
 def exited_owner() -> str:
+    """A claim owner on this host whose process has exited (and was reaped)."""
     proc = subprocess.run(
         [sys.executable, "-c", "import os; print(os.getpid())"],
         check=True,
@@ -96,10 +106,7 @@ def test_a_follow_up_waits_for_its_thread_and_a_dead_first_notice_frees_it(
 def test_every_step_needs_the_claim_and_a_take_over_ends_the_old_owners(
     tmp_path: Path, clock: Clock
 ) -> None:
-    ledger = Ledger(tmp_path / "l.sqlite3")
-    ledger.queue_notice(notice("m1", 1))
-    claim = ledger.claim_next("A", LEASE)
-    assert claim is not None
+    ledger, claim = claimed(tmp_path)
     stranger = claim.__class__(**{**claim.__dict__, "owner": "B"})
     assert not ledger.begin_post(stranger, "C1", LEASE)  # not B's
     assert ledger.begin_post(claim, "C1", LEASE)
@@ -142,10 +149,8 @@ def test_only_abandoned_claims_are_reconciled(tmp_path: Path, clock: Clock) -> N
 def test_a_dead_notice_is_named_by_one_alert_and_an_alert_is_never_named(
     tmp_path: Path, clock: Clock
 ) -> None:
-    ledger = Ledger(tmp_path / "l.sqlite3")
-    ledger.queue_notice(notice("m1", 1))
-    claim = ledger.claim_next("A", LEASE)
-    assert claim is not None and ledger.mark_dead(claim, "Slack said msg_too_long")
+    ledger, claim = claimed(tmp_path)
+    assert ledger.mark_dead(claim, "Slack said msg_too_long")
     named: list[list[str]] = []
 
     def alert(rows: list[OutboxRow]) -> Notice | None:

@@ -12,26 +12,16 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.deliver.outbox import HOST, DeliveryPolicy, deliver
+from pipeline.deliver.outbox import DeliveryPolicy, deliver
 from pipeline.ingest.crawl import crawl_one
 from pipeline.replay import ReplayServer
 from pipeline.store.ledger import Ledger
 from tests.fakeslack import FakeSlackServer
+from tests.test_claims import exited_owner
 from tests.test_notices import bot_settings
 
 # A killed owner's claims are reconciled at once (production waits a few seconds first).
 NO_GRACE = DeliveryPolicy(owner_grace=timedelta())
-
-
-def dead_owner() -> str:
-    """A claim owner on this host whose process has exited (and was reaped)."""
-    proc = subprocess.run(
-        [sys.executable, "-c", "import os; print(os.getpid())"],
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return f"{HOST}:{proc.stdout.strip()}:gone"
 
 
 def test_kill_during_post_then_rerun_posts_each_notice_once(
@@ -86,7 +76,7 @@ def test_kill_before_slack_has_it_reposts(
     crawl_one(settings, "demo_oak_park", 60)
     ledger = Ledger(settings.ledger_path)
     try:
-        owner = dead_owner()  # what a run killed just before its post leaves behind:
+        owner = exited_owner()  # what a run killed just before its post leaves behind:
         claim = ledger.claim_next(owner, timedelta(minutes=10))
         assert claim is not None
         assert ledger.begin_post(claim, "C0AGENDA01", timedelta(minutes=10))

@@ -27,7 +27,7 @@ from pipeline.settings import Settings
 from pipeline.store.ledger import Ledger
 from tests.conftest import make_settings
 from tests.fakeslack import VALID_TOKEN, FakeSlackServer
-from tests.test_notices import CHANNEL, bot_settings, edit_items
+from tests.test_notices import bot_settings, edit_items
 
 OPS = "C0OPS00001"
 RELEVANT = Classification(relevant=True, score=3.0, topics=["welcoming_ordinance"])
@@ -39,11 +39,9 @@ def slack_settings(
     monkeypatch: pytest.MonkeyPatch,
     token: str = VALID_TOKEN,
 ) -> Settings:
-    monkeypatch.setenv("SLACK_BOT_TOKEN", token)
-    monkeypatch.setenv("SLACK_API_URL", slack.url)
-    monkeypatch.setenv("SLACK_CHANNEL", CHANNEL)
+    """Bot mode with an ops channel; no sources to crawl."""
     monkeypatch.setenv("SLACK_OPS_CHANNEL", OPS)
-    return make_settings(tmp_path, "http://127.0.0.1:9/", monkeypatch)
+    return bot_settings(tmp_path, None, slack, monkeypatch, token)
 
 
 def meeting_notice(

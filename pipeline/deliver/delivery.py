@@ -136,8 +136,12 @@ class Sink(Protocol):
         """The ts of our message for `notice_id` if Slack already has it, else None."""
 
 
-class ShortRateLimitRetry(RateLimitErrorRetryHandler):
-    """Honour a 429's Retry-After by waiting, when it is short; a longer one ends the run."""
+class SafeRetry(RateLimitErrorRetryHandler):
+    """Retry only what cannot post twice.
+
+    That is a refused connection (the request never left) and a 429 with a short Retry-After
+    (Slack took nothing; it is waited for). A longer Retry-After ends the run instead.
+    """
 
     def _can_retry(
         self,
@@ -147,23 +151,25 @@ class ShortRateLimitRetry(RateLimitErrorRetryHandler):
         response: HttpResponse | None = None,
         error: Exception | None = None,
     ) -> bool:
-        if response is None or response.status_code != 429:
-            return False
-        return _retry_after(response.headers) <= MAX_RETRY_AFTER_S
-
-
-class RefusedConnectionRetry(RetryHandler):
-    """Retry only a connection that was refused: the request never left, so it cannot repeat."""
-
-    def _can_retry(
-        self,
-        *,
-        state: RetryState,
-        request: HttpRequest,
-        response: HttpResponse | None = None,
-        error: Exception | None = None,
-    ) -> bool:
+        if response is not None:
+            return response.status_code == 429 and (
+                _retry_after(response.headers) <= MAX_RETRY_AFTER_S
+            )
         return _refused(error)
+
+    def prepare_for_next_attempt(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> None:
+        """Wait before the next attempt: Retry-After for a 429, the usual backoff otherwise."""
+        if response is None:
+            RetryHandler.prepare_for_next_attempt(self, state=state, request=request, error=error)
+        else:
+            super().prepare_for_next_attempt(state=state, request=request, response=response)
 
 
 def _retry_after(headers: Any) -> float:
@@ -186,11 +192,7 @@ def _refused(error: BaseException | None) -> bool:
 
 def _retry_handlers() -> list[RetryHandler]:
     # The retry state is shared: at most two retries per call in all.
-    return [
-        RefusedConnectionRetry(max_retry_count=2),
-        ShortRateLimitRetry(max_retry_count=2),
-        ServerErrorRetryHandler(max_retry_count=2),
-    ]
+    return [SafeRetry(max_retry_count=2), ServerErrorRetryHandler(max_retry_count=2)]
 
 
 def transport_error(what: str, exc: OSError) -> DeliveryError:

@@ -248,6 +248,7 @@ class DeliveryRun:
             channel = self.sink.canonical(claim.channel or self.settings.slack_channel)
             thread_ts = self._parent_ts(notice, channel)
         except DeliveryError as exc:
+            exc.posted = "no"  # a channel lookup failed: nothing was posted yet
             self._failed(claim, exc)
             return
         try:
