@@ -7,6 +7,7 @@ platform's own id, or from the meeting date and a normalised title — never fro
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import unicodedata
 from datetime import date, datetime
@@ -26,6 +27,8 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from pipeline.clock import utcnow
+
+logger = logging.getLogger(__name__)
 
 # --- vocabularies -------------------------------------------------------------------------------
 # (Platform names are not one of them: they are the spiders' own, see spiders/registry.py.)
@@ -73,6 +76,11 @@ def _require_aware(value: datetime) -> datetime:
 
 AwareDatetime = Annotated[datetime, AfterValidator(_require_aware)]
 
+
+def _require_aware_or_none(value: datetime | None) -> datetime | None:
+    return None if value is None else _require_aware(value)
+
+
 # Meeting and hearing dates outside these bounds are typos or placeholders (a Legistar event dated
 # 9999-12-31): they are refused at the model boundary, so nothing downstream (local times,
 # calendars, "a day later") can overflow or sort a placeholder first.
@@ -104,6 +112,23 @@ def _require_plausible(value: datetime) -> datetime:
 
 PlausibleDatetime = Annotated[
     datetime, AfterValidator(_require_aware), AfterValidator(_require_plausible)
+]
+
+
+def _plausible_or_none(value: datetime | None) -> datetime | None:
+    # A secondary date (a posted end time) costs only itself: dropped, and said in the log.
+    if value is None:
+        return None
+    first, last = plausible_range()
+    if first <= value.date() <= last:
+        return value
+    logger.warning("dropped an implausible date %s (outside %s to %s)", value, first, last)
+    return None
+
+
+# A date whose implausible value is dropped (None) rather than refusing the whole record.
+OptionalPlausibleDatetime = Annotated[
+    datetime | None, AfterValidator(_require_aware_or_none), AfterValidator(_plausible_or_none)
 ]
 
 
@@ -263,6 +288,9 @@ class Meeting(StrictModel):
     - ``start``: zone-aware start, within `plausible_range` (else the error type is
       `IMPLAUSIBLE_DATE`); ``timezone``: the body's IANA zone (for display and calendars);
       ``time_known`` is False when the site gave a date only.
+    - ``end``: zone-aware end, only where the platform posts one (eScribe ``EndDate``); None
+      otherwise (an implausible one is dropped). Views use it only when it is after ``start`` and say which default they apply
+      when it is missing (calendars and exports: two hours, see `pipeline.views.civic`).
     - ``status``: one of `MEETING_STATUSES`.
     - ``url``: the meeting's page for humans; ``links``: its documents.
     - ``documents``: agenda documents whose text was extracted (filled by the extract stage).
@@ -278,6 +306,7 @@ class Meeting(StrictModel):
     body: str
     title: str
     start: PlausibleDatetime
+    end: OptionalPlausibleDatetime = None
     timezone: ZoneName = "America/Chicago"
     time_known: bool = True
     location: str = ""

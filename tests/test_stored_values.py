@@ -35,6 +35,7 @@ from pipeline.models import (
 from pipeline.replay import ReplayServer
 from pipeline.store.files import JsonStore
 from pipeline.views.calendar import EventVersions, calendar_bytes
+from pipeline.views.export import city_scrapers_meeting, ocd_event
 from pipeline.views.format import match_rows, upcoming_table
 from pipeline.views.site import build_site, render_page
 from pipeline.views.upcoming import UpcomingQuery, select_upcoming, upcoming_json
@@ -85,10 +86,13 @@ def test_a_placeholder_date_costs_that_meeting_as_a_counted_warning(
     assert stored.platform_id == str(events[1]["EventId"])
 
 
-def raw_meeting(start: str, zone: str, time_known: bool, status: str) -> dict[str, object]:
+def raw_meeting(
+    start: str, zone: str, time_known: bool, status: str, end: str | None = None
+) -> dict[str, object]:
     data = json.loads(example_meeting().model_dump_json())
     data["items"][0]["classification"] = {"relevant": True, "score": 3, "topics": ["detention"]}
-    return {**data, "start": start, "timezone": zone, "time_known": time_known, "status": status}
+    fields = {"start": start, "timezone": zone, "time_known": time_known, "status": status}
+    return {**data, **fields, "end": end}
 
 
 ZONES = [UTC, CHICAGO, ZoneInfo("Pacific/Kiritimati"), timezone(timedelta(hours=-23, minutes=-59))]
@@ -121,6 +125,7 @@ stored_meetings = st.lists(
         ),
         time_known=st.booleans(),
         status=st.sampled_from(["scheduled", "cancelled", "exploded"]),
+        end=st.one_of(st.none(), starts),
     ),
     min_size=1,
     max_size=4,
@@ -158,6 +163,8 @@ def test_no_stored_value_crashes_a_view(tmp_path: Path, stored: list[dict[str, o
     match_rows(JsonStore(data))
     build_site(JsonStore(data), data / "site", query, EventVersions(None))
     for m in meetings:
+        city_scrapers_meeting(m, datetime.now(UTC))
+        ocd_event(m, datetime.now(UTC))
         render(
             Notice(
                 id="n",
@@ -194,6 +201,14 @@ def test_the_commands_skip_a_stored_placeholder_date(
         runner.invoke(main, ["upcoming", "--from", "2026-12-01", "--format", "json"]).stdout
     )
     assert [m["id"] for m in listed["meetings"]] == [good.id]
+    exported = runner.invoke(main, ["export", "--format", "ocd"])  # exit 1: it names the skip
+    assert (
+        exported.exit_code == 1
+        and exported.exception is None
+        or isinstance(exported.exception, SystemExit)
+    )
+    assert "99991231-1.json: not a readable meeting" in exported.stderr
+    assert len(exported.stdout.splitlines()) == 1
     doctor = runner.invoke(main, ["doctor"])
     assert "set aside meetings/oak_park/99991231-1.json" in doctor.stdout
     assert "start: date 9999-12-31T23:30:00-06:00 is outside the plausible range" in doctor.stdout

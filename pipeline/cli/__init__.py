@@ -5,6 +5,7 @@
 - `pipeline.cli.sources`: sources, check-config, add-source, parse, schema
 - `pipeline.cli.classify`: classify, eval
 - `pipeline.cli.upkeep`: notices, doctor
+- `pipeline.cli.export`: export
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 import click
 from pydantic import ValidationError
 
-from pipeline.cli import classify, crawling, sources, upkeep, views
+from pipeline.cli import classify, crawling, export, sources, upkeep, views
 from pipeline.settings import load_settings, settings_problems
 from pipeline.store.ledger import LedgerDamaged
 
@@ -72,6 +73,7 @@ for _command in (
     views.upcoming,
     views.site,
     classify.eval_command,
+    export.export,
     upkeep.notices,
     upkeep.doctor,
 ):
