@@ -51,6 +51,7 @@ def wait_for_posts(slack: FakeSlackServer, n: int, timeout: float = 90) -> None:
         assert slack.fake.posts_received.acquire(timeout=timeout), "deliverers stopped posting"
 
 
+@pytest.mark.engine  # the `crawl` process runs the Scrapy engine
 def test_three_deliverers_and_a_crawl_post_each_notice_exactly_once(
     tmp_path: Path, replay: ReplayServer, slack: FakeSlackServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
