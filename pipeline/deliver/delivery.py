@@ -32,6 +32,7 @@ from slack_sdk.http_retry.state import RetryState
 from slack_sdk.webhook import WebhookClient
 
 from pipeline.deliver.slack import METADATA_EVENT, Message
+from pipeline.redact import describe, redact, register_secret
 from pipeline.settings import Settings
 from pipeline.store.files import safe_name, write_atomic
 
@@ -222,16 +223,15 @@ def api_error(exc: SlackApiError) -> DeliveryError:
 
 
 class Redactor:
-    """Removes secrets from any text we log or store."""
+    """Removes secrets from any text we log or store (`pipeline.redact`, which knows them all)."""
 
     def __init__(self, secrets: list[str]) -> None:
-        self.secrets = [s for s in secrets if s]
+        for secret in secrets:
+            register_secret(secret)
 
     def __call__(self, text: str) -> str:
-        """`text` with every secret replaced by ``[redacted]``."""
-        for secret in self.secrets:
-            text = text.replace(secret, "[redacted]")
-        return text
+        """`text` with every known secret and credential-shaped value replaced by ``[redacted]``."""
+        return redact(text)
 
 
 class BotSink:
@@ -342,6 +342,10 @@ class BotSink:
             raise DeliveryError(
                 self.redact(str(error)), cause=error.cause, posted=error.posted
             ) from None
+        except Exception as exc:  # anything else the client raises: its text may hold the token
+            raise DeliveryError(
+                self.redact(f"Slack client error: {describe(exc)}"), cause="setup"
+            ) from None
 
 
 class WebhookSink:
@@ -371,6 +375,10 @@ class WebhookSink:
             error = transport_error("the webhook", exc)
             raise DeliveryError(
                 self.redact(str(error)), cause=error.cause, posted=error.posted
+            ) from None
+        except Exception as exc:  # e.g. ValueError("unknown url type: '<the URL>'"): redacted
+            raise DeliveryError(
+                self.redact(f"webhook error: {describe(exc)}"), cause="setup"
             ) from None
         status = resp.status_code
         if status == 200:

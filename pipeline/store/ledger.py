@@ -38,10 +38,16 @@ from typing import Any
 from pydantic import ValidationError
 
 from pipeline.clock import utcnow
-from pipeline.models import Meeting, Notice, NoticeKind
+from pipeline.models import Meeting, Notice, NoticeKind, safe_message
 from pipeline.store.changes import Seen, content_hash, diff, subject_states
 
 logger = logging.getLogger(__name__)
+
+
+def stored_message(text: str | None) -> str | None:
+    """An error or run message as the ledger keeps it (`safe_message`: no secret, no control)."""
+    return None if text is None else safe_message(str(text))
+
 
 # The layout's version, in SQLite's user_version; `Ledger._prepare` migrates older files.
 # 0: before versions (bills kept their key in subjects.meeting_id); 1: subjects.bill_key;
@@ -548,7 +554,7 @@ class Ledger:
         cur = self.conn.execute(
             "UPDATE notices SET state = 'queued', owner = NULL, lease_until = NULL,"
             " last_error = ?" + _MINE,
-            (error, *_mine(claim)),
+            (stored_message(error), *_mine(claim)),
         )
         return bool(cur.rowcount)
 
@@ -560,7 +566,7 @@ class Ledger:
         """
         cur = self.conn.execute(
             "UPDATE notices SET lease_until = ?, last_error = ?" + _MINE,
-            (stamp(utcnow() + settle), error, *_mine(claim)),
+            (stamp(utcnow() + settle), stored_message(error), *_mine(claim)),
         )
         return bool(cur.rowcount)
 
@@ -572,7 +578,7 @@ class Ledger:
         cur = self.conn.execute(
             "UPDATE notices SET state = 'dead', dead_at = ?, last_error = ?, owner = NULL,"
             " lease_until = NULL" + _MINE,
-            (utcnow().isoformat(), reason, *_mine(claim)),
+            (utcnow().isoformat(), stored_message(reason), *_mine(claim)),
         )
         return bool(cur.rowcount)
 
@@ -654,6 +660,8 @@ class Ledger:
         bad = set(fields) - allowed
         if bad:
             raise ValueError(f"unknown run fields {sorted(bad)}")
+        if "message" in fields:
+            fields["message"] = stored_message(fields["message"])
         with self.transaction():
             self.conn.execute(
                 "INSERT OR IGNORE INTO runs (run_id, source, started_at) VALUES (?, ?, ?)",
