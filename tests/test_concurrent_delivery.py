@@ -63,8 +63,6 @@ def test_three_deliverers_and_a_crawl_post_each_notice_exactly_once(
     ]
     queue(settings, *[n for pair in zip(firsts, follow_ups, strict=True) for n in pair])
     slack.fake.answer_delay_s = 0.2  # every answer late
-    slack.fake.flaky("chat.postMessage", 0.05, 500, "internal_error", seed=10)
-    slack.fake.drop_answers = 2  # two posts land, but their answers are lost
 
     # Slack keeps the first deliverer's first post but holds its answer.
     slack.fake.hold_posts, slack.fake.hold_only = threading.Event(), "/d1/"
@@ -83,6 +81,9 @@ def test_three_deliverers_and_a_crawl_post_each_notice_exactly_once(
         d2.wait(timeout=30)
         slack.fake.hold_posts.set()
         slack.fake.hold_posts = None
+        # From now on (failures before the kills could end a deliverer's run before its kill):
+        slack.fake.flaky("chat.postMessage", 0.05, 500, "internal_error", seed=10)
+        slack.fake.drop_answers = 2  # two posts land, but their answers are lost
         replacements = [start("deliver"), start("deliver")]
         for proc in (d3, crawl, *replacements):
             proc.wait(timeout=240)
@@ -91,6 +92,7 @@ def test_three_deliverers_and_a_crawl_post_each_notice_exactly_once(
             if proc.poll() is None:
                 proc.kill()
     assert d1.returncode == d2.returncode == -signal.SIGKILL
+    assert slack.fake.drop_answers == 0  # both answers were lost
     assert crawl.returncode == 0
 
     # Later (an hour on): whatever is still in flight counts as abandoned and is reconciled.
