@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -19,11 +18,13 @@ from click.testing import CliRunner, Result
 
 from pipeline.cli import main
 from pipeline.clock import utcnow
+from pipeline.deliver import outbox
 from pipeline.deliver.outbox import DeliveryPolicy, DeliveryReport, deliver
 from pipeline.ingest.crawl import crawl_one
 from pipeline.models import Classification, Notice, NoticeKind, example_meeting
 from pipeline.replay import ReplayServer
 from pipeline.settings import Settings
+from pipeline.store import ledger as ledger_module
 from pipeline.store.ledger import Ledger
 from tests.conftest import make_settings
 from tests.fakeslack import VALID_TOKEN, FakeSlackServer
@@ -175,33 +176,42 @@ def test_a_late_answer_is_one_post_however_often_delivery_reruns(
     settings = slack_settings(tmp_path, slack, monkeypatch)
     queue(settings, meeting_notice(1), meeting_notice(2), meeting_notice(3))
     slack.fake.answer_delay_s = 2.0  # stored at once, answered after the 1 s timeout
-    policy = DeliveryPolicy(settle=timedelta(seconds=2))
 
-    first = run(settings, policy)
+    first = run(settings)
     # Two unknown outcomes in a row: the run stops (the third notice waits); nothing re-queued.
     assert (first.sent, first.uncertain, first.failed) == (0, 2, 0)
     assert counts(settings) == {"inflight": 2, "queued": 1}
     slack.fake.answer_delay_s = 0.0
     for _ in range(3):  # reruns before the answers could have settled: no second post
-        again = run(settings, policy)
-        assert again.reconciled == 0
+        assert run(settings).reconciled == 0
     assert counts(settings) == {"inflight": 2, "sent": 1}
-    time.sleep(2.1)
-    settled = run(settings, policy)
+    later(monkeypatch, DeliveryPolicy().settle)  # the settle time has passed
+    settled = run(settings)
     assert settled.reconciled == 2 and settled.sent == 0 and settled.pending == 0
     for _ in range(3):
-        assert run(settings, policy).sent == 0
+        assert run(settings).sent == 0
     ids = slack.fake.notice_ids()
     assert len(ids) == 3 and len(set(ids)) == 3
 
     # The same when the connection closes with no answer at all.
     slack.fake.drop_answers = 1
     queue(settings, meeting_notice(4))
-    lost = run(settings, policy)
+    lost = run(settings)
     assert lost.uncertain == 1 and counts(settings)["inflight"] == 1
-    time.sleep(2.1)
-    assert run(settings, policy).reconciled == 1
+    assert run(settings).reconciled == 0
+    later(monkeypatch, 2 * DeliveryPolicy().settle)
+    assert run(settings).reconciled == 1
     assert slack.fake.notice_ids().count(meeting_notice(4).id) == 1
+
+
+def later(monkeypatch: pytest.MonkeyPatch, by: timedelta) -> None:
+    """Move the outbox's and the ledger's clocks `by` (plus a second) past the real one."""
+
+    def moved() -> datetime:
+        return datetime.now(UTC) + by + timedelta(seconds=1)
+
+    monkeypatch.setattr(outbox, "utcnow", moved)
+    monkeypatch.setattr(ledger_module, "utcnow", moved)
 
 
 def test_an_outage_stops_delivery_after_two_notices(
