@@ -53,7 +53,7 @@ def test_a_damaged_page_is_one_line_and_doctor_salvages_the_rest(
         assert out.exit_code == 1
         [line] = out.stderr.strip().splitlines()
         assert line == (
-            f"Error: the ledger {settings.ledger_path} is damaged (database disk image is "
+            f"error: the ledger {settings.ledger_path} is damaged (database disk image is "
             "malformed); run `agenda-watch doctor` to salvage what can be read (the damaged "
             "file is kept)"
         )

@@ -81,7 +81,7 @@ def test_a_placeholder_date_costs_that_meeting_as_a_counted_warning(
         settings = make_settings(tmp_path, replay.base_url, monkeypatch)
         result = crawl_one(settings, "demo_cook_county", 60)
     assert result.ok and result.errors == 0 and result.meetings == 1
-    assert result.message == "1 meeting(s) dropped: implausible date"
+    assert result.message == "1 meeting dropped for an implausible date"
     [stored] = JsonStore(settings.data_dir).iter_meetings()
     assert stored.platform_id == str(events[1]["EventId"])
 

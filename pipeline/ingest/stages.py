@@ -19,6 +19,7 @@ from scrapy.exceptions import DropItem
 
 from pipeline.classify.classifier import Classifier
 from pipeline.classify.meeting import classify_meeting
+from pipeline.ingest.reasons import HostTally, crawl_reason
 from pipeline.models import (
     AgendaItem,
     Document,
@@ -67,10 +68,11 @@ class ValidateMeeting:
                 item.model_dump() if isinstance(item, Meeting) else item
             )
         except ValidationError as exc:
-            _stat(self.crawler, "invalid_meetings")
             if is_implausible_date(exc):  # a placeholder date (9999-12-31): this meeting only
                 _stat(self.crawler, "implausible_dates")
                 logger.warning("dropped a meeting with an implausible date: %s", exc.errors()[0])
+            else:
+                _stat(self.crawler, "invalid_meetings")
             raise DropItem(f"invalid meeting: {exc}") from exc
         if isinstance(item, Meeting):
             meeting.raw_documents = item.raw_documents
@@ -83,8 +85,9 @@ class ValidateMeeting:
 class ImplausibleDates:
     """Spider middleware: a placeholder date (9999-12-31) costs its meeting, not the crawl.
 
-    It is a counted warning (``agenda_watch/implausible_dates``), not a crawl error. The callback that built it stops there; spiders that build many meetings in one callback
-    catch the error per row themselves (`pipeline.models.is_implausible_date`).
+    It is a counted warning (``agenda_watch/implausible_dates``), not a crawl error. The
+    callback that built it stops there; spiders that build many meetings in one callback catch
+    the error per row themselves (`pipeline.models.is_implausible_date`).
     """
 
     def __init__(self, crawler: Crawler) -> None:
@@ -290,6 +293,7 @@ class RunRecorder:
         self.run_id = crawler.settings.get("AGENDA_WATCH_RUN_ID") or uuid.uuid4().hex
         self.ledger: Ledger | None = None
         self.first_error = ""
+        self.hosts = HostTally()  # which hosts answered, for the run's message
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -298,10 +302,19 @@ class RunRecorder:
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(ext.spider_error, signal=signals.spider_error)
+        # A stage failing on a meeting (a full disk while storing it) is an error of the run too.
+        crawler.signals.connect(ext.spider_error, signal=signals.item_error)
+        crawler.signals.connect(
+            ext.hosts.request_reached, signal=signals.request_reached_downloader
+        )
+        crawler.signals.connect(ext.hosts.response_received, signal=signals.response_received)
         return ext
 
     def spider_error(self, failure: Any) -> None:
-        """Keep the first error's message for the run record (what a maintainer sees first)."""
+        """Keep the first error's message for the run record (what a maintainer sees first).
+
+        Connected to ``spider_error`` (a callback raised) and ``item_error`` (a stage raised).
+        """
         if not self.first_error:
             self.first_error = f"{failure.type.__name__}: {failure.getErrorMessage()}"
 
@@ -331,12 +344,8 @@ class RunRecorder:
         self.ledger.close()
 
     def _message(self, stats: dict[str, Any], meetings: int) -> str:
-        """The first error and the spiders' first named warning (a listing shortfall), if any."""
-        warning = str(stats.get("agenda_watch/warning") or "")
-        dates = int(stats.get("agenda_watch/implausible_dates", 0))
-        dropped = f"{dates} meeting(s) dropped: implausible date" if dates else ""
-        found = "; ".join(part for part in (self.first_error, warning, dropped) if part)
-        return found or ("no meetings found" if meetings == 0 else "")
+        """Why the crawl found what it found: network, robots.txt, HTTP, shape, or empty."""
+        return crawl_reason(stats, self.first_error, meetings, self.hosts)
 
     def _source(self) -> str:
         spider = self.crawler.spider
