@@ -32,8 +32,8 @@ from pipeline.config import (
     cron_trigger,
     load_sources,
 )
-from pipeline.deliver.delivery import deliver
 from pipeline.deliver.digest import queue_weekly_digest
+from pipeline.deliver.outbox import deliver
 from pipeline.ingest.crawl import crawl_one
 from pipeline.redact import register_source_secrets, setup_logging
 from pipeline.settings import Settings, load_settings

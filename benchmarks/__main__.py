@@ -12,6 +12,7 @@ from benchmarks import (
     bench_classifier,
     bench_comments,
     bench_crawl,
+    bench_delivery,
     bench_ilga,
     bench_parse,
     bench_pdf,
@@ -34,6 +35,7 @@ def main() -> None:
         bench_comments.run(quick),
         bench_boundary.run(quick),
         bench_reads.run(quick),
+        bench_delivery.run(quick),
     ]
     header = [
         "# Benchmarks",

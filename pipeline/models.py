@@ -7,10 +7,12 @@ platform's own id, or from the meeting date and a normalised title — never fro
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import unicodedata
 from datetime import date, datetime
 from typing import Annotated, Any, Literal, get_args
+from zoneinfo import ZoneInfo
 
 from pydantic import (
     AfterValidator,
@@ -18,11 +20,16 @@ from pydantic import (
     ConfigDict,
     Field,
     HttpUrl,
+    ValidationError,
     ValidationInfo,
     field_validator,
 )
+from pydantic_core import PydanticCustomError
 
+from pipeline.clock import utcnow
 from pipeline.redact import redact
+
+logger = logging.getLogger(__name__)
 
 # --- vocabularies -------------------------------------------------------------------------------
 # (Platform names are not one of them: they are the spiders' own, see spiders/registry.py.)
@@ -55,6 +62,7 @@ NoticeKind = Literal[
     "bill_new",  # a bill's first notice (opens the thread)
     "bill_update",  # follow-up: amendments, hearings, votes, the governor, a Public Act
     "weekly_digest",  # the week's coming meetings, one message
+    "delivery_failed",  # ops: notices Slack refused for good (or that would not render)
 ]
 NOTICE_KINDS: tuple[str, ...] = get_args(NoticeKind)
 
@@ -68,6 +76,79 @@ def _require_aware(value: datetime) -> datetime:
 
 
 AwareDatetime = Annotated[datetime, AfterValidator(_require_aware)]
+
+
+def _require_aware_or_none(value: datetime | None) -> datetime | None:
+    return None if value is None else _require_aware(value)
+
+
+# Meeting and hearing dates outside these bounds are typos or placeholders (a Legistar event dated
+# 9999-12-31): they are refused at the model boundary, so nothing downstream (local times,
+# calendars, "a day later") can overflow or sort a placeholder first.
+EARLIEST_PLAUSIBLE = date(1990, 1, 1)
+PLAUSIBLE_YEARS_AHEAD = 5
+# The pydantic error type of such a date, so a stage can count these by name.
+IMPLAUSIBLE_DATE = "implausible_date"
+
+
+def plausible_range(today: date | None = None) -> tuple[date, date]:
+    """The first and last plausible meeting dates: 1990-01-01 to five years after today."""
+    today = today or utcnow().date()
+    year = today.year + PLAUSIBLE_YEARS_AHEAD
+    last = today.replace(year=year, day=28) if (today.month, today.day) == (2, 29) else None
+    return EARLIEST_PLAUSIBLE, last or today.replace(year=year)
+
+
+def _require_plausible(value: datetime) -> datetime:
+    # The wall-clock date, not a conversion: converting 9999-12-31 23:30-06:00 to UTC overflows.
+    first, last = plausible_range()
+    if not first <= value.date() <= last:
+        raise PydanticCustomError(
+            IMPLAUSIBLE_DATE,
+            "date {value} is outside the plausible range {first} to {last}",
+            {"value": value.isoformat(), "first": first.isoformat(), "last": last.isoformat()},
+        )
+    return value
+
+
+PlausibleDatetime = Annotated[
+    datetime, AfterValidator(_require_aware), AfterValidator(_require_plausible)
+]
+
+
+def _plausible_or_none(value: datetime | None) -> datetime | None:
+    # A secondary date (a posted end time) costs only itself: dropped, and said in the log.
+    if value is None:
+        return None
+    first, last = plausible_range()
+    if first <= value.date() <= last:
+        return value
+    logger.warning("dropped an implausible date %s (outside %s to %s)", value, first, last)
+    return None
+
+
+# A date whose implausible value is dropped (None) rather than refusing the whole record.
+OptionalPlausibleDatetime = Annotated[
+    datetime | None, AfterValidator(_require_aware_or_none), AfterValidator(_plausible_or_none)
+]
+
+
+def is_implausible_date(exc: ValidationError) -> bool:
+    """True when `exc` is (only) about dates outside `plausible_range`."""
+    return all(err["type"] == IMPLAUSIBLE_DATE for err in exc.errors())
+
+
+def _require_zone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ValueError, KeyError, OSError):  # ZoneInfoNotFoundError is a KeyError
+        raise ValueError(f"not an IANA time zone: {value!r}") from None
+    return value
+
+
+# An IANA zone name that loads (a stored meeting with a bad zone would break every view).
+ZoneName = Annotated[str, AfterValidator(_require_zone)]
+
 
 # --- text at the boundary -------------------------------------------------------------------------
 # Scraped text is hostile. Whatever a page holds, text in a model holds no control character but
@@ -259,10 +340,11 @@ class Meeting(StrictModel):
 
     - ``id``: stable, see `meeting_id`.
     - ``source``: the configured source id; ``body``: the body's name as the site gives it.
-    - ``start``: zone-aware start; ``timezone``: the body's IANA zone (for display and calendars);
+    - ``start``: zone-aware start, within `plausible_range` (else the error type is
+      `IMPLAUSIBLE_DATE`); ``timezone``: the body's IANA zone (for display and calendars);
       ``time_known`` is False when the site gave a date only.
     - ``end``: zone-aware end, only where the platform posts one (eScribe ``EndDate``); None
-      otherwise. Views use it only when it is after ``start`` and say which default they apply
+      otherwise (an implausible one is dropped). Views use it only when it is after ``start`` and say which default they apply
       when it is missing (calendars and exports: two hours, see `pipeline.views.civic`).
     - ``status``: one of `MEETING_STATUSES`.
     - ``url``: the meeting's page for humans; ``links``: its documents.
@@ -278,9 +360,9 @@ class Meeting(StrictModel):
     jurisdiction: Text
     body: Text
     title: Text
-    start: AwareDatetime
-    end: AwareDatetime | None = None
-    timezone: Text = "America/Chicago"
+    start: PlausibleDatetime
+    end: OptionalPlausibleDatetime = None
+    timezone: ZoneName = "America/Chicago"
     time_known: bool = True
     location: Text = ""
     status: MeetingStatus = "scheduled"
@@ -376,6 +458,20 @@ class SourceAlert(StrictModel):
     message: MessageText = ""
 
 
+class DeadNotice(StrictModel):
+    """A notice that could not be delivered for good, as an ops alert names it.
+
+    ``row`` is its number in the outbox (``agenda-watch notices --retry ROW``); ``reason`` what
+    Slack (or rendering) said.
+    """
+
+    row: int
+    key: Text
+    kind: Text
+    source: Text
+    reason: MessageText
+
+
 class Notice(StrictModel):
     """A message queued for Slack: about one meeting (thread key = meeting id) or a source's health.
 
@@ -385,6 +481,7 @@ class Notice(StrictModel):
     - ``alert``: for health notices, the source's state.
     - ``digest``: for the weekly digest, the coming meetings with their relevant items.
     - ``changes``: short human lines for follow-ups ("Status: scheduled → cancelled").
+    - ``dead``: for ``delivery_failed`` ops alerts, the notices Slack refused for good.
     """
 
     id: Text
@@ -398,6 +495,7 @@ class Notice(StrictModel):
     changes: list[Text] = Field(default_factory=list)
     created_at: AwareDatetime
     bill: Bill | None = None
+    dead: list[DeadNotice] = Field(default_factory=list)
 
 
 Meeting.model_rebuild()
@@ -458,7 +556,7 @@ class BillHearing(StrictModel):
 
     committee: Text
     chamber: Text = ""
-    start: AwareDatetime
+    start: PlausibleDatetime
     time_known: bool = True
     location: Text = ""
     url: HttpUrl | None = None

@@ -115,6 +115,8 @@ class Settings(PathsOf, BaseSettings):
       https URL (http only to this machine), refused otherwise without echoing it.
     - ``SLACK_CHANNEL``: default channel id for notices; ``SLACK_OPS_CHANNEL``: for health alerts.
     - ``SLACK_API_URL``: Web API base URL (GovSlack, or a local fake in tests and the demo).
+    - ``SLACK_TIMEOUT`` (s): how long one Slack call may take before its answer counts as lost
+      (the notice then stays in flight until reconciliation finds it in Slack or not).
 
     Crawling (the README's settings table says the same):
 
@@ -148,6 +150,7 @@ class Settings(PathsOf, BaseSettings):
     slack_channel: str | None = Field(default=None, alias="SLACK_CHANNEL")
     slack_ops_channel: str | None = Field(default=None, alias="SLACK_OPS_CHANNEL")
     slack_api_url: str = Field(default=DEFAULT_SLACK_API_URL, alias="SLACK_API_URL")
+    slack_timeout_s: int = Field(default=30, alias="SLACK_TIMEOUT", ge=1, le=300)
     crawl_timeout_s: int = Field(default=900, alias="AGENDA_WATCH_CRAWL_TIMEOUT", ge=10)
     crawl_parallel: int = Field(default=2, alias="AGENDA_WATCH_CRAWL_PARALLEL", ge=1, le=16)
     user_agent: str = Field(

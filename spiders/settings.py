@@ -42,6 +42,9 @@ ITEM_PIPELINES = {
     "pipeline.ingest.stages.ClassifyItems": 300,
     "pipeline.ingest.stages.StoreMeeting": 400,
 }
+SPIDER_MIDDLEWARES = {
+    "pipeline.ingest.stages.ImplausibleDates": 900,  # next to the callbacks' output
+}
 EXTENSIONS = {
     # First: puts the redacting filter on the log handlers Scrapy has just set up.
     "pipeline.redact.LogRedaction": 0,

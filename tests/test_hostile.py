@@ -22,7 +22,7 @@ from bs4 import BeautifulSoup
 from click.testing import CliRunner
 
 from pipeline.cli import main
-from pipeline.deliver.delivery import deliver
+from pipeline.deliver.outbox import deliver
 from pipeline.deliver.slack import escape, link, render, safe_url
 from pipeline.models import Link, Meeting, Notice, example_meeting
 from pipeline.settings import Settings

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from pipeline.deliver.delivery import deliver
+from pipeline.deliver.outbox import deliver
 from pipeline.models import Bill
 from pipeline.settings import Settings
 from pipeline.store.files import bill_path

@@ -4,6 +4,7 @@
 - `pipeline.cli.views`: matches, upcoming, site, reindex
 - `pipeline.cli.sources`: sources, check-config, add-source, parse, schema
 - `pipeline.cli.classify`: classify, eval
+- `pipeline.cli.upkeep`: notices, doctor
 - `pipeline.cli.export`: export
 """
 
@@ -40,6 +41,8 @@ COMMANDS = {
     "reindex": "pipeline.cli.views:reindex",
     "eval": "pipeline.cli.classify:eval_command",
     "export": "pipeline.cli.export:export",
+    "notices": "pipeline.cli.upkeep:notices",
+    "doctor": "pipeline.cli.upkeep:doctor",
 }
 
 

@@ -11,7 +11,7 @@ from pipeline.cli.common import settings_of
 from pipeline.cli.errors import echo_problems
 from pipeline.cli.views import show_matches
 from pipeline.config import ConfigError, check_sources, check_topics, check_watchlist
-from pipeline.deliver.delivery import deliver as deliver_outbox
+from pipeline.deliver.outbox import deliver as deliver_outbox
 from pipeline.demo import failing_on_purpose, run_demo
 from pipeline.ingest.crawl import crawl_many
 from pipeline.settings import Settings

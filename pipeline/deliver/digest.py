@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from pipeline.clock import utcnow
-from pipeline.deliver.delivery import DeliveryReport, deliver
+from pipeline.deliver.outbox import DeliveryReport, deliver
 from pipeline.models import Notice
 from pipeline.settings import Settings
 from pipeline.store.index import open_index

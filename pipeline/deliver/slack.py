@@ -172,6 +172,30 @@ def render_alert(notice: Notice) -> Message:
     )
 
 
+def render_dead(notice: Notice) -> Message:
+    """An ops message: notices Slack refused for good (or that would not render).
+
+    It says how to list them and how to retry one once the cause is fixed.
+    """
+    n = len(notice.dead)
+    text = f"{n} notice(s) could not be delivered and were set aside."
+    lines = [f"*{escape(text)}*"]
+    for dead in notice.dead[:MAX_ITEMS]:
+        lines.append(
+            f"• #{dead.row} {escape(dead.kind)} from {escape(dead.source)}: "
+            f"{escape(truncate(dead.reason, 200))}"
+        )
+    if n > MAX_ITEMS:
+        lines.append(f"• …and {n - MAX_ITEMS} more")
+    lines.append(
+        "List them with `agenda-watch notices --dead`; after fixing the cause, "
+        "`agenda-watch notices --retry ROW` queues one again."
+    )
+    return Message(
+        text=escape(text), blocks=[_section("\n".join(lines))], metadata=_metadata(notice)
+    )
+
+
 def _digest_section(meeting: Meeting) -> str:
     status = status_label(meeting.status)
     body = link(meeting_url(meeting), meeting.body or meeting.title)
@@ -264,6 +288,8 @@ def render(notice: Notice) -> Message:
         return render_digest(notice)
     if notice.alert is not None:
         return render_alert(notice)
+    if notice.kind == "delivery_failed":
+        return render_dead(notice)
     meeting = notice.meeting
     assert meeting is not None
     status = status_label(meeting.status)

@@ -28,6 +28,8 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+from pydantic import ValidationError
+
 from pipeline.models import (
     Bill,
     BillAction,
@@ -246,13 +248,16 @@ def parse_hearing_line(text: str, tz: ZoneInfo = CHICAGO) -> BillHearing | None:
     clock = parse_clock(m.group("clock") or "")
     committee = m.group("committee")
     chamber = "Senate" if committee.lower().startswith("senate") else ""
-    return BillHearing(
-        committee=committee,
-        chamber=chamber,
-        start=datetime.combine(day, clock or time(0, 0), tzinfo=tz),
-        time_known=clock is not None,
-        location=m.group("location").strip(),
-    )
+    try:
+        return BillHearing(
+            committee=committee,
+            chamber=chamber,
+            start=datetime.combine(day, clock or time(0, 0), tzinfo=tz),
+            time_known=clock is not None,
+            location=m.group("location").strip(),
+        )
+    except ValidationError:  # a placeholder or typo year: not a hearing to show
+        return None
 
 
 # --- bulk XML -----------------------------------------------------------------------------------

@@ -20,7 +20,14 @@ from scrapy.exceptions import DropItem
 from pipeline.classify.classifier import Classifier
 from pipeline.classify.meeting import classify_meeting
 from pipeline.ingest.reasons import HostTally, crawl_reason
-from pipeline.models import AgendaItem, Document, Meeting, RawDocument, item_id
+from pipeline.models import (
+    AgendaItem,
+    Document,
+    Meeting,
+    RawDocument,
+    is_implausible_date,
+    item_id,
+)
 from pipeline.settings import Paths
 from pipeline.store.files import JsonStore, write_atomic
 from pipeline.store.index import MeetingIndex
@@ -62,7 +69,11 @@ class ValidateMeeting:
                 item.model_dump() if isinstance(item, Meeting) else item
             )
         except ValidationError as exc:
-            _stat(self.crawler, "invalid_meetings")
+            if is_implausible_date(exc):  # a placeholder date (9999-12-31): this meeting only
+                _stat(self.crawler, "implausible_dates")
+                logger.warning("dropped a meeting with an implausible date: %s", exc.errors()[0])
+            else:
+                _stat(self.crawler, "invalid_meetings")
             raise DropItem(f"invalid meeting: {exc}") from exc
         if isinstance(item, Meeting):
             meeting.raw_documents = item.raw_documents
@@ -70,6 +81,33 @@ class ValidateMeeting:
             _stat(self.crawler, "invalid_meetings")
             raise DropItem(f"meeting {meeting.id} has duplicate item ids")
         return meeting
+
+
+class ImplausibleDates:
+    """Spider middleware: a placeholder date (9999-12-31) costs its meeting, not the crawl.
+
+    It is a counted warning (``agenda_watch/implausible_dates``), not a crawl error. The
+    callback that built it stops there; spiders that build many meetings in one callback catch
+    the error per row themselves (`pipeline.models.is_implausible_date`).
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        """Scrapy's factory."""
+        return cls(crawler)
+
+    def process_spider_exception(self, response: Any, exception: Exception) -> list[Any] | None:
+        """Swallow (and count) an implausible date; leave every other error to Scrapy."""
+        if not (isinstance(exception, ValidationError) and is_implausible_date(exception)):
+            return None
+        _stat(self.crawler, "implausible_dates")
+        logger.warning(
+            "dropped a meeting from %s: %s", response.url, exception.errors()[0].get("msg")
+        )
+        return []
 
 
 class ExtractText:

@@ -25,16 +25,22 @@ CREATE TABLE IF NOT EXISTS notices (
     source TEXT NOT NULL,
     channel TEXT,
     payload TEXT NOT NULL,           -- the Notice as JSON
-    state TEXT NOT NULL DEFAULT 'queued',  -- queued, inflight or sent
+    state TEXT NOT NULL DEFAULT 'queued',  -- queued, inflight, sent or dead
     attempts INTEGER NOT NULL DEFAULT 0,
-    last_error TEXT,
+    last_error TEXT,                 -- the last failure; for a dead notice, why it died
     created_at TEXT NOT NULL,
     inflight_at TEXT,
     sent_at TEXT,
     ts TEXT,
-    posted_channel TEXT
+    posted_channel TEXT,
+    -- Layout 2: claims and dead letters (added by ALTER TABLE to older files, in this order).
+    owner TEXT,                      -- in flight: who claimed it, <host>:<pid>:<run>
+    lease_until TEXT,                -- in flight: the claim counts as abandoned after this
+    dead_at TEXT,                    -- dead: when Slack refused it for good
+    alerted_at TEXT                  -- dead: when the ops alert naming it was queued
 );
 CREATE INDEX IF NOT EXISTS notices_state ON notices(state, id);
+CREATE INDEX IF NOT EXISTS notices_thread ON notices(thread_key, id);
 
 CREATE TABLE IF NOT EXISTS threads (
     thread_key TEXT NOT NULL,
@@ -97,4 +103,21 @@ CREATE INDEX IF NOT EXISTS meeting_index_copies ON meeting_index(source, platfor
 CREATE TABLE IF NOT EXISTS meeting_index_state (
     key TEXT PRIMARY KEY,
     value TEXT NOT NULL
+);
+
+-- Slack asked us to wait (a rate limit's Retry-After): no process posts before `until`.
+CREATE TABLE IF NOT EXISTS delivery_pause (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    until TEXT NOT NULL,
+    reason TEXT NOT NULL
+);
+
+-- Rows `agenda-watch doctor` could not read, kept here instead of being deleted.
+CREATE TABLE IF NOT EXISTS set_aside (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    from_table TEXT NOT NULL,
+    row_key TEXT NOT NULL,
+    data TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    set_aside_at TEXT NOT NULL
 );
