@@ -61,8 +61,9 @@ class ValidateMeeting:
         except ValidationError as exc:
             _stat(self.crawler, "invalid_meetings")
             raise DropItem(f"invalid meeting: {exc}") from exc
-        if isinstance(item, Meeting):
+        if isinstance(item, Meeting):  # the transient fields are not dumped: carry them over
             meeting.raw_documents = item.raw_documents
+            meeting.comment_texts = item.comment_texts
         if len({i.id for i in meeting.items}) != len(meeting.items):
             _stat(self.crawler, "invalid_meetings")
             raise DropItem(f"meeting {meeting.id} has duplicate item ids")
