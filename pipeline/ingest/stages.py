@@ -235,6 +235,7 @@ class StoreMeeting:
         source = getattr(self.crawler.spider, "source", None)
         channel = source.slack_channel if source is not None else None
         notices = self.ledger.record_meeting(meeting, channel)
+        notices += self.ledger.record_outcomes(meeting, channel)  # after the thread's opener
         if moved_from and moved_from != meeting.id:  # rescheduled: one document per meeting
             self.store.remove(moved_from)
         _stat(self.crawler, "meetings")

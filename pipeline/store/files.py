@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 from pipeline.models import Bill, Meeting
@@ -56,10 +57,18 @@ class JsonStore:
         """Load one stored meeting."""
         return Meeting.model_validate_json(meeting_path(self.data_dir, meeting_id).read_bytes())
 
-    def iter_meetings(self) -> Iterator[Meeting]:
-        """Every stored meeting (unreadable files are skipped by the caller's choice: raised)."""
+    def iter_meetings(self, since: date | None = None) -> Iterator[Meeting]:
+        """Every stored meeting (unreadable files are skipped by the caller's choice: raised).
+
+        With `since`, only meetings whose id date (the file name's ``YYYYMMDD``) is on or after
+        it: files of older meetings are not even read.
+        """
         root = self.data_dir / "meetings"
+        floor = f"{since:%Y%m%d}" if since else ""
         for path in sorted(root.glob("*/*.json")):
+            stamp = path.name[:8]
+            if floor and stamp.isdigit() and stamp < floor:
+                continue
             yield Meeting.model_validate_json(path.read_bytes())
 
 

@@ -1,4 +1,4 @@
--- The ledger's tables, layout 1 (LEDGER_VERSION in pipeline/store/ledger.py).
+-- The ledger's tables, layout 2 (LEDGER_VERSION in pipeline/store/ledger.py).
 -- Statements end with a semicolon (ledger.py splits on them after dropping comments).
 
 CREATE TABLE IF NOT EXISTS subjects (
@@ -63,3 +63,21 @@ CREATE TABLE IF NOT EXISTS source_health (
     alerting INTEGER NOT NULL DEFAULT 0,  -- an ops alert is out and no recovery posted yet
     changed_at TEXT NOT NULL
 );
+
+-- Layout 2: reminders queued (once per thread, kind and due instant) and item outcomes posted.
+CREATE TABLE IF NOT EXISTS reminders (
+    reminder_key TEXT PRIMARY KEY,   -- <thread key>|<kind>|<due instant, UTC ISO 8601>
+    thread_key TEXT NOT NULL,
+    kind TEXT NOT NULL,              -- 'comment_deadline' or 'witness_slip'
+    due_at TEXT NOT NULL,
+    queued_at TEXT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS outcomes (
+    item_key TEXT PRIMARY KEY,       -- the item's ledger key (Meeting.item_key)
+    thread_key TEXT NOT NULL,
+    result TEXT NOT NULL,            -- an OutcomeKind
+    hash TEXT NOT NULL,              -- of the outcome as posted (votes included)
+    posted_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS outcomes_thread ON outcomes(thread_key);
