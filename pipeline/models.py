@@ -507,6 +507,8 @@ BillActionKind = Literal[
     "vetoed",
     "public_act",
     "died",
+    "veto_overridden",  # "Override Total Veto - House Passed …"
+    "stalled",  # "Rule 19(a) / Re-referred to Rules Committee": missed a deadline, out of committee
     "other",
 ]
 BILL_ACTION_KINDS: tuple[str, ...] = get_args(BillActionKind)

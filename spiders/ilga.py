@@ -281,6 +281,11 @@ class IlgaSpider(AgendaSpider):
                 matter=label,
                 sequence=sequence,
                 links=[Link(title="Hearing page (witness slips)", url=url, kind="detail")],
+                # The bill row's own "create witness slip" link, else the hearing page, whose
+                # rows carry those links (the site's documented way to file one).
+                witness_slip_url=next(
+                    (r.witness_slip_url for r in group if r.witness_slip_url), url
+                ),
             )
             for sequence, (label, group) in enumerate(rows.items(), start=1)
         ]

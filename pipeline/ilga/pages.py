@@ -225,6 +225,7 @@ class HearingBill:
     motion: str = ""
     vote: str = ""
     result: str = ""
+    witness_slip_url: str | None = None
 
     @property
     def label(self) -> str:
@@ -299,11 +300,16 @@ def parse_hearing_page(body: bytes, url: str, tz: ZoneInfo = CHICAGO) -> Hearing
         time_known=clock is not None,
         location=details.get("Location", ""),
         details=details,
-        bills=_hearing_bills(page),
+        bills=_hearing_bills(page, url),
     )
 
 
-def _hearing_bills(page: Selector) -> list[HearingBill]:
+# A witness-slip link in a bill's row ("Create Witness Slip": my.ilga.gov/WitnessSlip/Create/…),
+# whatever its host or case; the hearing page itself is the fallback (its rows carry those links).
+WITNESS_SLIP_HREF_RE = re.compile(r"witness[\s_-]*slip", re.I)
+
+
+def _hearing_bills(page: Selector, url: str) -> list[HearingBill]:
     heading = page.xpath("//*[contains(normalize-space(text()), 'Bills Assigned To Hearing')][1]")
     bills: list[HearingBill] = []
     for row in heading.xpath("following::table[1]//tr[td]"):
@@ -312,7 +318,20 @@ def _hearing_bills(page: Selector) -> list[HearingBill]:
         if label is None:
             continue
         cells += [""] * 4
-        bills.append(HearingBill(label[0], label[1], label[2], cells[1], cells[2], cells[3]))
+        slip = next(
+            (
+                urljoin(url, href)
+                for a in row.xpath(".//a")
+                if (href := a.attrib.get("href", "").strip())
+                and (
+                    WITNESS_SLIP_HREF_RE.search(href)
+                    or WITNESS_SLIP_HREF_RE.search(a.xpath("string(.)").get() or "")
+                )
+                and urlsplit(urljoin(url, href)).scheme in ("http", "https")
+            ),
+            None,
+        )
+        bills.append(HearingBill(label[0], label[1], label[2], cells[1], cells[2], cells[3], slip))
     return bills
 
 
