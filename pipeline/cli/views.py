@@ -11,9 +11,11 @@ from typing import Any
 import click
 
 from pipeline.cli.common import settings_of, window_options, window_query
+from pipeline.clock import utcnow
 from pipeline.settings import Settings
 from pipeline.store.files import JsonStore
 from pipeline.views.calendar import EventVersions, calendar_bytes
+from pipeline.views.deadlines import deadline_rows, deadlines_table, select_deadlines
 from pipeline.views.format import bill_match_rows, match_rows, matches_table, upcoming_table
 from pipeline.views.site import build_site, render_page
 from pipeline.views.upcoming import select_upcoming, upcoming_json
@@ -47,6 +49,12 @@ def matches(ctx: click.Context, since: Any, fmt: str) -> None:
     default="table",
     show_default=True,
 )
+@click.option(
+    "--deadlines",
+    is_flag=True,
+    help="List deadlines instead: public-comment windows closing and witness-slip hearings "
+    "(table or json), soonest first.",
+)
 @click.pass_context
 def upcoming(
     ctx: click.Context,
@@ -55,6 +63,7 @@ def upcoming(
     sources: tuple[str, ...],
     topics: tuple[str, ...],
     fmt: str,
+    deadlines: bool,
 ) -> None:
     """Upcoming meetings and hearings with relevant items, soonest first, in local time."""
     settings = settings_of(ctx)
@@ -63,6 +72,20 @@ def upcoming(
     known = {m.source for m in stored}
     for missing in sorted(query.sources - known):
         click.echo(f"note: no stored meetings from source {missing!r}", err=True)
+    if deadlines:
+        if fmt not in ("table", "json"):
+            raise click.UsageError("--deadlines lists as a table or as json")
+        found = select_deadlines(stored, query, utcnow())
+        if fmt == "json":
+            rows = {"from": query.first.isoformat(), "to": query.last.isoformat()}
+            click.echo(
+                json.dumps(
+                    {**rows, "deadlines": deadline_rows(found)}, indent=2, ensure_ascii=False
+                )
+            )
+        else:
+            click.echo(deadlines_table(found, query))
+        return
     meetings = select_upcoming(stored, query)
     if fmt == "json":
         click.echo(json.dumps(upcoming_json(meetings, query), indent=2, ensure_ascii=False))
