@@ -116,15 +116,34 @@ def add_digest_job(
     clock: Callable[[], datetime] | None = None,
 ) -> None:
     """Add the weekly digest job (`digest_trigger` unless another trigger is given)."""
-    scheduler.add_job(
+    _add_singleton(
+        scheduler,
         digest_and_deliver,
         trigger or digest_trigger(settings),
-        args=[settings, clock],
-        id="digest:weekly",
-        name="weekly digest",
+        [settings, clock],
+        ("digest:weekly", "weekly digest"),
+        DIGEST_MISFIRE_GRACE_S,
+    )
+
+
+def _add_singleton(
+    scheduler: BaseScheduler,
+    job: Callable[..., None],
+    trigger: BaseTrigger,
+    args: list[object],
+    name: tuple[str, str],
+    grace_s: int,
+) -> None:
+    """Add a job that never overlaps itself and collapses missed runs into one (id, name)."""
+    scheduler.add_job(
+        job,
+        trigger,
+        args=args,
+        id=name[0],
+        name=name[1],
         max_instances=1,
         coalesce=True,
-        misfire_grace_time=DIGEST_MISFIRE_GRACE_S,
+        misfire_grace_time=grace_s,
         replace_existing=True,
     )
 
@@ -148,16 +167,13 @@ def add_reminder_job(
     clock: Callable[[], datetime] | None = None,
 ) -> None:
     """Add the reminder job (every `REMINDER_EVERY_MIN` minutes unless another trigger is given)."""
-    scheduler.add_job(
+    _add_singleton(
+        scheduler,
         remind_and_deliver,
         trigger or IntervalTrigger(minutes=REMINDER_EVERY_MIN, timezone=CHICAGO),
-        args=[settings, clock],
-        id="reminders",
-        name="reminders",
-        max_instances=1,
-        coalesce=True,
-        misfire_grace_time=REMINDER_EVERY_MIN * 60,
-        replace_existing=True,
+        [settings, clock],
+        ("reminders", "reminders"),
+        REMINDER_EVERY_MIN * 60,
     )
 
 

@@ -24,6 +24,7 @@ from pipeline.replay import ReplayServer
 from pipeline.settings import Settings
 from pipeline.store.files import JsonStore
 from tests.conftest import TOPICS
+from tests.fakeslack import VALID_TOKEN
 
 
 @dataclass
@@ -81,6 +82,13 @@ def crawl_recorded(
         return RecordedCrawl(
             result, JsonStore(data), list(server.requests), server.base_url, server.request_headers
         )
+
+
+def use_fake_slack(monkeypatch: pytest.MonkeyPatch, url: str, channel: str = "C0AGENDA01") -> None:
+    """Point delivery at the fake Slack (tests/fakeslack.py) with a bot token and a channel."""
+    monkeypatch.setenv("SLACK_BOT_TOKEN", VALID_TOKEN)
+    monkeypatch.setenv("SLACK_API_URL", url)
+    monkeypatch.setenv("SLACK_CHANNEL", channel)
 
 
 def run_job_once(add_job: Callable[..., None], settings: Settings, now: datetime) -> None:

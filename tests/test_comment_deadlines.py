@@ -31,8 +31,8 @@ from pipeline.ingest.followups import read_comment_window
 from pipeline.models import Classification, Document, example_meeting
 from pipeline.settings import Settings
 from tests.conftest import FIXTURES
-from tests.fakeslack import VALID_TOKEN, FakeSlackServer
-from tests.helpers import crawl_recorded, run_job_once
+from tests.fakeslack import FakeSlackServer
+from tests.helpers import crawl_recorded, run_job_once, use_fake_slack
 from tests.test_ilga_crawl import deliver_now
 
 CHICAGO = ZoneInfo("America/Chicago")
@@ -107,9 +107,7 @@ SOURCE = {
 def test_agenda_comment_paragraph_gives_the_deadline_across_dst_and_one_reminder(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, slack: FakeSlackServer
 ) -> None:
-    monkeypatch.setenv("SLACK_BOT_TOKEN", VALID_TOKEN)
-    monkeypatch.setenv("SLACK_API_URL", slack.url)
-    monkeypatch.setenv("SLACK_CHANNEL", CHANNEL)
+    use_fake_slack(monkeypatch, slack.url, CHANNEL)
     day = spring_forward_monday()
     friday = day - timedelta(days=3)
     monkeypatch.setenv("AGENDA_WATCH_TODAY", (day - timedelta(days=7)).isoformat())

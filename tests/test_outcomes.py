@@ -23,7 +23,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pipeline.deliver.delivery import deliver
 from pipeline.deliver.slack import render
 from pipeline.models import (
     OUTCOME_KINDS,
@@ -40,21 +39,20 @@ from pipeline.store.ledger import Ledger
 from pipeline.store.outcomes import decided_items
 from spiders._outcomes import make_vote, outcome_kind, passed_flag, vote_value
 from tests.conftest import FIXTURES
-from tests.fakeslack import VALID_TOKEN, FakeSlackServer
-from tests.helpers import crawl_recorded
+from tests.fakeslack import FakeSlackServer
+from tests.helpers import crawl_recorded, use_fake_slack
+from tests.test_ilga_crawl import deliver_now
+from tests.test_legistar_batch2 import _oakland
 
 CHANNEL = "C0AGENDA01"
 JSON: dict[str, Any] = {"content_type": "application/json"}
 OAKLAND_ITEMS = FIXTURES / "legistar" / "legistar4OO__pubSafety_190423-eventItems.json"
-EVENT = {
-    "EventId": 8172,
-    "EventBodyName": "*Public Safety Committee",
-    "EventDate": "2019-04-23T00:00:00",
-    "EventTime": "6:30 PM",
-    "EventLocation": "Sgt. Mark Dunakin Room, 1st Floor",
-    "EventAgendaStatusName": "FINAL",
-    "EventInSiteURL": "https://oakland.legistar.com/MeetingDetail.aspx?LEGID=8172&GID=1",
-}
+EVENT = dict(
+    EventId=8172, EventBodyName="*Public Safety Committee", EventDate="2019-04-23T00:00:00",
+    EventTime="6:30 PM", EventLocation="Sgt. Mark Dunakin Room, 1st Floor",
+    EventAgendaStatusName="FINAL",
+    EventInSiteURL="https://oakland.legistar.com/MeetingDetail.aspx?LEGID=8172&GID=1",
+)  # fmt: skip
 ICE_TITLE = (
     "Subject:\tOPD-U.S. Immigration And Customs Enforcement (ICE) Agreement\t\r\nFrom:\t\tOakland "
     "Police Department\t\t\r\nRecommendation: Adopt A Resolution Prohibiting OPD From Sharing "
@@ -98,47 +96,30 @@ def _votes() -> list[dict[str, Any]]:
     return rows
 
 
-def _crawl(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
-    monkeypatch.setenv("AGENDA_WATCH_TODAY", "2019-04-26")  # three days after: minutes are in
+def _crawl(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, votes: str = "", votes_status: int = 200
+) -> Any:
+    """Crawl event 8172 (minutes in: three days after) with the votes answer given."""
+    monkeypatch.setenv("AGENDA_WATCH_TODAY", "2019-04-26")
+    votes_route = {"path": "/v1/oakland/eventitems/191223/votes", "status": votes_status}
     routes: list[dict[str, Any]] = [
         {"path": "/v1/oakland/events", "query": {"$skip": "0"}, "file": "events.json", **JSON},
         {"path": "/v1/oakland/events/8172/eventitems", "file": "items.json", **JSON},
-        {"path": "/v1/oakland/eventitems/191223/votes", "file": "votes.json", **JSON},
+        {**votes_route, "file": "votes.json", **JSON},
     ]
-    source = {
-        "id": "oakland",
-        "platform": "legistar",
-        "slug": "oakland",
-        "api_url": "{{BASE}}/v1/oakland",
-        "timezone": "America/Los_Angeles",
-        "fetch_documents": False,
-        "jurisdiction": "City of Oakland, CA",
-    }
     files: dict[str, Path | bytes | str] = {
         "events.json": json.dumps([EVENT]),
         "items.json": json.dumps(_items()),
-        "votes.json": json.dumps(_votes()),
+        "votes.json": votes or json.dumps(_votes()),
     }
+    source = _oakland(jurisdiction="City of Oakland, CA")
     return crawl_recorded(tmp_path, monkeypatch, source, routes, files)
-
-
-def _deliver() -> int:
-    settings = Settings()
-    ledger = Ledger(settings.ledger_path)
-    try:
-        report = deliver(settings, ledger)
-    finally:
-        ledger.close()
-    assert report.failed == 0, report.errors
-    return report.sent
 
 
 def test_legistar_votes_give_the_outcome_and_roll_call_in_the_thread_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, slack: FakeSlackServer
 ) -> None:
-    monkeypatch.setenv("SLACK_BOT_TOKEN", VALID_TOKEN)
-    monkeypatch.setenv("SLACK_API_URL", slack.url)
-    monkeypatch.setenv("SLACK_CHANNEL", CHANNEL)
+    use_fake_slack(monkeypatch, slack.url, CHANNEL)
     crawl = _crawl(tmp_path, monkeypatch)
     assert crawl.result.errors == 0, crawl.result.message
     # Votes were asked for the one relevant decided item only (not for the 6 other decisions).
@@ -161,7 +142,7 @@ def test_legistar_votes_give_the_outcome_and_roll_call_in_the_thread_once(
         ("Noel Gallo", "absent", "Excused"),
     ]
 
-    assert _deliver() == 2
+    assert deliver_now() == 2
     opener, result = slack.fake.messages
     assert opener["thread_ts"] is None and result["thread_ts"] == opener["ts"]
     assert [
@@ -183,7 +164,7 @@ def test_legistar_votes_give_the_outcome_and_roll_call_in_the_thread_once(
     assert again.result.errors == 0 and again.result.notices == 0
     assert not [r for r in again.requests if "/votes" in r]
     assert again.meetings()[0].relevant_items()[0].outcome == outcome
-    assert _deliver() == 0
+    assert deliver_now() == 0
     assert len(slack.fake.messages) == 2
     ledger = Ledger(Settings().ledger_path)
     try:
@@ -198,31 +179,8 @@ def test_a_votes_error_costs_the_roll_call_not_the_outcome(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Some clients answer /votes with HTTP 500 (platforms.md §4.2): no votes, outcome kept."""
-    monkeypatch.setenv("AGENDA_WATCH_TODAY", "2019-04-26")
-    routes: list[dict[str, Any]] = [
-        {"path": "/v1/oakland/events", "query": {"$skip": "0"}, "file": "events.json", **JSON},
-        {"path": "/v1/oakland/events/8172/eventitems", "file": "items.json", **JSON},
-        {
-            "path": "/v1/oakland/eventitems/191223/votes",
-            "file": "error.json",
-            "status": 500,
-            **JSON,
-        },
-    ]
-    source = {
-        "id": "oakland",
-        "platform": "legistar",
-        "slug": "oakland",
-        "api_url": "{{BASE}}/v1/oakland",
-        "timezone": "America/Los_Angeles",
-        "fetch_documents": False,
-    }
-    files: dict[str, Path | bytes | str] = {
-        "events.json": json.dumps([EVENT]),
-        "items.json": json.dumps(_items()),
-        "error.json": '{"Message":"The cast to value type \'System.Int32\' failed"}',
-    }
-    crawl = crawl_recorded(tmp_path, monkeypatch, source, routes, files)
+    error = '{"Message":"The cast to value type \'System.Int32\' failed"}'
+    crawl = _crawl(tmp_path, monkeypatch, votes=error, votes_status=500)
     [item] = crawl.meetings()[0].relevant_items()
     assert item.outcome is not None and item.outcome.result == "adopted"
     assert item.outcome.votes == []

@@ -28,8 +28,8 @@ from pipeline.models import Bill
 from pipeline.settings import Settings
 from pipeline.store.files import bill_path
 from pipeline.store.ledger import Ledger
-from tests.fakeslack import VALID_TOKEN, FakeSlackServer
-from tests.helpers import crawl_recorded, run_job_once
+from tests.fakeslack import FakeSlackServer
+from tests.helpers import crawl_recorded, run_job_once, use_fake_slack
 from tests.test_ilga_crawl import AMENDED, SOURCE, deliver_now, free_port, step_files
 
 CHICAGO = ZoneInfo("America/Chicago")
@@ -79,9 +79,7 @@ def _reminders(settings: Settings) -> list[tuple[str, str]]:
 def test_hearing_notice_has_the_slip_link_and_the_reminder_fires_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, slack: FakeSlackServer
 ) -> None:
-    monkeypatch.setenv("SLACK_BOT_TOKEN", VALID_TOKEN)
-    monkeypatch.setenv("SLACK_API_URL", slack.url)
-    monkeypatch.setenv("SLACK_CHANNEL", CHANNEL)
+    use_fake_slack(monkeypatch, slack.url, CHANNEL)
     start = hearing_start()
     port = free_port()
     for hearing in (None, hearing_page(start)):
