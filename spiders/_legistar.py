@@ -15,6 +15,7 @@ from parsel import Selector
 from scrapy.http import Response
 
 from pipeline.models import AgendaItem, Link, LinkKind, item_id
+from spiders._outcomes import make_outcome, passed_flag
 from spiders._parse import decode, link_url, text
 from spiders._vocab import clean_name
 from spiders.base import PlatformOptions
@@ -63,6 +64,12 @@ def detail_items(response: Response, mid: str) -> list[AgendaItem] | None:
             matter=text(file_cell) or None,
             sequence=sequence,
             links=_item_links(response, cells),
+            # Once minutes are in, the grid's Action and Result ("Pass"/"Fail") say the outcome.
+            outcome=make_outcome(
+                text(cells.get("action")),
+                passed_flag(None, text(cells.get("result"))),
+                "legistar_web",
+            ),
         )
         items.setdefault(item.id, item)  # one matter listed twice keeps its first row
     return list(items.values())

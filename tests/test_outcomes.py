@@ -37,6 +37,7 @@ from pipeline.models import (
 from pipeline.settings import Settings
 from pipeline.store.ledger import Ledger
 from pipeline.store.outcomes import decided_items
+from spiders._legistar import detail_items, saved_response
 from spiders._outcomes import make_vote, outcome_kind, passed_flag, vote_value
 from tests.conftest import FIXTURES
 from tests.fakeslack import FakeSlackServer
@@ -278,3 +279,27 @@ def test_hostile_names_in_a_roll_call_stay_inert() -> None:
     body = json.dumps(render(notice).blocks, ensure_ascii=False)
     assert "<!channel>" not in body and "&lt;!channel&gt;" in body
     assert "@\u2060here" in body and "<http://evil.example" not in body
+
+
+def test_legistar_web_grid_action_and_result_give_the_outcome() -> None:
+    """The MeetingDetail grid's Action and Result columns (BUILT page, platforms.md §4.1 columns,
+    with the minutes' words filled in for one row; no real capture with actions exists)."""
+    page = (FIXTURES / "legistar_web" / "meeting_detail_all_items.html").read_text()
+    row = "immigrant residents at City service counters.</td><td>&nbsp;</td><td>&nbsp;</td>"
+    assert row in page
+    decided = page.replace(
+        row, "immigrant residents at City service counters.</td><td>Adopted</td><td>Pass</td>"
+    )
+    url = "https://chicago.legistar.com/MeetingDetail.aspx?ID=8100"
+    items = detail_items(saved_response(url, decided.encode()), "chicago/20190110/8100")
+    assert items is not None
+    outcomes = {i.matter: i.outcome for i in items if i.outcome}
+    assert list(outcomes) == ["250305"]
+    outcome = outcomes["250305"]
+    assert outcome is not None
+    assert (outcome.result, outcome.action, outcome.passed, outcome.source) == (
+        "adopted",
+        "Adopted",
+        True,
+        "legistar_web",
+    )
