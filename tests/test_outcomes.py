@@ -16,6 +16,8 @@ API returns on items decided without a roll call).
 from __future__ import annotations
 
 import json
+import tempfile
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +33,7 @@ from pipeline.models import (
     Classification,
     Notice,
     Outcome,
+    Reminder,
     Vote,
     example_meeting,
 )
@@ -303,3 +306,36 @@ def test_legistar_web_grid_action_and_result_give_the_outcome() -> None:
         True,
         "legistar_web",
     )
+
+
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["t1", "t2"]), st.integers(min_value=0, max_value=3)),
+        max_size=12,
+    )
+)
+def test_a_reminder_is_queued_once_per_thread_and_due_instant(
+    claims: list[tuple[str, int]],
+) -> None:
+    """Whatever order and repetition the job runs in, each (thread, instant) is queued once."""
+    with tempfile.TemporaryDirectory() as tmp:
+        ledger = Ledger(Path(tmp) / "ledger.sqlite3")
+        try:
+            base = example_meeting().start
+            queued = []
+            for thread, hours in claims:
+                due = base + timedelta(hours=hours)
+                notice = Notice(
+                    id=f"reminder:{thread}|{due.isoformat()}",
+                    kind="reminder",
+                    thread_key=thread,
+                    source="oak_park",
+                    reminder=Reminder(kind="comment_deadline", due=due, subject="Board"),
+                    created_at=base,
+                )
+                if ledger.queue_reminder(notice, "comment_deadline", due):
+                    queued.append((thread, hours))
+            assert sorted(queued) == sorted(set(claims))
+            assert ledger.counts().get("queued", 0) == len(set(claims))
+        finally:
+            ledger.close()
