@@ -179,6 +179,7 @@ class EscribeSpider(AgendaSpider):
             str(row["ID"]),
             body=self._parse_body(row),
             location=self._parse_location(row),
+            end=self._parse_end(row),
             status=self._parse_status(row),
             url=self._parse_url(row),
             links=self._parse_links(row),
@@ -188,6 +189,17 @@ class EscribeSpider(AgendaSpider):
         """Local start from naive ``StartDate`` ("2025/12/17 17:15:00")."""
         naive = datetime.strptime(str(row["StartDate"]).strip(), "%Y/%m/%d %H:%M:%S")
         return naive.replace(tzinfo=self.tz)
+
+    def _parse_end(self, row: dict[str, Any]) -> datetime | None:
+        """Local end from naive ``EndDate`` (same form as ``StartDate``); None if absent or bad."""
+        raw = str(row.get("EndDate") or "").strip()
+        if not raw:
+            return None
+        try:
+            return datetime.strptime(raw, "%Y/%m/%d %H:%M:%S").replace(tzinfo=self.tz)
+        except ValueError:
+            self.logger.warning("meeting %s: bad EndDate %r, no end kept", row.get("ID"), raw)
+            return None
 
     def _parse_title(self, row: dict[str, Any]) -> str:
         """``MeetingName`` ("Board of Ethics Regular Meeting")."""
