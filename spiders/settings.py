@@ -38,6 +38,7 @@ ITEM_PIPELINES = {
     "pipeline.ingest.followups.ReadCommentWindow": 250,
     "pipeline.ingest.stages.ClassifyItems": 300,
     "pipeline.ingest.followups.FetchRollCalls": 350,
+    "pipeline.ingest.followups.ReadMinutes": 360,
     "pipeline.ingest.stages.StoreMeeting": 400,
 }
 EXTENSIONS = {

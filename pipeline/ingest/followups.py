@@ -4,6 +4,8 @@
   may comment, read separately from each text that may say so — the platform's comment field and
   the meeting page the spider kept (`Meeting.comment_texts`), each agenda document, the agenda
   items — and merged into `Meeting.comment`.
+- `ReadMinutes` (after the roll calls): for relevant items of a past meeting that the platform
+  left without an outcome, the outcome its minutes document records.
 - `FetchRollCalls` (after classification, before storing): for relevant items the platform has
   decided, the roll call, fetched through the crawl's own engine (same politeness, robots.txt and
   cache) from spiders that know how (`TakesRollCalls`). A roll call already stored for the same
@@ -20,10 +22,17 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from pipeline.models import AgendaItem, CommentWindow, Meeting, Vote
+from bs4 import BeautifulSoup
+from scrapy import Request as ScrapyRequest
+from scrapy import signals
+
+from pipeline.clock import utcnow
+from pipeline.models import AgendaItem, CommentWindow, Meeting, Outcome, Vote
 from pipeline.settings import Paths
 from pipeline.store.files import JsonStore
 from pipeline.text.comments import extract_comment_window, merge_windows
+from pipeline.text.minutes import minutes_outcomes
+from pipeline.text.pdftext import PdfExtractor, looks_like_pdf
 
 if TYPE_CHECKING:
     from typing import Self
@@ -165,3 +174,83 @@ class FetchRollCalls:
             return []
         _stat(self.crawler, "roll_calls")
         return votes
+
+
+class ReadMinutes:
+    """Outcomes from a past meeting's minutes document, for relevant items the platform left bare.
+
+    Runs after `FetchRollCalls`: an item whose platform recorded an outcome keeps it. For a meeting
+    that has started, with a minutes link and relevant items without an outcome, the minutes are
+    fetched through the crawl's engine (polite, cached), their text extracted in the PDF worker,
+    and each item's section read (`pipeline.text.minutes`). Outcomes read before are carried
+    forward from the stored copy instead.
+    """
+
+    def __init__(self, crawler: Crawler, store: JsonStore, extractor: PdfExtractor) -> None:
+        self.crawler = crawler
+        self.store = store
+        self.extractor = extractor
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        """Scrapy's factory; the PDF worker starts only when a minutes PDF is read."""
+        settings = crawler.settings
+        extractor = PdfExtractor(
+            timeout_s=settings.getfloat("AGENDA_WATCH_PDF_TIMEOUT", 30.0),
+            max_pages=settings.getint("AGENDA_WATCH_PDF_MAX_PAGES", 200),
+        )
+        stage = cls(crawler, JsonStore(Paths.from_scrapy(settings).data_dir), extractor)
+        crawler.signals.connect(stage.extractor.close, signal=signals.spider_closed)
+        return stage
+
+    async def process_item(self, meeting: Meeting) -> Meeting:
+        """The meeting, its bare relevant items given the outcome their minutes record."""
+        bare = [i for i in meeting.relevant_items() if i.outcome is None]
+        minutes = next((str(ln.url) for ln in meeting.links if ln.kind == "minutes"), None)
+        if not bare or minutes is None or meeting.start > utcnow():
+            return meeting
+        held = self._stored_outcomes(meeting)
+        if all(i.id in held for i in bare):
+            for item in bare:
+                item.outcome = held[item.id]
+            return meeting
+        text = await self._minutes_text(meeting, minutes)
+        found = minutes_outcomes(text, meeting.items) if text else {}
+        for item in bare:
+            item.outcome = found.get(item.id) or held.get(item.id)
+        if found:
+            _stat(self.crawler, "minutes_outcomes", len([i for i in bare if i.id in found]))
+        return meeting
+
+    def _stored_outcomes(self, meeting: Meeting) -> dict[str, Outcome]:
+        try:
+            stored = self.store.read(meeting.id)
+        except (OSError, ValueError):
+            return {}
+        return {
+            i.id: i.outcome for i in stored.items if i.outcome and i.outcome.source == "minutes"
+        }
+
+    async def _minutes_text(self, meeting: Meeting, url: str) -> str:
+        if self.crawler.engine is None:
+            return ""
+        where = urlsplit(url).path
+        try:
+            response = await self.crawler.engine.download_async(ScrapyRequest(url))
+        except Exception as exc:  # the outcome stays unknown; the meeting is stored as it is
+            _stat(self.crawler, "minutes_errors")
+            logger.warning("%s: minutes %s not fetched: %s", meeting.id, where, type(exc).__name__)
+            return ""
+        if response.status >= 400:
+            _stat(self.crawler, "minutes_errors")
+            logger.warning("%s: minutes %s: HTTP %s", meeting.id, where, response.status)
+            return ""
+        content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
+        if looks_like_pdf(response.body, content_type):
+            result = await self.extractor.extract(response.body)
+            if result.problem:
+                logger.warning("%s: minutes %s: %s", meeting.id, where, result.problem)
+            return result.text
+        if "html" in content_type or response.body.lstrip()[:1] == b"<":
+            return BeautifulSoup(response.body, "html.parser").get_text("\n")
+        return ""
