@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline.deliver.slack import render
@@ -308,6 +308,7 @@ def test_legistar_web_grid_action_and_result_give_the_outcome() -> None:
     )
 
 
+@settings(deadline=None, max_examples=40)  # each example writes a real SQLite file (fsync)
 @given(
     st.lists(
         st.tuples(st.sampled_from(["t1", "t2"]), st.integers(min_value=0, max_value=3)),
