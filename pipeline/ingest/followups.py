@@ -18,6 +18,7 @@ never the meeting.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -27,6 +28,7 @@ from scrapy import Request as ScrapyRequest
 from scrapy import signals
 
 from pipeline.clock import utcnow
+from pipeline.ingest.stages import pdf_extractor
 from pipeline.models import AgendaItem, CommentWindow, Meeting, Outcome, Vote
 from pipeline.settings import Paths
 from pipeline.store.files import JsonStore
@@ -81,11 +83,11 @@ def read_comment_window(meeting: Meeting) -> tuple[CommentWindow | None, list[st
     return merge_windows(windows), problems
 
 
+@dataclass
 class ReadCommentWindow:
     """Fill `Meeting.comment` from the meeting's texts; clear the transient `comment_texts`."""
 
-    def __init__(self, crawler: Crawler) -> None:
-        self.crawler = crawler
+    crawler: Crawler
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -195,11 +197,8 @@ class ReadMinutes:
     def from_crawler(cls, crawler: Crawler) -> Self:
         """Scrapy's factory; the PDF worker starts only when a minutes PDF is read."""
         settings = crawler.settings
-        extractor = PdfExtractor(
-            timeout_s=settings.getfloat("AGENDA_WATCH_PDF_TIMEOUT", 30.0),
-            max_pages=settings.getint("AGENDA_WATCH_PDF_MAX_PAGES", 200),
-        )
-        stage = cls(crawler, JsonStore(Paths.from_scrapy(settings).data_dir), extractor)
+        store = JsonStore(Paths.from_scrapy(settings).data_dir)
+        stage = cls(crawler, store, pdf_extractor(settings))
         crawler.signals.connect(stage.extractor.close, signal=signals.spider_closed)
         return stage
 

@@ -41,6 +41,15 @@ def _stat(crawler: Crawler, key: str, count: int = 1) -> None:
         crawler.stats.inc_value(f"agenda_watch/{key}", count)
 
 
+def pdf_extractor(settings: Any) -> PdfExtractor:
+    """A PDF extractor with the crawl's limits (AGENDA_WATCH_PDF_* Scrapy settings)."""
+    return PdfExtractor(
+        timeout_s=settings.getfloat("AGENDA_WATCH_PDF_TIMEOUT", 30.0),
+        max_pages=settings.getint("AGENDA_WATCH_PDF_MAX_PAGES", 200),
+        worker_delay_s=settings.getfloat("AGENDA_WATCH_PDF_WORKER_DELAY", 0.0),
+    )
+
+
 class ValidateMeeting:
     """Re-validate what a spider yielded against the `Meeting` contract; drop what fails."""
 
@@ -90,11 +99,7 @@ class ExtractText:
     def from_crawler(cls, crawler: Crawler) -> Self:
         """Scrapy's factory; limits from the AGENDA_WATCH_PDF_* settings."""
         settings = crawler.settings
-        extractor = PdfExtractor(
-            timeout_s=settings.getfloat("AGENDA_WATCH_PDF_TIMEOUT", 30.0),
-            max_pages=settings.getint("AGENDA_WATCH_PDF_MAX_PAGES", 200),
-            worker_delay_s=settings.getfloat("AGENDA_WATCH_PDF_WORKER_DELAY", 0.0),
-        )
+        extractor = pdf_extractor(settings)
         stage = cls(crawler, extractor, Paths.from_scrapy(settings).data_dir / "textcache")
         crawler.signals.connect(stage.close, signal=signals.spider_closed)
         return stage
