@@ -12,6 +12,7 @@ import click
 
 from pipeline.cli.common import settings_of, window_options, window_query
 from pipeline.clock import utcnow
+from pipeline.models import clean_text
 from pipeline.settings import Settings
 from pipeline.store.files import JsonStore
 from pipeline.views.calendar import EventVersions, calendar_bytes
@@ -28,7 +29,7 @@ def show_matches(settings: Settings, since: date | None, fmt: str) -> None:
     if fmt == "json":
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
     else:
-        click.echo(matches_table(rows))
+        click.echo(clean_text(matches_table(rows)))  # models clean their text; so is the rest
 
 
 @click.command()
@@ -84,7 +85,7 @@ def upcoming(
                 )
             )
         else:
-            click.echo(deadlines_table(found, query))
+            click.echo(clean_text(deadlines_table(found, query)))
         return
     meetings = select_upcoming(stored, query)
     if fmt == "json":
@@ -97,7 +98,7 @@ def upcoming(
     elif fmt == "html":
         click.echo(render_page(meetings, query, feeds=[]))
     else:
-        click.echo(upcoming_table(meetings, query.first, query.last))
+        click.echo(clean_text(upcoming_table(meetings, query.first, query.last)))
 
 
 @click.command("site")
