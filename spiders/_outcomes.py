@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from pipeline.models import Outcome, OutcomeKind, Vote, VoteValue
+from pipeline.models import Outcome, OutcomeKind, Vote, VoteValue, clean_text
 
 # Checked in order; the first match wins. "Adopted as amended" is an amendment before an adoption;
 # "Motion to approve failed" is a failure before an approval.
@@ -158,8 +158,9 @@ def make_vote(name: Any, word: Any) -> Vote | None:
     Legistar lists the whole roster with a null value on items decided without a roll call
     (consent items): those rows are not votes.
     """
-    who = " ".join(str(name or "").split())
-    raw = " ".join(str(word or "").split())
+    # Cleaned first: a name made only of control characters is no name.
+    who = " ".join(clean_text(str(name or "")).split())
+    raw = " ".join(clean_text(str(word or "")).split())
     if not who or not raw:
         return None
     return Vote(name=who[:200], value=vote_value(raw), raw=raw[:60])
@@ -172,7 +173,7 @@ def make_outcome(
     **fields: Any,
 ) -> Outcome | None:
     """An `Outcome` when the platform recorded an action or a pass flag, else None."""
-    words = " ".join(str(action or "").split())
+    words = " ".join(clean_text(str(action or "")).split())
     if not words and passed is None:
         return None
     clean = {k: " ".join(str(v).split())[:200] for k, v in fields.items() if v}

@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from pipeline.models import AgendaItem
 from pipeline.text.minutes import minutes_outcomes
@@ -176,3 +178,16 @@ def test_minutes_outcome_through_the_engine_posted_once(
     body = json.dumps(outcome["blocks"], ensure_ascii=False)
     assert "Adopted (Motion carried) · 4 yes, 1 no · moved by Reyes, seconded by Walker" in body
     assert "No (1): Stone" in body
+
+
+@given(st.text(max_size=300))
+def test_any_text_gives_valid_outcomes_or_none(noise: str) -> None:
+    """Hostile text around a real-shaped decision: never an exception, never an empty name."""
+    text = (
+        f"1. Welcoming Ordinance Amendment\n{noise}\nAyes – {noise[:20]}, Reyes\nMotion carried\n"
+    )
+    found = minutes_outcomes(
+        text, [AgendaItem(id="x", number="1.", title="Welcoming Ordinance Amendment")]
+    )
+    for outcome in found.values():
+        assert all(v.name for v in outcome.votes)

@@ -35,6 +35,7 @@ from pipeline.models import (
     Outcome,
     Reminder,
     Vote,
+    clean_text,
     example_meeting,
 )
 from pipeline.settings import Settings
@@ -234,7 +235,9 @@ def test_any_action_text_gives_a_known_outcome(action: str, flag: bool | None) -
 @given(st.text(max_size=40), st.text(max_size=40))
 def test_any_vote_row_gives_a_valid_vote_or_none(name: str, word: str) -> None:
     vote = make_vote(name, word)
-    assert vote is None or (vote.value in VOTE_VALUES and vote.name == " ".join(name.split()))
+    cleaned = " ".join(clean_text(name).split())
+    assert vote is None or (vote.value in VOTE_VALUES and vote.name == cleaned and cleaned)
+    assert vote is not None or not cleaned or not " ".join(clean_text(word).split())
 
 
 def _decided(title: str, relevant: bool, outcome: Outcome | None) -> AgendaItem:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from pipeline.models import AgendaItem, Outcome, OutcomeKind, Vote, VoteValue
+from pipeline.models import AgendaItem, Outcome, OutcomeKind, Vote, VoteValue, clean_text
 
 MAX_TEXT = 400_000  # characters of minutes read
 TITLE_WORDS = 5  # words of an item's title that must follow its number at a line start
@@ -103,7 +103,7 @@ def _names(text: str) -> list[str]:
     """Names in a roll-call list ("Trustees DuRocher, Lezon and Warren" → three names)."""
     names = []
     for part in re.split(r",|;|\band\b|&", text):
-        name = NAME_PREFIX.sub("", " ".join(part.split())).strip(" .")
+        name = NAME_PREFIX.sub("", " ".join(clean_text(part).split())).strip(" .")
         if name and name.casefold() not in NOT_NAMES and len(name) <= 60:
             names.append(name)
     return names
