@@ -132,6 +132,8 @@ class Settings(PathsOf, BaseSettings):
       hearing its thread is reminded to file witness slips (default 24).
     - ``AGENDA_WATCH_COMMENT_REMINDER_HOURS``: how long before a public-comment deadline the
       meeting's thread is reminded, for meetings with relevant items (default 24).
+    - ``AGENDA_WATCH_REPLAY_HOSTS``: demo and tests only, ``PUBLIC_ORIGIN=LOCAL_BASE`` pairs: those
+      public sites are answered by a local replay server (`pipeline.ingest.replayhosts`).
     """
 
     # hide_input_in_errors: a malformed secret must not be echoed by a validation error.
@@ -171,6 +173,7 @@ class Settings(PathsOf, BaseSettings):
     comment_reminder_hours: float = Field(
         default=24.0, alias="AGENDA_WATCH_COMMENT_REMINDER_HOURS", gt=0, le=24 * 14
     )
+    replay_hosts: str = Field(default="", alias="AGENDA_WATCH_REPLAY_HOSTS")
 
     @model_validator(mode="before")
     @classmethod

@@ -47,6 +47,8 @@ class LegistarApiSpider(AgendaSpider):
 
     platform = "legistar"
     Options = LegistarOptions
+    # The Web API is webapi.legistar.com/v1/{slug}: base_url (the web site) does not locate it.
+    locators = ("slug", "api_url")
     page_size = 1000
     saved_readers = {
         "api_events": "read_events",
@@ -150,7 +152,7 @@ class LegistarApiSpider(AgendaSpider):
         path = urlsplit(url).path.rstrip("/").lower()
         event_id = path.split("/")[-2] if path.endswith("/eventitems") else "event"
         rows = self._records(body, url, "EventItemId", "event items")
-        yield from self._parse_items(f"{self.source.id}/saved/{event_id}", rows)
+        yield from self._parse_items(f"{self.source.id}/saved/{event_id}", rows, self._web_base({}))
 
     def read_web_page(self, url: str, body: bytes) -> Iterator[BaseModel]:
         """A web calendar, body or meeting page: read by the web-calendar variant."""
@@ -199,7 +201,7 @@ class LegistarApiSpider(AgendaSpider):
             # EventComment often says how to comment (read by the comment stage, never stored).
             comment_texts=[str(event["EventComment"])] if event.get("EventComment") else [],
         )
-        meeting.items = self._parse_items(meeting.id, rows)
+        meeting.items = self._parse_items(meeting.id, rows, self._web_base(event))
         return meeting
 
     def _parse_start(self, event: dict[str, Any]) -> tuple[datetime, bool]:
@@ -237,7 +239,15 @@ class LegistarApiSpider(AgendaSpider):
             if is_http(event.get(key))
         ]
 
-    def _parse_items(self, mid: str, rows: list[dict[str, Any]]) -> list[AgendaItem]:
+    def _web_base(self, event: dict[str, Any]) -> str:
+        """The client's web site: where the event's own page is, else the configured one."""
+        for url in (event.get("EventInSiteURL"), self.source.base_url):
+            if is_http(url):
+                parts = urlsplit(str(url))
+                return f"{parts.scheme}://{parts.netloc}"
+        return f"https://{self.source.slug}.legistar.com"
+
+    def _parse_items(self, mid: str, rows: list[dict[str, Any]], web_base: str) -> list[AgendaItem]:
         """Agenda items in agenda order; minutes-only rows (no agenda sequence) are left out."""
         items: dict[str, AgendaItem] = {}
         for row in rows:
@@ -256,7 +266,7 @@ class LegistarApiSpider(AgendaSpider):
                 text=self._parse_item_text(row, title),
                 matter=_clean(row.get("EventItemMatterFile")) or None,
                 sequence=int(row["EventItemAgendaSequence"]),
-                links=self._parse_item_links(row),
+                links=self._parse_item_links(row, web_base),
                 outcome=self._parse_item_outcome(row),
             )
             items.setdefault(item.id, item)  # the API can repeat rows; ids dedupe them
@@ -309,9 +319,25 @@ class LegistarApiSpider(AgendaSpider):
         votes = [make_vote(r.get("VotePersonName"), r.get("VoteValueName")) for r in rows]
         return [v for v in votes if v is not None]
 
-    def _parse_item_links(self, row: dict[str, Any]) -> list[Link]:
-        """The matter's attachments."""
-        return [
+    def _parse_item_links(self, row: dict[str, Any], web_base: str) -> list[Link]:
+        """The matter's own page (its legislation details), then its attachments.
+
+        The page is reached through the site's gateway by the API's matter id: the web pages'
+        ``LegislationDetail.aspx?ID=&GUID=`` use their own ids, which the API does not give.
+        """
+        matter_id = str(row.get("EventItemMatterId") or "")
+        page = (
+            [
+                Link(
+                    title="Legislation details",
+                    url=f"{web_base}/Gateway.aspx?M=L&ID={matter_id}",
+                    kind="detail",
+                )
+            ]
+            if matter_id.isdigit()
+            else []
+        )
+        return page + [
             Link(
                 title=_clean(att.get("MatterAttachmentName")) or "Attachment",
                 url=str(att["MatterAttachmentHyperlink"]),

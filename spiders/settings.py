@@ -50,6 +50,9 @@ EXTENSIONS = {
     "pipeline.redact.LogRedaction": 0,
     "pipeline.ingest.stages.RunRecorder": 500,
 }
+# Demo and tests: public sites answered by a local replay (loaded only when hosts are listed).
+DOWNLOADER_MIDDLEWARES = {"pipeline.ingest.replayhosts.ReplayHostsMiddleware": 50}
+AGENDA_WATCH_REPLAY_HOSTS = _APP.replay_hosts
 
 # Where the data and the config are (`pipeline.settings.Paths.from_scrapy` reads these).
 AGENDA_WATCH_DATA_DIR = str(_APP.data_dir.resolve())

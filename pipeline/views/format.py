@@ -10,6 +10,8 @@ from pipeline.clock import utcnow
 from pipeline.display import (
     channel_text,
     deadline_when,
+    item_title,
+    item_topics,
     item_url,
     local_start,
     meeting_links,
@@ -240,9 +242,8 @@ def upcoming_table(
         if comment := comment_text(m, now):
             lines.append(f"  {comment}")
         for i in m.items:
-            topics = ", ".join(i.classification.topics) if i.classification else ""
             number = f"{i.number} " if i.number else ""
-            lines.append(f"  • {number}{truncate(i.title, 100)}  [{topics}]")
+            lines.append(f"  • {number}{truncate(item_title(i), 100)}  [{item_topics(i)}]")
             if i.witness_slip_url:
                 lines.append(f"    File a witness slip: {i.witness_slip_url}")
             if i.outcome:
