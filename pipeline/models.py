@@ -63,8 +63,37 @@ NoticeKind = Literal[
     "bill_update",  # follow-up: amendments, hearings, votes, the governor, a Public Act
     "weekly_digest",  # the week's coming meetings, one message
     "delivery_failed",  # ops: notices Slack refused for good (or that would not render)
+    "outcome",  # follow-up: how relevant items were decided (with roll calls); a bill's final action
+    "reminder",  # follow-up: a public-comment deadline or a witness-slip hearing is close
 ]
 NOTICE_KINDS: tuple[str, ...] = get_args(NoticeKind)
+
+# How the public may comment (see pipeline/text/comments.py, which reads them from agenda text).
+ChannelKind = Literal["email", "web", "phone", "video", "in_person", "mail"]
+CHANNEL_KINDS: tuple[ChannelKind, ...] = get_args(ChannelKind)
+LimitUnit = Literal["minutes", "words", "pages", "characters"]
+LIMIT_UNITS: tuple[LimitUnit, ...] = get_args(LimitUnit)
+
+# How an agenda item was decided, in our words (each platform's words map onto these).
+OutcomeKind = Literal[
+    "adopted",  # passed, approved, adopted, carried, accepted
+    "failed",  # failed, defeated, denied, rejected, lost
+    "amended",  # adopted as amended / amendment carried
+    "tabled",  # laid on the table
+    "deferred",  # continued, postponed, held, deferred
+    "referred",  # sent to a committee or back to staff
+    "withdrawn",  # withdrawn or removed by the sponsor
+    "received",  # received and filed, placed on file, presented
+    "other",  # an action we do not classify: its words are shown as they are
+]
+OUTCOME_KINDS: tuple[str, ...] = get_args(OutcomeKind)
+
+# One member's vote, in our words (Legistar's VoteValueName and ILGA's Y/N/P/NV/E map onto these).
+VoteValue = Literal["yes", "no", "abstain", "absent", "present", "recused", "other"]
+VOTE_VALUES: tuple[str, ...] = get_args(VoteValue)
+
+ReminderKind = Literal["comment_deadline", "witness_slip"]
+REMINDER_KINDS: tuple[str, ...] = get_args(ReminderKind)
 
 SCHEMA_VERSION = 1
 
@@ -286,6 +315,84 @@ class Classification(StrictModel):
     version: Text = ""
 
 
+class Vote(StrictModel):
+    """One member's recorded vote.
+
+    ``name`` as the platform gives it; ``value`` in our words; ``raw`` the platform's own word
+    ("Aye", "Nay", "Excused").
+    """
+
+    name: Text = Field(min_length=1, max_length=200)
+    value: VoteValue
+    raw: Text = Field(default="", max_length=60)
+
+
+class Outcome(StrictModel):
+    """How an agenda item was decided, as the platform recorded it.
+
+    - ``result``: one of `OUTCOME_KINDS`; ``passed``: the platform's pass/fail flag, if it has one.
+    - ``action``: the platform's words ("Approved the Recommendation of Staff, and Forward").
+    - ``tally``: the count as written ("5-2", "13 - 0 - 0"); ``mover``/``seconder`` when recorded.
+    - ``votes``: the roll call, where the platform publishes one (empty for a voice vote, or when
+      none was published); ``source``: where this came from ("legistar_api", "ilga_hearing"…).
+    """
+
+    result: OutcomeKind
+    passed: bool | None = None
+    action: Text = Field(default="", max_length=500)
+    tally: Text = Field(default="", max_length=60)
+    mover: Text = Field(default="", max_length=200)
+    seconder: Text = Field(default="", max_length=200)
+    votes: list[Vote] = Field(default_factory=list)
+    source: str = ""
+
+    def vote_counts(self) -> dict[str, int]:
+        """Votes per value, in `VOTE_VALUES` order, values with no vote left out."""
+        counts = {v: sum(1 for x in self.votes if x.value == v) for v in VOTE_VALUES}
+        return {v: n for v, n in counts.items() if n}
+
+
+class CommentChannel(StrictModel):
+    """A way to comment: ``kind`` from `CHANNEL_KINDS`; ``value`` the address, URL or phone digits, or ""."""
+
+    kind: ChannelKind
+    value: Text = Field(default="", max_length=300)
+
+
+class CommentLimit(StrictModel):
+    """One speaker's or one comment's allowance, e.g. 3 minutes; ``text`` is the phrase as written."""
+
+    amount: int = Field(ge=1, le=10_000)
+    unit: LimitUnit
+    text: Text = Field(max_length=200)
+
+
+class CommentDeadline(StrictModel):
+    """When a window closes (aware, in the body's zone); ``time_given`` is False for a date alone (23:59)."""
+
+    at: AwareDatetime
+    text: Text = Field(max_length=300)
+    time_given: bool = True
+
+
+class CommentWindow(StrictModel):
+    """How and by when the public may comment on one meeting.
+
+    - ``deadline``: the earliest of ``deadlines`` (None when the text gives none), and its words.
+    - ``channels``: distinct (kind, value) pairs; a kind with an address drops its empty entry.
+    - ``limits``: distinct per-speaker/per-comment allowances; ``limit_text`` the first as written.
+    - ``source_text``: the sentences read, joined (at most 2,000 characters).
+    """
+
+    deadline: AwareDatetime | None = None
+    deadline_text: Text = ""
+    deadlines: list[CommentDeadline] = Field(default_factory=list)
+    channels: list[CommentChannel] = Field(default_factory=list)
+    limits: list[CommentLimit] = Field(default_factory=list)
+    limit_text: Text = ""
+    source_text: Text = ""
+
+
 class AgendaItem(StrictModel):
     """One item on a meeting's agenda.
 
@@ -295,6 +402,9 @@ class AgendaItem(StrictModel):
     - ``matter``: the platform's file number (Legistar ``MatterFile``), if any.
     - ``links``: attachments; ``page``: page of the agenda document it came from, if split from one.
     - ``classification``: filled by the classify stage.
+    - ``outcome``: how the item was decided, once the platform says so (after the meeting).
+    - ``witness_slip_url``: ILGA hearing items: where to file a witness slip for this bill at this
+      hearing (the row's own link when the page has one, else the hearing page that carries it).
     """
 
     id: Text
@@ -306,6 +416,8 @@ class AgendaItem(StrictModel):
     links: list[Link] = Field(default_factory=list)
     page: int | None = None
     classification: Classification | None = None
+    outcome: Outcome | None = None
+    witness_slip_url: HttpUrl | None = None
 
     def classify_fields(self) -> dict[str, str]:
         """What the classifier sees, by field: the title, and the notes/recital when they add to it."""
@@ -353,6 +465,10 @@ class Meeting(StrictModel):
     - ``identity``: the platform's id for this meeting that survives a reschedule (Legistar's
       EventId), when it has one; then it, not the dated ``id``, keys the ledger and the Slack thread,
       so a moved meeting is a follow-up in its thread rather than a new meeting.
+    - ``comment``: how and by when the public may comment (read from the agenda document, the
+      platform's comment field and the items by the comment stage), or None when nothing says.
+    - ``comment_texts``: texts the spider found that may say how to comment (Legistar
+      ``EventComment``, eLMS ``comment``, the meeting page); read by the comment stage, never stored.
     """
 
     id: Text
@@ -371,6 +487,8 @@ class Meeting(StrictModel):
     items: list[AgendaItem] = Field(default_factory=list)
     documents: list[Document] = Field(default_factory=list)
     raw_documents: list[RawDocument] = Field(default_factory=list, exclude=True)
+    comment: CommentWindow | None = None
+    comment_texts: list[Text] = Field(default_factory=list, exclude=True)
     platform_id: Text | None = None
     identity: Text | None = None
     scraped_at: AwareDatetime | None = None
@@ -472,6 +590,30 @@ class DeadNotice(StrictModel):
     reason: MessageText
 
 
+class Reminder(StrictModel):
+    """What a ``reminder`` notice reminds of.
+
+    - ``kind``: ``comment_deadline`` (a meeting's public-comment window closes) or ``witness_slip``
+      (a bill's committee hearing, where slips are filed before or during it).
+    - ``due``: the deadline, or the hearing's start; ``time_known`` False when only a date was given.
+    - ``subject``: what it is about ("Village Board", "HB1234 IMMIGRANT SAFETY"); ``body``: the
+      committee or body; ``location``: the room; ``url``: where to act (the witness-slip page, the
+      meeting page); ``channels``/``limit_text``: how to comment and for how long.
+    """
+
+    kind: ReminderKind
+    due: AwareDatetime
+    time_known: bool = True
+    timezone: str = "America/Chicago"
+    subject: Text
+    body: Text = ""
+    location: Text = ""
+    url: HttpUrl | None = None
+    deadline_text: Text = ""
+    channels: list[CommentChannel] = Field(default_factory=list)
+    limit_text: Text = ""
+
+
 class Notice(StrictModel):
     """A message queued for Slack: about one meeting (thread key = meeting id) or a source's health.
 
@@ -482,6 +624,7 @@ class Notice(StrictModel):
     - ``digest``: for the weekly digest, the coming meetings with their relevant items.
     - ``changes``: short human lines for follow-ups ("Status: scheduled → cancelled").
     - ``dead``: for ``delivery_failed`` ops alerts, the notices Slack refused for good.
+    - ``reminder``: for ``reminder`` notices, what is due and when.
     """
 
     id: Text
@@ -496,6 +639,7 @@ class Notice(StrictModel):
     created_at: AwareDatetime
     bill: Bill | None = None
     dead: list[DeadNotice] = Field(default_factory=list)
+    reminder: Reminder | None = None
 
 
 Meeting.model_rebuild()
@@ -520,6 +664,8 @@ BillActionKind = Literal[
     "vetoed",
     "public_act",
     "died",
+    "veto_overridden",  # "Override Total Veto - House Passed …"
+    "stalled",  # "Rule 19(a) / Re-referred to Rules Committee": missed a deadline, out of committee
     "other",
 ]
 BILL_ACTION_KINDS: tuple[str, ...] = get_args(BillActionKind)
@@ -552,7 +698,11 @@ class BillSynopsis(StrictModel):
 
 
 class BillHearing(StrictModel):
-    """A committee hearing a bill is posted for; ``url`` is the hearing page (witness slips)."""
+    """A committee hearing a bill is posted for; ``url`` is the hearing page.
+
+    ``witness_slip_url``: where to file a witness slip for this bill at this hearing (the bill
+    row's own link on the hearing page, else the hearing page, which carries the slip links).
+    """
 
     committee: Text
     chamber: Text = ""
@@ -561,6 +711,12 @@ class BillHearing(StrictModel):
     location: Text = ""
     url: HttpUrl | None = None
     meeting_id: Text | None = None
+    witness_slip_url: HttpUrl | None = None
+
+    def slip_url(self) -> str | None:
+        """Where to file a witness slip: the bill's own link, else the hearing page."""
+        found = self.witness_slip_url or self.url
+        return str(found) if found else None
 
 
 class Bill(StrictModel):

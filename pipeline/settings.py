@@ -130,6 +130,10 @@ class Settings(PathsOf, BaseSettings):
       makes the PDF worker sleep first, to play a stuck PDF deterministically.
     - ``AGENDA_WATCH_LEGISTAR_PAGE_SIZE``: records per Legistar Web API page (at most 1000).
     - ``AGENDA_WATCH_DIGEST_CRON``: when `agenda-watch run` posts the weekly digest.
+    - ``AGENDA_WATCH_WITNESS_SLIP_REMINDER_HOURS``: how long before a watched bill's committee
+      hearing its thread is reminded to file witness slips (default 24).
+    - ``AGENDA_WATCH_COMMENT_REMINDER_HOURS``: how long before a public-comment deadline the
+      meeting's thread is reminded, for meetings with relevant items (default 24).
     - ``AGENDA_WATCH_REPLAY_HOSTS``: demo and tests only, ``PUBLIC_ORIGIN=LOCAL_BASE`` pairs: those
       public sites are answered by a local replay server (`pipeline.ingest.replayhosts`).
     """
@@ -166,6 +170,12 @@ class Settings(PathsOf, BaseSettings):
         default=1000, alias="AGENDA_WATCH_LEGISTAR_PAGE_SIZE", ge=1, le=1000
     )
     digest_cron: str = Field(default=DEFAULT_DIGEST_CRON, alias="AGENDA_WATCH_DIGEST_CRON")
+    witness_slip_reminder_hours: float = Field(
+        default=24.0, alias="AGENDA_WATCH_WITNESS_SLIP_REMINDER_HOURS", gt=0, le=24 * 14
+    )
+    comment_reminder_hours: float = Field(
+        default=24.0, alias="AGENDA_WATCH_COMMENT_REMINDER_HOURS", gt=0, le=24 * 14
+    )
     replay_hosts: str = Field(default="", alias="AGENDA_WATCH_REPLAY_HOSTS")
 
     @model_validator(mode="before")

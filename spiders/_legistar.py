@@ -15,6 +15,7 @@ from parsel import Selector
 from scrapy.http import Response
 
 from pipeline.models import AgendaItem, Link, LinkKind, item_id
+from spiders._outcomes import make_outcome, passed_flag
 from spiders._parse import decode, text
 from spiders._rows import read_items
 from spiders._vocab import clean_name
@@ -70,6 +71,12 @@ def detail_items(spider: AgendaSpider, response: Response, mid: str) -> list[Age
             matter=text(file_cell) or None,
             sequence=sequence,
             links=_item_links(spider, response, cells),
+            # Once minutes are in, the grid's Action and Result ("Pass"/"Fail") say the outcome.
+            outcome=make_outcome(
+                text(cells.get("action")),
+                passed_flag(None, text(cells.get("result"))),
+                "legistar_web",
+            ),
         )
 
     rows = enumerate(grid[0].xpath(DATA_ROWS), start=1)

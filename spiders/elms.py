@@ -174,6 +174,8 @@ class ElmsSpider(AgendaSpider):
             status=self._parse_status(record),
             url=self._parse_url(record),
             links=self._parse_links(record),
+            # The free-text comment can say how the public may comment (the comment stage reads it).
+            comment_texts=[str(record["comment"])] if record.get("comment") else [],
         )
         meeting.items = self._parse_items(meeting.id, record)
         return meeting

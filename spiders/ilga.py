@@ -289,6 +289,12 @@ class IlgaSpider(AgendaSpider):
                 matter=label,
                 sequence=group[0].row,
                 links=[link] if link else [],
+                # The bill row's own "create witness slip" link, else the hearing page, whose
+                # rows carry those links (the site's documented way to file one).
+                witness_slip_url=next(
+                    (r.witness_slip_url for r in group if r.witness_slip_url),
+                    str(link.url) if link else None,
+                ),
             )
             for label, group in rows.items()
         ]

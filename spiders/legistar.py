@@ -23,6 +23,7 @@ from scrapy.http import Response
 from pipeline.models import AgendaItem, Link, LinkKind, Meeting, MeetingStatus, item_id
 from pipeline.redact import register_secret
 from spiders._legistar import LegistarOptions
+from spiders._outcomes import make_outcome, make_vote, passed_flag
 from spiders._parse import is_http, parse_clock, squash
 from spiders._rows import json_rows, read_items, read_rows
 from spiders._vocab import clean_body, clean_name, status_from_text
@@ -214,6 +215,8 @@ class LegistarApiSpider(AgendaSpider):
             links=links,
             # A rescheduled Legistar meeting keeps its EventId: the same meeting, a new date.
             identity=f"legistar:{event_id}",
+            # EventComment often says how to comment (read by the comment stage, never stored).
+            comment_texts=[str(event["EventComment"])] if event.get("EventComment") else [],
         )
         meeting.items = self._parse_items(meeting.id, rows, self.api_base, self._web_base(event))
         return meeting
@@ -292,15 +295,55 @@ class LegistarApiSpider(AgendaSpider):
             matter=_clean(row.get("EventItemMatterFile")) or None,
             sequence=sequence if sequence is not None else UNKNOWN_SEQUENCE,
             links=self._parse_item_links(row, web_base),
+            outcome=self._parse_item_outcome(row),
         )
 
     def _parse_item_text(self, row: dict[str, Any], title: str) -> str:
-        """Matter name, agenda note and the action taken (on minutes), where they add to the title."""
+        """Matter name and agenda note, where they add to the title.
+
+        The action taken is the item's `Outcome`, not its text: an outcome arriving after the
+        meeting is an ``outcome`` notice, not an "item changed" one.
+        """
         parts = [_clean(row.get("EventItemMatterName")), _clean(row.get("EventItemAgendaNote"))]
-        action = _clean(row.get("EventItemActionName"))
-        if action:
-            parts.append(f"Action: {action}")
         return "\n".join(p for p in parts if p and p not in title)
+
+    def _parse_item_outcome(self, row: dict[str, Any]) -> Any:
+        """The action taken and the pass flag (filled once minutes are entered), else None."""
+        action = _clean(row.get("EventItemActionName")) or _clean(row.get("EventItemActionText"))
+        passed = passed_flag(row.get("EventItemPassedFlag"), row.get("EventItemPassedFlagName"))
+        return make_outcome(
+            action,
+            passed,
+            "legistar_api",
+            tally=_clean(row.get("EventItemTally")),
+            mover=_clean(row.get("EventItemMover")),
+            seconder=_clean(row.get("EventItemSeconder")),
+        )
+
+    # --- roll calls (asked for by the roll-call stage, for relevant decided items only) ----
+
+    def roll_call_request(self, meeting: Meeting, item: AgendaItem) -> scrapy.Request | None:
+        """``/eventitems/{EventItemId}/votes`` for an item of this meeting, None without an id."""
+        key = item.id.removeprefix(meeting.id + "/")
+        if not key.isdigit():
+            return None
+        return scrapy.Request(
+            self.api_url(f"/eventitems/{key}/votes"),
+            meta={"handle_httpstatus_list": list(API_STATUSES)},
+            dont_filter=True,
+        )
+
+    def parse_roll_call(self, response: Response) -> list[Any]:
+        """Votes from a ``/votes`` answer; an error answer (some clients 500 here) is no votes."""
+        if response.status >= 400:
+            # The path only: the query can carry the client's token.
+            self.logger.info(
+                "no votes at %s (HTTP %s)", urlsplit(response.url).path, response.status
+            )
+            return []
+        rows = json_rows(response.body, response.url, ("VotePersonName",), "votes")
+        votes = [make_vote(r.get("VotePersonName"), r.get("VoteValueName")) for r in rows]
+        return [v for v in votes if v is not None]
 
     def _parse_item_links(self, row: dict[str, Any], web_base: str) -> list[Link]:
         """The matter's own page (its legislation details), then its attachments.

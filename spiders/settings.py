@@ -39,7 +39,10 @@ TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 ITEM_PIPELINES = {
     "pipeline.ingest.stages.ValidateMeeting": 100,
     "pipeline.ingest.stages.ExtractText": 200,
+    "pipeline.ingest.followups.ReadCommentWindow": 250,
     "pipeline.ingest.stages.ClassifyItems": 300,
+    "pipeline.ingest.followups.FetchRollCalls": 350,
+    "pipeline.ingest.followups.ReadMinutes": 360,
     "pipeline.ingest.stages.StoreMeeting": 400,
 }
 SPIDER_MIDDLEWARES = {

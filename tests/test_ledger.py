@@ -79,6 +79,7 @@ def test_an_old_ledger_file_is_migrated_and_keeps_its_rows(tmp_path: Path) -> No
     # Layout 2's claim and dead-letter columns were added to the old notices table.
     columns = [r[1] for r in raw.execute("PRAGMA table_info(notices)")]
     assert columns[-4:] == ["owner", "lease_until", "dead_at", "alerted_at"]
+    assert {"reminders", "outcomes"} <= tables  # layout 2
     raw.close()
     Ledger(path).close()  # opening a current file again changes nothing
     assert sqlite3.connect(path).execute("SELECT COUNT(*) FROM subjects").fetchone()[0] == 3

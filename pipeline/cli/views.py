@@ -14,11 +14,18 @@ from typing import Any
 import click
 
 from pipeline.cli.common import settings_of, window_options, window_query
+from pipeline.clock import utcnow
 from pipeline.models import clean_text
 from pipeline.settings import Settings
 from pipeline.store.index import MeetingIndex, stored_meetings
 from pipeline.store.ledger import Ledger
 from pipeline.views.calendar import EventVersions, calendar_bytes
+from pipeline.views.deadlines import (
+    deadline_rows,
+    deadline_window,
+    deadlines_table,
+    select_deadlines,
+)
 from pipeline.views.format import (
     bill_match_rows,
     match_rows,
@@ -65,6 +72,12 @@ def matches(ctx: click.Context, since: Any, fmt: str) -> None:
     default="table",
     show_default=True,
 )
+@click.option(
+    "--deadlines",
+    is_flag=True,
+    help="List deadlines instead: public-comment windows closing and witness-slip hearings "
+    "(table or json), soonest first.",
+)
 @click.pass_context
 def upcoming(
     ctx: click.Context,
@@ -73,13 +86,30 @@ def upcoming(
     sources: tuple[str, ...],
     topics: tuple[str, ...],
     fmt: str,
+    deadlines: bool,
 ) -> None:
     """Upcoming meetings and hearings with relevant items, soonest first, in local time."""
     settings = settings_of(ctx)
     query = window_query(first, days, sources, topics)
     with stored_meetings(settings.data_dir, settings.ledger_path) as index:
         note_unknown_sources(index, query)
-        meetings = load_upcoming(index, query)
+        if deadlines:
+            if fmt not in ("table", "json"):
+                raise click.UsageError("--deadlines lists as a table or as json")
+            found = select_deadlines(load_upcoming(index, deadline_window(query)), query, utcnow())
+        else:
+            meetings = load_upcoming(index, query)
+    if deadlines:
+        if fmt == "json":
+            rows = {"from": query.first.isoformat(), "to": query.last.isoformat()}
+            click.echo(
+                json.dumps(
+                    {**rows, "deadlines": deadline_rows(found)}, indent=2, ensure_ascii=False
+                )
+            )
+        else:
+            click.echo(clean_text(deadlines_table(found, query)))
+        return
     if fmt == "json":
         click.echo(json.dumps(upcoming_json(meetings, query), indent=2, ensure_ascii=False))
     elif fmt == "ics":

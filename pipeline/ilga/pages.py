@@ -226,6 +226,7 @@ class HearingBill:
     vote: str = ""
     result: str = ""
     row: int = 0  # the row's place in the table (1, 2, …), so a row lost renumbers nothing
+    witness_slip_url: str | None = None
 
     @property
     def label(self) -> str:
@@ -293,7 +294,7 @@ def parse_hearing_page(body: bytes, url: str, tz: ZoneInfo = CHICAGO) -> Hearing
     start = datetime.combine(parse_date(details["Date"]), clock or time(0, 0), tzinfo=tz)
     ids = HEARING_URL_RE.search(url)
     chamber = ids.group(1).title() if ids else committee.split()[0]
-    bills, unreadable = _hearing_bills(page)
+    bills, unreadable = _hearing_bills(page, url)
     return HearingPage(
         committee=committee,
         chamber=chamber,
@@ -308,8 +309,13 @@ def parse_hearing_page(body: bytes, url: str, tz: ZoneInfo = CHICAGO) -> Hearing
     )
 
 
-def _hearing_bills(page: Selector) -> tuple[list[HearingBill], list[str]]:
-    """The bills table's rows, and the rows without a bill label (quoted)."""
+# A witness-slip link in a bill's row ("Create Witness Slip": my.ilga.gov/WitnessSlip/Create/…),
+# whatever its host or case; the hearing page itself is the fallback (its rows carry those links).
+WITNESS_SLIP_HREF_RE = re.compile(r"witness[\s_-]*slip", re.I)
+
+
+def _hearing_bills(page: Selector, url: str) -> tuple[list[HearingBill], list[str]]:
+    """The bills table's rows (with their witness-slip links), and the rows without a bill label."""
     heading = page.xpath("//*[contains(normalize-space(text()), 'Bills Assigned To Hearing')][1]")
     bills: list[HearingBill] = []
     unreadable: list[str] = []
@@ -320,8 +326,21 @@ def _hearing_bills(page: Selector) -> tuple[list[HearingBill], list[str]]:
             unreadable.append(f"row {place}: {' | '.join(cells)[:120]!r}")
             continue
         cells += [""] * 4
+        slip = next(
+            (
+                urljoin(url, href)
+                for a in row.xpath(".//a")
+                if (href := a.attrib.get("href", "").strip())
+                and (
+                    WITNESS_SLIP_HREF_RE.search(href)
+                    or WITNESS_SLIP_HREF_RE.search(a.xpath("string(.)").get() or "")
+                )
+                and urlsplit(urljoin(url, href)).scheme in ("http", "https")
+            ),
+            None,
+        )
         bills.append(
-            HearingBill(label[0], label[1], label[2], cells[1], cells[2], cells[3], row=place)
+            HearingBill(label[0], label[1], label[2], cells[1], cells[2], cells[3], place, slip)
         )
     return bills, unreadable
 

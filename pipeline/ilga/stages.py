@@ -197,6 +197,7 @@ class StoreIlga:
                 location=meeting.location,
                 url=meeting.url,
                 meeting_id=meeting.id,
+                witness_slip_url=item.witness_slip_url,
             )
             notices += self.bills.record_hearing(
                 meeting.source, ga, f"{label[0]}{label[1]}", hearing, self._channel()

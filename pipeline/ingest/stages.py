@@ -51,6 +51,15 @@ def _stat(crawler: Crawler, key: str, count: int = 1) -> None:
         crawler.stats.inc_value(f"agenda_watch/{key}", count)
 
 
+def pdf_extractor(settings: Any) -> PdfExtractor:
+    """A PDF extractor with the crawl's limits (AGENDA_WATCH_PDF_* Scrapy settings)."""
+    return PdfExtractor(
+        timeout_s=settings.getfloat("AGENDA_WATCH_PDF_TIMEOUT", 30.0),
+        max_pages=settings.getint("AGENDA_WATCH_PDF_MAX_PAGES", 200),
+        worker_delay_s=settings.getfloat("AGENDA_WATCH_PDF_WORKER_DELAY", 0.0),
+    )
+
+
 class ValidateMeeting:
     """Re-validate what a spider yielded against the `Meeting` contract; drop what fails."""
 
@@ -75,8 +84,9 @@ class ValidateMeeting:
             else:
                 _stat(self.crawler, "invalid_meetings")
             raise DropItem(f"invalid meeting: {exc}") from exc
-        if isinstance(item, Meeting):
+        if isinstance(item, Meeting):  # the transient fields are not dumped: carry them over
             meeting.raw_documents = item.raw_documents
+            meeting.comment_texts = item.comment_texts
         if len({i.id for i in meeting.items}) != len(meeting.items):
             _stat(self.crawler, "invalid_meetings")
             raise DropItem(f"meeting {meeting.id} has duplicate item ids")
@@ -130,11 +140,7 @@ class ExtractText:
     def from_crawler(cls, crawler: Crawler) -> Self:
         """Scrapy's factory; limits from the AGENDA_WATCH_PDF_* settings."""
         settings = crawler.settings
-        extractor = PdfExtractor(
-            timeout_s=settings.getfloat("AGENDA_WATCH_PDF_TIMEOUT", 30.0),
-            max_pages=settings.getint("AGENDA_WATCH_PDF_MAX_PAGES", 200),
-            worker_delay_s=settings.getfloat("AGENDA_WATCH_PDF_WORKER_DELAY", 0.0),
-        )
+        extractor = pdf_extractor(settings)
         stage = cls(crawler, extractor, Paths.from_scrapy(settings).data_dir / "textcache")
         crawler.signals.connect(stage.close, signal=signals.spider_closed)
         return stage
@@ -285,6 +291,7 @@ class StoreMeeting:
         retired = moved_from if moved_from and moved_from != meeting.id else None
         with self.ledger.transaction():
             notices = self.ledger.record_meeting(meeting, channel)
+            notices += self.ledger.record_outcomes(meeting, channel)  # after the thread's opener
             self.index.record(row, retired)
         if retired:  # rescheduled: one document per meeting
             self.store.remove(retired)

@@ -17,6 +17,7 @@ import re
 import secrets
 import stat
 from collections.abc import Iterable, Iterator
+from datetime import date
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -147,10 +148,18 @@ class JsonStore:
             path = self._legacy(meeting_id) or path
         return Meeting.model_validate_json(path.read_bytes())
 
-    def iter_meetings(self) -> Iterator[Meeting]:
-        """Every stored meeting; a file that no longer reads is logged, noted and skipped."""
+    def iter_meetings(self, since: date | None = None) -> Iterator[Meeting]:
+        """Every stored meeting; a file that no longer reads is logged, noted and skipped.
+
+        With `since`, only meetings whose id date (the file name's ``YYYYMMDD``) is on or after
+        it: files of older meetings are not even read.
+        """
         root = self.data_dir / "meetings"
+        floor = f"{since:%Y%m%d}" if since else ""
         for path in sorted(root.glob("*/*.json")):
+            stamp = path.name[:8]
+            if floor and stamp.isdigit() and stamp < floor:
+                continue
             try:
                 yield Meeting.model_validate_json(path.read_bytes())
             except (ValidationError, OSError) as exc:

@@ -40,6 +40,7 @@ from pydantic import ValidationError
 from pipeline.clock import utcnow
 from pipeline.models import Meeting, Notice, NoticeKind, safe_message
 from pipeline.store.changes import Seen, content_hash, diff, subject_states
+from pipeline.store.outcomes import decided_items, outcome_hash, outcome_notice
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +53,8 @@ def stored_message(text: str | None) -> str | None:
 # The layout's version, in SQLite's user_version; `Ledger._prepare` migrates older files.
 # 0: before versions (bills kept their key in subjects.meeting_id); 1: subjects.bill_key;
 # 2: claims (owner, lease) and dead letters on notices, delivery_pause, set_aside; meeting_index
-#    and meeting_index_state (created empty; the first view or `reindex` fills them).
+#    and meeting_index_state (created empty; the first view or `reindex` fills them).; reminders and
+#    outcomes.
 LEDGER_VERSION = 2
 # The tables, as SQL statements (created if missing on every open), comments dropped.
 _SQL = re.sub(r"--[^\n]*", "", Path(__file__).with_name("ledger.sql").read_text(encoding="utf-8"))
@@ -397,6 +399,71 @@ class Ledger:
                 for sid, kind, source, meeting_id, bill_key, snapshot, relevant in rows
             ],
         )
+
+    # --- outcomes and reminders ----------------------------------------------------------
+
+    def record_outcomes(self, meeting: Meeting, channel: str | None = None) -> list[Notice]:
+        """Queue one ``outcome`` notice for relevant items decided since the last crawl, atomically.
+
+        Each item's outcome is posted once: its ledger key goes into ``outcomes`` in the same
+        transaction as the notice. Returns the notice queued (none when nothing new was decided).
+        """
+        now = utcnow()
+        with self.transaction():
+            rows = self.conn.execute(
+                "SELECT item_key FROM outcomes WHERE thread_key = ?", (meeting.thread_key,)
+            )
+            items = decided_items(meeting, {r["item_key"] for r in rows})
+            if not items:
+                return []
+            self.conn.executemany(
+                "INSERT OR IGNORE INTO outcomes (item_key, thread_key, result, hash, posted_at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                [
+                    (
+                        meeting.item_key(i),
+                        meeting.thread_key,
+                        i.outcome.result if i.outcome else "other",
+                        outcome_hash(i),
+                        now.isoformat(),
+                    )
+                    for i in items
+                ],
+            )
+            notice = outcome_notice(meeting, items, channel, now)
+            return [notice] if self.queue_notice(notice) else []
+
+    def posted_outcomes(self, thread_key: str) -> dict[str, str]:
+        """Item ledger key → outcome result, for the items of a thread whose outcome was posted."""
+        rows = self.conn.execute(
+            "SELECT item_key, result FROM outcomes WHERE thread_key = ?", (thread_key,)
+        )
+        return {r["item_key"]: r["result"] for r in rows}
+
+    def queue_reminder(self, notice: Notice, kind: str, due: datetime) -> bool:
+        """Queue a ``reminder`` notice once per (thread, kind, due instant); False if done before.
+
+        The claim in ``reminders`` and the notice are written in one transaction, so a crash
+        between them cannot lose the reminder or send it twice.
+        """
+        key = f"{notice.thread_key}|{kind}|{due.astimezone(UTC).isoformat()}"
+        with self.transaction():
+            cur = self.conn.execute(
+                "INSERT OR IGNORE INTO reminders (reminder_key, thread_key, kind, due_at,"
+                " queued_at) VALUES (?, ?, ?, ?, ?)",
+                (key, notice.thread_key, kind, due.isoformat(), utcnow().isoformat()),
+            )
+            if not cur.rowcount:
+                return False
+            self.queue_notice(notice)
+        return True
+
+    def thread_channel(self, thread_key: str) -> str | None:
+        """The channel the thread's first notice was queued for (None: the default channel)."""
+        row = self.conn.execute(
+            "SELECT channel FROM notices WHERE thread_key = ? ORDER BY id LIMIT 1", (thread_key,)
+        ).fetchone()
+        return str(row["channel"]) if row and row["channel"] else None
 
     # --- bills ---------------------------------------------------------------------------
 

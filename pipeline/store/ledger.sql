@@ -121,3 +121,20 @@ CREATE TABLE IF NOT EXISTS set_aside (
     reason TEXT NOT NULL,
     set_aside_at TEXT NOT NULL
 );
+-- Layout 2: reminders queued (once per thread, kind and due instant) and item outcomes posted.
+CREATE TABLE IF NOT EXISTS reminders (
+    reminder_key TEXT PRIMARY KEY,   -- <thread key>|<kind>|<due instant, UTC ISO 8601>
+    thread_key TEXT NOT NULL,
+    kind TEXT NOT NULL,              -- 'comment_deadline' or 'witness_slip'
+    due_at TEXT NOT NULL,
+    queued_at TEXT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS outcomes (
+    item_key TEXT PRIMARY KEY,       -- the item's ledger key (Meeting.item_key)
+    thread_key TEXT NOT NULL,
+    result TEXT NOT NULL,            -- an OutcomeKind
+    hash TEXT NOT NULL,              -- of the outcome as posted (votes included)
+    posted_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS outcomes_thread ON outcomes(thread_key);

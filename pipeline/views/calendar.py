@@ -36,6 +36,7 @@ from pipeline.display import (
 from pipeline.models import Meeting
 from pipeline.store.files import write_atomic
 from pipeline.views.civic import DEFAULT_DURATION, platform_end
+from pipeline.views.format import comment_text
 
 PRODID = "-//agenda-watch//Upcoming votes//EN"
 UID_DOMAIN = "agenda-watch"
@@ -105,7 +106,7 @@ def _summary(meeting: Meeting) -> str:
     return f"{status}: {text}" if status else text
 
 
-def _description(meeting: Meeting) -> str:
+def _description(meeting: Meeting, now: datetime) -> str:
     lines = [f"{meeting.body} · {meeting.jurisdiction}"]
     if meeting.title.casefold() != meeting.body.casefold():
         lines.append(meeting.title)
@@ -118,6 +119,8 @@ def _description(meeting: Meeting) -> str:
     elif platform_end(meeting) is None:
         hours = DEFAULT_DURATION.total_seconds() / 3600
         lines.append(f"The source gave no end time; shown as {hours:g} hours.")
+    if comment := comment_text(meeting, now):
+        lines.append(comment)
     lines += ["", "Relevant items:"]
     for item in meeting.items:
         number = f"{item.number} " if item.number else ""
@@ -126,6 +129,8 @@ def _description(meeting: Meeting) -> str:
         url = item_url(item, meeting)
         if url and url != meeting_url(meeting):
             lines.append(f"  {url}")
+        if item.witness_slip_url:
+            lines.append(f"  File a witness slip: {item.witness_slip_url}")
     lines.append("")
     lines += [f"{ln['title']}: {ln['url']}" for ln in meeting_links(meeting)]
     lines.append(f"(agenda-watch · source {meeting.source})")
@@ -160,7 +165,7 @@ def build_event(meeting: Meeting, versions: EventVersions, now: datetime) -> Eve
     topics = sorted({t for i in meeting.items if i.classification for t in i.classification.topics})
     if topics:
         event.add("categories", [topic_label(t) for t in topics])
-    event.add("description", _description(meeting))
+    event.add("description", _description(meeting, now))
     digest = hashlib.sha256(event.to_ical()).hexdigest()
     sequence, modified = versions.stamp(uid, digest, now)
     event.add("sequence", sequence)
