@@ -53,8 +53,25 @@ NoticeKind = Literal[
     "bill_new",  # a bill's first notice (opens the thread)
     "bill_update",  # follow-up: amendments, hearings, votes, the governor, a Public Act
     "weekly_digest",  # the week's coming meetings, one message
+    "agenda_unread",  # a meeting's agenda could not be read: a person should look (once a version)
 ]
 NOTICE_KINDS: tuple[str, ...] = get_args(NoticeKind)
+# Notices beside a meeting's thread: posted in it when it exists, but never opening it nor counting
+# as the meeting's first notice (a later match is still ``new_matches``).
+SIDE_NOTE_KINDS: tuple[NoticeKind, ...] = ("agenda_unread",)
+
+# Why a meeting's agenda could not be read (`Unread.reason`), from the document's error.
+UnreadReason = Literal[
+    "download failed",
+    "damaged",
+    "encrypted",
+    "needs OCR",
+    "too large",
+    "timed out",
+    "unsupported type",
+    "no items found",
+]
+UNREAD_REASONS: tuple[str, ...] = get_args(UnreadReason)
 
 SCHEMA_VERSION = 1
 
@@ -199,6 +216,21 @@ class Document(StrictModel):
     error: str | None = None
 
 
+class Unread(StrictModel):
+    """Why a meeting's agenda could not be read, so a person can look at it (set by extraction).
+
+    - ``reason``: one of `UNREAD_REASONS`; ``detail``: the document's error as reported.
+    - ``url``: the document to look at (the agenda as the site serves it).
+    - ``version``: a fingerprint of what was fetched (a content hash, or the URL when the
+      download failed): counsel hear about each version once.
+    """
+
+    reason: UnreadReason
+    detail: str = ""
+    url: HttpUrl | None = None
+    version: str
+
+
 class Meeting(StrictModel):
     """A meeting of a body, with its agenda items — what a spider yields and what is stored.
 
@@ -216,6 +248,8 @@ class Meeting(StrictModel):
     - ``identity``: the platform's id for this meeting that survives a reschedule (Legistar's
       EventId), when it has one; then it, not the dated ``id``, keys the ledger and the Slack thread,
       so a moved meeting is a follow-up in its thread rather than a new meeting.
+    - ``unread``: set when the meeting has no items because its agenda could not be read
+      (damaged, encrypted, scanned without OCR, nothing split, download failed); None otherwise.
     """
 
     id: str
@@ -233,6 +267,7 @@ class Meeting(StrictModel):
     links: list[Link] = Field(default_factory=list)
     items: list[AgendaItem] = Field(default_factory=list)
     documents: list[Document] = Field(default_factory=list)
+    unread: Unread | None = None
     raw_documents: list[RawDocument] = Field(default_factory=list, exclude=True)
     platform_id: str | None = None
     identity: str | None = None

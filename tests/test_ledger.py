@@ -65,7 +65,7 @@ def test_an_old_ledger_file_is_migrated_and_keeps_its_rows(tmp_path: Path) -> No
     assert ledger.stored_meeting_id(meeting) == "oak/20251202/1234"
     ledger.close()
     raw = sqlite3.connect(path)
-    assert raw.execute("PRAGMA user_version").fetchone()[0] == LEDGER_VERSION == 1
+    assert raw.execute("PRAGMA user_version").fetchone()[0] == LEDGER_VERSION == 2
     keys = raw.execute("SELECT id, meeting_id, bill_key FROM subjects ORDER BY id").fetchall()
     assert keys == [
         ("bill:104:HB1312", None, "bill:104:HB1312"),

@@ -11,8 +11,6 @@ everywhere.
 from __future__ import annotations
 
 import io
-import os
-import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -45,17 +43,6 @@ def _repeat_pages(name: str, pages: int) -> bytes:
     buf = io.BytesIO()
     out.save(buf)
     return buf.getvalue()
-
-
-@pytest.fixture(scope="module")
-def tesseract() -> str:
-    """The tesseract binary; skips without one, except under CI (which must run these tests)."""
-    found = shutil.which("tesseract")
-    if found is None:
-        if os.environ.get("CI"):
-            pytest.fail("CI must run the OCR tests, but tesseract is missing (.ci/run installs it)")
-        pytest.skip("no tesseract here (Debian: apt-get install tesseract-ocr); CI runs this test")
-    return found
 
 
 @pytest.fixture(scope="module")

@@ -25,6 +25,7 @@ from slack_sdk.webhook import WebhookClient
 
 from pipeline.clock import utcnow
 from pipeline.deliver.slack import METADATA_EVENT, Message, render
+from pipeline.models import SIDE_NOTE_KINDS
 from pipeline.settings import Settings
 from pipeline.store.files import write_atomic
 from pipeline.store.ledger import Ledger, QueuedNotice
@@ -371,9 +372,7 @@ def _reconcile(settings: Settings, ledger: Ledger, sink: Sink, report: DeliveryR
         since = datetime.fromisoformat(queued.inflight_at) if queued.inflight_at else utcnow()
         ts = sink.find(queued.notice.id, channel, thread_ts, since)
         if ts:
-            ledger.mark_sent(
-                queued.row_id, ts, None if thread_ts else (queued.notice.thread_key, channel)
-            )
+            ledger.mark_sent(queued.row_id, ts, _thread_of(queued, channel, thread_ts))
             report.reconciled += 1
             logger.info("notice %s was already posted (ts %s)", queued.row_id, ts)
         else:
@@ -387,16 +386,20 @@ def _parent_ts(ledger: Ledger, queued: QueuedNotice, channel: str) -> str | None
     return ledger.thread_ts(queued.notice.thread_key, channel)
 
 
+def _thread_of(queued: QueuedNotice, channel: str, parent_ts: str | None) -> tuple[str, str] | None:
+    """The (thread key, channel) a top-level post opens; replies and side notes open none."""
+    if parent_ts is not None or queued.notice.kind in SIDE_NOTE_KINDS:
+        return None
+    return (queued.notice.thread_key, channel)
+
+
 def _post_one(settings: Settings, ledger: Ledger, sink: Sink, queued: QueuedNotice) -> Path | None:
     channel = sink.canonical(_channel_for(settings, queued))
     thread_ts = _parent_ts(ledger, queued, channel)
     message = render(queued.notice)
     ledger.mark_inflight(queued.row_id, channel)
     posted = sink.post(message, channel, thread_ts)
-    starts_thread = thread_ts is None and posted.ts is not None
-    ledger.mark_sent(
-        queued.row_id, posted.ts, (queued.notice.thread_key, channel) if starts_thread else None
-    )
+    ledger.mark_sent(queued.row_id, posted.ts, _thread_of(queued, channel, thread_ts))
     if isinstance(sink, FileSink):
         return sink.path_for(queued.notice.id)
     return None

@@ -23,12 +23,13 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.clock import utcnow
-from pipeline.models import Meeting, Notice, NoticeKind
+from pipeline.models import SIDE_NOTE_KINDS, Meeting, Notice, NoticeKind
 from pipeline.store.changes import Seen, content_hash, diff, subject_states
 
 # The layout's version, in SQLite's user_version; `Ledger._prepare` migrates older files.
-# 0: before versions (bills kept their key in subjects.meeting_id); 1: subjects.bill_key.
-LEDGER_VERSION = 1
+# 0: before versions (bills kept their key in subjects.meeting_id); 1: subjects.bill_key;
+# 2: runs.unread (meetings whose agenda could not be read).
+LEDGER_VERSION = 2
 # The tables, as SQL statements (created if missing on every open), comments dropped.
 _SQL = re.sub(r"--[^\n]*", "", Path(__file__).with_name("ledger.sql").read_text(encoding="utf-8"))
 SCHEMA = [s.strip() for s in _SQL.split(";") if s.strip()]
@@ -45,6 +46,19 @@ MIGRATE_BILL_KEY_AFTER = (
     " CASE WHEN kind = 'bill' THEN meeting_id END,"
     " hash, relevant, snapshot, first_seen, last_seen FROM subjects_v0",
     "DROP TABLE subjects_v0",
+)
+# Columns added to existing tables since layout 1, in ledger.sql's order: (table, column, type).
+ADDED_COLUMNS = (("runs", "unread", "INTEGER NOT NULL DEFAULT 0"),)
+# What `Ledger.finish_run` may record about a crawl.
+RUN_FIELDS = (
+    "meetings",
+    "items",
+    "matches",
+    "notices",
+    "errors",
+    "unread",
+    "finish_reason",
+    "message",
 )
 
 
@@ -92,6 +106,10 @@ class Ledger:
                 self.conn.execute(statement)
             for statement in MIGRATE_BILL_KEY_AFTER if migrate else ():
                 self.conn.execute(statement)
+            for table, column, kind in ADDED_COLUMNS:
+                have = {r["name"] for r in self.conn.execute(f"PRAGMA table_info({table})")}
+                if column not in have:
+                    self.conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
             self.conn.execute(f"PRAGMA user_version = {LEDGER_VERSION}")
 
     def _version(self) -> int:
@@ -130,7 +148,7 @@ class Ledger:
         now = utcnow()
         thread = meeting.thread_key
         with self.transaction():
-            change = diff(meeting, self._seen(thread), self.has_notice(thread))
+            change = diff(meeting, self._seen(thread), self.notified(thread))
             self._remember(meeting, now)
             if change is None:
                 return []
@@ -279,6 +297,19 @@ class Ledger:
         args = (thread_key, kind) if kind else (thread_key,)
         return self.conn.execute(sql + " LIMIT 1", args).fetchone() is not None
 
+    def notified(self, thread_key: str) -> bool:
+        """True when a meeting notice was queued in this thread.
+
+        Side notes (`SIDE_NOTE_KINDS`, an unread agenda's) do not count: the first notice with
+        matches after one is still ``new_matches``.
+        """
+        marks = ",".join("?" * len(SIDE_NOTE_KINDS))
+        row = self.conn.execute(
+            f"SELECT 1 FROM notices WHERE thread_key = ? AND kind NOT IN ({marks}) LIMIT 1",
+            (thread_key, *SIDE_NOTE_KINDS),
+        ).fetchone()
+        return row is not None
+
     def pending(self, states: tuple[str, ...] = ("queued",)) -> list[QueuedNotice]:
         """Outbox rows in the given states, oldest first."""
         marks = ",".join("?" * len(states))
@@ -351,8 +382,7 @@ class Ledger:
 
     def finish_run(self, run_id: str, source: str, **fields: Any) -> None:
         """Record a crawl's outcome (counts, errors, finish reason)."""
-        allowed = {"meetings", "items", "matches", "notices", "errors", "finish_reason", "message"}
-        bad = set(fields) - allowed
+        bad = set(fields) - set(RUN_FIELDS)
         if bad:
             raise ValueError(f"unknown run fields {sorted(bad)}")
         with self.transaction():
