@@ -12,6 +12,7 @@ from benchmarks import (
     bench_comments,
     bench_crawl,
     bench_ilga,
+    bench_ocr,
     bench_parse,
     bench_pdf,
     bench_split,
@@ -25,6 +26,7 @@ def main() -> None:
     sections = [
         bench_classifier.run(quick),
         bench_pdf.run(quick),
+        bench_ocr.run(quick),
         bench_split.run(quick),
         bench_parse.run(quick),
         bench_ilga.run(quick),
