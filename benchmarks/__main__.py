@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from benchmarks import (
+    bench_boundary,
     bench_classifier,
     bench_comments,
     bench_crawl,
@@ -32,6 +33,7 @@ def main() -> None:
         bench_ilga.run(quick),
         bench_crawl.run(quick),
         bench_comments.run(quick),
+        bench_boundary.run(quick),
     ]
     header = [
         "# Benchmarks",

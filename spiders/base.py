@@ -21,6 +21,7 @@ from scrapy.http import Response
 
 from pipeline.ingest.detect import page_kind, page_kinds
 from pipeline.models import Document, Meeting, RawDocument, meeting_id
+from pipeline.redact import carries_secret, describe
 
 if TYPE_CHECKING:
     from pipeline.models import Source
@@ -58,6 +59,9 @@ class AgendaSpider(scrapy.Spider):
     # The platform whose pages this class reads (a variant without ``platform`` names it).
     family: ClassVar[str] = ""
     Options: ClassVar[type[PlatformOptions]] = PlatformOptions
+    # Source fields that locate the platform's tenant: a source must set at least one of them
+    # (empty for a platform with one tenant, whose addresses are fixed).
+    locators: ClassVar[tuple[str, ...]] = ("slug", "base_url")
     # Page kind (`pipeline.ingest.detect.page_kind`) → the method reading a saved copy of it,
     # called with (url, body); `parse_saved` routes by what the page holds, not by its address.
     saved_readers: ClassVar[dict[str, str]] = {}
@@ -66,6 +70,18 @@ class AgendaSpider(scrapy.Spider):
     def variant_for(cls, source: Source) -> type[AgendaSpider]:
         """The class that crawls `source`: this one, or a variant chosen by its options."""
         return cls
+
+    @classmethod
+    def config_problems(cls, source: Source) -> list[tuple[str, str]]:
+        """``(field, message)`` for what this spider needs from `source` and does not get.
+
+        Checked by ``agenda-watch check-config`` (after the ``Options`` model), so a source that
+        would crawl ``…/v1/None/events`` is refused before it runs.
+        """
+        if cls.locators and not any(getattr(source, f) for f in cls.locators):
+            need = " or ".join(cls.locators)
+            return [(cls.locators[0], f"{cls.platform or cls.family} needs {need}")]
+        return []
 
     @property
     def options(self) -> Any:
@@ -140,13 +156,16 @@ class AgendaSpider(scrapy.Spider):
     def api_request(
         self, url: str, callback: Any, statuses: tuple[int, ...] = (), **cb_kwargs: Any
     ) -> scrapy.Request:
-        """A JSON API request; answers with `statuses` reach `callback` (to name the error)."""
+        """A JSON API request; answers with `statuses` reach `callback` (to name the error).
+
+        A URL carrying a token is never cached: the HTTP cache stores each request's URL on disk.
+        """
         return scrapy.Request(
             url,
             callback=callback,
             cb_kwargs=cb_kwargs,
             headers={"Accept": "application/json"},
-            meta={"handle_httpstatus_list": list(statuses)},
+            meta={"handle_httpstatus_list": list(statuses), "dont_cache": carries_secret(url)},
         )
 
     def meeting_request(
@@ -219,7 +238,7 @@ class AgendaSpider(scrapy.Spider):
         meeting: Meeting = failure.request.meta["meeting"]
         self.logger.warning("agenda document for %s failed: %s", meeting.id, failure.value)
         response = getattr(failure.value, "response", None)
-        why = f"HTTP {response.status}" if response is not None else repr(failure.value)
+        why = f"HTTP {response.status}" if response is not None else describe(failure.value)
         meeting.documents.append(
             Document(url=failure.request.url, error=f"download failed: {why[:200]}")
         )

@@ -7,8 +7,12 @@ settings, never from the environment.
 
 from __future__ import annotations
 
+from pipeline.redact import install_log_redaction
 from pipeline.settings import load_settings
 
+# Every crawl process imports this module first (``scrapy crawl`` and any crawl runner alike):
+# from here on no log record or uncaught exception of it carries a secret (pipeline/redact.py).
+install_log_redaction()
 _APP = load_settings()
 
 BOT_NAME = "agenda-watch"
@@ -39,8 +43,13 @@ ITEM_PIPELINES = {
     "pipeline.ingest.stages.StoreMeeting": 400,
 }
 EXTENSIONS = {
+    # First: puts the redacting filter on the log handlers Scrapy has just set up.
+    "pipeline.redact.LogRedaction": 0,
     "pipeline.ingest.stages.RunRecorder": 500,
 }
+# Demo and tests: public sites answered by a local replay (loaded only when hosts are listed).
+DOWNLOADER_MIDDLEWARES = {"pipeline.ingest.replayhosts.ReplayHostsMiddleware": 50}
+AGENDA_WATCH_REPLAY_HOSTS = _APP.replay_hosts
 
 # Where the data and the config are (`pipeline.settings.Paths.from_scrapy` reads these).
 AGENDA_WATCH_DATA_DIR = str(_APP.data_dir.resolve())

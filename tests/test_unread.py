@@ -225,7 +225,8 @@ def test_unreadable_agendas_are_counted_and_noted_once(
         shown = CliRunner().invoke(main, ["sources"])
         assert shown.exit_code == 0, shown.output
         [row] = [line for line in shown.output.splitlines() if line.startswith("testville ")]
-        assert row.rstrip().endswith("5 not read")
+        # The note names the unread agendas first, then the run's own message (the 404).
+        assert " 5 not read; HTTP 404 from 127.0.0.1" in row
 
         # The damaged agenda is replaced by a readable one: no note (nothing relevant on it),
         # and a new damaged version of another agenda is noted once more.
