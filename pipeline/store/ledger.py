@@ -55,17 +55,6 @@ MIGRATE_BILL_KEY_AFTER = (
 )
 # Columns added to existing tables since layout 1, in ledger.sql's order: (table, column, type).
 ADDED_COLUMNS = (("runs", "unread", "INTEGER NOT NULL DEFAULT 0"),)
-# What `Ledger.finish_run` may record about a crawl.
-RUN_FIELDS = (
-    "meetings",
-    "items",
-    "matches",
-    "notices",
-    "errors",
-    "unread",
-    "finish_reason",
-    "message",
-)
 
 
 @dataclass(frozen=True)
@@ -389,7 +378,8 @@ class Ledger:
 
     def finish_run(self, run_id: str, source: str, **fields: Any) -> None:
         """Record a crawl's outcome (counts, errors, finish reason)."""
-        bad = set(fields) - set(RUN_FIELDS)
+        counts = {"meetings", "items", "matches", "notices", "errors", "unread"}
+        bad = set(fields) - counts - {"finish_reason", "message"}
         if bad:
             raise ValueError(f"unknown run fields {sorted(bad)}")
         if "message" in fields:
