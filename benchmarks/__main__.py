@@ -14,6 +14,7 @@ from benchmarks import (
     bench_crawl,
     bench_delivery,
     bench_ilga,
+    bench_ocr,
     bench_parse,
     bench_pdf,
     bench_reads,
@@ -28,6 +29,7 @@ def main() -> None:
     sections = [
         bench_classifier.run(quick),
         bench_pdf.run(quick),
+        bench_ocr.run(quick),
         bench_split.run(quick),
         bench_parse.run(quick),
         bench_ilga.run(quick),

@@ -65,8 +65,25 @@ NoticeKind = Literal[
     "delivery_failed",  # ops: notices Slack refused for good (or that would not render)
     "outcome",  # follow-up: how relevant items were decided (with roll calls); a bill's final action
     "reminder",  # follow-up: a public-comment deadline or a witness-slip hearing is close
+    "agenda_unread",  # a meeting's agenda could not be read: a person should look (once a version)
 ]
 NOTICE_KINDS: tuple[str, ...] = get_args(NoticeKind)
+# Notices beside a meeting's thread: posted in it when it exists, but never opening it nor counting
+# as the meeting's first notice (a later match is still ``new_matches``).
+SIDE_NOTE_KINDS: tuple[NoticeKind, ...] = ("agenda_unread",)
+
+# Why a meeting's agenda could not be read (`Unread.reason`), from the document's error.
+UnreadReason = Literal[
+    "download failed",
+    "damaged",
+    "encrypted",
+    "needs OCR",
+    "too large",
+    "timed out",
+    "unsupported type",
+    "no items found",
+]
+UNREAD_REASONS: tuple[str, ...] = get_args(UnreadReason)
 
 # How the public may comment (see pipeline/text/comments.py, which reads them from agenda text).
 ChannelKind = Literal["email", "web", "phone", "video", "in_person", "mail"]
@@ -447,6 +464,21 @@ class Document(StrictModel):
     error: Text | None = None
 
 
+class Unread(StrictModel):
+    """Why a meeting's agenda could not be read, so a person can look at it (set by extraction).
+
+    - ``reason``: one of `UNREAD_REASONS`; ``detail``: the document's error as reported.
+    - ``url``: the document to look at (the agenda as the site serves it).
+    - ``version``: a fingerprint of what was fetched (a content hash, or the URL when the
+      download failed): counsel hear about each version once.
+    """
+
+    reason: UnreadReason
+    detail: MessageText = ""
+    url: HttpUrl | None = None
+    version: str
+
+
 class Meeting(StrictModel):
     """A meeting of a body, with its agenda items — what a spider yields and what is stored.
 
@@ -469,6 +501,8 @@ class Meeting(StrictModel):
       platform's comment field and the items by the comment stage), or None when nothing says.
     - ``comment_texts``: texts the spider found that may say how to comment (Legistar
       ``EventComment``, eLMS ``comment``, the meeting page); read by the comment stage, never stored.
+    - ``unread``: set when the meeting has no items because its agenda could not be read
+      (damaged, encrypted, scanned without OCR, nothing split, download failed); None otherwise.
     """
 
     id: Text
@@ -486,6 +520,7 @@ class Meeting(StrictModel):
     links: list[Link] = Field(default_factory=list)
     items: list[AgendaItem] = Field(default_factory=list)
     documents: list[Document] = Field(default_factory=list)
+    unread: Unread | None = None
     raw_documents: list[RawDocument] = Field(default_factory=list, exclude=True)
     comment: CommentWindow | None = None
     comment_texts: list[Text] = Field(default_factory=list, exclude=True)

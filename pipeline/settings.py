@@ -128,6 +128,10 @@ class Settings(PathsOf, BaseSettings):
       saved on another date.
     - ``AGENDA_WATCH_PDF_TIMEOUT`` (s per PDF); ``AGENDA_WATCH_PDF_WORKER_DELAY_S``: test-only,
       makes the PDF worker sleep first, to play a stuck PDF deterministically.
+    - OCR of pages without a text layer (`pipeline.text.ocr`): ``AGENDA_WATCH_OCR`` (0 turns it
+      off), ``AGENDA_WATCH_OCR_ENGINE`` (the tesseract command or its path),
+      ``AGENDA_WATCH_OCR_LANGUAGE`` (``eng``, ``eng+spa``…), ``AGENDA_WATCH_OCR_MAX_PAGES`` (per
+      document), ``AGENDA_WATCH_OCR_PAGE_TIMEOUT`` (s per page), ``AGENDA_WATCH_OCR_DPI``.
     - ``AGENDA_WATCH_LEGISTAR_PAGE_SIZE``: records per Legistar Web API page (at most 1000).
     - ``AGENDA_WATCH_DIGEST_CRON``: when `agenda-watch run` posts the weekly digest.
     - ``AGENDA_WATCH_WITNESS_SLIP_REMINDER_HOURS``: how long before a watched bill's committee
@@ -166,6 +170,17 @@ class Settings(PathsOf, BaseSettings):
     today: date | None = Field(default=None, alias="AGENDA_WATCH_TODAY")
     pdf_timeout_s: float = Field(default=30.0, alias="AGENDA_WATCH_PDF_TIMEOUT", gt=0)
     pdf_worker_delay_s: float = Field(default=0.0, alias="AGENDA_WATCH_PDF_WORKER_DELAY_S", ge=0)
+    ocr: bool = Field(default=True, alias="AGENDA_WATCH_OCR")
+    ocr_engine: str = Field(default="tesseract", alias="AGENDA_WATCH_OCR_ENGINE", min_length=1)
+    # Tesseract language codes joined by "+" (they become one command-line argument).
+    ocr_language: str = Field(
+        default="eng", alias="AGENDA_WATCH_OCR_LANGUAGE", pattern=r"^[A-Za-z_]+(\+[A-Za-z_]+)*$"
+    )
+    ocr_max_pages: int = Field(default=10, alias="AGENDA_WATCH_OCR_MAX_PAGES", ge=0, le=200)
+    ocr_page_timeout_s: float = Field(
+        default=20.0, alias="AGENDA_WATCH_OCR_PAGE_TIMEOUT", gt=0, le=600
+    )
+    ocr_dpi: int = Field(default=250, alias="AGENDA_WATCH_OCR_DPI", ge=72, le=600)
     legistar_page_size: int = Field(
         default=1000, alias="AGENDA_WATCH_LEGISTAR_PAGE_SIZE", ge=1, le=1000
     )

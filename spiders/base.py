@@ -20,8 +20,8 @@ from pydantic import BaseModel, ConfigDict
 from scrapy.http import Response
 
 from pipeline.ingest.detect import page_kind, page_kinds
-from pipeline.models import Link, LinkKind, Meeting, RawDocument, meeting_id
-from pipeline.redact import carries_secret
+from pipeline.models import Document, Link, LinkKind, Meeting, RawDocument, meeting_id
+from pipeline.redact import carries_secret, describe
 from spiders._health import field_dropped
 from spiders._parse import BadValue, link_url, squash, web_url
 
@@ -292,9 +292,18 @@ class AgendaSpider(scrapy.Spider):
         return meeting
 
     def agenda_document_failed(self, failure: Any) -> Iterator[Meeting]:
-        """The agenda could not be downloaded: keep the meeting, note the problem."""
+        """The agenda could not be downloaded: keep the meeting, note the problem.
+
+        The failed document stays on the meeting as a `Document` with its error, so a meeting
+        left without items says its agenda was not read (`pipeline.ingest.unread`).
+        """
         meeting: Meeting = failure.request.meta["meeting"]
         self.logger.warning("agenda document for %s failed: %s", meeting.id, failure.value)
+        response = getattr(failure.value, "response", None)
+        why = f"HTTP {response.status}" if response is not None else describe(failure.value)
+        meeting.documents.append(
+            Document(url=failure.request.url, error=f"download failed: {why[:200]}")
+        )
         if self.crawler is not None and self.crawler.stats is not None:
             self.crawler.stats.inc_value("agenda_watch/document_errors")
         yield meeting

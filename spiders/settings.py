@@ -69,6 +69,13 @@ AGENDA_WATCH_TODAY = _APP.today.isoformat() if _APP.today else ""
 AGENDA_WATCH_PDF_TIMEOUT = _APP.pdf_timeout_s
 AGENDA_WATCH_PDF_MAX_PAGES = 200
 AGENDA_WATCH_PDF_WORKER_DELAY = _APP.pdf_worker_delay_s
+# OCR of pages without a text layer, in the PDF worker (pipeline.text.ocr.OcrOptions).
+AGENDA_WATCH_OCR = _APP.ocr
+AGENDA_WATCH_OCR_ENGINE = _APP.ocr_engine
+AGENDA_WATCH_OCR_LANGUAGE = _APP.ocr_language
+AGENDA_WATCH_OCR_MAX_PAGES = _APP.ocr_max_pages
+AGENDA_WATCH_OCR_PAGE_TIMEOUT = _APP.ocr_page_timeout_s
+AGENDA_WATCH_OCR_DPI = _APP.ocr_dpi
 
 # Legistar Web API page size ($top); the API returns at most 1000 records per response.
 AGENDA_WATCH_LEGISTAR_PAGE_SIZE = _APP.legistar_page_size

@@ -45,11 +45,13 @@ def crawl_and_deliver(settings: Settings, source_ids: list[str], deliver_after: 
     results = crawl_many(settings, wanted, on_result=lambda r: click.echo(r.line()))
     failed = [r for r in results if not r.ok]
     totals = {
-        k: sum(getattr(r, k) for r in results) for k in ("meetings", "items", "matches", "notices")
+        k: sum(getattr(r, k) for r in results)
+        for k in ("meetings", "items", "matches", "notices", "unread")
     }
     click.echo(
         f"done: {len(results)} sources ({len(failed)} with problems), {totals['meetings']} meetings, "
         f"{totals['items']} items, {totals['matches']} matches, {totals['notices']} notices queued"
+        + (f", {totals['unread']} agendas not read" if totals["unread"] else "")
     )
     for r in failed:
         if r.log_path:

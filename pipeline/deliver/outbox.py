@@ -34,7 +34,7 @@ from pydantic import ValidationError
 from pipeline.clock import utcnow
 from pipeline.deliver.delivery import DeliveryError, FileSink, Redactor, Sink, make_sink
 from pipeline.deliver.slack import render
-from pipeline.models import DeadNotice, Notice
+from pipeline.models import SIDE_NOTE_KINDS, DeadNotice, Notice
 from pipeline.settings import Settings
 from pipeline.store.ledger import Ledger, OutboxRow
 
@@ -222,8 +222,7 @@ class DeliveryRun:
             self.ledger.hold(claim, "reconciliation could not look", timedelta())
             raise
         if ts:
-            thread = None if thread_ts else (notice.thread_key, claim.posted_channel)
-            self.ledger.mark_sent(claim, ts, thread)
+            self.ledger.mark_sent(claim, ts, _thread_of(notice, claim.posted_channel, thread_ts))
             self.report.reconciled += 1
             logger.info("notice %s was already posted (ts %s)", claim.row_id, ts)
         else:
@@ -264,7 +263,7 @@ class DeliveryRun:
         except DeliveryError as exc:
             self._failed(claim, exc)
             return
-        thread = (notice.thread_key, channel) if thread_ts is None and posted.ts else None
+        thread = _thread_of(notice, channel, thread_ts) if posted.ts else None
         if not self.ledger.mark_sent(claim, posted.ts, thread):
             logger.warning("notice %s posted, but its claim had been taken over", claim.row_id)
         self.report.sent += 1
@@ -365,3 +364,10 @@ class DeliveryRun:
             ],
             created_at=utcnow(),
         )
+
+
+def _thread_of(notice: Notice, channel: str, parent_ts: str | None) -> tuple[str, str] | None:
+    """The (thread key, channel) a top-level post opens; replies and side notes open none."""
+    if parent_ts is not None or notice.kind in SIDE_NOTE_KINDS:
+        return None
+    return (notice.thread_key, channel)

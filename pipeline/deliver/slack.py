@@ -58,6 +58,7 @@ KIND_HEADINGS = {
     "source_failing": "Source failing",
     "source_recovered": "Source recovered",
     "outcome": "Outcome",
+    "agenda_unread": "Agenda not read",
 }
 
 
@@ -212,6 +213,25 @@ def render_dead(notice: Notice) -> Message:
     )
 
 
+def render_unread(notice: Notice) -> Message:
+    """A short note: this meeting's agenda could not be read; its link, so a person can look."""
+    meeting = notice.meeting
+    assert meeting is not None and meeting.unread is not None
+    unread = meeting.unread
+    heading = KIND_HEADINGS["agenda_unread"]
+    body = link(meeting_url(meeting), meeting.body or meeting.title)
+    document = link(str(unread.url) if unread.url else None, "The agenda")
+    lines = [
+        f"*{heading}* · {escape(meeting.jurisdiction)}\n{body} · {escape(when(meeting))}",
+        f"{document} could not be read ({unread.reason}): please look at it by hand.",
+    ]
+    if unread.detail:
+        lines.append(f"Detail: {escape(truncate(unread.detail, 300))}")
+    blocks = [_section("\n".join(lines)), _context(f"agenda-watch · {notice.source}")]
+    text = f"{heading} ({unread.reason}): {meeting.body} {when(meeting)}"
+    return Message(text=escape(truncate(text, 400)), blocks=blocks, metadata=_metadata(notice))
+
+
 def _digest_section(meeting: Meeting) -> str:
     status = status_label(meeting.status)
     body = link(meeting_url(meeting), meeting.body or meeting.title)
@@ -310,6 +330,8 @@ def render(notice: Notice) -> Message:
         return render_alert(notice)
     if notice.kind == "delivery_failed":
         return render_dead(notice)
+    if notice.kind == "agenda_unread":
+        return render_unread(notice)
     meeting = notice.meeting
     assert meeting is not None
     if notice.kind == "outcome":

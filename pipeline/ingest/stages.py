@@ -19,7 +19,9 @@ from scrapy.exceptions import DropItem
 
 from pipeline.classify.classifier import Classifier
 from pipeline.classify.meeting import classify_meeting
+from pipeline.clock import utcnow
 from pipeline.ingest.reasons import HostTally, crawl_reason
+from pipeline.ingest.unread import unread_notice, unread_of, version_of
 from pipeline.models import (
     AgendaItem,
     Document,
@@ -34,6 +36,7 @@ from pipeline.store.index import MeetingIndex
 from pipeline.store.ledger import Ledger
 from pipeline.text.agenda_split import split_agenda
 from pipeline.text.docx import docx_text, looks_like_docx
+from pipeline.text.ocr import OcrOptions
 from pipeline.text.pdftext import PdfExtractor, PdfText, looks_like_pdf
 
 if TYPE_CHECKING:
@@ -52,11 +55,12 @@ def _stat(crawler: Crawler, key: str, count: int = 1) -> None:
 
 
 def pdf_extractor(settings: Any) -> PdfExtractor:
-    """A PDF extractor with the crawl's limits (AGENDA_WATCH_PDF_* Scrapy settings)."""
+    """A PDF extractor with the crawl's limits (AGENDA_WATCH_PDF_* and AGENDA_WATCH_OCR*)."""
     return PdfExtractor(
         timeout_s=settings.getfloat("AGENDA_WATCH_PDF_TIMEOUT", 30.0),
         max_pages=settings.getint("AGENDA_WATCH_PDF_MAX_PAGES", 200),
         worker_delay_s=settings.getfloat("AGENDA_WATCH_PDF_WORKER_DELAY", 0.0),
+        ocr=OcrOptions.from_scrapy(settings),
     )
 
 
@@ -125,7 +129,9 @@ class ExtractText:
 
     A meeting that arrives without items gets them split from its first document that has text
     (`pipeline.text.agenda_split.split_agenda`), so agenda-only platforms are classified like the rest.
-    A document without a text layer keeps its `Document.error` and yields no items.
+    Pages without a text layer are read by OCR where it is installed and on; a document OCR
+    cannot read keeps its `Document.error` and yields no items. A meeting left without items
+    although a document was fetched gets `Meeting.unread` (`pipeline.ingest.unread`).
     """
 
     DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -138,7 +144,7 @@ class ExtractText:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        """Scrapy's factory; limits from the AGENDA_WATCH_PDF_* settings."""
+        """Scrapy's factory; limits from the AGENDA_WATCH_PDF_* and AGENDA_WATCH_OCR* settings."""
         settings = crawler.settings
         extractor = pdf_extractor(settings)
         stage = cls(crawler, extractor, Paths.from_scrapy(settings).data_dir / "textcache")
@@ -150,16 +156,26 @@ class ExtractText:
         self.extractor.close()
 
     async def process_item(self, meeting: Meeting) -> Meeting:
-        """Replace the meeting's raw documents with extracted `Document`s."""
+        """Replace the meeting's raw documents with extracted `Document`s; note an unread agenda."""
+        versions: dict[str, str] = {}
         for raw in meeting.raw_documents:
             document = await self._extract(raw)
             if document.error:
                 _stat(self.crawler, "document_errors")
                 logger.warning("%s: %s: %s", meeting.id, raw.url, document.error)
             meeting.documents.append(document)
+            versions[str(document.url)] = version_of(raw.body)
         meeting.raw_documents = []
         if not meeting.items:
             meeting.items = self._split_items(meeting)
+        meeting.unread = unread_of(meeting, versions)
+        if meeting.unread is not None:
+            logger.warning(
+                "%s: agenda not read (%s): %s",
+                meeting.id,
+                meeting.unread.reason,
+                meeting.unread.url,
+            )
         return meeting
 
     def _split_items(self, meeting: Meeting) -> list[AgendaItem]:
@@ -193,10 +209,13 @@ class ExtractText:
             except ValueError:
                 path.unlink(missing_ok=True)
             else:
-                _stat(self.crawler, "documents_from_cache")
-                return cached
+                if cached.final:  # (a scan cached before OCR existed is read again)
+                    _stat(self.crawler, "documents_from_cache")
+                    return cached
         result = await self.extractor.extract(body)
-        if result.error is None:
+        if result.ocr_pages:
+            _stat(self.crawler, "documents_ocr")
+        if result.final:  # not after a failure: the next run may read it (e.g. OCR installed)
             write_atomic(path, result.model_dump_json().encode())
         return result
 
@@ -215,6 +234,9 @@ class ExtractText:
             error = result.problem
             if result.truncated and not error:
                 logger.warning("%s: only the first %d pages were read", raw.url, result.page_count)
+            if result.ocr_error or result.ocr_skipped:
+                why = result.ocr_error or f"{result.ocr_skipped} page(s) past the OCR page cap"
+                logger.warning("%s: pages without a text layer left unread: %s", raw.url, why)
             return Document(
                 url=raw.url,
                 content_type="application/pdf",
@@ -292,6 +314,11 @@ class StoreMeeting:
         with self.ledger.transaction():
             notices = self.ledger.record_meeting(meeting, channel)
             notices += self.ledger.record_outcomes(meeting, channel)  # after the thread's opener
+            if meeting.unread is not None:
+                _stat(self.crawler, "unread")
+                note = unread_notice(meeting, channel, utcnow())
+                if note is not None and self.ledger.queue_notice(note):  # once per version
+                    notices.append(note)
             self.index.record(row, retired)
         if retired:  # rescheduled: one document per meeting
             self.store.remove(retired)
@@ -354,6 +381,7 @@ class RunRecorder:
             matches=int(stats.get("agenda_watch/matches", 0)),
             notices=int(stats.get("agenda_watch/notices_queued", 0)),
             errors=errors,
+            unread=int(stats.get("agenda_watch/unread", 0)),
             finish_reason=reason,
             message=self._message(stats, meetings),
         )

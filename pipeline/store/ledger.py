@@ -38,7 +38,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from pipeline.clock import utcnow
-from pipeline.models import Meeting, Notice, NoticeKind, safe_message
+from pipeline.models import SIDE_NOTE_KINDS, Meeting, Notice, NoticeKind, safe_message
 from pipeline.store.changes import Seen, content_hash, diff, subject_states
 from pipeline.store.outcomes import decided_items, outcome_hash, outcome_notice
 
@@ -53,8 +53,8 @@ def stored_message(text: str | None) -> str | None:
 # The layout's version, in SQLite's user_version; `Ledger._prepare` migrates older files.
 # 0: before versions (bills kept their key in subjects.meeting_id); 1: subjects.bill_key;
 # 2: claims (owner, lease) and dead letters on notices, delivery_pause, set_aside; meeting_index
-#    and meeting_index_state (created empty; the first view or `reindex` fills them).; reminders and
-#    outcomes.
+#    and meeting_index_state (created empty; the first view or `reindex` fills them); reminders and
+#    outcomes; runs.unread (meetings whose agenda could not be read).
 LEDGER_VERSION = 2
 # The tables, as SQL statements (created if missing on every open), comments dropped.
 _SQL = re.sub(r"--[^\n]*", "", Path(__file__).with_name("ledger.sql").read_text(encoding="utf-8"))
@@ -158,6 +158,13 @@ def _mine(claim: OutboxRow) -> tuple[int, str | None, int]:
 
 def _when(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
+
+
+# Columns added to existing tables since layout 1, in ledger.sql's order: (table, column, type).
+ADDED_COLUMNS = (
+    *(("notices", column, "TEXT") for column in NOTICE_COLUMNS_V2),
+    ("runs", "unread", "INTEGER NOT NULL DEFAULT 0"),
+)
 
 
 @dataclass(frozen=True)
@@ -268,9 +275,10 @@ class Ledger:
                 self.conn.execute(statement)
             for statement in MIGRATE_BILL_KEY_AFTER if migrate else ():
                 self.conn.execute(statement)
-            have = {r["name"] for r in self.conn.execute("PRAGMA table_info(notices)")}
-            for column in (c for c in NOTICE_COLUMNS_V2 if c not in have):
-                self.conn.execute(f"ALTER TABLE notices ADD COLUMN {column} TEXT")
+            for table, column, kind in ADDED_COLUMNS:
+                have = {r["name"] for r in self.conn.execute(f"PRAGMA table_info({table})")}
+                if column not in have:
+                    self.conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
             self.conn.execute(f"PRAGMA user_version = {LEDGER_VERSION}")
 
     def _version(self) -> int:
@@ -309,7 +317,7 @@ class Ledger:
         now = utcnow()
         thread = meeting.thread_key
         with self.transaction():
-            change = diff(meeting, self._seen(thread), self.has_notice(thread))
+            change = diff(meeting, self._seen(thread), self.notified(thread))
             self._remember(meeting, now)
             if change is None:
                 return []
@@ -529,6 +537,19 @@ class Ledger:
         args = (thread_key, kind) if kind else (thread_key,)
         return self.conn.execute(sql + " LIMIT 1", args).fetchone() is not None
 
+    def notified(self, thread_key: str) -> bool:
+        """True when a meeting notice was queued in this thread.
+
+        Side notes (`SIDE_NOTE_KINDS`, an unread agenda's) do not count: the first notice with
+        matches after one is still ``new_matches``.
+        """
+        marks = ",".join("?" * len(SIDE_NOTE_KINDS))
+        row = self.conn.execute(
+            f"SELECT 1 FROM notices WHERE thread_key = ? AND kind NOT IN ({marks}) LIMIT 1",
+            (thread_key, *SIDE_NOTE_KINDS),
+        ).fetchone()
+        return row is not None
+
     def pending(self, states: tuple[str, ...] = ("queued",), limit: int = -1) -> list[OutboxRow]:
         """Outbox rows in the given states, oldest first (read only: claim with `claim_next`)."""
         marks = ",".join("?" * len(states))
@@ -724,8 +745,8 @@ class Ledger:
 
     def finish_run(self, run_id: str, source: str, **fields: Any) -> None:
         """Record a crawl's outcome (counts, errors, finish reason)."""
-        allowed = {"meetings", "items", "matches", "notices", "errors", "finish_reason", "message"}
-        bad = set(fields) - allowed
+        counts = {"meetings", "items", "matches", "notices", "errors", "unread"}
+        bad = set(fields) - counts - {"finish_reason", "message"}
         if bad:
             raise ValueError(f"unknown run fields {sorted(bad)}")
         if "message" in fields:

@@ -60,7 +60,9 @@ CREATE TABLE IF NOT EXISTS runs (
     notices INTEGER NOT NULL DEFAULT 0,
     errors INTEGER NOT NULL DEFAULT 0,
     finish_reason TEXT,
-    message TEXT
+    message TEXT,
+    -- Layout 2 (added by ALTER TABLE to older files):
+    unread INTEGER NOT NULL DEFAULT 0     -- meetings whose agenda could not be read
 );
 CREATE INDEX IF NOT EXISTS runs_source ON runs(source, started_at);
 
