@@ -12,8 +12,9 @@ Agenda PDFs reach the classifier with words broken in ways no rule should have t
 `views` gives the texts the rules are matched on, each with a map from its offsets back to the
 original's, so evidence still quotes the original text (``text[start:end]``). The first view
 only repairs ligatures and invisible characters. When a line-break hyphen sits between letters,
-a second view has those words joined: both views are matched, since only a dictionary could
-tell "Wel-\ncoming" (one word) from "asylum-\nseekers" (two).
+two more views have the break mended, one with the words joined ("Welcoming") and one with the
+hyphen kept ("asylum-seekers"): all are matched, since only a dictionary could tell
+"Wel-\ncoming" (one word) from "asylum-\nseekers" (a compound).
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ def is_plain(text: str) -> bool:
 
 
 def views(text: str) -> list[View]:
-    """The texts to match for `text`: repaired, and also with line-break hyphens joined."""
+    """The texts to match for `text`: repaired, and with line-break hyphens joined or kept."""
     if text.isascii():
         if not _may_break(text) or _BREAK_RE.search(text) is None:
             return [(text, None)]
@@ -65,10 +66,18 @@ def views(text: str) -> list[View]:
         if _BREAK_RE.search(first[0]) is None:
             return [first]
     repaired, offsets = first
-    joined, inner = _edit(repaired, _BREAK_RE, lambda _: "")
-    if offsets is not None and inner is not None:
-        inner = [offsets[i] for i in inner]
-    return [first, (joined, inner if inner is not None else offsets)]
+    out = [first]
+    for mend in ("", "-"):  # one word broken ("Wel-coming"), or a compound ("asylum-seekers")
+        mended, inner = _edit(repaired, _BREAK_RE, _always(mend))
+        if offsets is not None and inner is not None:
+            inner = [offsets[i] for i in inner]
+        out.append((mended, inner if inner is not None else offsets))
+    return out
+
+
+def _always(new: str) -> Callable[[str], str]:
+    """A replacement for `_edit` that puts `new` wherever the pattern matched."""
+    return lambda _: new
 
 
 def _may_break(text: str) -> bool:
