@@ -63,7 +63,7 @@ def views(text: str) -> list[View]:
         first: View = (text, None)
     else:
         first = _edit(text, _REPAIR_RE, lambda found: LIGATURES.get(found, ""))
-        if _BREAK_RE.search(first[0]) is None:
+        if not _may_break(first[0]) or _BREAK_RE.search(first[0]) is None:
             return [first]
     repaired, offsets = first
     out = [first]
