@@ -16,7 +16,7 @@ import re
 from collections.abc import AsyncIterator, Iterator
 from datetime import date, datetime, time
 from typing import Any, Literal
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlparse, urlsplit
 
 import scrapy
 from parsel import Selector
@@ -35,6 +35,8 @@ from spiders.base import (
 from spiders.legistar import parse_clock
 
 # An item's printed number before its title: "A. Education Session-Divestment", "1.1 Minutes".
+# The shared BoardDocs host of tenants configured by slug (``{state}/{site}``).
+DEFAULT_SITE = "https://go.boarddocs.com"
 ITEM_NUMBER_RE = re.compile(r"^((?:\d{1,3}|[A-Z]|[ivxIVX]{1,5})(?:\.\d{1,3})*\.?)\s+(\S.*)$")
 # A wall-clock time in free text: "6:30 p.m.", "9:30 A.M.", "7 pm".
 CLOCK_RE = re.compile(r"\b\d{1,2}(?::\d{2})?\s*[ap]\.?\s*m\b\.?", re.I)
@@ -67,8 +69,13 @@ class BoardDocsSpider(AgendaSpider):
     @property
     def board_url(self) -> str:
         """``https://go.boarddocs.com/{state}/{site}/Board.nsf/`` unless ``base_url`` says."""
-        base = str(self.source.base_url or f"https://go.boarddocs.com/{self.source.slug}/Board.nsf")
+        base = str(self.source.base_url or f"{DEFAULT_SITE}/{self.source.slug}/Board.nsf")
         return base.rstrip("/") + "/"
+
+    @classmethod
+    def crawl_hosts(cls) -> set[str]:
+        """The configured hosts, or the shared ``go.boarddocs.com`` when only a slug is set."""
+        return super().crawl_hosts() or {urlparse(DEFAULT_SITE).hostname or ""}
 
     # --- crawl ----------------------------------------------------------------------------
 

@@ -13,7 +13,7 @@ import re
 from collections.abc import AsyncIterator, Iterator
 from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Any, Literal
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode, urlparse, urlsplit
 
 import scrapy
 from bs4 import BeautifulSoup
@@ -51,6 +51,8 @@ HTML_TAG_RE = re.compile(
     r"</?(?:p|br|div|span|b|i|u|em|strong|font|a|ul|ol|li|table|tr|td)\b[^>]*>", re.I
 )
 
+# The Web API host every Legistar client shares (one politeness slot for all of them).
+DEFAULT_API = "https://webapi.legistar.com/v1"
 API_STATUSES = (400, 401, 403, 404, 500, 502, 503)
 
 
@@ -84,7 +86,13 @@ class LegistarApiSpider(AgendaSpider):
         """``https://webapi.legistar.com/v1/{slug}`` unless the config overrides it."""
         if self.source.api_url:
             return str(self.source.api_url).rstrip("/")
-        return f"https://webapi.legistar.com/v1/{self.source.slug}"
+        return f"{DEFAULT_API}/{self.source.slug}"
+
+    @classmethod
+    def crawl_hosts(cls) -> set[str]:
+        """The configured hosts, plus the shared Web API host when no ``api_url`` overrides it."""
+        shared = {urlparse(DEFAULT_API).hostname or ""} if not cls.source.api_url else set()
+        return super().crawl_hosts() | shared
 
     def api_url(self, path: str, params: dict[str, str] | None = None) -> str:
         """An API URL with the client's token (if configured) added to the query."""

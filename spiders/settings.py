@@ -40,7 +40,22 @@ ITEM_PIPELINES = {
 }
 EXTENSIONS = {
     "pipeline.ingest.stages.RunRecorder": 500,
+    # Scrapy's LogCount hangs a counter per crawler on the root logger: with many sources in one
+    # process each would count the others' errors. SourceLogCount charges each line to its source.
+    "scrapy.extensions.logcount.LogCount": None,
+    "pipeline.ingest.sourcelog.SourceLogCount": 0,
 }
+# Scrapy 2.19 starts an HTTP server per crawler that runs Python sent to it: not for a crawler
+# of hostile pages, and one port per source when many share a process.
+REMOTE_CONTROL_ENABLED = False
+# One request at a time per host across every source and crawl process, DOWNLOAD_DELAY apart
+# (Scrapy's own slots are per crawler). After the HTTP cache (900): cached answers never wait.
+DOWNLOADER_MIDDLEWARES = {
+    "pipeline.ingest.hostgate.HostGateMiddleware": 960,
+}
+AGENDA_WATCH_HOST_LOCK_DIR = os.path.join(
+    os.path.abspath(os.environ.get("AGENDA_WATCH_DATA_DIR", "data")), "hostlocks"
+)
 
 # PDF extraction limits (per document).
 AGENDA_WATCH_PDF_TIMEOUT = float(os.environ.get("AGENDA_WATCH_PDF_TIMEOUT", "30"))
@@ -49,12 +64,12 @@ AGENDA_WATCH_PDF_MAX_PAGES = 200
 # Legistar Web API page size ($top); the API returns at most 1000 records per response.
 AGENDA_WATCH_LEGISTAR_PAGE_SIZE = int(os.environ.get("AGENDA_WATCH_LEGISTAR_PAGE_SIZE", "1000"))
 
-# HTTP cache with RFC 2616 semantics: a page the site marks fresh is not fetched again, and a stale
-# one is revalidated with If-None-Match / If-Modified-Since when the site gave an ETag or
-# Last-Modified, so an unchanged agenda costs a 304 instead of a download. Not every platform sends
-# these headers (CivicPlus does not, platforms.md); the ledger still keeps reruns silent.
+# HTTP cache used only for conditional requests: every page is asked for again, with
+# If-None-Match / If-Modified-Since when the site gave an ETag or Last-Modified, so an unchanged
+# agenda costs a 304 instead of a download; pages without validators are not stored at all
+# (pipeline/ingest/cachepolicy.py says why RFC2616Policy's freshness rules are wrong for us).
 HTTPCACHE_ENABLED = os.environ.get("AGENDA_WATCH_HTTP_CACHE", "1") == "1"
-HTTPCACHE_POLICY = "scrapy.extensions.httpcache.RFC2616Policy"
+HTTPCACHE_POLICY = "pipeline.ingest.cachepolicy.RevalidatePolicy"
 HTTPCACHE_STORAGE = "scrapy.extensions.httpcache.FilesystemCacheStorage"
 HTTPCACHE_DIR = os.path.join(
     os.path.abspath(os.environ.get("AGENDA_WATCH_DATA_DIR", "data")), "httpcache"

@@ -18,13 +18,14 @@ from scrapy import signals
 from scrapy.exceptions import DropItem
 
 from pipeline.classify.classifier import Classifier
+from pipeline.ingest import shared
 from pipeline.models import AgendaItem, Document, Meeting, RawDocument, item_id
 from pipeline.settings import load_settings
 from pipeline.store.files import JsonStore, write_atomic
 from pipeline.store.ledger import Ledger
 from pipeline.text.agenda_split import split_agenda
 from pipeline.text.docx import docx_text, looks_like_docx
-from pipeline.text.pdftext import PdfExtractor, PdfText, looks_like_pdf
+from pipeline.text.pdftext import PdfText, looks_like_pdf, shared_extractor
 
 if TYPE_CHECKING:
     from typing import Self
@@ -34,7 +35,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 MAX_DOCUMENT_TEXT = 500_000  # characters of extracted text kept per document
-RUN_ID_ENV = "AGENDA_WATCH_RUN_ID"
+# The run id the crawl runner gave this source: crawler setting first, else the environment.
+RUN_ID_ENV = RUN_ID_SETTING = "AGENDA_WATCH_RUN_ID"
 
 
 def _stat(crawler: Crawler, key: str, count: int = 1) -> None:
@@ -82,24 +84,19 @@ class ExtractText:
 
     def __init__(self, crawler: Crawler, timeout_s: float, max_pages: int) -> None:
         self.crawler = crawler
-        self.extractor = PdfExtractor(timeout_s=timeout_s, max_pages=max_pages)
+        # One long-lived worker for every crawl in the process (it recycles itself).
+        self.extractor = shared_extractor(timeout_s=timeout_s, max_pages=max_pages)
         # Extracted text by content hash: an unchanged agenda PDF is not extracted again.
         self.text_cache = load_settings().data_dir / "textcache"
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         """Scrapy's factory; limits from the AGENDA_WATCH_PDF_* settings."""
-        stage = cls(
+        return cls(
             crawler,
             crawler.settings.getfloat("AGENDA_WATCH_PDF_TIMEOUT", 30.0),
             crawler.settings.getint("AGENDA_WATCH_PDF_MAX_PAGES", 200),
         )
-        crawler.signals.connect(stage.close, signal=signals.spider_closed)
-        return stage
-
-    def close(self) -> None:
-        """Stop the PDF worker process."""
-        self.extractor.close()
 
     async def process_item(self, meeting: Meeting) -> Meeting:
         """Replace the meeting's raw documents with extracted `Document`s."""
@@ -198,8 +195,8 @@ class ClassifyItems:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        """Scrapy's factory; rules from ``AGENDA_WATCH_CONFIG_DIR/topics.yaml``."""
-        return cls(crawler, Classifier.from_yaml(load_settings().topics_path))
+        """Scrapy's factory; rules from ``AGENDA_WATCH_CONFIG_DIR/topics.yaml`` (once per process)."""
+        return cls(crawler, shared.classifier(load_settings().topics_path))
 
     def process_item(self, meeting: Meeting) -> Meeting:
         """Fill ``classification`` on every item."""
@@ -212,14 +209,16 @@ class ClassifyItems:
 
 
 class StoreMeeting:
-    """Write the meeting's JSON document, then update the ledger and queue notices in one go."""
+    """Write the meeting's JSON document, then update the ledger and queue notices in one go.
+
+    An unchanged meeting's document is left as it is (no rewrite, no fsync).
+    """
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         settings = load_settings()
         self.store = JsonStore(settings.data_dir)
-        self.ledger = Ledger(settings.ledger_path)
-        crawler.signals.connect(self.ledger.close, signal=signals.spider_closed)
+        self.ledger = shared.ledger(settings.ledger_path)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -229,7 +228,8 @@ class StoreMeeting:
     def process_item(self, meeting: Meeting) -> Meeting:
         """Store, then record; the order makes a crash between them harmless (rerun re-queues)."""
         moved_from = self.ledger.stored_meeting_id(meeting)
-        self.store.write(meeting)
+        if not self.store.write(meeting):
+            _stat(self.crawler, "meetings_unchanged")
         source = getattr(self.crawler.spider, "source", None)
         channel = source.slack_channel if source is not None else None
         notices = self.ledger.record_meeting(meeting, channel)
@@ -245,7 +245,9 @@ class RunRecorder:
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        self.run_id = os.environ.get(RUN_ID_ENV) or uuid.uuid4().hex
+        self.run_id = (
+            crawler.settings.get(RUN_ID_SETTING) or os.environ.get(RUN_ID_ENV) or uuid.uuid4().hex
+        )
         self.ledger: Ledger | None = None
         self.first_error = ""
 
@@ -264,8 +266,8 @@ class RunRecorder:
             self.first_error = f"{failure.type.__name__}: {failure.getErrorMessage()}"
 
     def spider_opened(self) -> None:
-        """Open the ledger and note the start."""
-        self.ledger = Ledger(load_settings().ledger_path)
+        """Note the start in the ledger."""
+        self.ledger = shared.ledger(load_settings().ledger_path)
         self.ledger.start_run(self.run_id, self._source())
 
     def spider_closed(self, reason: str) -> None:
@@ -275,6 +277,9 @@ class RunRecorder:
         stats = self.crawler.stats.get_stats() if self.crawler.stats else {}
         errors = int(stats.get("log_count/ERROR", 0))
         meetings = int(stats.get("agenda_watch/meetings", 0))
+        if reason == "closespider_timeout" and not self.first_error:
+            timeout = self.crawler.settings.getfloat("CLOSESPIDER_TIMEOUT")
+            self.first_error = f"stopped by the crawl timeout ({timeout:g} s)"
         self.ledger.finish_run(
             self.run_id,
             self._source(),
@@ -286,7 +291,6 @@ class RunRecorder:
             finish_reason=reason,
             message=self.first_error or ("no meetings found" if meetings == 0 else ""),
         )
-        self.ledger.close()
 
     def _source(self) -> str:
         spider = self.crawler.spider

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from collections.abc import Iterator
@@ -10,11 +11,14 @@ from pathlib import Path
 from pipeline.models import Meeting
 
 
+def _safe(text: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_" else "-" for c in text.replace("/", "-"))
+
+
 def meeting_path(data_dir: Path, meeting_id: str) -> Path:
     """Where a meeting's JSON lives: ``meetings/<source>/<date>-<key>.json``."""
     source, _, rest = meeting_id.partition("/")
-    safe = "".join(c if c.isalnum() or c in "-_" else "-" for c in rest.replace("/", "-"))
-    return data_dir / "meetings" / source / f"{safe}.json"
+    return data_dir / "meetings" / source / f"{_safe(rest)}.json"
 
 
 def write_atomic(path: Path, data: bytes) -> None:
@@ -32,17 +36,61 @@ def write_atomic(path: Path, data: bytes) -> None:
         raise
 
 
+# Fields that change on every crawl without the meeting changing.
+VOLATILE_FIELDS = ("scraped_at",)
+
+
+def _same_content(path: Path, data: bytes) -> bool:
+    """True when `path` holds a meeting document equal to `data` but for `VOLATILE_FIELDS`."""
+    try:
+        old = path.read_bytes()
+    except OSError:
+        return False
+    if old == data:
+        return True
+    try:
+        before, after = json.loads(old), json.loads(data)
+    except ValueError:  # a damaged file is rewritten
+        return False
+    if not isinstance(before, dict) or not isinstance(after, dict):
+        return False
+    for key in VOLATILE_FIELDS:
+        before.pop(key, None)
+        after.pop(key, None)
+    return bool(before == after)
+
+
 class JsonStore:
     """Meeting documents under ``<data_dir>/meetings``."""
 
     def __init__(self, data_dir: Path) -> None:
         self.data_dir = data_dir
 
-    def write(self, meeting: Meeting) -> Path:
-        """Store the meeting (items and classifications included); returns its path."""
+    def write(self, meeting: Meeting) -> bool:
+        """Store the meeting (items and classifications included); False when it was unchanged.
+
+        Unchanged means the stored document has the same content apart from ``scraped_at``;
+        it is then left alone, so a rerun over an unchanged site writes (and fsyncs) nothing.
+        A meeting with a copy under another date is always written (see `_other_copies`).
+        """
         path = meeting_path(self.data_dir, meeting.id)
-        write_atomic(path, meeting.model_dump_json(indent=2).encode())
-        return path
+        data = meeting.model_dump_json(indent=2).encode()
+        if _same_content(path, data) and not self._other_copies(meeting, path):
+            return False
+        write_atomic(path, data)
+        return True
+
+    def _other_copies(self, meeting: Meeting, path: Path) -> bool:
+        """True when another date's document has this meeting's key (it moved, maybe back).
+
+        Readers pick the newest ``scraped_at`` among such copies, so this one must be refreshed.
+        """
+        _, _, rest = meeting.id.partition("/")
+        _, _, key = rest.partition("/")
+        if not key:
+            return False
+        pattern = f"*-{_safe(key)}.json"
+        return any(other != path for other in path.parent.glob(pattern))
 
     def remove(self, meeting_id: str) -> None:
         """Delete a meeting's document (a rescheduled meeting stored under its old date)."""
