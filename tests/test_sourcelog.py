@@ -65,13 +65,13 @@ def test_context_names_the_source_of_lines_without_a_spider() -> None:
         await asyncio.sleep(0)
         loop = asyncio.get_running_loop()
         done = loop.create_future()
+
+        def callback() -> None:
+            router.handle(_record("pipeline.stages", logging.ERROR, f"{name} failed"))
+            done.set_result(None)
+
         # A loop callback scheduled from the source's task inherits its context.
-        loop.call_soon(
-            lambda: (
-                router.handle(_record("pipeline.stages", logging.ERROR, f"{name} failed")),
-                done.set_result(None),
-            )
-        )
+        loop.call_soon(callback)
         await done
 
     async def main() -> None:
