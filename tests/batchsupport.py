@@ -57,12 +57,14 @@ class TimedReplay(ReplayServer):
 
 
 @contextmanager
-def sites(hosts: list[str], hold_s: float = 0.0) -> Iterator[tuple[dict[str, str], SpanLog]]:
-    """The demo recordings served on each loopback host; yields host → base URL, and the log."""
+def sites(
+    hosts: list[str], hold_s: float = 0.0, root: Path = RECORDINGS
+) -> Iterator[tuple[dict[str, str], SpanLog]]:
+    """Recordings (the demo's by default) served on each loopback host; host → base URL, log."""
     log = SpanLog()
     with ExitStack() as stack:
         bases = {
-            host: stack.enter_context(TimedReplay(RECORDINGS, log, host, hold_s)).base_url
+            host: stack.enter_context(TimedReplay(root, log, host, hold_s)).base_url
             for host in hosts
         }
         yield bases, log
