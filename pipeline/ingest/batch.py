@@ -128,6 +128,7 @@ class BatchCrawl:
         sources: list[Source],
         options: BatchOptions,
         hosts: Callable[[Source], Iterable[str]] = known_hosts,
+        stop_event: threading.Event | None = None,
     ) -> None:
         self.settings = settings
         self.sources = {s.id: s for s in sources}
@@ -137,11 +138,16 @@ class BatchCrawl:
         self.log_dir = settings.data_dir.resolve() / "logs"
         self._messages: queue.Queue[tuple[str, str, str, str]] = queue.Queue()
         self._stop = threading.Event()
+        self._outer_stop = stop_event  # e.g. the scheduler shutting down
         self._started_at = {s.id: time.monotonic() for s in sources}
 
     def stop(self) -> None:
         """Start no more sources; ask the workers to close their running crawls."""
         self._stop.set()
+
+    def stopping(self) -> bool:
+        """True once `stop` was called or the outer stop event is set."""
+        return self._stop.is_set() or bool(self._outer_stop and self._outer_stop.is_set())
 
     def run(self, on_result: Callable[[CrawlResult], None] | None = None) -> list[CrawlResult]:
         """Crawl every source; results in completion order (also passed to `on_result`)."""
@@ -215,7 +221,7 @@ class BatchCrawl:
         suspects: list[Source] = []
         attempts: dict[str, int] = {}
         try:
-            while (normal or suspects) and not self._stop.is_set():
+            while (normal or suspects) and not self.stopping():
                 solo = not normal
                 batch = suspects if solo else normal
                 outcome = self._run_worker(bin_, batch, slot, 1 if solo else None)
@@ -241,7 +247,7 @@ class BatchCrawl:
         settled = set(outcome.done)
         moved: set[str] = set()
         crashed = outcome.killed or f"crawl process died ({_exit_text(outcome.returncode)})"
-        if not outcome.started and not self._stop.is_set():  # it could not start one source
+        if not outcome.started and not self.stopping():  # it could not start one source
             for source in batch:
                 self._post("failed", source.id, "crashed", crashed)
             return settled | {s.id for s in batch}, moved
@@ -327,7 +333,7 @@ class BatchCrawl:
                 for event in events:
                     self._on_event(event, outcome)
             now = time.monotonic()
-            if self._stop.is_set() and term_sent is None:
+            if self.stopping() and term_sent is None:
                 _signal(proc, signal.SIGTERM, group=False)
                 term_sent = now
             reason = ""
