@@ -135,3 +135,17 @@ def test_sources_sharing_a_host_share_a_worker_and_take_turns(tmp_path: Path) ->
     assert all(r.ok for r in results.values())
     shared = [s for s in log.sorted() if s.host == "127.0.0.2"]
     assert all(nxt.start >= prev.end for prev, nxt in zip(shared, shared[1:], strict=False))
+
+
+def test_a_source_whose_spider_cannot_be_built_fails_alone(tmp_path: Path) -> None:
+    settings = batch_settings(tmp_path)
+    with sites(HOSTS[:2]) as (bases, _):
+        sources = [
+            legistar_source("fine", bases["127.0.0.2"]),
+            legistar_source("misconfigured", bases["127.0.0.3"], options={"mdoe": "web"}),
+        ]
+        results = _crawl(settings, sources)
+    assert results["fine"].ok and results["fine"].items == 10
+    bad = results["misconfigured"]
+    assert bad.finish_reason == "crashed" and bad.errors == 1
+    assert bad.message.startswith("ValidationError: 1 validation error for LegistarOptions")

@@ -113,10 +113,16 @@ class _Outcome:
 
 
 def known_hosts(source: Source) -> set[str]:
-    """Hosts the source's spider says it requests (for grouping)."""
+    """Hosts the source's spider says it requests (for grouping); none if it cannot tell.
+
+    A source whose spider cannot be built fails in its worker, with the reason, not here.
+    """
     from spiders.loader import spider_class_for  # imports every platform spider: only when used
 
-    return spider_class_for(source).crawl_hosts()
+    try:
+        return spider_class_for(source).crawl_hosts()
+    except Exception:
+        return set()
 
 
 class BatchCrawl:

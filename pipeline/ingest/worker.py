@@ -124,7 +124,14 @@ class WorkerRun:
             },
             priority="cmdline",
         )
-        crawler = Crawler(spider_class_for(source), settings)
+        try:
+            crawler = Crawler(spider_class_for(source), settings)
+        except Exception as exc:  # a spider that cannot even be built fails alone
+            logger.error("%s: cannot build its crawler", source.id, exc_info=True)
+            self.events.send("start", source=source.id)
+            self._record_failure(source.id, "crashed", f"{type(exc).__name__}: {exc}")
+            self.events.send("done", source=source.id)
+            return
         router().register(source.id, crawler, log_file)
         task = asyncio.create_task(self._crawl(source.id, crawler))
         self.running[source.id] = _Running(source, crawler, task, time.monotonic())
@@ -143,7 +150,7 @@ class WorkerRun:
     def _finish(self, run: _Running, error: str | None) -> None:
         del self.running[run.source.id]
         if error is not None:
-            self._record_failure(run, "crashed", error)
+            self._record_failure(run.source.id, "crashed", error)
         router().unregister(run.source.id)
         self.events.send("done", source=run.source.id)
 
@@ -153,18 +160,20 @@ class WorkerRun:
         run.task.cancel()
         process_gate(self._lock_dir()).release_owner(run.crawler)
         limit = self.spec.timeout_s + self.spec.grace_s
-        self._record_failure(run, "timeout", f"still running {limit:.0f} s after its start")
+        self._record_failure(
+            run.source.id, "timeout", f"still running {limit:.0f} s after its start"
+        )
         router().unregister(run.source.id)
         self.events.send("done", source=run.source.id)
 
-    def _record_failure(self, run: _Running, reason: str, message: str) -> None:
+    def _record_failure(self, source_id: str, reason: str, message: str) -> None:
         """Finish the source's run record unless its crawl already did."""
         ledger = shared.ledger(self.spec.data_dir / "ledger.sqlite3")
-        run_id = self.spec.run_ids[run.source.id]
+        run_id = self.spec.run_ids[source_id]
         row = ledger.run(run_id)
         if row is None or row.get("finished_at") is None:
             ledger.finish_run(
-                run_id, run.source.id, errors=1, finish_reason=reason, message=message[:500]
+                run_id, source_id, errors=1, finish_reason=reason, message=message[:500]
             )
 
     def _lock_dir(self) -> Path | None:
