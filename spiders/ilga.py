@@ -1,6 +1,6 @@
 """Illinois General Assembly spider: bills from the bulk status XML, then committee hearings.
 
-Facts this relies on (``shared/docs/ilga.md``):
+Facts this relies on (``docs/ilga.md``):
 
 - The site asks automated clients to use the bulk files (every page's head: "Automated access /
   bulk retrieval: https://ftp.ilga.gov/"). Bills: ``{ftp}/legislation/{GA}/BillStatus/XML/``

@@ -68,6 +68,7 @@ AGENDA_WATCH_LEGISTAR_PAGE_SIZE = int(os.environ.get("AGENDA_WATCH_LEGISTAR_PAGE
 # If-None-Match / If-Modified-Since when the site gave an ETag or Last-Modified, so an unchanged
 # agenda costs a 304 instead of a download; pages without validators are not stored at all
 # (pipeline/ingest/cachepolicy.py says why RFC2616Policy's freshness rules are wrong for us).
+# Not every platform sends these headers (CivicPlus does not, platforms.md §4.5).
 HTTPCACHE_ENABLED = os.environ.get("AGENDA_WATCH_HTTP_CACHE", "1") == "1"
 HTTPCACHE_POLICY = "pipeline.ingest.cachepolicy.RevalidatePolicy"
 HTTPCACHE_STORAGE = "scrapy.extensions.httpcache.FilesystemCacheStorage"

@@ -102,7 +102,7 @@ def test_check_config_reports_file_entry_and_field(tmp_path: Path) -> None:
     assert f"{path}:sources[5]:id: duplicate id 'good'" in err
     assert "6 problem(s)" in err
     ok = cli("check-config")
-    assert ok.returncode == 0 and "ok: 50 sources" in ok.stdout
+    assert ok.returncode == 0 and "ok: 111 sources" in ok.stdout
 
 
 def test_scrapy_list_from_repo_root() -> None:
@@ -116,7 +116,7 @@ def test_scrapy_list_from_repo_root() -> None:
     )
     assert out.returncode == 0, out.stderr
     names = out.stdout.split()
-    assert "oak_park" in names and "kane_county" in names and len(names) == 50
+    assert "oak_park" in names and "kane_county" in names and len(names) == 111
 
 
 def test_parse_saved_page() -> None:

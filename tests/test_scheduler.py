@@ -22,7 +22,7 @@ def test_jobs_per_source_with_safe_options() -> None:
     settings = Settings(AGENDA_WATCH_CONFIG_DIR=ROOT / "config")
     sched = scheduler.build_scheduler(settings)
     jobs = {job.id: job for job in sched.get_jobs()}
-    assert len(jobs) == 50 and "crawl:oak_park" in jobs
+    assert len(jobs) == 111 and "crawl:oak_park" in jobs
     job = jobs["crawl:oak_park"]
     assert job.max_instances == 1 and job.coalesce is True and job.misfire_grace_time == 600
     trigger = job.trigger

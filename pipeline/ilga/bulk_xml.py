@@ -1,7 +1,7 @@
 """Parsers for Illinois General Assembly bulk XML, shared helpers, and the action classifier.
 
 Everything here is pure (bytes in, models out) so the spider, the ``parse`` command, the tests and
-the benchmark share it. Facts relied on (``shared/docs/ilga.md``):
+the benchmark share it. Facts relied on (``docs/ilga.md``):
 
 - Bulk status XML ``/ftp/legislation/{GA}/BillStatus/XML/{GA}00{TYPE}{NNNN}.xml``: root ``<xml>``,
   ``<title>`` "… Bill Status for HR 17", ``<shortdesc>``, ``<sponsor>`` (``sponsorhead*`` +
