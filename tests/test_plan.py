@@ -57,12 +57,20 @@ def test_bins_balance_groups_and_never_split_one() -> None:
     assert len(plan_bins(sources[:1], 4, _hosts)) == 1
 
 
-def test_the_configured_legistar_clients_share_one_worker() -> None:
+def test_the_configured_legistar_api_clients_share_one_worker() -> None:
     sources = load_sources(ROOT / "config" / "sources.yaml")
     bins = plan_bins(sources, 2, known_hosts)
     assert len(bins) == 2 and sum(len(b.sources) for b in bins) == len(sources)
-    legistar = {s.id for s in sources if s.platform == "legistar"}
-    assert len(legistar) == 14
-    [holder] = [b for b in bins if legistar & {s.id for s in b.sources}]
-    assert legistar <= {s.id for s in holder.sources}
-    assert "webapi.legistar.com" in holder.hosts["oak_park"]
+    api = {
+        s.id
+        for s in sources
+        if s.platform == "legistar" and s.options.get("mode", "api") == "api" and not s.api_url
+    }
+    assert len(api) >= 10
+    [holder] = [b for b in bins if api & {s.id for s in b.sources}]
+    assert api <= {s.id for s in holder.sources}
+    assert all("webapi.legistar.com" in holder.hosts[sid] for sid in api)
+    # lake_county reads the web calendar (mode: web): it does not need the API's slot.
+    assert "webapi.legistar.com" not in known_hosts(
+        next(s for s in sources if s.id == "lake_county")
+    )
