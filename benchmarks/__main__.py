@@ -14,6 +14,7 @@ from pathlib import Path
 
 from benchmarks import (
     bench_classifier,
+    bench_comments,
     bench_crawl,
     bench_ilga,
     bench_parse,
@@ -30,6 +31,7 @@ BENCHES: dict[str, Callable[[bool], str]] = {
     "parse": bench_parse.run,
     "ilga": bench_ilga.run,
     "crawl": bench_crawl.run,
+    "comments": bench_comments.run,
     "scale": bench_scale.run,
 }
 
