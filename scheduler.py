@@ -4,14 +4,13 @@ APScheduler 3 BlockingScheduler in America/Chicago. Each crawl runs in its own O
 Twisted reactor cannot be restarted); a job never overlaps itself (``max_instances=1``), missed
 runs collapse into one (``coalesce``) and may start up to ten minutes late (misfire grace).
 SIGTERM/SIGINT stop scheduling and let the running crawl's process be ended cleanly.
-The weekly Slack digest is one more job (default Monday 08:00 Chicago, env
-``AGENDA_WATCH_DIGEST_CRON``) that queues the week's digest once, then delivers.
+The weekly Slack digest is one more job (default Monday 08:00 Chicago, setting ``digest_cron``,
+env ``AGENDA_WATCH_DIGEST_CRON``) that queues the week's digest once, then delivers.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import signal
 import threading
 import time
@@ -25,17 +24,22 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 
-from pipeline.config import DEFAULT_SCHEDULE, ConfigError, Problem, load_sources
+from pipeline.config import (
+    CHICAGO,
+    DEFAULT_SCHEDULE,
+    ConfigError,
+    Problem,
+    cron_trigger,
+    load_sources,
+)
 from pipeline.deliver.delivery import deliver
+from pipeline.deliver.digest import queue_weekly_digest
 from pipeline.ingest.crawl import crawl_one
 from pipeline.settings import Settings, load_settings
 from pipeline.store.ledger import Ledger
 
-CHICAGO = ZoneInfo("America/Chicago")
 JITTER_S = 300  # spread sources sharing a cron line, so one host never sees a burst
 MISFIRE_GRACE_S = 600
-DIGEST_CRON_ENV = "AGENDA_WATCH_DIGEST_CRON"
-DEFAULT_DIGEST_CRON = "0 8 * * mon"  # Monday 08:00 America/Chicago
 DIGEST_MISFIRE_GRACE_S = 6 * 3600  # a digest a few hours late still beats none that week
 
 logger = logging.getLogger("agenda_watch.scheduler")
@@ -59,9 +63,7 @@ def build_scheduler(settings: Settings) -> BlockingScheduler:
     """A scheduler with one cron job per enabled source."""
     scheduler = BlockingScheduler(timezone=CHICAGO)
     for source in load_sources(settings.sources_path):
-        trigger = CronTrigger.from_crontab(
-            source.schedule or DEFAULT_SCHEDULE, timezone=ZoneInfo(source.timezone)
-        )
+        trigger = cron_trigger(source.schedule or DEFAULT_SCHEDULE, ZoneInfo(source.timezone))
         trigger.jitter = JITTER_S
         scheduler.add_job(
             crawl_and_deliver,
@@ -79,8 +81,6 @@ def build_scheduler(settings: Settings) -> BlockingScheduler:
 
 def digest_and_deliver(settings: Settings, clock: Callable[[], datetime] | None = None) -> None:
     """The weekly digest job: queue this week's digest (if due and not empty), then deliver."""
-    from pipeline.deliver.digest import queue_weekly_digest
-
     with _deliver_lock:
         ledger = Ledger(settings.ledger_path)
         try:
@@ -91,22 +91,18 @@ def digest_and_deliver(settings: Settings, clock: Callable[[], datetime] | None 
     logger.info("digest: %s", report.summary())
 
 
-def digest_trigger() -> CronTrigger:
-    """The digest's cron: env AGENDA_WATCH_DIGEST_CRON (crontab, weekday names), default Monday 8:00.
+def digest_trigger(settings: Settings) -> CronTrigger:
+    """The digest's cron (``digest_cron``: crontab with weekday names) in America/Chicago.
 
     Raises `ConfigError` for an invalid expression or a numeric weekday.
     """
-    expr = os.environ.get(DIGEST_CRON_ENV, "").strip() or DEFAULT_DIGEST_CRON
-    problem = ""
-    if len(expr.split()) == 5 and any(ch.isdigit() for ch in expr.split()[4]):
-        # APScheduler 3 counts 0 as Monday, crontab as Sunday: only names are unambiguous.
-        problem = "use weekday names (mon), not numbers: APScheduler 3 counts 0 as Monday"
-    else:
-        try:
-            return CronTrigger.from_crontab(expr, timezone=CHICAGO)
-        except ValueError as exc:
-            problem = f"invalid cron expression: {exc}"
-    raise ConfigError([Problem("environment", DIGEST_CRON_ENV, "", f"{expr!r}: {problem}")])
+    try:
+        return cron_trigger(settings.digest_cron, CHICAGO)
+    except ValueError as exc:
+        message = f"{settings.digest_cron!r}: {exc}"
+        raise ConfigError(
+            [Problem("environment", "AGENDA_WATCH_DIGEST_CRON", "", message)]
+        ) from None
 
 
 def add_digest_job(
@@ -118,7 +114,7 @@ def add_digest_job(
     """Add the weekly digest job (`digest_trigger` unless another trigger is given)."""
     scheduler.add_job(
         digest_and_deliver,
-        trigger or digest_trigger(),
+        trigger or digest_trigger(settings),
         args=[settings, clock],
         id="digest:weekly",
         name="weekly digest",

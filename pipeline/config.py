@@ -1,4 +1,4 @@
-"""Load and check ``config/sources.yaml`` and ``config/topics.yaml``.
+"""Load and check ``config/sources.yaml``, ``config/topics.yaml`` and ``config/watchlist.yaml``.
 
 Every problem is reported with its file, entry and field, all at once, so a maintainer fixes a
 typo in one pass instead of one error per run.
@@ -8,17 +8,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
+from apscheduler.triggers.cron import CronTrigger
 from pydantic import ValidationError
 
+from pipeline.classify.classifier import TopicsConfig
+from pipeline.ilga.watchlist import read_watchlist
 from pipeline.models import Source
+
+if TYPE_CHECKING:
+    from spiders.base import AgendaSpider
 
 # Platforms with one tenant, whose URLs need no slug or base_url (Chicago eLMS, the General Assembly).
 SINGLE_TENANT = ("elms", "ilga")
 DEFAULT_SCHEDULE = "23 6,12,18 * * mon-sat"  # three looks a day, away from the DST switch hours
+CHICAGO = ZoneInfo("America/Chicago")
 
 
 @dataclass(frozen=True)
@@ -54,17 +61,29 @@ def _read_yaml(path: Path, problems: list[Problem]) -> Any:
     return None
 
 
-def _check_schedule(expr: str) -> str | None:
-    from apscheduler.triggers.cron import CronTrigger
+def cron_trigger(expr: str, timezone: ZoneInfo) -> CronTrigger:
+    """A crontab line ("minute hour day month day_of_week") as a trigger in `timezone`.
 
+    Raises ValueError saying what is wrong; a numeric weekday is wrong too, because APScheduler 3
+    numbers weekdays from Monday=0, unlike crontab's Sunday=0: only names are unambiguous.
+    """
     try:
-        CronTrigger.from_crontab(expr, timezone=ZoneInfo("America/Chicago"))
+        trigger = CronTrigger.from_crontab(expr, timezone=timezone)
     except ValueError as exc:
-        return f"invalid cron expression {expr!r}: {exc}"
+        raise ValueError(f"invalid cron expression: {exc}") from None
     fields = expr.split()
     if len(fields) == 5 and any(ch.isdigit() for ch in fields[4]):
-        # APScheduler 3 numbers weekdays from Monday=0, unlike crontab: names avoid the trap.
-        return "use weekday names (mon-fri), not numbers: APScheduler 3 counts 0 as Monday"
+        raise ValueError(
+            "use weekday names (mon-fri), not numbers: APScheduler 3 counts 0 as Monday"
+        )
+    return trigger
+
+
+def _check_schedule(expr: str) -> str | None:
+    try:
+        cron_trigger(expr, CHICAGO)
+    except ValueError as exc:
+        return str(exc)
     return None
 
 
@@ -75,10 +94,15 @@ def _source_problems(file: str, index: int, raw: Any, defaults: dict[str, Any]) 
     entry = f"sources[{index}] ({raw.get('id', '?')})"
     merged = {**defaults, **raw}
     try:
-        source = Source.model_validate(merged)
+        source = Source.model_validate(merged, context={"platforms": _platforms()})
     except ValidationError as exc:
         return [
-            Problem(file, entry, ".".join(str(p) for p in err["loc"]), err["msg"])
+            Problem(
+                file,
+                entry,
+                ".".join(str(p) for p in err["loc"]),
+                err["msg"].removeprefix("Value error, "),
+            )
             for err in exc.errors()
         ]
     problems: list[Problem] = []
@@ -96,21 +120,23 @@ def _source_problems(file: str, index: int, raw: Any, defaults: dict[str, Any]) 
     return problems
 
 
-def _platform_problems(file: str, entry: str, source: Source) -> list[Problem]:
-    """The platform has a spider, and the source's ``options`` suit it; robots overrides say why."""
+def _platforms() -> dict[str, type[AgendaSpider]]:
+    """Platform name → spider class: the platforms are the spiders there are."""
+    # Deferred: the registry imports Scrapy and every spider module (about a second), which
+    # commands that never read sources.yaml need not pay.
     from spiders.registry import platform_spiders
 
+    return platform_spiders()
+
+
+def _platform_problems(file: str, entry: str, source: Source) -> list[Problem]:
+    """The source's ``options`` suit its platform's spider; robots overrides say why."""
     problems: list[Problem] = []
     if not source.robots_obey and len(source.robots_reason.strip()) < 10:
         problems.append(
             Problem(file, entry, "robots_reason", "robots_obey: false needs a stated reason")
         )
-    spider = platform_spiders().get(source.platform)
-    if spider is None:
-        return [
-            *problems,
-            Problem(file, entry, "platform", f"no spider for {source.platform!r} yet"),
-        ]
+    spider = _platforms()[source.platform]  # known: Source was validated against them
     try:
         spider.Options.model_validate(source.options)
     except ValidationError as exc:
@@ -142,7 +168,7 @@ def check_sources(path: Path) -> tuple[list[Source], list[Problem]]:
         problems += found
         if found:
             continue
-        source = Source.model_validate({**defaults, **raw})
+        source = Source.model_validate({**defaults, **raw}, context={"platforms": _platforms()})
         if source.id in seen:
             problems.append(Problem(file, f"sources[{index}]", "id", f"duplicate id {source.id!r}"))
             continue
@@ -153,8 +179,6 @@ def check_sources(path: Path) -> tuple[list[Source], list[Problem]]:
 
 def check_topics(path: Path) -> list[Problem]:
     """Validate ``topics.yaml`` (the classifier's rules)."""
-    from pipeline.classify.classifier import TopicsConfig
-
     problems: list[Problem] = []
     data = _read_yaml(path, problems)
     if problems:
@@ -168,6 +192,12 @@ def check_topics(path: Path) -> list[Problem]:
                 Problem(str(path), ".".join(loc[:-1]), loc[-1] if loc else "", err["msg"])
             )
     return problems
+
+
+def check_watchlist(path: Path) -> list[Problem]:
+    """Validate ``watchlist.yaml`` (a missing file is an empty watchlist, not a problem)."""
+    _, found = read_watchlist(path)
+    return [Problem(str(path), p.entry, p.field, p.message) for p in found]
 
 
 def load_sources(path: Path, *, include_disabled: bool = False) -> list[Source]:

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 import yaml
 
+from pipeline.display import local_start
 from pipeline.replay import ReplayServer
 from pipeline.settings import Settings
+from pipeline.store.files import JsonStore
+from pipeline.views.upcoming import DEFAULT_DAYS
 
 RECORDINGS = Path(__file__).parent / "demo_recordings"
 
@@ -61,9 +63,16 @@ def write_demo_config(config_dir: Path, base_url: str, topics: Path) -> None:
 
 
 def demo_settings(settings: Settings) -> Settings:
-    """The demo's settings: its own config dir under the data dir; Slack settings kept."""
+    """The demo's settings: its own config dir under the data dir; Slack settings kept.
+
+    No politeness delay: that is for real sites, and the replay server is ours.
+    """
     return settings.model_copy(
-        update={"config_dir": settings.data_dir / "demo-config", "crawl_timeout_s": 120}
+        update={
+            "config_dir": settings.data_dir / "demo-config",
+            "crawl_timeout_s": 120,
+            "download_delay_s": 0.0,
+        }
     )
 
 
@@ -75,8 +84,6 @@ def run_demo(settings: Settings, run: Callable[[Settings], int]) -> int:
     with ReplayServer(RECORDINGS) as server:
         demo = demo_settings(settings)
         write_demo_config(demo.config_dir, server.base_url, topics)
-        # Politeness delays are for real sites; the replay server is ours.
-        os.environ.setdefault("AGENDA_WATCH_DOWNLOAD_DELAY", "0")
         code = run(demo)
     hint = upcoming_hint(demo.data_dir)
     if hint:
@@ -90,10 +97,6 @@ def upcoming_hint(data_dir: Path) -> str | None:
     The recordings keep their real dates (tests assert them), so once those dates are past a
     plain ``agenda-watch upcoming`` shows nothing; ``--from`` the first recorded day always works.
     """
-    from pipeline.store.files import JsonStore
-    from pipeline.views.format import local_start
-    from pipeline.views.upcoming import DEFAULT_DAYS
-
     demo_ids = {s["id"] for s in DEMO_SOURCES}
     days = sorted(
         local_start(m).date()

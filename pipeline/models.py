@@ -12,26 +12,18 @@ import unicodedata
 from datetime import date, datetime
 from typing import Annotated, Any, Literal, get_args
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, HttpUrl
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    HttpUrl,
+    ValidationInfo,
+    field_validator,
+)
 
 # --- vocabularies -------------------------------------------------------------------------------
-
-Platform = Literal[
-    "legistar",
-    "elms",
-    "civicplus",
-    "granicus",
-    "civicclerk",
-    "iqm2",
-    "novusagenda",
-    "municode",
-    "boarddocs",
-    "diligent",
-    "primegov",
-    "escribe",
-    "ilga",
-]
-PLATFORMS: tuple[str, ...] = get_args(Platform)
+# (Platform names are not one of them: they are the spiders' own, see spiders/registry.py.)
 
 MeetingStatus = Literal["scheduled", "tentative", "cancelled", "rescheduled", "passed"]
 MEETING_STATUSES: tuple[str, ...] = get_args(MeetingStatus)
@@ -51,16 +43,16 @@ LinkKind = Literal["agenda", "minutes", "packet", "attachment", "video", "detail
 LINK_KINDS: tuple[str, ...] = get_args(LinkKind)
 
 NoticeKind = Literal[
-    "new_matches",
-    "items_added",
-    "items_changed",
-    "items_removed",
-    "meeting_changed",
-    "source_failing",
-    "source_recovered",
-    "bill_new",
-    "bill_update",
-    "weekly_digest",
+    "new_matches",  # a meeting's first notice: its relevant items (opens the thread)
+    "items_added",  # follow-up: relevant items added to the agenda
+    "items_changed",  # follow-up: relevant items reworded or renumbered
+    "items_removed",  # follow-up: relevant items taken off the agenda
+    "meeting_changed",  # follow-up: status, time, place or title changed
+    "source_failing",  # ops: a source failed or found nothing too often (opens its thread)
+    "source_recovered",  # ops: that source works again
+    "bill_new",  # a bill's first notice (opens the thread)
+    "bill_update",  # follow-up: amendments, hearings, votes, the governor, a Public Act
+    "weekly_digest",  # the week's coming meetings, one message
 ]
 NOTICE_KINDS: tuple[str, ...] = get_args(NoticeKind)
 
@@ -269,7 +261,9 @@ class Source(StrictModel):
     """A configured source: one body or site on one platform (an entry of ``config/sources.yaml``).
 
     - ``id``: lower-case ``[a-z0-9_-]``; also the Scrapy spider name.
-    - ``platform``: one of `PLATFORMS`; ``slug`` or ``base_url`` locate the tenant.
+    - ``platform``: the name of a platform spider (`spiders.registry.platform_spiders`); when the
+      names are passed as validation context ``{"platforms": …}`` (as `pipeline.config` does), an
+      unknown one is an error of this field. ``slug`` or ``base_url`` locate the tenant.
     - ``timezone``: IANA zone of the body's wall clock (Illinois: America/Chicago).
     - ``bodies``: only meetings of these bodies (case-insensitive names); empty means all.
     - ``schedule``: crontab-style "minute hour day month day_of_week" in the source's zone.
@@ -285,7 +279,7 @@ class Source(StrictModel):
     id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=64)]
     name: str
     jurisdiction: str
-    platform: Platform
+    platform: Annotated[str, Field(pattern=r"^[a-z0-9_]+$")]
     slug: str | None = None
     base_url: HttpUrl | None = None
     api_url: HttpUrl | None = None
@@ -303,6 +297,14 @@ class Source(StrictModel):
     robots_reason: str = ""
     alert_after: int = Field(default=3, ge=1, le=100)
     notes: str = ""
+
+    @field_validator("platform")
+    @classmethod
+    def _known_platform(cls, value: str, info: ValidationInfo) -> str:
+        platforms = (info.context or {}).get("platforms")
+        if platforms is not None and value not in platforms:
+            raise ValueError(f"unknown platform {value!r}; one of: {', '.join(sorted(platforms))}")
+        return value
 
 
 class SourceAlert(StrictModel):

@@ -1,27 +1,103 @@
-"""Runtime settings from the environment (and CLI flags, which set the same variables)."""
+"""Runtime settings: one pydantic `Settings`, read once from the environment (and CLI flags).
+
+Every ``AGENDA_WATCH_*`` and ``SLACK_*`` variable is a field here and is read nowhere else. The CLI
+passes its flags as overrides (`load_settings`); the crawl runner hands a crawl process its
+settings as environment (`Settings.child_env`); in that process ``spiders/settings.py`` turns them
+into Scrapy settings, which is where spiders and pipeline stages read them (`Paths.from_scrapy`).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
+from typing import Any, Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+# Identify ourselves honestly; sites can reach us through the project page.
+DEFAULT_USER_AGENT = (
+    "agenda-watch/0.1 (+https://github.com/agenda-watch/agenda-watch; civic agenda monitor)"
+)
+DEFAULT_DIGEST_CRON = "0 8 * * mon"  # Monday 08:00 America/Chicago
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 
 
-class Settings(BaseSettings):
+class PathsOf:
+    """The files under the data and config dirs (for `Paths` and `Settings`, which have them)."""
+
+    data_dir: Path
+    config_dir: Path
+
+    @property
+    def ledger_path(self) -> Path:
+        """The SQLite ledger: seen subjects, source runs, outbox."""
+        return self.data_dir / "ledger.sqlite3"  # WAL mode: -wal and -shm files beside it
+
+    @property
+    def sources_path(self) -> Path:
+        """``sources.yaml`` in the config dir."""
+        return self.config_dir / "sources.yaml"  # checked by `agenda-watch check-config`
+
+    @property
+    def topics_path(self) -> Path:
+        """``topics.yaml`` in the config dir."""
+        return self.config_dir / "topics.yaml"  # the classifier's rules
+
+    @property
+    def watchlist_path(self) -> Path:
+        """``watchlist.yaml`` in the config dir (bills pinned or silenced)."""
+        return self.config_dir / "watchlist.yaml"  # optional: missing means no pins
+
+
+@dataclass(frozen=True)
+class Paths(PathsOf):
+    """Where things are, from the data and config dirs."""
+
+    data_dir: Path
+    config_dir: Path
+
+    @classmethod
+    def from_scrapy(cls, settings: Mapping[str, Any]) -> Paths:
+        """The dirs a crawl process was given (``AGENDA_WATCH_DATA_DIR``/``_CONFIG_DIR`` settings)."""
+        return cls(
+            Path(settings["AGENDA_WATCH_DATA_DIR"]), Path(settings["AGENDA_WATCH_CONFIG_DIR"])
+        )
+
+
+class Settings(PathsOf, BaseSettings):
     """What the environment configures. Secrets are `SecretStr`, so they never print or log.
 
+    An empty variable counts as unset. Paths and Slack:
+
     - ``AGENDA_WATCH_DATA_DIR``: JSON documents, the SQLite ledger, the file sink (default ``./data``).
-    - ``AGENDA_WATCH_CONFIG_DIR``: ``sources.yaml`` and ``topics.yaml`` (default ``./config``).
+    - ``AGENDA_WATCH_CONFIG_DIR``: ``sources.yaml``, ``topics.yaml``, ``watchlist.yaml``
+      (default ``./config``).
     - ``SLACK_BOT_TOKEN``: bot-token mode (threads, no double posts across crashes).
     - ``SLACK_WEBHOOK_URL``: webhook mode (no threads; see README for its weaker guarantee).
     - ``SLACK_CHANNEL``: default channel id for notices; ``SLACK_OPS_CHANNEL``: for health alerts.
     - ``SLACK_API_URL``: Web API base URL (GovSlack, or a local fake in tests and the demo).
+
+    Crawling (the README's settings table says the same):
+
+    - ``AGENDA_WATCH_CRAWL_TIMEOUT`` (s) and ``AGENDA_WATCH_CRAWL_PARALLEL``: per source, at once.
+    - ``AGENDA_WATCH_USER_AGENT``, ``AGENDA_WATCH_DOWNLOAD_DELAY`` (s between requests to a host),
+      ``AGENDA_WATCH_HTTP_CACHE`` (0 turns the revalidating HTTP cache off),
+      ``AGENDA_WATCH_LOG_LEVEL`` (Scrapy's log).
+    - ``AGENDA_WATCH_TODAY``: pins "today" (YYYY-MM-DD) for the crawl window, to replay a page
+      saved on another date.
+    - ``AGENDA_WATCH_PDF_TIMEOUT`` (s per PDF); ``AGENDA_WATCH_PDF_WORKER_DELAY_S``: test-only,
+      makes the PDF worker sleep first, to play a stuck PDF deterministically.
+    - ``AGENDA_WATCH_LEGISTAR_PAGE_SIZE``: records per Legistar Web API page (at most 1000).
+    - ``AGENDA_WATCH_DIGEST_CRON``: when `agenda-watch run` posts the weekly digest.
     """
 
-    model_config = SettingsConfigDict(env_prefix="", extra="ignore", populate_by_name=True)
+    model_config = SettingsConfigDict(
+        env_prefix="", extra="ignore", populate_by_name=True, env_ignore_empty=True
+    )
 
     data_dir: Path = Field(default=Path("data"), alias="AGENDA_WATCH_DATA_DIR")
     config_dir: Path = Field(default=Path("config"), alias="AGENDA_WATCH_CONFIG_DIR")
@@ -32,21 +108,24 @@ class Settings(BaseSettings):
     slack_api_url: str = Field(default=DEFAULT_SLACK_API_URL, alias="SLACK_API_URL")
     crawl_timeout_s: int = Field(default=900, alias="AGENDA_WATCH_CRAWL_TIMEOUT", ge=10)
     crawl_parallel: int = Field(default=2, alias="AGENDA_WATCH_CRAWL_PARALLEL", ge=1, le=16)
+    user_agent: str = Field(
+        default=DEFAULT_USER_AGENT, alias="AGENDA_WATCH_USER_AGENT", min_length=8
+    )
+    download_delay_s: float = Field(default=1.0, alias="AGENDA_WATCH_DOWNLOAD_DELAY", ge=0)
+    http_cache: bool = Field(default=True, alias="AGENDA_WATCH_HTTP_CACHE")
+    log_level: LogLevel = Field(default="INFO", alias="AGENDA_WATCH_LOG_LEVEL")
+    today: date | None = Field(default=None, alias="AGENDA_WATCH_TODAY")
+    pdf_timeout_s: float = Field(default=30.0, alias="AGENDA_WATCH_PDF_TIMEOUT", gt=0)
+    pdf_worker_delay_s: float = Field(default=0.0, alias="AGENDA_WATCH_PDF_WORKER_DELAY_S", ge=0)
+    legistar_page_size: int = Field(
+        default=1000, alias="AGENDA_WATCH_LEGISTAR_PAGE_SIZE", ge=1, le=1000
+    )
+    digest_cron: str = Field(default=DEFAULT_DIGEST_CRON, alias="AGENDA_WATCH_DIGEST_CRON")
 
     @property
-    def ledger_path(self) -> Path:
-        """The SQLite ledger: seen subjects, source runs, outbox."""
-        return self.data_dir / "ledger.sqlite3"
-
-    @property
-    def sources_path(self) -> Path:
-        """``sources.yaml`` in the config dir."""
-        return self.config_dir / "sources.yaml"
-
-    @property
-    def topics_path(self) -> Path:
-        """``topics.yaml`` in the config dir."""
-        return self.config_dir / "topics.yaml"
+    def paths(self) -> Paths:
+        """The data and config dirs, without the rest of the settings."""
+        return Paths(self.data_dir, self.config_dir)
 
     def delivery_mode(self) -> str:
         """``bot`` when a bot token is set, else ``webhook``, else ``file``."""
@@ -56,7 +135,39 @@ class Settings(BaseSettings):
             return "webhook"
         return "file"
 
+    def child_env(self) -> dict[str, str]:
+        """These settings as environment variables for a crawl process.
 
-def load_settings() -> Settings:
-    """Read settings from the current environment."""
-    return Settings()
+        Every field but the secrets (a crawl never posts); the dirs made absolute; unset ones
+        left out.
+        """
+        env: dict[str, str] = {}
+        for name, info in type(self).model_fields.items():
+            value = getattr(self, name)
+            if value is None or isinstance(value, SecretStr) or info.alias is None:
+                continue
+            if isinstance(value, Path):
+                value = value.resolve()
+            elif isinstance(value, bool):
+                value = int(value)
+            env[info.alias] = str(value)
+        return env
+
+    @classmethod
+    def aliases(cls) -> set[str]:
+        """Every environment variable a field is read from."""
+        return {info.alias for info in cls.model_fields.values() if info.alias}
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read settings from the current environment; `overrides` (by field name) win over it.
+
+    Raises pydantic's ``ValidationError`` naming the variable when a value is malformed.
+    """
+    return Settings(**{k: v for k, v in overrides.items() if v is not None})
+
+
+def settings_problems(exc: ValidationError) -> str:
+    """A malformed environment, one line per variable (the value is not echoed: it may be secret)."""
+    lines = [f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()]
+    return "bad settings in the environment:\n  " + "\n  ".join(lines)

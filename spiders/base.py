@@ -1,13 +1,13 @@
 """The base every platform spider shares: its source, time zone, ids, documents and named errors.
 
-A platform spider subclasses `AgendaSpider`, sets ``platform`` (a name from `models.PLATFORMS`)
-and, if the platform needs settings beyond slug/base_url, an ``Options`` model validated against
-the source's ``options:`` mapping. The spider loader finds every such class in ``spiders/``.
+A platform spider subclasses `AgendaSpider`, sets ``platform`` (its name: the platforms are the
+spiders there are, `spiders.registry`) and, if the platform needs settings beyond slug/base_url, an
+``Options`` model validated against the source's ``options:`` mapping. The spider loader finds
+every such class in ``spiders/``.
 """
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
@@ -31,8 +31,6 @@ MAX_DOCUMENT_BYTES = 25 * 1024 * 1024
 CANCELLED_RE = re.compile(r"cancel+ed", re.IGNORECASE)
 # A moved meeting: "RESCHEDULED to May 3", "Re-scheduled", "POSTPONED".
 RESCHEDULED_RE = re.compile(r"re-?scheduled|postponed", re.IGNORECASE)
-# Pins "today" for a crawl, so a recorded site from another date replays with its own window.
-TODAY_ENV = "AGENDA_WATCH_TODAY"
 
 
 def status_from_text(text: str) -> MeetingStatus:
@@ -97,8 +95,12 @@ class AgendaSpider(scrapy.Spider):
         return datetime.now(self.tz)
 
     def today(self) -> date:
-        """The source's local date; ``AGENDA_WATCH_TODAY`` pins it (replaying a dated capture)."""
-        pinned = os.environ.get(TODAY_ENV)
+        """The source's local date; the crawl's ``AGENDA_WATCH_TODAY`` setting pins it.
+
+        The pin replays a recorded site from another date with that date's window.
+        """
+        crawler = getattr(self, "crawler", None)
+        pinned = crawler.settings.get("AGENDA_WATCH_TODAY") if crawler is not None else None
         return date.fromisoformat(pinned) if pinned else self.now().date()
 
     def window(self, today: date | None = None) -> tuple[date, date]:

@@ -31,7 +31,6 @@ import scrapy
 from pydantic import BaseModel, Field, HttpUrl
 from scrapy.http import Response
 
-from pipeline.ilga.bills import BillLedger
 from pipeline.ilga.bulk_xml import IlgaParseError, parse_bill_xml
 from pipeline.ilga.pages import (
     HearingBill,
@@ -44,8 +43,6 @@ from pipeline.ilga.pages import (
     says_no_hearings,
 )
 from pipeline.models import AgendaItem, Bill, Link, Meeting, item_id, meeting_id
-from pipeline.settings import load_settings
-from pipeline.store.ledger import Ledger
 from spiders.base import AgendaSpider, NoRowsFound, PlatformOptions, SourceError, UnexpectedShape
 
 SITE_URL = "https://www.ilga.gov"
@@ -88,6 +85,10 @@ class IlgaSpider(AgendaSpider):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._pending_bills = 0
+        # Bill key → (listing stamp, last seen) of the bills the ledger knows: handed over by the
+        # store stage (pipeline.ilga.stages.StoreIlga) when the spider opens; the spider itself
+        # never opens the ledger.
+        self.known_bills: dict[str, tuple[str | None, str]] = {}
 
     # --- URLs -----------------------------------------------------------------------------
 
@@ -149,7 +150,7 @@ class IlgaSpider(AgendaSpider):
 
     def _select(self, entries: list[ListingEntry]) -> tuple[list[ListingEntry], int]:
         """Changed files first (stamp differs), then never-seen, then least recently seen."""
-        known = self._known()
+        known = self.known_bills
         ranked: list[tuple[int, str, ListingEntry]] = []
         unchanged = 0
         for entry in entries:
@@ -162,13 +163,6 @@ class IlgaSpider(AgendaSpider):
                 ranked.append((0 if entry.stamp else 2, prior[1], entry))
         ranked.sort(key=lambda r: (r[0], r[1]))
         return [r[2] for r in ranked[: self.options.max_fetch]], unchanged
-
-    def _known(self) -> dict[str, tuple[str | None, str]]:
-        ledger = Ledger(load_settings().ledger_path)
-        try:
-            return BillLedger(ledger, load_settings().data_dir).stamps(self.source.id)
-        finally:
-            ledger.close()
 
     def parse_bill(self, response: Response, stamp: str | None) -> Iterator[Any]:
         """One bulk XML file → `Bill`; the last bill of the run starts the hearings."""

@@ -7,7 +7,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from pipeline.config import check_sources
-from pipeline.settings import load_settings
+from pipeline.settings import Paths
 from spiders.base import AgendaSpider
 from spiders.registry import platform_spiders
 
@@ -33,14 +33,14 @@ def spider_class_for(source: Source) -> type[AgendaSpider]:
 
 
 class SourceSpiderLoader:
-    """Scrapy spider loader reading ``sources.yaml`` from ``AGENDA_WATCH_CONFIG_DIR``.
+    """Scrapy spider loader reading ``sources.yaml`` from the ``AGENDA_WATCH_CONFIG_DIR`` setting.
 
     Broken entries are logged with their file, entry and field and left out; the rest still load,
     so one typo never stops every source.
     """
 
     def __init__(self, settings: BaseSettings) -> None:
-        sources, problems = check_sources(load_settings().sources_path)
+        sources, problems = check_sources(Paths.from_scrapy(settings).sources_path)
         for problem in problems:
             logger.error("config: %s", problem)
         self._spiders = {

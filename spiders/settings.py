@@ -1,26 +1,26 @@
 """Scrapy settings for agenda-watch: conservative and polite by default.
 
-Tunables come from the environment so the same code runs in tests, the demo and production.
+Tunables are built here from `pipeline.settings.Settings` (read once, from the environment the
+crawl runner hands the process); spiders and pipeline stages read them from the crawler's
+settings, never from the environment.
 """
 
 from __future__ import annotations
 
-import os
+from pipeline.settings import load_settings
+
+_APP = load_settings()
 
 BOT_NAME = "agenda-watch"
 SPIDER_LOADER_CLASS = "spiders.loader.SourceSpiderLoader"
 SPIDER_MODULES: list[str] = []
 NEWSPIDER_MODULE = "spiders"
 
-# Identify ourselves honestly; sites can reach us through the project page.
-USER_AGENT = os.environ.get(
-    "AGENDA_WATCH_USER_AGENT",
-    "agenda-watch/0.1 (+https://github.com/agenda-watch/agenda-watch; civic agenda monitor)",
-)
+USER_AGENT = _APP.user_agent
 ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 8
 CONCURRENT_REQUESTS_PER_DOMAIN = 1
-DOWNLOAD_DELAY = float(os.environ.get("AGENDA_WATCH_DOWNLOAD_DELAY", "1.0"))
+DOWNLOAD_DELAY = _APP.download_delay_s
 DOWNLOAD_TIMEOUT = 60
 # Agenda PDFs are rarely above a few MB; a packet can be big, a runaway response must not be.
 DOWNLOAD_MAXSIZE = 32 * 1024 * 1024
@@ -29,7 +29,7 @@ RETRY_TIMES = 2
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 FEED_EXPORT_ENCODING = "utf-8"
-LOG_LEVEL = os.environ.get("AGENDA_WATCH_LOG_LEVEL", "INFO")
+LOG_LEVEL = _APP.log_level
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 
 ITEM_PIPELINES = {
@@ -53,27 +53,32 @@ REMOTE_CONTROL_ENABLED = False
 DOWNLOADER_MIDDLEWARES = {
     "pipeline.ingest.hostgate.HostGateMiddleware": 960,
 }
-AGENDA_WATCH_HOST_LOCK_DIR = os.path.join(
-    os.path.abspath(os.environ.get("AGENDA_WATCH_DATA_DIR", "data")), "hostlocks"
-)
+AGENDA_WATCH_HOST_LOCK_DIR = str(_APP.data_dir.resolve() / "hostlocks")
 
-# PDF extraction limits (per document).
-AGENDA_WATCH_PDF_TIMEOUT = float(os.environ.get("AGENDA_WATCH_PDF_TIMEOUT", "30"))
+# Where the data and the config are (`pipeline.settings.Paths.from_scrapy` reads these).
+AGENDA_WATCH_DATA_DIR = str(_APP.data_dir.resolve())
+AGENDA_WATCH_CONFIG_DIR = str(_APP.config_dir.resolve())
+# The ledger's id of this crawl; the crawl runner sets it (-s) so it can find the run's record.
+AGENDA_WATCH_RUN_ID = ""
+# "Today" for the crawl window ("" = the source's real today).
+AGENDA_WATCH_TODAY = _APP.today.isoformat() if _APP.today else ""
+
+# PDF extraction limits (per document); the worker delay is a test-only fault injection.
+AGENDA_WATCH_PDF_TIMEOUT = _APP.pdf_timeout_s
 AGENDA_WATCH_PDF_MAX_PAGES = 200
+AGENDA_WATCH_PDF_WORKER_DELAY = _APP.pdf_worker_delay_s
 
 # Legistar Web API page size ($top); the API returns at most 1000 records per response.
-AGENDA_WATCH_LEGISTAR_PAGE_SIZE = int(os.environ.get("AGENDA_WATCH_LEGISTAR_PAGE_SIZE", "1000"))
+AGENDA_WATCH_LEGISTAR_PAGE_SIZE = _APP.legistar_page_size
 
 # HTTP cache used only for conditional requests: every page is asked for again, with
 # If-None-Match / If-Modified-Since when the site gave an ETag or Last-Modified, so an unchanged
 # agenda costs a 304 instead of a download; pages without validators are not stored at all
 # (pipeline/ingest/cachepolicy.py says why RFC2616Policy's freshness rules are wrong for us).
 # Not every platform sends these headers (CivicPlus does not, platforms.md §4.5).
-HTTPCACHE_ENABLED = os.environ.get("AGENDA_WATCH_HTTP_CACHE", "1") == "1"
+HTTPCACHE_ENABLED = _APP.http_cache
 HTTPCACHE_POLICY = "pipeline.ingest.cachepolicy.RevalidatePolicy"
 HTTPCACHE_STORAGE = "scrapy.extensions.httpcache.FilesystemCacheStorage"
-HTTPCACHE_DIR = os.path.join(
-    os.path.abspath(os.environ.get("AGENDA_WATCH_DATA_DIR", "data")), "httpcache"
-)
+HTTPCACHE_DIR = str(_APP.data_dir.resolve() / "httpcache")
 HTTPCACHE_IGNORE_HTTP_CODES = [401, 403, 404, 429, 500, 502, 503, 504]
 HTTPCACHE_GZIP = True

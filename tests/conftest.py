@@ -1,8 +1,18 @@
+"""Shared fixtures, and the ``engine``/``browser`` markers that split the fast loop from the rest.
+
+``pytest -m "not engine and not browser"`` is the everyday loop (see README): it leaves out
+every test that starts the Scrapy engine or a crawl process (marked ``engine`` here, found by
+what the test calls) and the headless-Chromium page test (``browser``).
+"""
+
 from __future__ import annotations
 
+import inspect
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from types import CodeType, ModuleType
 
 import pytest
 
@@ -62,3 +72,60 @@ def demo_env(tmp_path: Path, replay: ReplayServer, monkeypatch: pytest.MonkeyPat
 def slack() -> Iterator[FakeSlackServer]:
     with FakeSlackServer() as server:
         yield server
+
+
+# Calls that start a crawl: each runs `scrapy crawl` in a child process.
+ENGINE_CALLS = frozenset({"crawl_one", "crawl_many", "crawl_recorded", "crawl_and_deliver"})
+
+
+def _starts_engine(code: CodeType, module: ModuleType | None, seen: set[CodeType]) -> bool:
+    """True when `code` calls one of `ENGINE_CALLS`, itself or through its module's functions."""
+    if code in seen:
+        return False
+    seen.add(code)
+    if ENGINE_CALLS & set(code.co_names):
+        return True
+    inner = [c for c in code.co_consts if isinstance(c, CodeType)]
+    helpers = [
+        obj.__code__
+        for name in code.co_names
+        if module is not None
+        and inspect.isfunction(obj := getattr(module, name, None))
+        and obj.__module__ == module.__name__
+    ]
+    return any(_starts_engine(c, module, seen) for c in [*inner, *helpers])
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark ``engine`` every test whose body, helpers or fixtures start a crawl."""
+    for item in items:
+        if not isinstance(item, pytest.Function) or item.get_closest_marker("engine"):
+            continue
+        module = inspect.getmodule(item.function)
+        codes = [item.function.__code__]
+        for defs in item._fixtureinfo.name2fixturedefs.values():
+            func = getattr(defs[-1], "func", None)
+            if inspect.isfunction(func):
+                codes.append(func.__code__)
+        seen: set[CodeType] = set()
+        if any(_starts_engine(code, module, seen) for code in codes):
+            item.add_marker(pytest.mark.engine)
+
+
+CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+MAC_CHROME = "/Applications/Google Chrome.app/Contents/MacOS/Google Chrome"
+
+
+@pytest.fixture
+def chromium() -> str:
+    """A headless-capable Chromium; skips the test when there is none, except under CI."""
+    found = next((p for n in CHROMIUM_NAMES if (p := shutil.which(n))), None)
+    if found is None and Path(MAC_CHROME).exists():
+        found = MAC_CHROME
+    if found is None:
+        if os.environ.get("CI"):
+            pytest.fail(
+                "CI must run the browser test, but no Chromium was found (.ci/run installs it)"
+            )
+        pytest.skip("no Chromium here (Debian: apt-get install chromium); CI runs this test")
+    return found

@@ -1,13 +1,24 @@
-"""The command line as a user runs it (subprocesses from the repo root)."""
+"""The command line as a user runs it, from the repo root.
+
+`cli` starts a real ``python -m pipeline`` process (the entry point, the demo, the schema);
+`run` invokes the same click group in this process, for the commands whose output is checked
+in detail (no interpreter start-up per call, which keeps the fast loop fast).
+"""
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
+from click.testing import CliRunner
+
+from pipeline.cli import main
 from tests.conftest import ROOT
 
 
@@ -26,6 +37,20 @@ def cli(
     )
 
 
+@dataclass
+class Run:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> Run:
+    """`agenda-watch ARGS` in this process, with --config-dir pointing at the repo's config."""
+    result = CliRunner().invoke(main, ["--config-dir", str(ROOT / "config"), *args], env=env)
+    return Run(result.exit_code, result.stdout, result.stderr)
+
+
+@pytest.mark.engine  # the demo crawls, in `agenda-watch` child processes
 def test_demo_twice_then_matches_as_json(tmp_path: Path) -> None:
     data = tmp_path / "data"
     first = cli("--data-dir", str(data), "demo")
@@ -67,12 +92,12 @@ def test_classify_jsonl_and_text(tmp_path: Path) -> None:
         + json.dumps({"id": "b", "text": "Snow and Ice Control Presentation"})
         + "\nnot json\n"
     )
-    out = cli("classify", "--jsonl", str(inputs))
+    out = run("classify", "--jsonl", str(inputs))
     lines = [json.loads(line) for line in out.stdout.splitlines()]
     assert [(line["id"], line["relevant"]) for line in lines] == [("a", True), ("b", False)]
     assert lines[0]["topics"] == ["welcoming_ordinance"] and lines[0]["evidence"]
     assert "line 3: skipped" in out.stderr
-    explained = cli("classify", "--explain", "287(g) agreement with ICE")
+    explained = run("classify", "--explain", "287(g) agreement with ICE")
     assert explained.returncode == 0 and "287(g)" in explained.stdout
 
 
@@ -89,8 +114,8 @@ def test_check_config_reports_file_entry_and_field(tmp_path: Path) -> None:
         "  - {id: typo, name: T, jurisdiction: J, platform: legistr, slug: t, enabeld: true}\n"
         "  - {id: good, name: G2, jurisdiction: J, platform: legistar, slug: g2}\n"
     )
-    out = cli("--config-dir", str(config), "check-config")
-    assert out.returncode == 1
+    out = CliRunner().invoke(main, ["--config-dir", str(config), "check-config"])
+    assert out.exit_code == 1
     err = out.stderr
     path = str(config / "sources.yaml")
     assert f"{path}:sources[1] (Bad-Id):id:" in err
@@ -101,8 +126,32 @@ def test_check_config_reports_file_entry_and_field(tmp_path: Path) -> None:
     )
     assert f"{path}:sources[5]:id: duplicate id 'good'" in err
     assert "6 problem(s)" in err
-    ok = cli("check-config")
+    ok = run("check-config")
     assert ok.returncode == 0 and "ok: 111 sources" in ok.stdout
+
+
+def test_check_config_reports_a_malformed_watchlist(tmp_path: Path) -> None:
+    config = tmp_path / "config"
+    shutil.copytree(ROOT / "config", config)
+    (config / "watchlist.yaml").write_text("watch:\n  - HB1312\n  - {bill: HB12x}\nignroe: []\n")
+    result = CliRunner().invoke(main, ["--config-dir", str(config), "check-config"])
+    assert result.exit_code == 1
+    path = config / "watchlist.yaml"
+    assert f"{path}:ignroe: Extra inputs are not permitted" in result.output
+    assert "2 problem(s)" not in result.output and "1 problem(s)" in result.output
+    (config / "watchlist.yaml").write_text("watch:\n  - HB1312\n  - {bill: HB12x}\n")
+    result = CliRunner().invoke(main, ["--config-dir", str(config), "check-config"])
+    assert f"{path}:watch[1]:bill: 'HB12x' is not a bill label" in result.output
+    assert result.exit_code == 1 and "1 problem(s)" in result.output
+
+
+def test_a_malformed_setting_is_named_without_a_traceback(tmp_path: Path) -> None:
+    out = run(
+        "sources", env={"AGENDA_WATCH_CRAWL_PARALLEL": "many", "SLACK_BOT_TOKEN": "xoxb-s3cr3t"}
+    )
+    assert out.returncode == 1 and "Traceback" not in out.stderr
+    assert "AGENDA_WATCH_CRAWL_PARALLEL: Input should be a valid integer" in out.stderr
+    assert "s3cr3t" not in out.stderr + out.stdout
 
 
 def test_scrapy_list_from_repo_root() -> None:
@@ -121,7 +170,7 @@ def test_scrapy_list_from_repo_root() -> None:
 
 def test_parse_saved_page() -> None:
     saved = ROOT / "pipeline" / "demo_recordings" / "oak_park" / "event_9001_items.json"
-    out = cli(
+    out = run(
         "parse",
         "--source",
         "oak_park",
@@ -136,7 +185,8 @@ def test_parse_saved_page() -> None:
 
 
 def test_schema_describes_the_stored_meeting() -> None:
-    out = cli("schema")
+    out = cli("schema")  # a real process: the console entry point works
+    assert out.returncode == 0, out.stderr
     schema = json.loads(out.stdout)
     assert schema["title"] == "Meeting"
     assert {"id", "source", "start", "items"} <= set(schema["properties"])

@@ -134,8 +134,8 @@ def test_week_key_uses_the_chicago_date() -> None:
 
 
 def test_default_and_configured_digest_schedule(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("AGENDA_WATCH_DIGEST_CRON", raising=False)
     settings = Settings()
-    monkeypatch.delenv(scheduler.DIGEST_CRON_ENV, raising=False)
     sched = BlockingScheduler(timezone=CHICAGO)
     scheduler.add_digest_job(sched, settings)
     job = sched.get_job("digest:weekly")
@@ -148,13 +148,13 @@ def test_default_and_configured_digest_schedule(monkeypatch: pytest.MonkeyPatch)
     nxt = trigger.get_next_fire_time(None, datetime(2027, 3, 13, 12, 0, tzinfo=CHICAGO))
     assert nxt is not None and nxt.isoformat() == "2027-03-15T08:00:00-05:00"
 
-    monkeypatch.setenv(scheduler.DIGEST_CRON_ENV, "30 7 * * tue")
-    assert scheduler.digest_trigger().get_next_fire_time(None, friday) == datetime(
+    monkeypatch.setenv("AGENDA_WATCH_DIGEST_CRON", "30 7 * * tue")
+    assert scheduler.digest_trigger(Settings()).get_next_fire_time(None, friday) == datetime(
         2026, 12, 1, 7, 30, tzinfo=CHICAGO
     )
-    monkeypatch.setenv(scheduler.DIGEST_CRON_ENV, "0 8 * * 1")
-    with pytest.raises(ConfigError, match="weekday names"):
-        scheduler.digest_trigger()
-    monkeypatch.setenv(scheduler.DIGEST_CRON_ENV, "every monday")
+    monkeypatch.setenv("AGENDA_WATCH_DIGEST_CRON", "0 8 * * 1")
+    with pytest.raises(ConfigError, match="AGENDA_WATCH_DIGEST_CRON: '0 8 \\* \\* 1': use weekday"):
+        scheduler.digest_trigger(Settings())
+    monkeypatch.setenv("AGENDA_WATCH_DIGEST_CRON", "every monday")
     with pytest.raises(ConfigError, match="invalid cron"):
-        scheduler.digest_trigger()
+        scheduler.digest_trigger(Settings())

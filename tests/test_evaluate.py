@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from pipeline.classify.evaluate import Counts, eval_command, load_rows
+from pipeline.classify.evaluate import Counts, load_rows
 from pipeline.cli import main
+from pipeline.cli.classify import eval_command
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV_SET = ROOT / "tests" / "fixtures" / "eval" / "dev.jsonl"

@@ -11,11 +11,15 @@ import pytest
 
 from pipeline.classify.classifier import Classifier
 from pipeline.deliver.slack import render
-from pipeline.ilga.bills import BillLedger, Watchlist, bill_path, bill_rows, classify_bill
+from pipeline.ilga.bills import BillLedger
 from pipeline.ilga.bulk_xml import parse_bill_xml
+from pipeline.ilga.classify import classify_bill
 from pipeline.ilga.pages import parse_status_page
+from pipeline.ilga.watchlist import Watchlist, WatchlistProblem, read_watchlist
 from pipeline.models import Bill, BillAction, BillHearing, BillSynopsis
+from pipeline.store.files import bill_path
 from pipeline.store.ledger import Ledger
+from pipeline.views.format import bill_match_rows
 from tests.conftest import FIXTURES, TOPICS
 
 ILGA = FIXTURES / "ilga"
@@ -75,7 +79,8 @@ def test_watchlist_pins_a_bill_the_classifier_misses(
 ) -> None:
     path = tmp_path / "watchlist.yaml"
     path.write_text("watch:\n  - {bill: HB5816, ga: 104, note: test}\n  - SB0022\nignore: []\n")
-    watchlist = Watchlist.from_yaml(path)
+    watchlist, problems = read_watchlist(path)
+    assert problems == []
     assert watchlist.status(99, "SB22") == "watch"  # no ga: every General Assembly
     [notice] = bills.record_bill(prepared(hb5816(), classifier, watchlist))
     assert notice.kind == "bill_new" and notice.thread_key == "bill:104:HB5816"
@@ -96,15 +101,33 @@ def test_ignore_list_silences_a_relevant_bill(
     path.write_text("watch: [HB5816]\nignore:\n  - {bill: HB5816, ga: 104}\n")
     bill = hb5816()
     bill.synopses.append(BillSynopsis(title="House Amendment No. 1", text=COURTHOUSE))
-    assert bills.record_bill(prepared(bill, classifier, Watchlist.from_yaml(path))) == []
+    assert bills.record_bill(prepared(bill, classifier, read_watchlist(path)[0])) == []
 
 
-def test_bad_watchlist_entries_are_reported(tmp_path: Path) -> None:
+def test_bad_watchlist_entries_are_reported_and_the_good_ones_kept(tmp_path: Path) -> None:
     path = tmp_path / "watchlist.yaml"
-    path.write_text("watch:\n  - {bill: not-a-bill}\n")
-    with pytest.raises(ValueError, match="not a bill label"):
-        Watchlist.from_yaml(path)
-    assert Watchlist.from_yaml(tmp_path / "missing.yaml").status(104, "HB1") == ""
+    path.write_text(
+        "watch:\n  - {bill: not-a-bill}\n  - hb 1312\n  - {bill: SB1881, ga: 4, nots: x}\n"
+        "ignore:\n  - {bill: HR17, ga: 104, note: ceremonial}\n"
+    )
+    watchlist, problems = read_watchlist(path)
+    assert problems == [
+        WatchlistProblem(
+            "watch[0]", "bill", "'not-a-bill' is not a bill label (like HB1312 or SB 1881)"
+        ),
+        WatchlistProblem("watch[2]", "ga", "Input should be greater than or equal to 93"),
+        WatchlistProblem("watch[2]", "nots", "Extra inputs are not permitted"),
+    ]
+    assert watchlist.status(104, "HB1312") == "watch" and watchlist.status(105, "HB1312") == "watch"
+    assert watchlist.status(104, "HR17") == "ignore" and watchlist.status(103, "HR17") == ""
+    assert watchlist.status(104, "SB1881") == ""  # its entry was bad: left out, and said so
+    path.write_text("watch: HB1312\n")
+    assert read_watchlist(path)[1] == [
+        WatchlistProblem("watch", "", "Input should be a valid list")
+    ]
+    path.write_text("- HB1312\n")
+    assert read_watchlist(path)[1][0].message == "expected 'watch:' and/or 'ignore:' lists"
+    assert read_watchlist(tmp_path / "missing.yaml") == (Watchlist(), [])
 
 
 def test_amendment_makes_a_bill_relevant_then_it_is_followed(
@@ -148,8 +171,8 @@ def test_amendment_makes_a_bill_relevant_then_it_is_followed(
     assert notice_moved.changes[0].endswith("(was Tue Mar 11, 2025 2:00 PM CDT)")
     # The re-crawled bulk file (no hearing in it) keeps the page's hearing and says nothing new.
     assert bills.record_bill(prepared(amended, classifier)) == []
-    [row] = [r for r in bill_rows(bills.data_dir) if r["label"] == "HR17"]
-    assert row["hearings"][0]["start"] == "2025-03-12T09:00:00-05:00"
+    [row] = [r for r in bill_match_rows(bills.data_dir) if r["number"] == "HR17"]
+    assert row["meeting_start"] == "2025-03-12T09:00:00-05:00"
 
 
 def test_hearing_for_an_unknown_bill_is_skipped(bills: BillLedger) -> None:

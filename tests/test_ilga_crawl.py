@@ -20,9 +20,9 @@ from typing import Any
 import pytest
 
 from pipeline.deliver.delivery import deliver
-from pipeline.ilga.bills import bill_path
 from pipeline.models import Bill
 from pipeline.settings import Settings
+from pipeline.store.files import bill_path
 from pipeline.store.ledger import Ledger
 from pipeline.views.format import bill_match_rows
 from tests.conftest import FIXTURES

@@ -7,14 +7,14 @@ HTML, which are BUILT from real text excerpts in the documented markup (see the 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
+from pipeline.cli import main
 from pipeline.ilga.bulk_xml import (
     IlgaParseError,
     classify_action,
@@ -392,12 +392,10 @@ def test_sponsor_strings_from_real_pages() -> None:
 
 
 def _parse_cli(url: str, path: Path) -> list[dict[str, Any]]:
-    out = subprocess.run(
-        [sys.executable, "-m", "pipeline", "--config-dir", str(ROOT / "config"), "parse",
-         "--source", SOURCE, "--url", url, str(path)],
-        capture_output=True, text=True, timeout=60, check=False, cwd=ROOT,
-    )  # fmt: skip
-    assert out.returncode == 0, out.stderr
+    """`agenda-watch parse` in this process (tests/test_cli.py runs it as a subprocess)."""
+    args = ["--config-dir", str(ROOT / "config"), "parse", "--source", SOURCE, "--url", url]
+    out = CliRunner().invoke(main, [*args, str(path)])
+    assert out.exit_code == 0, out.output
     return [json.loads(line) for line in out.stdout.splitlines()]
 
 

@@ -21,7 +21,6 @@ import pypdf
 import pytest
 
 from pipeline.text.pdftext import (
-    DELAY_ENV,
     PdfExtractor,
     PdfText,
     extract_pdf_bytes,
@@ -180,15 +179,14 @@ def test_async_api_in_event_loop(extractor: PdfExtractor) -> None:
     assert idoc.page_count == 1 and "Logan Correctional Center" in idoc.text
 
 
-def test_timeout_kills_worker_and_recovers(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_timeout_kills_worker_and_recovers() -> None:
     before = set(multiprocessing.active_children())
-    ex = PdfExtractor(timeout_s=1.5)
-    monkeypatch.setenv(DELAY_ENV, "60")  # the worker spawned now sleeps like a stuck PDF
+    ex = PdfExtractor(timeout_s=1.5, worker_delay_s=60)  # the worker sleeps like a stuck PDF
 
     async def main() -> tuple[PdfText, list[int], PdfText]:
         stuck = await ex.extract(_pdf(AGENDA))
         alive = _new_children(before)
-        monkeypatch.delenv(DELAY_ENV)  # the replacement worker is healthy
+        ex.worker_delay_s = 0  # the replacement worker is healthy
         return stuck, alive, await ex.extract(_pdf(AGENDA))
 
     stuck, alive_after_timeout, recovered = asyncio.run(main())
@@ -199,10 +197,9 @@ def test_timeout_kills_worker_and_recovers(monkeypatch: pytest.MonkeyPatch) -> N
     assert _new_children(before) == []
 
 
-def test_worker_crash_returns_error_and_recovers(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_worker_crash_returns_error_and_recovers() -> None:
     before = set(multiprocessing.active_children())
-    ex = PdfExtractor(timeout_s=20)
-    monkeypatch.setenv(DELAY_ENV, "60")
+    ex = PdfExtractor(timeout_s=20, worker_delay_s=60)
 
     def crash_worker() -> None:
         for pid in _new_children(before):
@@ -212,7 +209,7 @@ def test_worker_crash_returns_error_and_recovers(monkeypatch: pytest.MonkeyPatch
     timer.start()
     crashed = ex.extract_sync(_pdf(AGENDA))
     timer.join()
-    monkeypatch.delenv(DELAY_ENV)
+    ex.worker_delay_s = 0
     assert crashed.error is not None and crashed.error.startswith("worker died")
     recovered = ex.extract_sync(_pdf(IDOC))
     assert recovered.error is None and "Logan Correctional Center" in recovered.text

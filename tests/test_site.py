@@ -1,6 +1,7 @@
 """`agenda-watch site`: the written files, escaping, and the page in a real headless Chromium.
 
-Chromium (Debian package ``chromium``; `.ci/run` installs it) loads the page from a file:// URL
+Chromium (Debian package ``chromium``; `.ci/run` installs it under CI; elsewhere the test skips
+when there is none, marked ``browser``) loads the page from a file:// URL
 with no network. ``--dump-dom`` returns the DOM after the page's script ran, so a filter set in the
 URL fragment shows up as ``hidden`` attributes; ``--screenshot`` saves a phone-sized picture.
 """
@@ -17,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote
 
+import pytest
 from bs4 import BeautifulSoup, Tag
 from click.testing import CliRunner
 
@@ -38,9 +40,7 @@ def _build(tmp_path: Path) -> Path:
     return out
 
 
-def _chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    binary = shutil.which("chromium")
-    assert binary, "Debian's chromium is required (apt-get install -y chromium; .ci/run does it)"
+def _chromium(binary: str, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     profile = tempfile.mkdtemp(prefix="chromium-", dir=tmp_path)
     return subprocess.run(
         [
@@ -62,8 +62,8 @@ def _chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def _dom(tmp_path: Path, url: str, *extra: str) -> BeautifulSoup:
-    run = _chromium(tmp_path, *extra, "--dump-dom", url)
+def _dom(binary: str, tmp_path: Path, url: str, *extra: str) -> BeautifulSoup:
+    run = _chromium(binary, tmp_path, *extra, "--dump-dom", url)
     assert run.returncode == 0 and "<html" in run.stdout, run.stderr[-2000:]
     return BeautifulSoup(run.stdout, "html.parser")
 
@@ -141,11 +141,12 @@ def test_cli_site_command(tmp_path: Path) -> None:
     assert "STATUS:CANCELLED" in (out / "calendar/by-source/oak_park.ics").read_text()
 
 
-def test_page_in_headless_chromium_filters_and_screenshot(tmp_path: Path) -> None:
+@pytest.mark.browser
+def test_page_in_headless_chromium_filters_and_screenshot(chromium: str, tmp_path: Path) -> None:
     out = _build(tmp_path)
     page = (out / "index.html").as_uri()
 
-    soup = _dom(tmp_path, page)
+    soup = _dom(chromium, tmp_path, page)
     assert not _one(soup, "form#filters").has_attr("hidden")  # the script ran (CSP hash ok)
     assert _visible(soup) == EXPECTED_IDS
     assert _one(soup, "#count").text == "6 meetings"
@@ -160,28 +161,28 @@ def test_page_in_headless_chromium_filters_and_screenshot(tmp_path: Path) -> Non
     ]
     assert soup.find("img") is None  # the hostile <img onerror> never became an element
 
-    soup = _dom(tmp_path, f"{page}#topic=benefits_access")
+    soup = _dom(chromium, tmp_path, f"{page}#topic=benefits_access")
     assert _visible(soup) == ["oak_park/20261103/9003"]
     assert _one(soup, "#count").text == "1 meeting"
     hidden_days = [s["data-date"] for s in soup.select("section.day") if s.has_attr("hidden")]
     assert "2026-10-27" in hidden_days and "2026-11-03" not in hidden_days
 
-    soup = _dom(tmp_path, f"{page}#jurisdiction={quote('State of Illinois')}")
+    soup = _dom(chromium, tmp_path, f"{page}#jurisdiction={quote('State of Illinois')}")
     assert _visible(soup) == ["il-general-assembly/20261104/H-3099-22901"]
 
     both = f"jurisdiction={quote('Village of Oak Park, IL')}&topic=welcoming_ordinance"
-    soup = _dom(tmp_path, f"{page}#{both}")
+    soup = _dom(chromium, tmp_path, f"{page}#{both}")
     assert _visible(soup) == ["oak_park/20261027/9001"]
     board = _one(soup, 'article[id="oak_park/20261027/9001"]')
     shown = [_one(li, "a").text for li in board.select("li.item") if not li.has_attr("hidden")]
     assert len(shown) == 1 and shown[0].startswith("Resolution authorizing the City to join")
 
     none = f"jurisdiction={quote('State of Illinois')}&topic=shelter_new_arrivals"
-    soup = _dom(tmp_path, f"{page}#{none}")
+    soup = _dom(chromium, tmp_path, f"{page}#{none}")
     assert _visible(soup) == [] and not _one(soup, "#empty").has_attr("hidden")
     assert _one(soup, "#count").text == "0 meetings"
     # A topic no meeting has is not offered; a stale link to it shows everything.
-    assert _visible(_dom(tmp_path, f"{page}#topic=detention")) == EXPECTED_IDS
+    assert _visible(_dom(chromium, tmp_path, f"{page}#topic=detention")) == EXPECTED_IDS
 
     # Phone width: the page fits 390 CSS pixels without sideways scrolling.
     probe = out / "probe.html"
@@ -193,12 +194,13 @@ def test_page_in_headless_chromium_filters_and_screenshot(tmp_path: Path) -> Non
         'document.getElementById("r").textContent = d.scrollWidth + " " + d.clientWidth;'
         "});</script>"
     )
-    soup = _dom(tmp_path, probe.as_uri(), "--allow-file-access-from-files")
+    soup = _dom(chromium, tmp_path, probe.as_uri(), "--allow-file-access-from-files")
     scroll_width, client_width = map(int, _one(soup, "#r").text.split())
     assert 300 <= client_width <= 390 and scroll_width <= client_width
 
     shot = tmp_path / "site-phone.png"
     run = _chromium(
+        chromium,
         tmp_path,
         "--hide-scrollbars",
         f"--window-size={PHONE[0]},{PHONE[1]}",

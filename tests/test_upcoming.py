@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
 from click.testing import CliRunner
 
 from pipeline.classify.classifier import Classifier
@@ -356,6 +357,7 @@ def test_cancellation_updates_the_json_view(tmp_path: Path) -> None:
     assert {m.id: m.status for m in meetings}["oak_park/20261103/9003"] == "cancelled"
 
 
+@pytest.mark.engine  # the demo crawls, in `agenda-watch` child processes
 def test_demo_says_how_to_see_its_meetings(tmp_path: Path) -> None:
     data = tmp_path / "data"
     env = {**os.environ, "AGENDA_WATCH_DOWNLOAD_DELAY": "0"}

@@ -15,8 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import click
-
 from pipeline.classify.classifier import Classifier
 from pipeline.models import TOPICS
 
@@ -266,32 +264,3 @@ def format_text(report: Report, max_text: int = 160) -> str:
         if error["suppressed"]:
             lines.append("    suppressed: " + "; ".join(f'"{s}"' for s in error["suppressed"]))
     return "\n".join(lines)
-
-
-@click.command("eval")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--baseline", is_flag=True, help="Show the naive keyword list side by side.")
-@click.option(
-    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
-)
-@click.option(
-    "--rules",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="A topics file to measure instead of the configured one (to try a change).",
-)
-@click.pass_context
-def eval_command(
-    ctx: click.Context, file: Path, baseline: bool, fmt: str, rules: Path | None
-) -> None:
-    """Measure the classifier on FILE (JSON lines with text and label)."""
-    topics_path = rules or getattr(ctx.obj, "topics_path", None) or DEFAULT_TOPICS
-    classifier = Classifier.from_yaml(Path(topics_path))
-    try:
-        rows = load_rows(file)
-    except ValueError as exc:
-        raise click.ClickException(str(exc)) from exc
-    report = evaluate(rows, classifier, baseline)
-    if fmt == "json":
-        click.echo(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
-    else:
-        click.echo(format_text(report))

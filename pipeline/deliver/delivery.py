@@ -81,14 +81,14 @@ class Sink(Protocol):
 class DeliveryReport:
     """What a delivery run did."""
 
-    mode: str
-    sent: int = 0
-    reconciled: int = 0
-    requeued: int = 0
-    failed: int = 0
-    pending: int = 0
-    errors: list[str] = field(default_factory=list)
-    files: list[Path] = field(default_factory=list)
+    mode: str  # bot, webhook or file
+    sent: int = 0  # posted in this run
+    reconciled: int = 0  # left in flight by a crash, and found already in Slack
+    requeued: int = 0  # left in flight, not in Slack: queued again
+    failed: int = 0  # could not be posted this run (still queued)
+    pending: int = 0  # queued or in flight after the run
+    errors: list[str] = field(default_factory=list)  # what went wrong, secrets redacted
+    files: list[Path] = field(default_factory=list)  # file mode: the messages written
 
     def summary(self) -> str:
         """One line for humans."""

@@ -17,7 +17,7 @@ from pipeline.deliver.delivery import DeliveryReport, deliver
 from pipeline.models import Notice
 from pipeline.settings import Settings
 from pipeline.store.files import JsonStore
-from pipeline.store.ledger import Ledger, queue_notice
+from pipeline.store.ledger import Ledger
 from pipeline.views.upcoming import DISPLAY_ZONE, UpcomingQuery, load_upcoming
 
 logger = logging.getLogger(__name__)
@@ -55,9 +55,7 @@ def queue_weekly_digest(
         created_at=now,
     )
     # Keyed by the ISO week, so the week's digest is queued at most once.
-    with ledger.transaction() as db:
-        queued = queue_notice(db, notice)
-    if not queued:
+    if not ledger.queue_notice(notice):
         logger.info("weekly digest %s already queued", key)
         return None
     logger.info("weekly digest %s queued: %d meeting(s)", key, len(meetings))

@@ -13,6 +13,16 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+from pipeline.display import (
+    day_label,
+    item_topics,
+    item_url,
+    meeting_url,
+    status_label,
+    topic_list,
+    truncate,
+    when,
+)
 from pipeline.models import AgendaItem, Bill, Classification, Meeting, Notice
 
 METADATA_EVENT = "agenda_watch_notice"
@@ -22,8 +32,6 @@ ZWJ = "\u2060"  # word joiner: invisible, stops "@channel" being read as a menti
 
 # Literal broadcast words, in any case, e.g. "@channel" in a pasted agenda note.
 BROADCAST_RE = re.compile(r"@(here|channel|everyone)\b", re.IGNORECASE)
-# Mrkdwn emphasis characters; escaped only inside our own bold labels.
-STATUS_LABELS = {"cancelled": "CANCELLED", "rescheduled": "RESCHEDULED", "tentative": "tentative"}
 KIND_HEADINGS = {
     "new_matches": "New agenda matches",
     "items_added": "Update: new relevant items",
@@ -61,26 +69,8 @@ def link(url: str | None, label: str) -> str:
     return f"<{target}|{label}>" if target else label
 
 
-def _truncate(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-def when(meeting: Meeting) -> str:
-    """``Tue Dec 2, 2025 7:00 PM CST`` (date only when the site gave no time)."""
-    start = meeting.start.astimezone(ZoneInfo(meeting.timezone))
-    day = f"{start:%a %b} {start.day}, {start.year}"
-    if not meeting.time_known:
-        return f"{day} (time not posted)"
-    clock = start.strftime("%I:%M %p").lstrip("0")
-    return f"{day} {clock} {start.tzname()}"
-
-
 # How evidence fields are named to a reader.
 FIELD_LABELS = {"text": "notes"}
-
-
-def _topics(c: Classification) -> str:
-    return ", ".join(t.replace("_", " ") for t in c.topics)
 
 
 def matched_words(c: Classification, limit: int = 8) -> str:
@@ -91,7 +81,7 @@ def matched_words(c: Classification, limit: int = 8) -> str:
     parts = []
     for word in sorted(fields, key=str.casefold)[:limit]:
         # "*" inside bold would end it early; the words are shown, not parsed.
-        shown = escape(_truncate(word, 60)).replace("*", "")
+        shown = escape(truncate(word, 60)).replace("*", "")
         where = fields[word] - {"", "title"}
         parts.append(
             f"*{shown}*"
@@ -104,17 +94,31 @@ def matched_words(c: Classification, limit: int = 8) -> str:
     return ", ".join(parts)
 
 
-def _item_line(item: AgendaItem, fallback_url: str | None) -> str:
+def _item_line(item: AgendaItem, meeting: Meeting) -> str:
     c = item.classification
     number = f"*{escape(item.number)}* " if item.number else ""
-    url = str(item.links[0].url) if item.links else fallback_url
-    title = link(url, _truncate(item.title, 400))
+    title = link(item_url(item, meeting), truncate(item.title, 400))
     lines = [f"{number}{title}"]
     if item.matter:
         lines[0] += f"  ({escape(item.matter)})"
     if c:
-        lines.append(f"Matched {matched_words(c)} → {_topics(c)} (score {c.score:g})")
-    return _truncate("\n".join(lines), MAX_SECTION)
+        lines.append(f"Matched {matched_words(c)} → {topic_list(c.topics)} (score {c.score:g})")
+    return truncate("\n".join(lines), MAX_SECTION)
+
+
+def _section(text: str) -> dict[str, Any]:
+    """A mrkdwn section block, cut to Slack's limit."""
+    return {"type": "section", "text": {"type": "mrkdwn", "text": truncate(text, MAX_SECTION)}}
+
+
+def _context(text: str) -> dict[str, Any]:
+    """A plain-text context block (a footer line)."""
+    return {"type": "context", "elements": [{"type": "plain_text", "text": text}]}
+
+
+def _change_lines(changes: list[str], width: int) -> str:
+    """The first 15 change lines as bullets, each cut to `width`."""
+    return "\n".join(f"• {escape(truncate(c, width))}" for c in changes[:15])
 
 
 @dataclass
@@ -146,35 +150,30 @@ def render_alert(notice: Notice) -> Message:
         text = f"Source {alert.source} ({alert.name}) is working again."
     lines = [f"*{escape(text)}*"]
     if alert.message and notice.kind == "source_failing":
-        lines.append(f"Last error: {escape(_truncate(alert.message, 500))}")
+        lines.append(f"Last error: {escape(truncate(alert.message, 500))}")
     lines.append("Check it with `agenda-watch sources` and the crawl log.")
-    block = {"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(lines)}}
-    return Message(text=escape(text), blocks=[block], metadata=_metadata(notice))
+    return Message(
+        text=escape(text), blocks=[_section("\n".join(lines))], metadata=_metadata(notice)
+    )
 
 
 def _digest_section(meeting: Meeting) -> str:
-    status = STATUS_LABELS.get(meeting.status)
-    body = link(str(meeting.url) if meeting.url else None, meeting.body or meeting.title)
+    status = status_label(meeting.status)
+    body = link(meeting_url(meeting), meeting.body or meeting.title)
     head = f"*{escape(when(meeting))}* · {body} · {escape(meeting.jurisdiction)}"
     if status:
         head += f" · *{status}*"
-    fallback = str(meeting.url) if meeting.url else None
     lines = [head]
     for item in meeting.items[:8]:
         number = f"*{escape(item.number)}* " if item.number else ""
-        url = str(item.links[0].url) if item.links else fallback
-        topics = (
-            ", ".join(t.replace("_", " ") for t in item.classification.topics)
-            if item.classification
-            else ""
-        )
+        topics = item_topics(item)
         lines.append(
-            f"• {number}{link(url, _truncate(item.title, 200))}"
+            f"• {number}{link(item_url(item, meeting), truncate(item.title, 200))}"
             + (f" ({topics})" if topics else "")
         )
     if len(meeting.items) > 8:
         lines.append(f"• …and {len(meeting.items) - 8} more")
-    return _truncate("\n".join(lines), MAX_SECTION)
+    return truncate("\n".join(lines), MAX_SECTION)
 
 
 def render_digest(notice: Notice) -> Message:
@@ -184,27 +183,12 @@ def render_digest(notice: Notice) -> Message:
     n_items = sum(len(m.items) for m in meetings)
     heading = (
         f"Weekly digest: {len(meetings)} meeting(s) with {n_items} relevant item(s) "
-        f"in the two weeks from {first:%a %b} {first.day}, {first.year}"
+        f"in the two weeks from {day_label(first)}"
     )
-    blocks: list[dict[str, Any]] = [
-        {"type": "section", "text": {"type": "mrkdwn", "text": f"*{escape(heading)}*"}}
-    ]
-    for meeting in meetings[:MAX_ITEMS]:
-        blocks.append(
-            {"type": "section", "text": {"type": "mrkdwn", "text": _digest_section(meeting)}}
-        )
+    blocks = [_section(f"*{escape(heading)}*")]
+    blocks += [_section(_digest_section(meeting)) for meeting in meetings[:MAX_ITEMS]]
     more = f"…and {len(meetings) - MAX_ITEMS} more · " if len(meetings) > MAX_ITEMS else ""
-    blocks.append(
-        {
-            "type": "context",
-            "elements": [
-                {
-                    "type": "plain_text",
-                    "text": f"{more}agenda-watch · full list: agenda-watch upcoming",
-                }
-            ],
-        }
-    )
+    blocks.append(_context(f"{more}agenda-watch · full list: agenda-watch upcoming"))
     return Message(text=escape(heading), blocks=blocks, metadata=_metadata(notice))
 
 
@@ -227,8 +211,8 @@ def _bill_match(bill: Bill) -> str:
     lo, hi = max(0, first.start - BILL_SNIPPET), min(len(text), first.end + BILL_SNIPPET)
     quote = ("…" if lo else "") + text[lo:hi] + ("…" if hi < len(text) else "")
     words = sorted({e.text.strip() for e in c.evidence}, key=str.casefold)
-    matched = ", ".join(f"“{escape(_truncate(w, 60))}”" for w in words[:8])
-    topics = ", ".join(t.replace("_", " ") for t in c.topics)
+    matched = ", ".join(f"“{escape(truncate(w, 60))}”" for w in words[:8])
+    topics = topic_list(c.topics)
     name = "Short title" if best == "title" else best
     return f"*{escape(name)}*: {escape(quote)}\nMatched {matched} → {topics} (score {c.score:g})"
 
@@ -246,27 +230,15 @@ def render_bill(notice: Notice) -> Message:
         summary += f" · Public Act {escape(bill.public_act)}"
     if bill.watch == "watch":
         summary += "\nPinned by the watchlist"
-    blocks: list[dict[str, Any]] = [
-        {"type": "section", "text": {"type": "mrkdwn", "text": _truncate(summary, MAX_SECTION)}}
-    ]
+    blocks = [_section(summary)]
     if notice.changes:
-        changes = "\n".join(f"• {escape(_truncate(c, 600))}" for c in notice.changes[:15])
-        blocks.append(
-            {"type": "section", "text": {"type": "mrkdwn", "text": _truncate(changes, MAX_SECTION)}}
-        )
+        blocks.append(_section(_change_lines(notice.changes, 600)))
     if match := _bill_match(bill):
-        blocks.append(
-            {"type": "section", "text": {"type": "mrkdwn", "text": _truncate(match, MAX_SECTION)}}
-        )
-    blocks.append(
-        {
-            "type": "context",
-            "elements": [{"type": "plain_text", "text": f"agenda-watch · {notice.source}"}],
-        }
-    )
+        blocks.append(_section(match))
+    blocks.append(_context(f"agenda-watch · {notice.source}"))
     first = f": {notice.changes[0]}" if notice.changes else ""
     text = f"{heading} {bill.label} {bill.title}{first}"
-    return Message(text=escape(_truncate(text, 400)), blocks=blocks, metadata=_metadata(notice))
+    return Message(text=escape(truncate(text, 400)), blocks=blocks, metadata=_metadata(notice))
 
 
 def render(notice: Notice) -> Message:
@@ -279,39 +251,22 @@ def render(notice: Notice) -> Message:
         return render_alert(notice)
     meeting = notice.meeting
     assert meeting is not None
-    status = STATUS_LABELS.get(meeting.status)
+    status = status_label(meeting.status)
     heading = KIND_HEADINGS[notice.kind]
     where = escape(meeting.jurisdiction)
-    body = link(str(meeting.url) if meeting.url else None, meeting.body or meeting.title)
+    body = link(meeting_url(meeting), meeting.body or meeting.title)
     summary = f"*{heading}* · {where}\n{body} · {escape(when(meeting))}"
     if status:
         summary += f" · *{status}*"
     if meeting.location:
-        summary += f"\n{escape(_truncate(meeting.location, 300))}"
-    blocks: list[dict[str, Any]] = [
-        {"type": "section", "text": {"type": "mrkdwn", "text": _truncate(summary, MAX_SECTION)}}
-    ]
+        summary += f"\n{escape(truncate(meeting.location, 300))}"
+    blocks = [_section(summary)]
     if notice.changes:
-        changes = "\n".join(f"• {escape(_truncate(c, 300))}" for c in notice.changes[:15])
-        blocks.append(
-            {"type": "section", "text": {"type": "mrkdwn", "text": _truncate(changes, MAX_SECTION)}}
-        )
-    fallback_url = str(meeting.url) if meeting.url else None
-    for item in meeting.items[:MAX_ITEMS]:
-        blocks.append(
-            {"type": "section", "text": {"type": "mrkdwn", "text": _item_line(item, fallback_url)}}
-        )
+        blocks.append(_section(_change_lines(notice.changes, 300)))
+    blocks += [_section(_item_line(item, meeting)) for item in meeting.items[:MAX_ITEMS]]
     if len(meeting.items) > MAX_ITEMS:
-        extra = len(meeting.items) - MAX_ITEMS
-        blocks.append(
-            {"type": "context", "elements": [{"type": "plain_text", "text": f"…and {extra} more"}]}
-        )
-    blocks.append(
-        {
-            "type": "context",
-            "elements": [{"type": "plain_text", "text": f"agenda-watch · {notice.source}"}],
-        }
-    )
+        blocks.append(_context(f"…and {len(meeting.items) - MAX_ITEMS} more"))
+    blocks.append(_context(f"agenda-watch · {notice.source}"))
     n = len(meeting.items)
     text = f"{heading}: {meeting.body} {when(meeting)}" + (f" — {n} relevant item(s)" if n else "")
-    return Message(text=escape(_truncate(text, 400)), blocks=blocks, metadata=_metadata(notice))
+    return Message(text=escape(truncate(text, 400)), blocks=blocks, metadata=_metadata(notice))

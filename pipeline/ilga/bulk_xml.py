@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 from datetime import date, datetime, time
+from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -173,9 +174,15 @@ def split_label(text: str) -> tuple[str, int, str | None] | None:
     return m.group(1).upper(), int(m.group(2)), amendment
 
 
-def make_bill_id(source: str, ga: int, doc_type: str, number: int) -> str:
-    """``il-general-assembly/104/HB1062``."""
-    return f"{source}/{ga}/{doc_type}{number}"
+def bill_identity(source: str, ga: int, doc_type: str, number: int) -> dict[str, Any]:
+    """A bill's identifying fields as `Bill` takes them; ``id`` is ``il-general-assembly/104/HB1062``."""
+    return {
+        "id": f"{source}/{ga}/{doc_type}{number}",
+        "source": source,
+        "ga": ga,
+        "doc_type": doc_type,
+        "number": number,
+    }
 
 
 def ftp_html_url(data_url: str, ga: int, doc_type: str, number: int) -> str:
@@ -339,11 +346,7 @@ def parse_bill_xml(body: bytes, url: str, source: str, tz: ZoneInfo = CHICAGO) -
     hearing_text = clean_text(root.findtext("committeehearing"))
     hearing = parse_hearing_line(hearing_text, tz) if hearing_text else None
     return Bill(
-        id=make_bill_id(source, ga, doc_type, number),
-        source=source,
-        ga=ga,
-        doc_type=doc_type,
-        number=number,
+        **bill_identity(source, ga, doc_type, number),
         title=clean_text(root.findtext("shortdesc")),
         sponsors=_xml_sponsors(root),
         synopses=_xml_synopses(root),

@@ -26,9 +26,9 @@ from pipeline.ilga.bulk_xml import (
     PUBLIC_ACT_LINK_RE,
     SECTION_HEADINGS,
     IlgaParseError,
+    bill_identity,
     clean_text,
     make_action,
-    make_bill_id,
     parse_clock,
     parse_date,
     parse_hearing_line,
@@ -82,11 +82,7 @@ def parse_status_page(body: bytes, url: str, source: str, tz: ZoneInfo = CHICAGO
     links = root.xpath(".//a/@href").getall()
     act_link = next((m.group(1) for h in links if (m := PUBLIC_ACT_LINK_RE.search(h))), None)
     return Bill(
-        id=make_bill_id(source, ga, doc_type, number),
-        source=source,
-        ga=ga,
-        doc_type=doc_type,
-        number=number,
+        **bill_identity(source, ga, doc_type, number),
         title=title,
         sponsors=_parse_page_sponsors(root, url),
         statutes=[
@@ -345,7 +341,7 @@ def says_no_hearings(body: bytes) -> bool:
 LISTING_RE = re.compile(
     r"(?:(?P<date>\d{1,2}/\d{1,2}/\d{4})\s+(?P<clock>\d{1,2}:\d{2}\s*[AP]M)\s+(?P<size>\d+)\s*)?"
     r"<a\s[^>]*?href\s*=\s*[\"'](?P<href>[^\"']*?\d{2,3}00[A-Z]{2,5}\d{4}\.xml)[\"']",
-    re.I,
+    re.I,  # IIS writes <A HREF=…>, other servers <a href=…>
 )
 
 

@@ -10,21 +10,21 @@ JSON like any meeting, but queues NO meeting notice, because the bills' own thre
 
 from __future__ import annotations
 
-import json
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from pydantic import ValidationError
 from scrapy import signals
 from scrapy.exceptions import DropItem
 
 from pipeline.classify.classifier import Classifier
-from pipeline.clock import utcnow
-from pipeline.ilga.bills import BillLedger, Watchlist, classify_bill
+from pipeline.ilga.bills import BillLedger
 from pipeline.ilga.bulk_xml import split_label
+from pipeline.ilga.classify import classify_bill
+from pipeline.ilga.watchlist import Watchlist, read_watchlist
 from pipeline.ingest.stages import ClassifyItems, ValidateMeeting
-from pipeline.models import Bill, BillHearing, Meeting
-from pipeline.settings import load_settings
+from pipeline.models import Bill, BillHearing, Meeting, Source
+from pipeline.settings import Paths
 from pipeline.store.files import JsonStore
 from pipeline.store.ledger import Ledger
 
@@ -35,7 +35,13 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-WATCHLIST_FILE = "watchlist.yaml"
+
+@runtime_checkable
+class KnowsBills(Protocol):
+    """A spider that wants the ledger's bills of its source (the ilga spider)."""
+
+    source: Source
+    known_bills: dict[str, tuple[str | None, str]]
 
 
 def _stat(crawler: Crawler, key: str, count: int = 1) -> None:
@@ -83,19 +89,25 @@ class ClassifyIlga:
         self.classifier = classifier
         self.watchlist = watchlist
         self.meetings = ClassifyItems(crawler, classifier)
-        settings = load_settings()
-        self.bills = BillLedger(Ledger(settings.ledger_path), settings.data_dir)
+        paths = Paths.from_scrapy(crawler.settings)
+        self.bills = BillLedger(Ledger(paths.ledger_path), paths.data_dir)
         crawler.signals.connect(self.bills.ledger.close, signal=signals.spider_closed)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        """Scrapy's factory: rules from ``topics.yaml``, pins from ``watchlist.yaml``."""
-        settings = load_settings()
-        return cls(
-            crawler,
-            Classifier.from_yaml(settings.topics_path),
-            Watchlist.from_yaml(settings.config_dir / WATCHLIST_FILE),
-        )
+        """Scrapy's factory: rules from ``topics.yaml``, pins from ``watchlist.yaml``.
+
+        A bad watchlist entry is logged (the run then counts an error) and left out; the others
+        still pin or silence their bills.
+        """
+        paths = Paths.from_scrapy(crawler.settings)
+        watchlist, problems = read_watchlist(paths.watchlist_path)
+        for (
+            problem
+        ) in problems:  # logged as errors: the run is marked, the good entries still count
+            where = ":".join(x for x in (str(paths.watchlist_path), *problem[:2]) if x)
+            logger.error("watchlist: %s: %s", where, problem.message)
+        return cls(crawler, Classifier.from_yaml(paths.topics_path), watchlist)
 
     def process_item(self, item: Bill | Meeting) -> Bill | Meeting:
         """Fill ``classification`` (and ``watch`` on bills)."""
@@ -123,20 +135,29 @@ class ClassifyIlga:
 class StoreIlga:
     """Bills: `BillLedger.record_bill`; hearings: JSON and subjects, no meeting notice.
 
-    For a hearing, each posted bill's thread hears "hearing posted/moved" instead.
+    For a hearing, each posted bill's thread hears "hearing posted/moved" instead. When the spider
+    opens, it is handed the listing stamps of the bills the ledger knows (``known_bills``), so it
+    fetches only changed bulk files without opening the ledger itself.
     """
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        settings = load_settings()
-        self.store = JsonStore(settings.data_dir)
-        self.bills = BillLedger(Ledger(settings.ledger_path), settings.data_dir)
+        paths = Paths.from_scrapy(crawler.settings)
+        self.store = JsonStore(paths.data_dir)
+        self.bills = BillLedger(Ledger(paths.ledger_path), paths.data_dir)
         crawler.signals.connect(self.bills.ledger.close, signal=signals.spider_closed)
+        crawler.signals.connect(self.hand_known_bills, signal=signals.spider_opened)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         """Scrapy's factory."""
         return cls(crawler)
+
+    def hand_known_bills(self) -> None:
+        """Give the spider the bills of its source the ledger knows (before it reads the listing)."""
+        spider = self.crawler.spider
+        if isinstance(spider, KnowsBills):
+            spider.known_bills = self.bills.stamps(spider.source.id)
 
     def _channel(self) -> str | None:
         source = getattr(self.crawler.spider, "source", None)
@@ -156,7 +177,7 @@ class StoreIlga:
 
     def _store_hearing(self, meeting: Meeting) -> list[Any]:
         self.store.write(meeting)
-        self._record_subjects(meeting)
+        self.bills.ledger.record_seen(meeting)
         ga = _ga(self.crawler)
         notices = []
         for item in meeting.items:
@@ -176,32 +197,3 @@ class StoreIlga:
                 meeting.source, ga, f"{label[0]}{label[1]}", hearing, self._channel()
             )
         return notices
-
-    def _record_subjects(self, meeting: Meeting) -> None:
-        """The hearing and its items as ledger subjects (what was seen), with no notice queued."""
-        now = utcnow().isoformat()
-        rows = [(meeting.id, "meeting", bool(meeting.relevant_items()), meeting.start.isoformat())]
-        rows += [
-            (i.id, "item", bool(i.classification and i.classification.relevant), i.title)
-            for i in meeting.items
-        ]
-        with self.bills.ledger.transaction() as db:
-            db.executemany(
-                "INSERT INTO subjects (id, kind, source, meeting_id, hash, relevant, snapshot,"
-                " first_seen, last_seen) VALUES (?, ?, ?, ?, '', ?, ?, ?, ?)"
-                " ON CONFLICT(id) DO UPDATE SET relevant = excluded.relevant,"
-                " snapshot = excluded.snapshot, last_seen = excluded.last_seen",
-                [
-                    (
-                        sid,
-                        kind,
-                        meeting.source,
-                        meeting.id,
-                        int(rel),
-                        json.dumps({"what": what}),
-                        now,
-                        now,
-                    )
-                    for sid, kind, rel, what in rows
-                ],
-            )

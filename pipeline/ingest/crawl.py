@@ -16,8 +16,9 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.ingest.stages import RUN_ID_ENV
+from pipeline.config import check_sources
 from pipeline.settings import Settings
+from pipeline.store.health import check_health
 from pipeline.store.ledger import Ledger
 
 
@@ -60,17 +61,16 @@ class CrawlResult:
         return line
 
 
-def child_env(settings: Settings, run_id: str) -> dict[str, str]:
-    """The environment a crawl process gets: same settings, absolute paths, its run id."""
-    env = dict(os.environ)
-    env.update(
-        {
-            "AGENDA_WATCH_DATA_DIR": str(settings.data_dir.resolve()),
-            "AGENDA_WATCH_CONFIG_DIR": str(settings.config_dir.resolve()),
-            "SCRAPY_SETTINGS_MODULE": "spiders.settings",
-            RUN_ID_ENV: run_id,
-        }
-    )
+def child_env(settings: Settings) -> dict[str, str]:
+    """The environment a crawl process gets, with `settings` passed explicitly.
+
+    This process's environment with our own variables replaced by `settings` (so CLI flags reach
+    the child, and secrets stay behind), plus the Scrapy settings module.
+    """
+    ours = Settings.aliases()
+    env = {k: v for k, v in os.environ.items() if k not in ours}
+    env.update(settings.child_env())
+    env["SCRAPY_SETTINGS_MODULE"] = "spiders.settings"
     return env
 
 
@@ -82,11 +82,12 @@ def crawl_one(settings: Settings, source_id: str, timeout_s: float) -> CrawlResu
     log_path = log_dir / f"{source_id}.log"
     started = time.monotonic()
     cmd = [sys.executable, "-m", "scrapy", "crawl", source_id, "--logfile", str(log_path)]
+    cmd += ["-s", f"AGENDA_WATCH_RUN_ID={run_id}"]
     returncode: int | None
     try:
         proc = subprocess.run(
             cmd,
-            env=child_env(settings, run_id),
+            env=child_env(settings),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
@@ -152,9 +153,6 @@ def crawl_many(
 
 def _check_health(settings: Settings, source_id: str) -> None:
     """After a crawl: alert the ops channel if the source keeps failing, or say it recovered."""
-    from pipeline.config import check_sources
-    from pipeline.store.health import check_health
-
     sources, _ = check_sources(settings.sources_path)
     source = next((s for s in sources if s.id == source_id), None)
     if source is None:

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import uuid
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bs4 import BeautifulSoup
@@ -20,12 +20,12 @@ from scrapy.exceptions import DropItem
 from pipeline.classify.classifier import Classifier
 from pipeline.ingest import shared
 from pipeline.models import AgendaItem, Document, Meeting, RawDocument, item_id
-from pipeline.settings import load_settings
+from pipeline.settings import Paths
 from pipeline.store.files import JsonStore, write_atomic
 from pipeline.store.ledger import Ledger
 from pipeline.text.agenda_split import split_agenda
 from pipeline.text.docx import docx_text, looks_like_docx
-from pipeline.text.pdftext import PdfText, looks_like_pdf, shared_extractor
+from pipeline.text.pdftext import PdfExtractor, PdfText, looks_like_pdf, shared_extractor
 
 if TYPE_CHECKING:
     from typing import Self
@@ -35,8 +35,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 MAX_DOCUMENT_TEXT = 500_000  # characters of extracted text kept per document
-# The run id the crawl runner gave this source: crawler setting first, else the environment.
-RUN_ID_ENV = RUN_ID_SETTING = "AGENDA_WATCH_RUN_ID"
+# The run id the crawl runner gave this source (a crawler setting; else a fresh one).
+RUN_ID_SETTING = "AGENDA_WATCH_RUN_ID"
 
 
 def _stat(crawler: Crawler, key: str, count: int = 1) -> None:
@@ -82,21 +82,23 @@ class ExtractText:
 
     DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
-    def __init__(self, crawler: Crawler, timeout_s: float, max_pages: int) -> None:
+    def __init__(self, crawler: Crawler, extractor: PdfExtractor, text_cache: Path) -> None:
         self.crawler = crawler
-        # One long-lived worker for every crawl in the process (it recycles itself).
-        self.extractor = shared_extractor(timeout_s=timeout_s, max_pages=max_pages)
+        self.extractor = extractor
         # Extracted text by content hash: an unchanged agenda PDF is not extracted again.
-        self.text_cache = load_settings().data_dir / "textcache"
+        self.text_cache = text_cache
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         """Scrapy's factory; limits from the AGENDA_WATCH_PDF_* settings."""
-        return cls(
-            crawler,
-            crawler.settings.getfloat("AGENDA_WATCH_PDF_TIMEOUT", 30.0),
-            crawler.settings.getint("AGENDA_WATCH_PDF_MAX_PAGES", 200),
+        settings = crawler.settings
+        # One long-lived worker for every crawl in the process (it recycles itself).
+        extractor = shared_extractor(
+            timeout_s=settings.getfloat("AGENDA_WATCH_PDF_TIMEOUT", 30.0),
+            max_pages=settings.getint("AGENDA_WATCH_PDF_MAX_PAGES", 200),
+            worker_delay_s=settings.getfloat("AGENDA_WATCH_PDF_WORKER_DELAY", 0.0),
         )
+        return cls(crawler, extractor, Paths.from_scrapy(settings).data_dir / "textcache")
 
     async def process_item(self, meeting: Meeting) -> Meeting:
         """Replace the meeting's raw documents with extracted `Document`s."""
@@ -195,8 +197,8 @@ class ClassifyItems:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        """Scrapy's factory; rules from ``AGENDA_WATCH_CONFIG_DIR/topics.yaml`` (once per process)."""
-        return cls(crawler, shared.classifier(load_settings().topics_path))
+        """Scrapy's factory; rules from ``topics.yaml`` in the config dir (once per process)."""
+        return cls(crawler, shared.classifier(Paths.from_scrapy(crawler.settings).topics_path))
 
     def process_item(self, meeting: Meeting) -> Meeting:
         """Fill ``classification`` on every item."""
@@ -216,9 +218,9 @@ class StoreMeeting:
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        settings = load_settings()
-        self.store = JsonStore(settings.data_dir)
-        self.ledger = shared.ledger(settings.ledger_path)
+        paths = Paths.from_scrapy(crawler.settings)
+        self.store = JsonStore(paths.data_dir)
+        self.ledger = shared.ledger(paths.ledger_path)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -245,9 +247,8 @@ class RunRecorder:
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        self.run_id = (
-            crawler.settings.get(RUN_ID_SETTING) or os.environ.get(RUN_ID_ENV) or uuid.uuid4().hex
-        )
+        # The crawl runner names the run (to find its record afterwards); else a fresh id.
+        self.run_id = crawler.settings.get(RUN_ID_SETTING) or uuid.uuid4().hex
         self.ledger: Ledger | None = None
         self.first_error = ""
 
@@ -267,7 +268,7 @@ class RunRecorder:
 
     def spider_opened(self) -> None:
         """Note the start in the ledger."""
-        self.ledger = shared.ledger(load_settings().ledger_path)
+        self.ledger = shared.ledger(Paths.from_scrapy(self.crawler.settings).ledger_path)
         self.ledger.start_run(self.run_id, self._source())
 
     def spider_closed(self, reason: str) -> None:

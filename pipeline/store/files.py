@@ -1,4 +1,8 @@
-"""Meeting documents on disk: one JSON file per meeting under ``<data_dir>/meetings``, atomic writes."""
+"""Documents on disk, written atomically.
+
+One JSON file per meeting under ``<data_dir>/meetings``, one per tracked bill under
+``<data_dir>/bills``.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from pipeline.models import Meeting
+from pipeline.models import Bill, Meeting
 
 
 def _safe(text: str) -> str:
@@ -105,3 +109,21 @@ class JsonStore:
         root = self.data_dir / "meetings"
         for path in sorted(root.glob("*/*.json")):
             yield Meeting.model_validate_json(path.read_bytes())
+
+
+def bill_path(data_dir: Path, ga: int, label: str) -> Path:
+    """Where a tracked bill's JSON lives: ``bills/<GA>/<label>.json``."""
+    return data_dir / "bills" / str(ga) / f"{label}.json"
+
+
+def write_bill(data_dir: Path, bill: Bill) -> Path:
+    """Store a bill with its whole history; returns its path."""
+    path = bill_path(data_dir, bill.ga, bill.label)
+    write_atomic(path, bill.model_dump_json(indent=2).encode())
+    return path
+
+
+def iter_bills(data_dir: Path) -> Iterator[Bill]:
+    """Every stored (tracked) bill."""
+    for path in sorted((data_dir / "bills").glob("*/*.json")):
+        yield Bill.model_validate_json(path.read_bytes())

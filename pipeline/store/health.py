@@ -7,15 +7,15 @@ queues one ``source_recovered`` in the same thread.
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
+from typing import Any
 
 from pipeline.clock import utcnow
 from pipeline.models import Notice, NoticeKind, SourceAlert
-from pipeline.store.ledger import Ledger, queue_notice
+from pipeline.store.ledger import Ledger
 
 
-def _run_ok(row: sqlite3.Row) -> bool:
+def _run_ok(row: dict[str, Any]) -> bool:
     """A run that finished and found meetings (zero meetings is a failure: sites fail silently)."""
     return bool(row["finish_reason"] == "finished" and row["meetings"] > 0)
 
@@ -38,11 +38,7 @@ class SourceHealth:
 
 def source_health(ledger: Ledger, source: str) -> SourceHealth:
     """A source's health from its recorded runs (newest first)."""
-    rows = ledger.conn.execute(
-        "SELECT * FROM runs WHERE source = ? AND finished_at IS NOT NULL"
-        " ORDER BY started_at DESC LIMIT 200",
-        (source,),
-    ).fetchall()
+    rows = ledger.finished_runs(source)
     failures = zero = 0
     for row in rows:
         if _run_ok(row):
@@ -52,9 +48,6 @@ def source_health(ledger: Ledger, source: str) -> SourceHealth:
         else:
             zero += 1
     success = next((r for r in rows if _run_ok(r)), None)
-    alerting = ledger.conn.execute(
-        "SELECT alerting FROM source_health WHERE source = ?", (source,)
-    ).fetchone()
     return SourceHealth(
         source=source,
         runs=len(rows),
@@ -64,7 +57,7 @@ def source_health(ledger: Ledger, source: str) -> SourceHealth:
         last_items=rows[0]["items"] if rows else 0,
         consecutive_failures=failures,
         consecutive_empty=zero,
-        alerting=bool(alerting and alerting["alerting"]),
+        alerting=ledger.source_alerting(source),
         last_message=(rows[0]["message"] or "") if rows else "",
     )
 
@@ -77,7 +70,7 @@ def check_health(
     A bad run failed or found no meetings. Returns the notice queued, if any.
     """
     now = utcnow()
-    with ledger.transaction() as db:
+    with ledger.transaction():
         state = source_health(ledger, source)
         bad = state.consecutive_failures + state.consecutive_empty
         if not state.alerting and bad >= alert_after:
@@ -104,11 +97,6 @@ def check_health(
             alert=alert,
             created_at=now,
         )
-        queue_notice(db, notice)
-        db.execute(
-            "INSERT INTO source_health (source, alerting, changed_at) VALUES (?, ?, ?)"
-            " ON CONFLICT(source) DO UPDATE SET alerting = excluded.alerting,"
-            " changed_at = excluded.changed_at",
-            (source, int(kind == "source_failing"), now.isoformat()),
-        )
+        ledger.queue_notice(notice)
+        ledger.set_source_alerting(source, kind == "source_failing")
         return notice

@@ -37,9 +37,6 @@ MAGIC_WINDOW = 1024
 # Fewer non-whitespace characters per page than this (on average) means "no text layer": a scan,
 # or glyphs drawn as vector outlines. A real agenda page has hundreds.
 MIN_CHARS_PER_PAGE = 10
-# Test-only hook: seconds the worker sleeps before extracting, to simulate a pathological PDF
-# deterministically. Read inside the worker, so it takes effect for workers spawned while set.
-DELAY_ENV = "AGENDA_WATCH_PDF_WORKER_DELAY_S"
 
 # Control characters that are not line structure (everything in C0 except \t and \n).
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f]")
@@ -198,11 +195,10 @@ def _rss_bytes(pid: int) -> int:
         return 0
 
 
-def _worker_extract(data: bytes, max_pages: int) -> PdfText:
-    """Entry point run inside the worker process."""
-    delay = float(os.environ.get(DELAY_ENV) or 0)
-    if delay > 0:
-        time.sleep(delay)
+def _worker_extract(data: bytes, max_pages: int, delay_s: float) -> PdfText:
+    """Entry point run inside the worker process (`delay_s`: see `PdfExtractor.worker_delay_s`)."""
+    if delay_s > 0:
+        time.sleep(delay_s)
     return extract_pdf_bytes(data, max_pages)
 
 
@@ -230,13 +226,19 @@ class PdfExtractor:
         timeout_s: float = 30.0,
         max_bytes: int = 25 * 2**20,
         max_pages: int = 200,
+        worker_delay_s: float = 0.0,
         recycle_documents: int = RECYCLE_DOCUMENTS,
         recycle_rss: int = RECYCLE_RSS,
     ) -> None:
-        """Set the limits; no process is started until the first PDF."""
+        """Set the limits; no process is started until the first PDF.
+
+        `worker_delay_s` is a test-only hook: seconds the worker sleeps before each PDF, to play a
+        pathological PDF deterministically (it can be changed between calls).
+        """
         self.timeout_s = timeout_s
         self.max_bytes = max_bytes
         self.max_pages = max_pages
+        self.worker_delay_s = worker_delay_s
         self.recycle_documents = recycle_documents
         self.recycle_rss = recycle_rss
         self.documents = 0  # PDFs sent to the current worker
@@ -269,7 +271,7 @@ class PdfExtractor:
                 self.workers_started += 1
             try:
                 self.documents += 1
-                return self._pool.submit(_worker_extract, data, self.max_pages)
+                return self._pool.submit(_worker_extract, data, self.max_pages, self.worker_delay_s)
             except BrokenProcessPool:  # the idle worker died since the last call
                 self._kill()
         raise BrokenProcessPool("could not start a PDF worker")
@@ -369,15 +371,18 @@ class PdfExtractor:
 _SHARED: dict[tuple[float, int], PdfExtractor] = {}
 
 
-def shared_extractor(timeout_s: float = 30.0, max_pages: int = 200) -> PdfExtractor:
+def shared_extractor(
+    timeout_s: float = 30.0, max_pages: int = 200, worker_delay_s: float = 0.0
+) -> PdfExtractor:
     """The process's extractor for these limits: every crawl in the process shares its worker.
 
     Stop it with `close_shared` when the process is done crawling (the worker also dies with the
-    process).
+    process). `worker_delay_s` (the test hook) is set on it at each call.
     """
     key = (timeout_s, max_pages)
     if key not in _SHARED:
         _SHARED[key] = PdfExtractor(timeout_s=timeout_s, max_pages=max_pages)
+    _SHARED[key].worker_delay_s = worker_delay_s
     return _SHARED[key]
 
 

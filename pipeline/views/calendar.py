@@ -22,9 +22,17 @@ from typing import Any
 from icalendar import Calendar, Event, Timezone, vUri
 
 from pipeline.clock import utcnow
+from pipeline.display import (
+    item_topics,
+    item_url,
+    local_start,
+    meeting_links,
+    meeting_url,
+    status_label,
+    topic_label,
+)
 from pipeline.models import Meeting
 from pipeline.store.files import write_atomic
-from pipeline.views.format import STATUS_WORDS, item_url, local_start, meeting_links
 
 PRODID = "-//agenda-watch//Upcoming votes//EN"
 UID_DOMAIN = "agenda-watch"
@@ -89,7 +97,7 @@ class EventVersions:
 
 
 def _summary(meeting: Meeting) -> str:
-    status = STATUS_WORDS.get(meeting.status)
+    status = status_label(meeting.status)
     text = f"{meeting.body} · {meeting.jurisdiction}"
     return f"{status}: {text}" if status else text
 
@@ -107,14 +115,10 @@ def _description(meeting: Meeting) -> str:
     lines += ["", "Relevant items:"]
     for item in meeting.items:
         number = f"{item.number} " if item.number else ""
-        topics = (
-            ", ".join(t.replace("_", " ") for t in item.classification.topics)
-            if item.classification
-            else ""
-        )
+        topics = item_topics(item)
         lines.append(f"• {number}{item.title}" + (f" [{topics}]" if topics else ""))
         url = item_url(item, meeting)
-        if url and url != (str(meeting.url) if meeting.url else None):
+        if url and url != meeting_url(meeting):
             lines.append(f"  {url}")
     lines.append("")
     lines += [f"{ln['title']}: {ln['url']}" for ln in meeting_links(meeting)]
@@ -144,7 +148,7 @@ def build_event(meeting: Meeting, versions: EventVersions, now: datetime) -> Eve
         event.add("url", vUri(links[0]["url"]))
     topics = sorted({t for i in meeting.items if i.classification for t in i.classification.topics})
     if topics:
-        event.add("categories", [t.replace("_", " ") for t in topics])
+        event.add("categories", [topic_label(t) for t in topics])
     event.add("description", _description(meeting))
     digest = hashlib.sha256(event.to_ical()).hexdigest()
     sequence, modified = versions.stamp(uid, digest, now)

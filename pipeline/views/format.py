@@ -5,11 +5,18 @@ from __future__ import annotations
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from pipeline.deliver.slack import when
-from pipeline.models import TOPICS, AgendaItem, Meeting
-from pipeline.store.files import JsonStore
+from pipeline.display import (
+    item_url,
+    local_start,
+    meeting_links,
+    meeting_url,
+    status_label,
+    truncate,
+    when,
+)
+from pipeline.models import TOPICS, Meeting
+from pipeline.store.files import JsonStore, iter_bills
 
 
 def match_rows(store: JsonStore, since: date | None = None) -> list[dict[str, Any]]:
@@ -21,11 +28,6 @@ def match_rows(store: JsonStore, since: date | None = None) -> list[dict[str, An
         for item in meeting.relevant_items():
             c = item.classification
             assert c is not None
-            url = (
-                str(item.links[0].url)
-                if item.links
-                else (str(meeting.url) if meeting.url else None)
-            )
             rows.append(
                 {
                     "id": item.id,
@@ -37,8 +39,8 @@ def match_rows(store: JsonStore, since: date | None = None) -> list[dict[str, An
                     "meeting_status": meeting.status,
                     "number": item.number,
                     "title": item.title,
-                    "url": url,
-                    "meeting_url": str(meeting.url) if meeting.url else None,
+                    "url": item_url(item, meeting),
+                    "meeting_url": meeting_url(meeting),
                     "topics": list(c.topics),
                     "score": c.score,
                     "evidence": [e.model_dump() for e in c.evidence],
@@ -54,8 +56,6 @@ def bill_match_rows(data_dir: Path, since: date | None = None) -> list[dict[str,
     ``kind`` is ``bill``; ``meeting_start`` is the next posted hearing (ISO with offset), if any;
     ``since`` keeps bills with an action or a hearing on or after that date.
     """
-    from pipeline.ilga.bills import iter_bills
-
     rows: list[dict[str, Any]] = []
     for bill in iter_bills(data_dir):
         c = bill.classification
@@ -86,10 +86,6 @@ def bill_match_rows(data_dir: Path, since: date | None = None) -> list[dict[str,
     return rows
 
 
-def _short(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
 def matches_table(rows: list[dict[str, Any]]) -> str:
     """A terminal table: when, body, number, title, matched words."""
     if not rows:
@@ -106,39 +102,13 @@ def matches_table(rows: list[dict[str, Any]]) -> str:
         if r.get("watch") == "watch":
             status += " (watchlist)"
         lines.append(
-            f"{when_text} {_short(r['source'], 18):<18} {_short(r['number'] or '', 8):<8} "
-            f"{_short(r['title'], 60):<60} {_short(words, 50)}{status}"
+            f"{when_text} {truncate(r['source'], 18):<18} {truncate(r['number'] or '', 8):<8} "
+            f"{truncate(r['title'], 60):<60} {truncate(words, 50)}{status}"
         )
     return "\n".join(lines)
 
 
 # --- upcoming meetings (`agenda-watch upcoming`, the site, the digest) ----------------------------
-
-
-def local_start(meeting: Meeting) -> datetime:
-    """The meeting's start on the body's own wall clock (its ``timezone``)."""
-    return meeting.start.astimezone(ZoneInfo(meeting.timezone))
-
-
-def meeting_links(meeting: Meeting) -> list[dict[str, str]]:
-    """The meeting page first, then its documents: ``[{"title", "url", "kind"}]``, no duplicates."""
-    links: list[dict[str, str]] = []
-    seen: set[str] = set()
-    if meeting.url:
-        links.append({"title": "Meeting page", "url": str(meeting.url), "kind": "detail"})
-        seen.add(str(meeting.url))
-    for ln in meeting.links:
-        if str(ln.url) not in seen:
-            seen.add(str(ln.url))
-            links.append({"title": ln.title, "url": str(ln.url), "kind": ln.kind})
-    return links
-
-
-def item_url(item: AgendaItem, meeting: Meeting) -> str | None:
-    """Where a reader checks an item: its first attachment, else the meeting page."""
-    if item.links:
-        return str(item.links[0].url)
-    return str(meeting.url) if meeting.url else None
 
 
 def upcoming_rows(meetings: list[Meeting]) -> list[dict[str, Any]]:
@@ -164,7 +134,7 @@ def upcoming_rows(meetings: list[Meeting]) -> list[dict[str, Any]]:
                 "time_known": m.time_known,
                 "status": m.status,
                 "location": m.location,
-                "url": str(m.url) if m.url else None,
+                "url": meeting_url(m),
                 "links": meeting_links(m),
                 "topics": meeting_topics(m),
                 "items": [
@@ -193,9 +163,6 @@ def meeting_topics(meeting: Meeting) -> list[str]:
     return [t for t in TOPICS if t in found]
 
 
-STATUS_WORDS = {"cancelled": "CANCELLED", "rescheduled": "RESCHEDULED", "tentative": "TENTATIVE"}
-
-
 def upcoming_table(meetings: list[Meeting], first: date, last: date) -> str:
     """Terminal text: one block per meeting (local time, body, status), its items and links."""
     span = f"{first:%a %b} {first.day} – {last:%a %b} {last.day}, {last.year}"
@@ -207,14 +174,14 @@ def upcoming_table(meetings: list[Meeting], first: date, last: date) -> str:
         )
     lines = [f"Upcoming meetings with relevant items, {span} (local times)", ""]
     for m in meetings:
-        status = STATUS_WORDS.get(m.status)
+        status = status_label(m.status)
         head = f"{when(m)}  {m.body} · {m.jurisdiction}"
         lines.append(f"{status}: {head}" if status else head)
         lines.append(f"  [{m.source}] {m.title}" + (f" · {m.location}" if m.location else ""))
         for i in m.items:
             topics = ", ".join(i.classification.topics) if i.classification else ""
             number = f"{i.number} " if i.number else ""
-            lines.append(f"  • {number}{_short(i.title, 100)}  [{topics}]")
+            lines.append(f"  • {number}{truncate(i.title, 100)}  [{topics}]")
         for ln in meeting_links(m)[:3]:
             lines.append(f"    {ln['title']}: {ln['url']}")
         lines.append("")

@@ -22,22 +22,13 @@ from itertools import groupby
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import click
-
 from pipeline.clock import utcnow
+from pipeline.display import item_url, local_start, meeting_links, status_label, topic_label
 from pipeline.models import TOPICS, Meeting
-from pipeline.settings import Settings
 from pipeline.store.files import JsonStore, write_atomic
 from pipeline.views.calendar import EventVersions, Feed, write_feeds
-from pipeline.views.format import STATUS_WORDS, item_url, local_start, meeting_links, meeting_topics
-from pipeline.views.upcoming import (
-    DEFAULT_DAYS,
-    DISPLAY_ZONE,
-    UpcomingQuery,
-    select_upcoming,
-    today,
-    upcoming_json,
-)
+from pipeline.views.format import meeting_topics
+from pipeline.views.upcoming import DISPLAY_ZONE, UpcomingQuery, select_upcoming, upcoming_json
 
 FEED_DAYS_BACK = 7  # calendar feeds keep last week's meetings, so events do not vanish at once
 FEED_DAYS = 372  # …and reach a year ahead: a calendar shows whatever is known
@@ -140,19 +131,15 @@ def _a(url: str | None, label: str) -> str:
     return f'<a href="{href}" rel="noopener">{text}</a>' if href else text
 
 
-def _topic_label(topic: str) -> str:
-    return topic.replace("_", " ")
-
-
 def _meeting_html(m: Meeting, feed_for: dict[str, str]) -> str:
     start = local_start(m)
-    status = STATUS_WORDS.get(m.status)
+    status = status_label(m.status)
     badge = f' <span class="badge">{escape(status)}</span>' if status else ""
     clock = f"{start:%I:%M %p}".lstrip("0") + f" {start.tzname()}" if m.time_known else ""
     items = []
     for i in m.items:
         topics = list(i.classification.topics) if i.classification else []
-        chips = " ".join(f'<span class="topic">{escape(_topic_label(t))}</span>' for t in topics)
+        chips = " ".join(f'<span class="topic">{escape(topic_label(t))}</span>' for t in topics)
         number = f'<span class="num">{escape(i.number)}</span> ' if i.number else ""
         items.append(
             f'<li class="item" data-topics="{escape(" ".join(topics), quote=True)}">'
@@ -191,7 +178,7 @@ def render_page(
     j_opts = "".join(
         f'<option value="{escape(j, quote=True)}">{escape(j)}</option>' for j in jurisdictions
     )
-    t_opts = "".join(f'<option value="{t}">{escape(_topic_label(t))}</option>' for t in topics)
+    t_opts = "".join(f'<option value="{t}">{escape(topic_label(t))}</option>' for t in topics)
     days = []
     for day, group in groupby(meetings, key=lambda m: local_start(m).date()):
         cards = "\n".join(_meeting_html(m, feed_for) for m in group)
@@ -272,45 +259,3 @@ def build_site(
     write_atomic(out_dir / "upcoming.json", data.encode())
     write_atomic(out_dir / "index.html", render_page(meetings, query, feeds, now).encode())
     return meetings, feeds
-
-
-@click.command("site")
-@click.option(
-    "--out",
-    "out_dir",
-    required=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Directory to write (created if missing).",
-)
-@click.option(
-    "--from",
-    "first",
-    type=click.DateTime(formats=["%Y-%m-%d"]),
-    help="First day, YYYY-MM-DD (default: today in America/Chicago).",
-)
-@click.option("--days", type=click.IntRange(1, 366), default=DEFAULT_DAYS, show_default=True)
-@click.option("--source", "sources", multiple=True, help="Only this source id (repeatable).")
-@click.option("--topic", "topics", multiple=True, type=click.Choice(TOPICS))
-@click.pass_context
-def site_command(
-    ctx: click.Context,
-    out_dir: Path,
-    first: datetime | None,
-    days: int,
-    sources: tuple[str, ...],
-    topics: tuple[str, ...],
-) -> None:
-    """Write a static page of upcoming votes, with calendar (.ics) and JSON feeds, to --out."""
-    settings: Settings = ctx.obj
-    query = UpcomingQuery(
-        first=first.date() if first else today(),
-        days=days,
-        sources=frozenset(sources),
-        topics=frozenset(topics),
-    )
-    versions = EventVersions.load(settings.data_dir)
-    meetings, feeds = build_site(JsonStore(settings.data_dir), out_dir, query, versions)
-    click.echo(
-        f"wrote {out_dir / 'index.html'}: {len(meetings)} meeting(s); "
-        f"{len(feeds)} calendar feed(s) under {out_dir / 'calendar'}/"
-    )

@@ -7,20 +7,16 @@
 
 from __future__ import annotations
 
-import json
-import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import click
-
-from pipeline.models import TOPICS, Meeting
-from pipeline.settings import Settings
+from pipeline.display import local_start
+from pipeline.models import Meeting
 from pipeline.store.files import JsonStore
-from pipeline.views.format import local_start, upcoming_rows, upcoming_table
+from pipeline.views.format import upcoming_rows
 
 DISPLAY_ZONE = ZoneInfo("America/Chicago")  # "today" for organizers is an Illinois day
 DEFAULT_DAYS = 14
@@ -116,68 +112,3 @@ def upcoming_json(meetings: list[Meeting], query: UpcomingQuery) -> dict[str, An
         "topics": sorted(query.topics),
         "meetings": upcoming_rows(meetings),
     }
-
-
-@click.command("upcoming")
-@click.option(
-    "--from",
-    "first",
-    type=click.DateTime(formats=["%Y-%m-%d"]),
-    help="First day, YYYY-MM-DD (default: today in America/Chicago).",
-)
-@click.option(
-    "--days",
-    type=click.IntRange(1, 366),
-    default=DEFAULT_DAYS,
-    show_default=True,
-    help="Window length in days.",
-)
-@click.option("--source", "sources", multiple=True, help="Only this source id (repeatable).")
-@click.option(
-    "--topic", "topics", multiple=True, type=click.Choice(TOPICS), help="Only this topic."
-)
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "json", "ics", "html"]),
-    default="table",
-    show_default=True,
-)
-@click.pass_context
-def upcoming_command(
-    ctx: click.Context,
-    first: datetime | None,
-    days: int,
-    sources: tuple[str, ...],
-    topics: tuple[str, ...],
-    fmt: str,
-) -> None:
-    """Upcoming meetings and hearings with relevant items, soonest first, in local time."""
-    settings: Settings = ctx.obj
-    query = UpcomingQuery(
-        first=first.date() if first else today(),
-        days=days,
-        sources=frozenset(sources),
-        topics=frozenset(topics),
-    )
-    store = JsonStore(settings.data_dir)
-    stored = list(store.iter_meetings())
-    known = {m.source for m in stored}
-    for missing in sorted(query.sources - known):
-        click.echo(f"note: no stored meetings from source {missing!r}", err=True)
-    meetings = select_upcoming(stored, query)
-    if fmt == "json":
-        click.echo(json.dumps(upcoming_json(meetings, query), indent=2, ensure_ascii=False))
-    elif fmt == "ics":
-        from pipeline.views.calendar import EventVersions, calendar_bytes
-
-        versions = EventVersions.load(settings.data_dir)
-        data = calendar_bytes(meetings, "Upcoming votes (agenda-watch)", versions)
-        versions.save()
-        sys.stdout.buffer.write(data)
-    elif fmt == "html":
-        from pipeline.views.site import render_page
-
-        click.echo(render_page(meetings, query, feeds=[]))
-    else:
-        click.echo(upcoming_table(meetings, query.first, query.last))

@@ -1,0 +1,100 @@
+"""Commands that fetch and post: ``crawl``, ``deliver``, ``run`` (the scheduler) and ``demo``."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+import scheduler
+from pipeline.cli.common import settings_of
+from pipeline.cli.views import show_matches
+from pipeline.config import ConfigError, load_sources
+from pipeline.deliver.delivery import deliver as deliver_outbox
+from pipeline.demo import run_demo
+from pipeline.ingest.crawl import crawl_many
+from pipeline.settings import Settings
+from pipeline.store.ledger import Ledger
+
+
+def crawl_and_deliver(settings: Settings, source_ids: list[str], deliver_after: bool) -> int:
+    """Crawl the sources (all enabled when none are named), report each, then deliver."""
+    try:
+        sources = load_sources(settings.sources_path)
+    except ConfigError as exc:
+        click.echo(f"configuration problems:\n{exc}", err=True)
+        return 2
+    known = {s.id for s in sources}
+    unknown = [s for s in source_ids if s not in known]
+    if unknown:
+        click.echo(f"unknown or disabled source(s): {', '.join(unknown)}", err=True)
+        return 2
+    wanted = source_ids or sorted(known)
+    click.echo(f"crawling {len(wanted)} source(s), {settings.crawl_parallel} at a time…")
+    results = crawl_many(settings, wanted, on_result=lambda r: click.echo(r.line()))
+    failed = [r for r in results if not r.ok]
+    totals = {
+        k: sum(getattr(r, k) for r in results) for k in ("meetings", "items", "matches", "notices")
+    }
+    click.echo(
+        f"done: {len(results)} sources ({len(failed)} with problems), {totals['meetings']} meetings, "
+        f"{totals['items']} items, {totals['matches']} matches, {totals['notices']} notices queued"
+    )
+    for r in failed:
+        if r.log_path:
+            click.echo(f"  {r.source}: see {r.log_path}")
+    if deliver_after:
+        deliver_and_report(settings)
+    return 1 if failed and len(failed) == len(results) else 0
+
+
+def deliver_and_report(settings: Settings) -> int:
+    """Deliver the outbox and print what happened; 1 when a notice could not be posted."""
+    ledger = Ledger(settings.ledger_path)
+    try:
+        report = deliver_outbox(settings, ledger)
+    finally:
+        ledger.close()
+    click.echo(report.summary())
+    if report.files:
+        click.echo(f"  messages written to {report.files[0].parent}/ (no Slack configured)")
+    return 1 if report.errors else 0
+
+
+@click.command()
+@click.argument("sources", nargs=-1)
+@click.option("--no-deliver", is_flag=True, help="Only crawl; leave notices queued.")
+@click.pass_context
+def crawl(ctx: click.Context, sources: tuple[str, ...], no_deliver: bool) -> None:
+    """Crawl SOURCES (default: all enabled), each in its own process, then deliver."""
+    sys.exit(crawl_and_deliver(settings_of(ctx), list(sources), not no_deliver))
+
+
+@click.command()
+@click.pass_context
+def deliver(ctx: click.Context) -> None:
+    """Post queued notices to Slack (or write them under the data dir)."""
+    sys.exit(deliver_and_report(settings_of(ctx)))
+
+
+@click.command()
+@click.pass_context
+def run(ctx: click.Context) -> None:
+    """Run the scheduler: each source on its cron, delivery after each crawl."""
+    sys.exit(scheduler.main(settings_of(ctx)))
+
+
+@click.command()
+@click.pass_context
+def demo(ctx: click.Context) -> None:
+    """Crawl bundled recordings from a local server, deliver, and show the matches."""
+
+    def go(demo_settings: Settings) -> int:
+        crawl_and_deliver(demo_settings, [], deliver_after=True)
+        click.echo("")
+        show_matches(demo_settings, None, "table")
+        click.echo(f"\nMeeting JSON: {demo_settings.data_dir / 'meetings'}/")
+        click.echo(f"Ledger:       {demo_settings.ledger_path}")
+        return 0
+
+    sys.exit(run_demo(settings_of(ctx), go))

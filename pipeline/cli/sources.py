@@ -1,0 +1,153 @@
+"""Configuration and source commands: sources, check-config, add-source, parse, schema."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import click
+import yaml
+
+from pipeline.cli.common import settings_of
+from pipeline.config import check_sources, check_topics, check_watchlist, source_by_id
+from pipeline.ingest.detect import detect, propose_entry, propose_slug
+from pipeline.ingest.onboard import append_source, fetch_page
+from pipeline.models import Source, json_schema
+from pipeline.store.health import source_health
+from pipeline.store.ledger import Ledger
+
+
+@click.command()
+@click.pass_context
+def sources(ctx: click.Context) -> None:
+    """Configured sources and their health: last success, items, failing and empty runs."""
+    settings = settings_of(ctx)
+    found, problems = check_sources(settings.sources_path)
+    ledger = Ledger(settings.ledger_path)
+    try:
+        states = {s.id: source_health(ledger, s.id) for s in found}
+    finally:
+        ledger.close()
+    header = (
+        f"{'id':<24} {'platform':<11} {'on':<3} {'last success (UTC)':<18} "
+        f"{'mtgs':>4} {'items':>5} {'fail':>4} {'empty':>5} {'alert':<5} note"
+    )
+    click.echo(header)
+    for s in found:
+        h = states[s.id]
+        last = (h.last_success or "never")[:16].replace("T", " ")
+        note = h.last_message if h.runs else "never crawled"
+        click.echo(
+            f"{s.id:<24} {s.platform:<11} {'yes' if s.enabled else 'no':<3} {last:<18} "
+            f"{h.last_meetings:>4} {h.last_items:>5} {h.consecutive_failures:>4} "
+            f"{h.consecutive_empty:>5} {'YES' if h.alerting else '':<5} {note[:60]}"
+        )
+    for p in problems:
+        click.echo(f"config problem: {p}", err=True)
+
+
+@click.command("check-config")
+@click.pass_context
+def check_config(ctx: click.Context) -> None:
+    """Check sources.yaml, topics.yaml and watchlist.yaml: every problem, with file, entry, field."""
+    settings = settings_of(ctx)
+    found, problems = check_sources(settings.sources_path)
+    problems += check_topics(settings.topics_path)
+    problems += check_watchlist(settings.paths.watchlist_path)
+    for p in problems:
+        click.echo(str(p), err=True)
+    if problems:
+        click.echo(f"{len(problems)} problem(s)", err=True)
+        sys.exit(1)
+    click.echo(f"ok: {len(found)} sources; topics.yaml and watchlist.yaml valid")
+
+
+@click.command()
+@click.option("--source", "source_id", help="A configured source id.")
+@click.option("--platform", help="A platform name, for a page of a town not in config.")
+@click.option("--url", required=True, help="The URL the saved file was fetched from.")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.pass_context
+def parse(
+    ctx: click.Context, source_id: str | None, platform: str | None, url: str, file: Path
+) -> None:
+    """Run a spider's callback on a saved FILE; print the parsed records as JSON lines."""
+    # Deferred: the spider loader imports Scrapy and every spider, a second of start-up that
+    # the other commands need not pay.
+    from spiders.loader import spider_class_for
+    from spiders.registry import platform_spiders
+
+    if bool(source_id) == bool(platform):
+        raise click.UsageError("give --source ID or --platform NAME")
+    if source_id:
+        source = source_by_id(settings_of(ctx).sources_path, source_id)
+    else:
+        source = adhoc_source(str(platform), url, platform_spiders())
+    spider = spider_class_for(source)()
+    for record in spider.parse_saved(url, file.read_bytes()):
+        click.echo(record.model_dump_json())
+
+
+def adhoc_source(platform: str, url: str, platforms: Iterable[str]) -> Source:
+    """A throwaway source for `parse --platform`: tenant and origin taken from the URL."""
+    known = sorted(platforms)
+    if platform not in known:
+        raise click.UsageError(f"unknown platform {platform!r}; one of: {', '.join(known)}")
+    parts = urlsplit(url)
+    return Source(
+        id="adhoc",
+        name="(parse)",
+        jurisdiction="(parse)",
+        platform=platform,
+        slug=propose_slug(platform, url) or "adhoc",
+        base_url=f"{parts.scheme}://{parts.netloc}",
+    )
+
+
+@click.command("add-source")
+@click.argument("url")
+@click.option(
+    "--from-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A saved copy of the page (instead of fetching URL).",
+)
+@click.option("--yes", is_flag=True, help="Append without asking.")
+@click.pass_context
+def add_source(ctx: click.Context, url: str, from_file: Path | None, yes: bool) -> None:
+    """Recognise the platform of a town's agenda page and add it to sources.yaml."""
+    settings = settings_of(ctx)
+    page = from_file.read_bytes() if from_file else fetch_page(url)
+    found = detect(url, page)
+    if found is None:
+        click.echo(
+            "No known agenda platform recognised: this site needs a custom spider.", err=True
+        )
+        sys.exit(1)
+    entry = propose_entry(url, page, found)
+    click.echo(f"Recognised {found.platform} (from the {found.by}). Proposed entry:")
+    click.echo(yaml.safe_dump([entry], sort_keys=False).rstrip())
+    if not yes and not click.confirm(f"Append to {settings.sources_path}?", default=True):
+        click.echo("Nothing written.")
+        return
+    try:
+        append_source(settings.sources_path, entry, evidence=url)
+    except ValueError as exc:
+        click.echo(f"not added: {exc}", err=True)
+        sys.exit(1)
+    click.echo(
+        f"Added {entry['id']!r}. Next: agenda-watch check-config; scrapy crawl {entry['id']}"
+    )
+
+
+@click.command()
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to a file.")
+def schema(output: Path | None) -> None:
+    """Print the JSON Schema of a stored meeting document."""
+    text = json.dumps(json_schema(), indent=2)
+    if output:
+        output.write_text(text + "\n", encoding="utf-8")
+    else:
+        click.echo(text)
