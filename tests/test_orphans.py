@@ -9,9 +9,13 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from pipeline.replay import ReplayServer
 from tests.batchsupport import batch_settings
 from tests.conftest import ROOT
+
+pytestmark = pytest.mark.engine  # the crawl runs in a child process started from a script
 
 # The parent of a crawl: plans and watches one worker crawling a source whose agenda PDF takes
 # a minute to extract (the test hook below), as `agenda-watch crawl` does.

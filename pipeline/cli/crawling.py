@@ -12,7 +12,7 @@ from pipeline.cli.views import show_matches
 from pipeline.config import ConfigError, load_sources
 from pipeline.deliver.delivery import deliver as deliver_outbox
 from pipeline.demo import run_demo
-from pipeline.ingest.crawl import crawl_many
+from pipeline.ingest.crawl import crawl_many, workers_for
 from pipeline.settings import Settings
 from pipeline.store.ledger import Ledger
 
@@ -30,8 +30,11 @@ def crawl_and_deliver(settings: Settings, source_ids: list[str], deliver_after: 
         click.echo(f"unknown or disabled source(s): {', '.join(unknown)}", err=True)
         return 2
     wanted = source_ids or sorted(known)
-    click.echo(f"crawling {len(wanted)} source(s), {settings.crawl_parallel} at a time…")
-    results = crawl_many(settings, wanted, on_result=lambda r: click.echo(r.line()))
+    workers = workers_for(settings, len(wanted))
+    click.echo(f"crawling {len(wanted)} source(s) in {workers} worker process(es)…")
+    results = crawl_many(
+        settings, wanted, on_result=lambda r: click.echo(r.line()), sources=sources
+    )
     failed = [r for r in results if not r.ok]
     totals = {
         k: sum(getattr(r, k) for r in results) for k in ("meetings", "items", "matches", "notices")
@@ -66,7 +69,7 @@ def deliver_and_report(settings: Settings) -> int:
 @click.option("--no-deliver", is_flag=True, help="Only crawl; leave notices queued.")
 @click.pass_context
 def crawl(ctx: click.Context, sources: tuple[str, ...], no_deliver: bool) -> None:
-    """Crawl SOURCES (default: all enabled), each in its own process, then deliver."""
+    """Crawl SOURCES (default: all enabled), many per worker process, then deliver."""
     sys.exit(crawl_and_deliver(settings_of(ctx), list(sources), not no_deliver))
 
 

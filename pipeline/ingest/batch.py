@@ -40,6 +40,7 @@ from pipeline.models import Source
 from pipeline.settings import Settings
 from pipeline.store.health import check_health
 from pipeline.store.ledger import Ledger
+from spiders.loader import spider_class_for
 
 logger = logging.getLogger(__name__)
 
@@ -117,8 +118,6 @@ def known_hosts(source: Source) -> set[str]:
 
     A source whose spider cannot be built fails in its worker, with the reason, not here.
     """
-    from spiders.loader import spider_class_for  # imports every platform spider: only when used
-
     try:
         return spider_class_for(source).crawl_hosts()
     except Exception:
@@ -396,13 +395,13 @@ def _exit_text(code: int | None) -> str:
 
 
 def child_env(settings: Settings) -> dict[str, str]:
-    """The environment a crawl worker gets: same settings, with absolute paths."""
-    env = dict(os.environ)
-    env.update(
-        {
-            "AGENDA_WATCH_DATA_DIR": str(settings.data_dir.resolve()),
-            "AGENDA_WATCH_CONFIG_DIR": str(settings.config_dir.resolve()),
-            "SCRAPY_SETTINGS_MODULE": "spiders.settings",
-        }
-    )
+    """The environment a crawl process gets, with `settings` passed explicitly.
+
+    This process's environment with our own variables replaced by `settings` (so CLI flags reach
+    the child, and secrets stay behind), plus the Scrapy settings module.
+    """
+    ours = Settings.aliases()
+    env = {k: v for k, v in os.environ.items() if k not in ours}
+    env.update(settings.child_env())
+    env["SCRAPY_SETTINGS_MODULE"] = "spiders.settings"
     return env

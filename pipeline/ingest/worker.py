@@ -243,9 +243,8 @@ def _source_name(obj: Any) -> str | None:
 
 
 def scrapy_settings(spec: WorkerSpec) -> ScrapySettings:
-    """The project's settings plus the worker's: lock dir, extra settings from the spec."""
+    """The project's settings (built from the environment the parent gave) plus the spec's."""
     settings = get_project_settings()
-    settings.set(LOCK_DIR_SETTING, str(spec.data_dir / "hostlocks"), priority="cmdline")
     settings.setdict(spec.settings, priority="cmdline")
     return settings
 
@@ -280,8 +279,6 @@ def main() -> int:
     """Entry point: read the spec from stdin, crawl, exit."""
     spec = WorkerSpec.model_validate_json(sys.stdin.buffer.read())
     die_with_parent(spec.parent_pid)
-    os.environ["AGENDA_WATCH_DATA_DIR"] = str(spec.data_dir)
-    os.environ["AGENDA_WATCH_CONFIG_DIR"] = str(spec.config_dir)
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "spiders.settings")
     return run(spec)
 
