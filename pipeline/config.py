@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 SINGLE_TENANT = ("elms", "ilga")
 DEFAULT_SCHEDULE = "23 6,12,18 * * mon-sat"  # three looks a day, away from the DST switch hours
 CHICAGO = ZoneInfo("America/Chicago")
+# PyYAML's C loader (libyaml) parses a 1,000-source file about 10x faster than the Python one.
+YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True)
@@ -53,7 +55,7 @@ class ConfigError(Exception):
 def _read_yaml(path: Path, problems: list[Problem]) -> Any:
     try:
         with path.open(encoding="utf-8") as fh:
-            return yaml.safe_load(fh)
+            return yaml.load(fh, Loader=YAML_LOADER)
     except FileNotFoundError:
         problems.append(Problem(str(path), "", "", "file not found"))
     except yaml.YAMLError as exc:
