@@ -31,7 +31,7 @@ def crawl_and_deliver(settings: Settings, source_ids: list[str], deliver_after: 
         return 2
     wanted = source_ids or sorted(known)
     workers = workers_for(settings, len(wanted))
-    click.echo(f"crawling {len(wanted)} source(s) in {workers} worker process(es)…")
+    click.echo(f"crawling {len(wanted)} source(s), up to {workers} worker process(es)…")
     results = crawl_many(
         settings, wanted, on_result=lambda r: click.echo(r.line()), sources=sources
     )

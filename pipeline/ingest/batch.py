@@ -144,7 +144,7 @@ class BatchCrawl:
         self._messages: queue.Queue[tuple[str, str, str, str]] = queue.Queue()
         self._stop = threading.Event()
         self._outer_stop = stop_event  # e.g. the scheduler shutting down
-        self._started_at = {s.id: time.monotonic() for s in sources}
+        self._began: dict[str, float] = {}  # source → when its crawl started (slot threads)
 
     def stop(self) -> None:
         """Start no more sources; ask the workers to close their running crawls."""
@@ -192,7 +192,7 @@ class BatchCrawl:
                 run_id, source_id, errors=1, finish_reason=reason, message=message[:500]
             )
             row = ledger.run(run_id)
-        seconds = time.monotonic() - self._started_at[source_id]
+        seconds = time.monotonic() - self._began.get(source_id, time.monotonic())
         log_path = self.log_dir / f"{source_id}.log"
         if kind == "skipped" or row is None:
             return CrawlResult(
@@ -365,7 +365,7 @@ class BatchCrawl:
 
     def _on_event(self, event: Event, outcome: _Outcome) -> None:
         if event.kind == "start" and event.source:
-            outcome.started[event.source] = time.monotonic()
+            outcome.started[event.source] = self._began[event.source] = time.monotonic()
         elif event.kind == "done" and event.source:
             outcome.done.add(event.source)
             self._post("done", event.source)
