@@ -11,26 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.demo import write_demo_config
 from pipeline.replay import ReplayServer
-from tests.batchsupport import batch_settings
-from tests.conftest import ROOT
+from tests.conftest import ROOT, TOPICS
 
-pytestmark = pytest.mark.engine  # the crawl runs in a child process started from a script
-
-# The parent of a crawl: plans and watches one worker crawling a source whose agenda PDF takes
-# a minute to extract (the test hook below), as `agenda-watch crawl` does.
-DRIVER = """
-import sys
-from pathlib import Path
-from pipeline.ingest.batch import BatchCrawl, BatchOptions
-from pipeline.settings import Settings
-from tests.batchsupport import legistar_source
-
-base, data, config = sys.argv[1:4]
-settings = Settings(AGENDA_WATCH_DATA_DIR=Path(data), AGENDA_WATCH_CONFIG_DIR=Path(config))
-source = legistar_source("slow_pdf", base, fetch_documents=True)
-BatchCrawl(settings, [source], BatchOptions(workers=1, timeout_s=300)).run()
-"""
+pytestmark = pytest.mark.engine  # the crawl runs in child processes started from a command
 
 
 def _children() -> dict[int, list[int]]:
@@ -73,15 +58,22 @@ def _alive(pid: int) -> bool:
 
 
 def _start_slow_crawl(tmp_path: Path, base: str) -> subprocess.Popen[bytes]:
-    settings = batch_settings(tmp_path)
+    """`agenda-watch crawl demo_oak_park`, whose agenda PDF takes a minute to extract."""
+    data, config = tmp_path / "data", tmp_path / "config"
+    write_demo_config(config, base, TOPICS)
     env = {
         **os.environ,
-        "AGENDA_WATCH_PDF_WORKER_DELAY_S": "60",  # the worker sleeps before extracting
+        "AGENDA_WATCH_PDF_WORKER_DELAY_S": "60",  # the PDF worker sleeps before extracting
         "AGENDA_WATCH_PDF_TIMEOUT": "120",
-        "PYTHONPATH": str(ROOT),
     }
-    args = [str(base), str(settings.data_dir), str(settings.config_dir)]
-    return subprocess.Popen([sys.executable, "-c", DRIVER, *args], cwd=ROOT, env=env)
+    cmd = [sys.executable, "-m", "pipeline", "--data-dir", str(data), "--config-dir", str(config)]
+    return subprocess.Popen(
+        [*cmd, "crawl", "--no-deliver", "demo_oak_park"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 def _wait_for_extraction(top: int, replay: ReplayServer) -> list[int]:
