@@ -206,6 +206,9 @@ class Meeting(StrictModel):
     - ``source``: the configured source id; ``body``: the body's name as the site gives it.
     - ``start``: zone-aware start; ``timezone``: the body's IANA zone (for display and calendars);
       ``time_known`` is False when the site gave a date only.
+    - ``end``: zone-aware end, only where the platform posts one (eScribe ``EndDate``); None
+      otherwise. Views use it only when it is after ``start`` and say which default they apply
+      when it is missing (calendars and exports: two hours, see `pipeline.views.civic`).
     - ``status``: one of `MEETING_STATUSES`.
     - ``url``: the meeting's page for humans; ``links``: its documents.
     - ``documents``: agenda documents whose text was extracted (filled by the extract stage).
@@ -221,6 +224,7 @@ class Meeting(StrictModel):
     body: str
     title: str
     start: AwareDatetime
+    end: AwareDatetime | None = None
     timezone: str = "America/Chicago"
     time_known: bool = True
     location: str = ""

@@ -8,7 +8,6 @@ every such class in ``spiders/``.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -20,26 +19,13 @@ from parsel import SelectorList
 from pydantic import BaseModel, ConfigDict
 from scrapy.http import Response
 
-from pipeline.models import Meeting, MeetingStatus, RawDocument
+from pipeline.ingest.detect import page_kind, page_kinds
+from pipeline.models import Meeting, RawDocument, meeting_id
 
 if TYPE_CHECKING:
     from pipeline.models import Source
 
 MAX_DOCUMENT_BYTES = 25 * 1024 * 1024
-# Cancellation written into titles or free text: "CANCELLED - Weed Board", "…IllinoisCANCELLED",
-# "***CANCELED***" (no word boundary: Legistar glues it to the location).
-CANCELLED_RE = re.compile(r"cancel+ed", re.IGNORECASE)
-# A moved meeting: "RESCHEDULED to May 3", "Re-scheduled", "POSTPONED".
-RESCHEDULED_RE = re.compile(r"re-?scheduled|postponed", re.IGNORECASE)
-
-
-def status_from_text(text: str) -> MeetingStatus:
-    """Cancelled or rescheduled when `text` (a title, location or note) says so, else scheduled."""
-    if CANCELLED_RE.search(text):
-        return "cancelled"
-    if RESCHEDULED_RE.search(text):
-        return "rescheduled"
-    return "scheduled"
 
 
 class SourceError(Exception):
@@ -69,7 +55,12 @@ class AgendaSpider(scrapy.Spider):
 
     source: ClassVar[Source]
     platform: ClassVar[str] = ""
+    # The platform whose pages this class reads (a variant without ``platform`` names it).
+    family: ClassVar[str] = ""
     Options: ClassVar[type[PlatformOptions]] = PlatformOptions
+    # Page kind (`pipeline.ingest.detect.page_kind`) → the method reading a saved copy of it,
+    # called with (url, body); `parse_saved` routes by what the page holds, not by its address.
+    saved_readers: ClassVar[dict[str, str]] = {}
 
     @classmethod
     def variant_for(cls, source: Source) -> type[AgendaSpider]:
@@ -132,16 +123,58 @@ class AgendaSpider(scrapy.Spider):
             )
         return selected
 
+    # --- shared crawl helpers ---------------------------------------------------------------
+
+    def configured_base(self, default: str) -> str:
+        """``base_url`` without a trailing slash, else `default` (the platform's host)."""
+        return str(self.source.base_url or default).rstrip("/")
+
+    def first_sighting(self, meeting_id: str) -> bool:
+        """True the first time `meeting_id` comes up in this crawl (lists and year views overlap)."""
+        seen: set[str] = self.__dict__.setdefault("_sightings", set())
+        if meeting_id in seen:
+            return False
+        seen.add(meeting_id)
+        return True
+
+    def api_request(
+        self, url: str, callback: Any, statuses: tuple[int, ...] = (), **cb_kwargs: Any
+    ) -> scrapy.Request:
+        """A JSON API request; answers with `statuses` reach `callback` (to name the error)."""
+        return scrapy.Request(
+            url,
+            callback=callback,
+            cb_kwargs=cb_kwargs,
+            headers={"Accept": "application/json"},
+            meta={"handle_httpstatus_list": list(statuses)},
+        )
+
+    def meeting_request(
+        self, url: str, callback: Any, meeting: Meeting, errback: Any = None, **kwargs: Any
+    ) -> scrapy.Request:
+        """A request for a page of `meeting` (its agenda, its detail page), the meeting with it.
+
+        Without an `errback`, a failed page keeps the meeting (`agenda_document_failed`).
+        """
+        meta = {"meeting": meeting, **kwargs.pop("meta", {})}
+        return scrapy.Request(
+            url,
+            callback=callback,
+            errback=errback or self.agenda_document_failed,
+            cb_kwargs={"meeting": meeting},
+            meta=meta,
+            **kwargs,
+        )
+
     # --- agenda documents -------------------------------------------------------------------
 
     def document_request(self, url: str, meeting: Meeting) -> scrapy.Request:
         """Fetch an agenda document for `meeting`; the meeting is yielded either way."""
-        return scrapy.Request(
+        return self.meeting_request(
             url,
-            callback=self.parse_agenda_document,
-            errback=self.agenda_document_failed,
-            cb_kwargs={"meeting": meeting},
-            meta={"download_maxsize": MAX_DOCUMENT_BYTES, "meeting": meeting},
+            self.parse_agenda_document,
+            meeting,
+            meta={"download_maxsize": MAX_DOCUMENT_BYTES},
             priority=-1,
             dont_filter=True,
         )
@@ -160,6 +193,23 @@ class AgendaSpider(scrapy.Spider):
         )
         yield meeting
 
+    def items_or_page(
+        self, response: Response, meeting: Meeting, items: list[Any], template: str
+    ) -> Meeting:
+        """The meeting with its agenda page's `items`; without any, the page goes on as a document.
+
+        A page in another template than `template` (the markup the spider reads) is still text
+        the extract stage can split into items.
+        """
+        if items:
+            meeting.items = items
+        elif self.source.fetch_documents:
+            self.logger.warning("no %s in %s; passing it on as a document", template, response.url)
+            meeting.raw_documents.append(
+                RawDocument(url=response.url, content_type="text/html", body=response.body)
+            )
+        return meeting
+
     def agenda_document_failed(self, failure: Any) -> Iterator[Meeting]:
         """The agenda could not be downloaded: keep the meeting, note the problem."""
         meeting: Meeting = failure.request.meta["meeting"]
@@ -168,11 +218,58 @@ class AgendaSpider(scrapy.Spider):
             self.crawler.stats.inc_value("agenda_watch/document_errors")
         yield meeting
 
+    def new_meeting(
+        self,
+        start: datetime,
+        title: str,
+        platform_id: str | None,
+        key: str | None = None,
+        id_key: str | None = None,
+        **fields: Any,
+    ) -> Meeting:
+        """A meeting of this source with its id, zone and scrape time filled in.
+
+        The id is `meeting_id` of `id_key` (default: the platform id), else of `key` (default:
+        the title), so a spider keeps the ids it has always given.
+        """
+        return Meeting(
+            id=meeting_id(self.source.id, start, id_key or platform_id, key or title),
+            source=self.source.id,
+            jurisdiction=self.source.jurisdiction,
+            title=title,
+            start=start,
+            timezone=self.source.timezone,
+            platform_id=platform_id,
+            scraped_at=self.now(),
+            **fields,
+        )
+
     # --- `agenda-watch parse` ---------------------------------------------------------------
 
+    @property
+    def page_family(self) -> str:
+        """The platform whose page kinds this spider reads."""
+        return self.family or self.platform
+
     def parse_saved(self, url: str, body: bytes) -> Iterator[BaseModel]:
-        """Parse a saved copy of `url` the way the crawl would; yields records (for `parse`)."""
-        raise NotImplementedError(f"{type(self).__name__} cannot parse saved pages yet")
+        """Parse a saved copy of `url` the way the crawl would; yields records (for `parse`).
+
+        The page's content decides which reader runs (`saved_readers`); the URL breaks ties.
+        """
+        kind = page_kind(self.page_family, url, body)
+        reader = self.saved_readers.get(kind or "")
+        if reader is None:
+            readable = ", ".join(k for k in page_kinds(self.page_family) if k in self.saved_readers)
+            raise SourceError(
+                f"{url}: not a {self.page_family} page this spider reads "
+                f"(recognised as {kind or 'nothing known'}; it reads: {readable})"
+            )
+        yield from getattr(self, reader)(url, body)
+
+    def sibling(self, cls: type[AgendaSpider]) -> AgendaSpider:
+        """An instance of `cls` bound to this source (to read a page another variant reads)."""
+        attrs = {"name": self.source.id, "source": self.source}
+        return type(f"{cls.__name__}_{self.source.id}", (cls,), attrs)()
 
     @classmethod
     def handles_request(cls, request: scrapy.Request) -> bool:

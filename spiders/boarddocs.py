@@ -1,47 +1,61 @@
 """BoardDocs (Diligent): the ``XML-ActiveMeetings`` feed (with agenda items) or ``BD-GetMeetingsList``.
 
-Facts this relies on (docs/platforms.md §4.8): the XML feed's ``<meeting>`` elements carry
-``bodyname``, ``id``, ``<name>``, ``<start><date format="yyyy-mm-dd">``, ``<link>`` and
-``<category>`` sections holding ``<agendaitems><item><name>``; the JSON list (a POST with
-``current_committee_id``) gives ``{unique, name, numberdate: YYYYMMDD}`` and ends with ``{}``.
-Neither gives a time field: a time appears, if at all, in the meeting name ("Board Meeting @ 6:30
-p.m.") or the description ("… at 9:30 A.M."). Both list every active meeting, so the spider keeps
-those in the source's window itself.
+Facts this relies on (docs/platforms.md §4.8):
+
+- The XML feed's ``<meeting>`` elements carry ``bodyname``, ``id``, ``<name>``,
+  ``<start><date format="yyyy-mm-dd">``, ``<link>`` and ``<category>`` sections holding
+  ``<agendaitems><item><name>``. Real feeds can be malformed (a feed with 15 stray ``</category>``
+  tags): the markup is balanced before parsing and the meetings counted against the source text.
+- The committee list (a POST with ``current_committee_id``) gives ``{unique, name, numberdate:
+  YYYYMMDD}`` and ends with ``{}``; the ``BD-GETMeetingsListForSEO`` variant says ``{Unique, Name,
+  Date}``. Neither gives a time field: a time appears, if at all, in the meeting name ("Board
+  Meeting @ 6:30 p.m.") or the description ("… at 9:30 A.M.").
+- A meeting's agenda (``BD-GetAgenda``, a POST with ``id``) is HTML: ``dt.category`` headings and
+  ``li.item`` entries, each with ``span.order`` and a title, keyed by their ``unique`` attribute.
+- Every address lives under the site's ``…/Board.nsf/`` (``/Public`` is its home page).
+Both lists give every active meeting, so the spider keeps those in the source's window itself.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import AsyncIterator, Iterator
 from datetime import date, datetime, time
 from typing import Any, Literal
-from urllib.parse import parse_qs, urlparse, urlsplit
+from urllib.parse import urlsplit
 
 import scrapy
 from parsel import Selector
 from pydantic import BaseModel, model_validator
-from scrapy.http import Response, TextResponse
-from scrapy.selector import SelectorList
+from scrapy.http import Response
 
-from pipeline.models import AgendaItem, Link, Meeting, MeetingStatus, item_id, meeting_id
-from spiders.base import (
-    AgendaSpider,
-    PlatformOptions,
-    SourceError,
-    UnexpectedShape,
-    status_from_text,
+from pipeline.ingest.detect import page_kind
+from pipeline.models import AgendaItem, Link, Meeting, item_id
+from spiders._parse import (
+    absolute,
+    decode,
+    html_page,
+    parse_clock,
+    parse_month_date,
+    query_value,
+    squash,
+    text,
+    xml_page,
 )
-from spiders.legistar import parse_clock
+from spiders._rows import json_rows, read_rows, repaired
+from spiders._vocab import clean_body, clean_name, status_from_text
+from spiders.base import AgendaSpider, PlatformOptions, UnexpectedShape
 
-# An item's printed number before its title: "A. Education Session-Divestment", "1.1 Minutes".
 # The shared BoardDocs host of tenants configured by slug (``{state}/{site}``).
 DEFAULT_SITE = "https://go.boarddocs.com"
+# An item's printed number before its title: "A. Education Session-Divestment", "1.1 Minutes".
 ITEM_NUMBER_RE = re.compile(r"^((?:\d{1,3}|[A-Z]|[ivxIVX]{1,5})(?:\.\d{1,3})*\.?)\s+(\S.*)$")
-# A wall-clock time in free text: "6:30 p.m.", "9:30 A.M.", "7 pm".
-CLOCK_RE = re.compile(r"\b\d{1,2}(?::\d{2})?\s*[ap]\.?\s*m\b\.?", re.I)
-# The detail fragment's date line: "Wednesday, May 22, 2024".
-LONG_DATE_RE = re.compile(r"([A-Z][a-z]+ \d{1,2}, \d{4})")
+# Meetings in the feed's source text (to notice meetings the parser lost).
+RAW_MEETING_RE = re.compile(r"<meeting\b", re.IGNORECASE)
+# Where a site's pages live: ".../il/ctpf/Board.nsf/" (any case).
+BOARD_NSF_RE = re.compile(r"^(.*?/board\.nsf)(?:/|$)", re.IGNORECASE)
+# List record keys: the committee list, and its "ForSEO" variant.
+LIST_KEYS = ("unique", "numberdate", "Unique")
 
 
 class BoardDocsOptions(PlatformOptions):
@@ -58,24 +72,33 @@ class BoardDocsOptions(PlatformOptions):
 
 
 class BoardDocsSpider(AgendaSpider):
-    """Meetings (and, from the XML feed, agenda items) from a BoardDocs site."""
+    """Meetings, with their agenda items, from a BoardDocs site."""
 
-    name = "boarddocs"
     platform = "boarddocs"
     Options = BoardDocsOptions
+    saved_readers = {
+        "xml_feed": "read_feed",
+        "meetings_list": "read_list",
+        "agenda": "read_agenda",
+        "meeting_fragment": "read_fragment",
+    }
 
     # --- URLs -----------------------------------------------------------------------------
 
     @property
     def board_url(self) -> str:
-        """``https://go.boarddocs.com/{state}/{site}/Board.nsf/`` unless ``base_url`` says."""
-        base = str(self.source.base_url or f"{DEFAULT_SITE}/{self.source.slug}/Board.nsf")
-        return base.rstrip("/") + "/"
+        """The site's ``…/Board.nsf/`` folder, from ``base_url`` (any page under it) or the slug."""
+        base = str(self.source.base_url or DEFAULT_SITE).rstrip("/")
+        found = BOARD_NSF_RE.match(base + "/")
+        if found:
+            return found.group(1) + "/"
+        slug = f"/{self.source.slug.strip('/')}" if self.source.slug else ""
+        return f"{base}{slug}/Board.nsf/"
 
     @classmethod
     def crawl_hosts(cls) -> set[str]:
         """The configured hosts, or the shared ``go.boarddocs.com`` when only a slug is set."""
-        return super().crawl_hosts() or {urlparse(DEFAULT_SITE).hostname or ""}
+        return super().crawl_hosts() or {urlsplit(DEFAULT_SITE).hostname or ""}
 
     # --- crawl ----------------------------------------------------------------------------
 
@@ -86,211 +109,230 @@ class BoardDocsSpider(AgendaSpider):
                 f"{self.board_url}BD-GetMeetingsList?open",
                 formdata={"current_committee_id": self.options.committee_id},
                 headers={"Referer": f"{self.board_url}Public", "Accept": "application/json"},
-                callback=self.parse_meetings_list,
+                callback=self.parse_listing,
             )
         else:
-            yield scrapy.Request(f"{self.board_url}XML-ActiveMeetings", callback=self.parse_feed)
+            yield scrapy.Request(f"{self.board_url}XML-ActiveMeetings", callback=self.parse_listing)
 
-    def parse_feed(self, response: Response) -> Iterator[Any]:
-        """Meetings in the window, with their agenda items."""
-        yield from self._parse_feed(response, filtered=True)
+    def parse_listing(self, response: Response) -> Iterator[Any]:
+        """The feed or the list, whichever the answer is; meetings in the window, body filtered."""
+        if page_kind(self.platform, response.url, response.body) == "xml_feed":
+            for meeting in self._parse_feed(response.url, response.body):
+                if self.wants_body(meeting.body) and self.in_window(meeting.start):
+                    yield meeting
+            return
+        for meeting in self._parse_list(response.url, response.body):
+            if self.in_window(meeting.start):
+                yield self._agenda_request(meeting)
 
-    def parse_meetings_list(self, response: Response) -> Iterator[Any]:
-        """Meetings in the window; each one's printable agenda goes to the pipeline."""
-        for meeting in self._parse_list(response, filtered=True):
-            yield self.meeting_or_document(meeting, _agenda_url(meeting))
+    def _agenda_request(self, meeting: Meeting) -> Any:
+        """``BD-GetAgenda`` for the meeting's items; the printable agenda if that fails."""
+        if not self.source.fetch_documents:
+            return meeting
+        formdata = {"id": str(meeting.platform_id)}
+        if self.options.committee_id:
+            formdata["current_committee_id"] = self.options.committee_id
+        return scrapy.FormRequest(
+            f"{self.board_url}BD-GetAgenda?open",
+            formdata=formdata,
+            callback=self.parse_agenda,
+            errback=self.agenda_failed,
+            cb_kwargs={"meeting": meeting},
+            meta={"meeting": meeting},
+            priority=-1,
+        )
 
-    def parse_saved(self, url: str, body: bytes) -> Iterator[BaseModel]:
-        """``XML-ActiveMeetings``, ``BD-GetMeetingsList`` or a ``BD-GetMeeting`` fragment."""
-        response = TextResponse(url=url, body=body, encoding="utf-8")
-        page = urlsplit(url).path.rsplit("/", 1)[-1].lower()
-        if page == "xml-activemeetings":
-            yield from self._parse_feed(response)
-        elif page == "bd-getmeetingslist":
-            yield from self._parse_list(response)
-        elif page == "bd-getmeeting":
-            yield self._parse_detail_fragment(response)
-        else:
-            raise SourceError(f"no BoardDocs callback for {url}")
+    def parse_agenda(self, response: Response, meeting: Meeting) -> Iterator[Any]:
+        """The agenda's items; without any, the printable agenda goes to the pipeline."""
+        meeting.items = self._parse_agenda_items(meeting.id, response.url, response.body)
+        yield meeting if meeting.items else self.meeting_or_document(meeting, _agenda_url(meeting))
+
+    def agenda_failed(self, failure: Any) -> Iterator[Any]:
+        """``BD-GetAgenda`` failed: keep the meeting and read its printable agenda."""
+        meeting: Meeting = failure.request.meta["meeting"]
+        self.logger.warning("agenda of %s failed: %s", meeting.id, failure.value)
+        yield self.meeting_or_document(meeting, _agenda_url(meeting))
+
+    # --- `agenda-watch parse` ---------------------------------------------------------------
+
+    def read_feed(self, url: str, body: bytes) -> Iterator[BaseModel]:
+        """``XML-ActiveMeetings`` → meetings with items (no window)."""
+        yield from self._parse_feed(url, body)
+
+    def read_list(self, url: str, body: bytes) -> Iterator[BaseModel]:
+        """``BD-GetMeetingsList`` (or its ForSEO variant) → meetings."""
+        yield from self._parse_list(url, body)
+
+    def read_agenda(self, url: str, body: bytes) -> Iterator[BaseModel]:
+        """``BD-GetAgenda`` / ``PRINT-AgendaDetailed`` → agenda items."""
+        key = query_value(url, "id") or "agenda"
+        items = self._parse_agenda_items(f"{self.source.id}/saved/{key}", url, body)
+        if not items:
+            raise UnexpectedShape(f"no agenda items (dt.category / li.item) in {url}")
+        yield from items
+
+    def read_fragment(self, url: str, body: bytes) -> Iterator[BaseModel]:
+        """A ``BD-GetMeeting`` fragment → its meeting."""
+        yield self._parse_detail_fragment(url, body)
 
     # --- XML feed -------------------------------------------------------------------------
 
-    def _parse_feed(self, response: Response, filtered: bool = False) -> Iterator[Meeting]:
-        feed = Selector(text=response.text, type="xml")
-        if feed.xpath("/meetings") and not feed.xpath("/meetings/*"):
+    def _parse_feed(self, url: str, body: bytes) -> Iterator[Meeting]:
+        feed, fixes = xml_page(body)
+        repaired(self, "BoardDocs XML feed", url, fixes)
+        nodes = feed.xpath("/meetings/meeting")
+        seen = len(RAW_MEETING_RE.findall(decode(body)))
+        if not nodes and not seen:
             self.logger.info("%s: the feed lists no active meetings", self.source.id)
             return
-        for node in self.rows(
-            SelectorList(feed.xpath("/meetings/meeting")), "BoardDocs <meeting>s"
-        ):
-            body = node.attrib.get("bodyname", "").strip()
-            if filtered and not self.wants_body(body):
-                self.logger.debug("skip meeting %s: body %r", node.attrib.get("id"), body)
-                continue
-            meeting = self._parse_feed_meeting(node, body)
-            if filtered and not self.in_window(meeting.start):
-                continue
-            yield meeting
+        yield from read_rows(
+            self, nodes, self._parse_feed_meeting, "BoardDocs <meeting>s", url, seen
+        )
 
-    def _parse_feed_meeting(self, node: Selector, body: str) -> Meeting:
+    def _parse_feed_meeting(self, node: Selector) -> Meeting:
         platform_id = node.attrib.get("id") or None
-        name = _text(node.xpath("./name"))
-        day = node.xpath("./start/date[@format='yyyy-mm-dd']/text()").get()
+        name = text(node.xpath("./name"))
+        day = (
+            node.xpath("./start/date[@format='yyyy-mm-dd']/text()").get()
+            or node.xpath("./start/date/text()").get()
+        )
         if not day:
             raise UnexpectedShape(f"BoardDocs meeting {platform_id} without a start date")
-        at = self._parse_time(name, _text(node.xpath("./description")))
-        start = self.localize(date.fromisoformat(day.strip()), at)
-        mid = meeting_id(self.source.id, start, platform_id, name)
-        link = node.xpath("./link/text()").get("").strip()
-        return Meeting(
-            id=mid,
-            source=self.source.id,
-            jurisdiction=self.source.jurisdiction,
-            body=body or name,
-            title=name,
-            start=start,
-            timezone=self.source.timezone,
+        at = self._parse_time(name, text(node.xpath("./description")))
+        start = self.localize(_day(day), at)
+        link = squash(node.xpath("./link/text()").get())
+        meeting = self.new_meeting(
+            start,
+            clean_name(name) or "Meeting",
+            platform_id,
+            key=name,
+            body=clean_body(node.attrib.get("bodyname")) or clean_body(name),
             time_known=at is not None,
-            status=self._parse_status(name),
+            status=status_from_text(name),
             url=link or None,
             links=[Link(title="Meeting", url=link, kind="detail")] if link else [],
-            items=self._parse_feed_items(mid, node),
-            platform_id=platform_id,
-            scraped_at=self.now(),
         )
+        meeting.items = self._parse_feed_items(meeting.id, node)
+        return meeting
 
     def _parse_feed_items(self, mid: str, node: Selector) -> list[AgendaItem]:
         """``<item>`` elements in order; their section (``<category><name>``) is the item text."""
         items: list[AgendaItem] = []
-        for category in node.xpath("./category"):
-            section = _text(category.xpath("./name"))
+        for category in node.xpath(".//category"):
+            section = text(category.xpath("./name"))
             for element in category.xpath("./agendaitems/item"):
-                number, title = _split_number(_text(element.xpath("./name")))
-                if not title:
-                    self.logger.debug("skip item %s: no name", element.attrib.get("id"))
-                    continue
-                link = element.xpath("./link/text()").get("").strip()
-                items.append(
-                    AgendaItem(
-                        id=item_id(mid, element.attrib.get("id"), number, title),
-                        number=number,
-                        title=title,
-                        text=section,
-                        sequence=len(items) + 1,
-                        links=[Link(title=title, url=link, kind="detail")] if link else [],
-                    )
-                )
+                number, title = _split_number(text(element.xpath("./name")))
+                link = squash(element.xpath("./link/text()").get())
+                item = self._item(mid, element.attrib.get("id"), number, title, section, link)
+                if item is not None:
+                    items.append(item.model_copy(update={"sequence": len(items) + 1}))
         return items
 
-    # --- JSON list ------------------------------------------------------------------------
-
-    def _parse_list(self, response: Response, filtered: bool = False) -> Iterator[Meeting]:
-        try:
-            rows = json.loads(response.body)
-        except json.JSONDecodeError as exc:
-            raise UnexpectedShape(f"BD-GetMeetingsList: not JSON at {response.url}") from exc
-        if not isinstance(rows, list):
-            raise UnexpectedShape(f"BD-GetMeetingsList: expected a JSON array at {response.url}")
-        for row in rows:
-            if not row.get("unique") or not row.get("numberdate"):
-                self.logger.debug("skip list entry without unique/numberdate: %r", row)
-                continue  # the list ends with an empty {}
-            meeting = self._parse_list_meeting(row)
-            if filtered and not self.in_window(meeting.start):
-                continue
-            yield meeting
-
-    def _parse_list_meeting(self, row: dict[str, Any]) -> Meeting:
-        unique = str(row["unique"])
-        name = " ".join(str(row.get("name") or "Meeting").split())
-        at = self._parse_time(name, "")
-        start = self.localize(datetime.strptime(str(row["numberdate"]), "%Y%m%d").date(), at)
-        goto = f"{self.board_url}goto?open&id={unique}"
-        return Meeting(
-            id=meeting_id(self.source.id, start, unique, name),
-            source=self.source.id,
-            jurisdiction=self.source.jurisdiction,
-            body=self.source.name,  # the list is one committee: the source's body
-            title=name,
-            start=start,
-            timezone=self.source.timezone,
-            time_known=at is not None,
-            status=self._parse_status(name),
-            url=goto,
-            links=[
-                Link(title="Meeting", url=goto, kind="detail"),
-                Link(
-                    title="Agenda",
-                    url=f"{self.board_url}PRINT-AgendaDetailed?open&id={unique}",
-                    kind="agenda",
-                ),
-            ],
-            platform_id=unique,
-            scraped_at=self.now(),
+    def _item(
+        self, mid: str, unique: str | None, number: str | None, title: str, section: str, link: str
+    ) -> AgendaItem | None:
+        if not title:
+            self.logger.debug("skip item %s: no name", unique)
+            return None
+        return AgendaItem(
+            id=item_id(mid, unique, number, title),
+            number=number,
+            title=title,
+            text=section,
+            sequence=0,
+            links=[Link(title=title, url=link, kind="detail")] if link else [],
         )
 
-    # --- BD-GetMeeting fragment -----------------------------------------------------------
+    # --- JSON lists -----------------------------------------------------------------------
 
-    def _parse_detail_fragment(self, response: Response) -> Meeting:
-        """One meeting from the ``div#wrap-meeting`` fragment (name, long date, description)."""
-        page = Selector(text=response.text)
-        name = _text(page.css("#view-meeting .meeting-name"))
-        when = LONG_DATE_RE.search(_text(page.css("#view-meeting .meeting-date")))
-        if not name or not when:
-            raise UnexpectedShape(f"BD-GetMeeting fragment without name/date at {response.url}")
-        description = "\n".join(
-            " ".join(t.split()) for t in page.css(".meeting-description::text").getall()
-        )
+    def _parse_list(self, url: str, body: bytes) -> Iterator[Meeting]:
+        rows = json_rows(body, url, LIST_KEYS, "BoardDocs meetings list")
+        yield from read_rows(self, rows, self._parse_list_meeting, "BoardDocs meetings list", url)
+
+    def _parse_list_meeting(self, row: dict[str, Any]) -> Meeting | None:
+        unique = str(row.get("unique") or row.get("Unique") or "")
+        stamp = str(row.get("numberdate") or row.get("Date") or "")
+        if not unique or not stamp:
+            return None  # the list ends with an empty {}
+        name = squash(row.get("name") or row.get("Name")) or "Meeting"
+        meeting = self._committee_meeting(_day(stamp), name, squash(row.get("Description")), unique)
+        agenda = f"{self.board_url}PRINT-AgendaDetailed?open&id={unique}"
+        meeting.links.append(Link(title="Agenda", url=agenda, kind="agenda"))
+        return meeting
+
+    def _committee_meeting(
+        self, day: date, name: str, description: str, unique: str | None
+    ) -> Meeting:
+        """A meeting of a committee's list or fragment: the time, if any, is in its words."""
         at = self._parse_time(name, description)
-        start = self.localize(datetime.strptime(when[1], "%B %d, %Y").date(), at)
-        unique = page.css(".content-navigation button::attr(base)").get() or _query_id(response.url)
         goto = f"{self.board_url}goto?open&id={unique}" if unique else None
-        return Meeting(
-            id=meeting_id(self.source.id, start, unique, name),
-            source=self.source.id,
-            jurisdiction=self.source.jurisdiction,
-            body=self.source.name,  # the list is one committee: the source's body
-            title=name,
-            start=start,
-            timezone=self.source.timezone,
+        return self.new_meeting(
+            self.localize(day, at),
+            clean_name(name) or "Meeting",
+            unique,
+            key=name,
+            # The list is one committee's: the configured body, else the meeting's name.
+            body=self.source.name or clean_body(name),
             time_known=at is not None,
-            status=self._parse_status(name),
+            status=status_from_text(name),
             url=goto,
             links=[Link(title="Meeting", url=goto, kind="detail")] if goto else [],
-            platform_id=unique,
-            scraped_at=self.now(),
         )
+
+    # --- agenda and meeting fragments -----------------------------------------------------
+
+    def _parse_agenda_items(self, mid: str, url: str, body: bytes) -> list[AgendaItem]:
+        """``dt.category`` sections and their ``li.item`` entries, in page order."""
+        page = html_page(body)
+        items: list[AgendaItem] = []
+        section = ""
+        nodes = page.xpath(
+            "//*[contains(concat(' ', normalize-space(@class), ' '), ' category ')]"
+            " | //li[contains(concat(' ', normalize-space(@class), ' '), ' item ')]"
+        )
+        for node in nodes:
+            order = text(node.css(".order"))
+            name = text(node.css(".title, .category-name")) or text(node).removeprefix(order)
+            if node.root.tag != "li":
+                section = squash(f"{order} {name}")
+                continue
+            number, title = (order or None, clean_name(name)) if order else _split_number(name)
+            unique = node.attrib.get("unique") or node.attrib.get("id")
+            link = absolute(f"goto?open&id={unique}", self.board_url) if unique else ""
+            item = self._item(mid, unique, number, title, section, link or "")
+            if item is not None:
+                items.append(item.model_copy(update={"sequence": len(items) + 1}))
+        return items
+
+    def _parse_detail_fragment(self, url: str, body: bytes) -> Meeting:
+        """One meeting from the ``div#wrap-meeting`` fragment (name, long date, description)."""
+        page = html_page(body)
+        name = text(page.css("#view-meeting .meeting-name"))
+        day = parse_month_date(text(page.css("#view-meeting .meeting-date")))
+        if not name or day is None:
+            raise UnexpectedShape(f"BD-GetMeeting fragment without name/date at {url}")
+        description = "\n".join(squash(t) for t in page.css(".meeting-description::text").getall())
+        unique = page.css(".content-navigation button::attr(base)").get() or query_value(url, "id")
+        return self._committee_meeting(day, name, description, unique)
 
     # --- fields ---------------------------------------------------------------------------
 
     def _parse_time(self, name: str, description: str) -> time | None:
         """The first clock time in the name, else in the description."""
-        for text in (name, description):
-            match = CLOCK_RE.search(text)
-            if match:
-                return parse_clock(match[0])
-        return None
+        return parse_clock(name) or parse_clock(description)
 
-    def _parse_status(self, name: str) -> MeetingStatus:
-        """Cancelled/rescheduled when the meeting name says so."""
-        return status_from_text(name)
+
+def _day(stamp: str) -> date:
+    """A list or feed date: ``20240522``, ``2024-05-22`` or ``2024-05-22T00:00:00Z``."""
+    digits = re.sub(r"\D", "", stamp.strip()[:10])
+    return datetime.strptime(digits[:8], "%Y%m%d").date()
 
 
 def _split_number(name: str) -> tuple[str | None, str]:
     """("A.", "Education Session-Divestment") from "A. Education Session-Divestment"."""
-    match = ITEM_NUMBER_RE.match(name)
-    return (match[1], match[2].strip()) if match else (None, name)
+    match = ITEM_NUMBER_RE.match(squash(name))
+    return (match[1], match[2].strip()) if match else (None, squash(name))
 
 
 def _agenda_url(meeting: Meeting) -> str | None:
     return next((str(link.url) for link in meeting.links if link.kind == "agenda"), None)
-
-
-def _query_id(url: str) -> str | None:
-    values = parse_qs(urlsplit(url).query).get("id")
-    return values[0] if values else None
-
-
-def _text(selected: Any) -> str:
-    """Single-spaced text of a selector (all descendants)."""
-    return " ".join(" ".join(selected.xpath("string()").getall()).split())

@@ -9,7 +9,6 @@ returns ``items[]`` with nested ``childItems[]``; published files open in the po
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import AsyncIterator, Iterator
 from datetime import date, datetime, time
@@ -19,24 +18,13 @@ from urllib.parse import urlencode, urlsplit
 import scrapy
 from bs4 import BeautifulSoup
 from pydantic import BaseModel
-from scrapy.http import Response, TextResponse
+from scrapy.http import Response
 
-from pipeline.models import (
-    AgendaItem,
-    Link,
-    LinkKind,
-    Meeting,
-    MeetingStatus,
-    item_id,
-    meeting_id,
-)
-from spiders.base import (
-    AgendaSpider,
-    PlatformOptions,
-    SourceError,
-    UnexpectedShape,
-    status_from_text,
-)
+from pipeline.models import AgendaItem, Link, Meeting, MeetingStatus, item_id
+from spiders._parse import absolute, json_records, load_json
+from spiders._rows import read_rows
+from spiders._vocab import clean_body, clean_name, link_kind, status_from_text
+from spiders.base import AgendaSpider, PlatformOptions, SourceError, UnexpectedShape
 
 # ``/v1/Meetings/{agendaId}`` → the agenda id (for `parse_saved`).
 MEETING_PATH_RE = re.compile(r"/meetings/(\d+)$", re.IGNORECASE)
@@ -49,14 +37,6 @@ EMPTY_DATES = ("1900-01-01", "0001-01-01")
 API_HOST_SUFFIX = ".api.civicclerk.com"
 PORTAL_HOST_SUFFIX = ".portal.civicclerk.com"
 
-# Published file ``type`` → link kind; unknown types are attachments.
-FILE_KINDS: dict[str, LinkKind] = {
-    "agenda": "agenda",
-    "agenda packet": "packet",
-    "minutes": "minutes",
-    "minutes packet": "minutes",
-}
-
 
 class CivicClerkOptions(PlatformOptions):
     """``category_ids`` limits ``/v1/Events`` to these event categories (boards), server-side."""
@@ -67,10 +47,10 @@ class CivicClerkOptions(PlatformOptions):
 class CivicClerkSpider(AgendaSpider):
     """Meetings, and their agenda items where published, from a CivicClerk tenant's API."""
 
-    name = "civicclerk"
     platform = "civicclerk"
     Options = CivicClerkOptions
     page_size = 100
+    saved_readers = {"events": "read_events", "meeting_items": "read_items"}
 
     # --- URLs -----------------------------------------------------------------------------
 
@@ -115,13 +95,7 @@ class CivicClerkSpider(AgendaSpider):
         return f"{self.api_base}/Meetings/GetMeetingFileStream(fileId={file_id},plainText=false)"
 
     def _api_request(self, url: str, callback: Any, **cb_kwargs: Any) -> scrapy.Request:
-        return scrapy.Request(
-            url,
-            callback=callback,
-            cb_kwargs=cb_kwargs,
-            headers={"Accept": "application/json"},
-            meta={"handle_httpstatus_list": [404]},
-        )
+        return self.api_request(url, callback, (404,), **cb_kwargs)
 
     # --- crawl ----------------------------------------------------------------------------
 
@@ -135,17 +109,19 @@ class CivicClerkSpider(AgendaSpider):
         data = self._json(response, "events")
         events = self._events(data, response.url)
         self.crawler.stats.inc_value("agenda_watch/events_listed", len(events))
-        for event in events:
-            if not self._keep(event):
-                continue
-            meeting = self._parse_meeting(event, [])
-            agenda_id = event.get("agendaId")
-            if agenda_id:
-                url = f"{self.api_base}/Meetings/{agenda_id}"
-                yield self._api_request(url, self.parse_agenda, meeting=meeting, event=event)
-            else:
-                yield self.meeting_or_document(meeting, self._agenda_file_url(event))
+        yield from read_rows(self, events, self._event_request, "CivicClerk events", response.url)
         yield from self._next_page(data, len(events), today, skip)
+
+    def _event_request(self, event: dict[str, Any]) -> Any:
+        """A wanted event's agenda request, or its meeting with the agenda document."""
+        if not self._keep(event):
+            return None
+        meeting = self._parse_meeting(event, [])
+        agenda_id = event.get("agendaId")
+        if agenda_id:
+            url = f"{self.api_base}/Meetings/{agenda_id}"
+            return self._api_request(url, self.parse_agenda, meeting=meeting, event=event)
+        return self.meeting_or_document(meeting, self._agenda_file_url(event))
 
     def parse_agenda(
         self, response: Response, meeting: Meeting, event: dict[str, Any]
@@ -163,40 +139,42 @@ class CivicClerkSpider(AgendaSpider):
         meeting.items = items
         yield meeting
 
-    def parse_saved(self, url: str, body: bytes) -> Iterator[BaseModel]:
-        """``/v1/Events`` → meetings (without items); ``/v1/Meetings/{agendaId}`` → items."""
-        response = TextResponse(url=url, body=body, encoding="utf-8")
-        path = urlsplit(url).path.rstrip("/")
-        agenda = MEETING_PATH_RE.search(path)
-        if agenda:
-            mid = f"{self.source.id}/saved/{agenda.group(1)}"
-            yield from self._parse_items(mid, self._agenda_items(self._json(response, "agenda")))
-        elif path.lower().endswith("/events"):
-            for event in self._events(self._json(response, "events"), url):
-                if self._keep(event):
-                    yield self._parse_meeting(event, [])
-        else:
-            raise SourceError(
-                f"no CivicClerk callback for {url}: expected /v1/Events or /v1/Meetings/{{id}}"
-            )
+    def read_events(self, url: str, body: bytes) -> Iterator[BaseModel]:
+        """``/v1/Events`` → meetings (without items)."""
+        events = self._events(self._load(body, url, "events"), url)
+        read = lambda e: self._parse_meeting(e, []) if self._keep(e) else None  # noqa: E731
+        yield from read_rows(self, events, read, "CivicClerk events", url)
+
+    def read_items(self, url: str, body: bytes) -> Iterator[BaseModel]:
+        """``/v1/Meetings/{agendaId}`` → agenda items."""
+        agenda = MEETING_PATH_RE.search(urlsplit(url).path.rstrip("/"))
+        mid = f"{self.source.id}/saved/{agenda.group(1) if agenda else 'agenda'}"
+        yield from self._parse_items(mid, self._agenda_items(self._load(body, url, "agenda")))
 
     # --- responses ------------------------------------------------------------------------
 
     def _json(self, response: Response, what: str) -> Any:
         """The decoded JSON body, or a named error saying what went wrong."""
-        text = response.body.decode("utf-8", "replace")
         if response.status >= 400:
-            raise SourceError(f"{what}: HTTP {response.status} from {response.url}: {text[:200]}")
+            raise SourceError(
+                f"{what}: HTTP {response.status} from {response.url}: {response.text[:200]}"
+            )
+        return self._load(response.body, response.url, what)
+
+    def _load(self, body: bytes, url: str, what: str) -> Any:
         try:
-            return json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise UnexpectedShape(f"{what}: not JSON at {response.url}: {exc}") from exc
+            return load_json(body)
+        except ValueError as exc:
+            raise UnexpectedShape(f"{what}: not JSON at {url}: {exc}") from exc
 
     def _events(self, data: Any, url: str) -> list[dict[str, Any]]:
-        """The OData ``value`` array; an empty array is a legitimate "no meetings"."""
-        if not isinstance(data, dict) or not isinstance(data.get("value"), list):
+        """The OData ``value`` array (or a bare array); an empty one is a legitimate "none"."""
+        if isinstance(data, dict) and data.get("value") == []:
+            return []
+        events = json_records(data, ("startDateTime", "eventName", "eventDate"))
+        if events is None:
             raise UnexpectedShape(f"events: expected an OData object with 'value' at {url}")
-        return [e for e in data["value"] if isinstance(e, dict)]
+        return events
 
     def _agenda_items(self, data: Any) -> list[dict[str, Any]]:
         """The ``items`` array of a ``/Meetings/{agendaId}`` answer."""
@@ -241,24 +219,17 @@ class CivicClerkSpider(AgendaSpider):
         if "id" not in event:
             raise UnexpectedShape(f"event without id: {sorted(event)[:8]}")
         start, time_known = self._parse_start(event)
-        title = self._parse_title(event)
-        mid = meeting_id(self.source.id, start, str(event["id"]), title)
-        return Meeting(
-            id=mid,
-            source=self.source.id,
-            jurisdiction=self.source.jurisdiction,
+        return self.new_meeting(
+            start,
+            self._parse_title(event),
+            str(event["id"]),
             body=self._parse_body(event),
-            title=title,
-            start=start,
-            timezone=self.source.timezone,
             time_known=time_known,
             location=self._parse_location(event),
             status=self._parse_status(event),
             url=self._parse_url(event),
             links=self._parse_links(event),
             items=items,
-            platform_id=str(event["id"]),
-            scraped_at=self.now(),
         )
 
     def _parse_start(self, event: dict[str, Any]) -> tuple[datetime, bool]:
@@ -273,14 +244,14 @@ class CivicClerkSpider(AgendaSpider):
 
     def _parse_title(self, event: dict[str, Any]) -> str:
         """The event's name ("City Council Regular Meeting")."""
-        return _clean(event.get("eventName")) or self._parse_body(event)
+        return clean_name(_clean(event.get("eventName"))) or self._parse_body(event)
 
     def _parse_body(self, event: dict[str, Any]) -> str:
         """The event category, which is the board ("City Council")."""
-        for key in ("categoryName", "eventCategoryName"):
-            if _clean(event.get(key)):
-                return _clean(event.get(key))
-        return _clean(event.get("eventName")) or "Meeting"
+        for key in ("categoryName", "eventCategoryName", "eventName"):
+            if clean_body(_clean(event.get(key))):
+                return clean_body(_clean(event.get(key)))
+        return self.source.name or "Meeting"
 
     def _parse_location(self, event: dict[str, Any]) -> str:
         """Street, city, state and ZIP from ``eventLocation``."""
@@ -308,12 +279,15 @@ class CivicClerkSpider(AgendaSpider):
             Link(
                 title=_clean(f.get("type")) or _clean(f.get("name")) or "File",
                 url=f"{base}/files/agenda/{f['fileId']}",
-                kind=FILE_KINDS.get(_clean(f.get("type")).lower(), "attachment"),
+                kind=link_kind(_clean(f.get("type")), "attachment"),
             )
             for f in event.get("publishedFiles") or []
             if isinstance(f, dict) and f.get("fileId")
         ]
-        if event.get("hasMedia"):
+        media = absolute(str(event.get("externalMediaUrl") or ""), base)
+        if media:
+            links.append(Link(title="Video", url=media, kind="video"))
+        elif event.get("hasMedia"):
             links.append(Link(title="Video", url=f"{base}/media", kind="video"))
         links.append(Link(title="Meeting details", url=base, kind="detail"))
         return links

@@ -23,7 +23,6 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
-from urllib.parse import urljoin, urlsplit
 
 import scrapy
 from parsel import Selector, SelectorList
@@ -31,8 +30,11 @@ from pydantic import BaseModel
 from scrapy.http import Response
 from scrapy.selector import SelectorList as ScrapySelectorList
 
-from pipeline.models import Link, LinkKind, Meeting, MeetingStatus, meeting_id
-from spiders.base import AgendaSpider, PlatformOptions, SourceError, status_from_text
+from pipeline.models import Link, LinkKind, Meeting
+from spiders._parse import absolute, html_page, squash, text
+from spiders._rows import read_rows
+from spiders._vocab import clean_body, clean_name, status_from_text
+from spiders.base import AgendaSpider, PlatformOptions
 
 # The meeting id in a row's anchor or ViewFile link: "_11192020-808" → month, day, year, seq.
 AGENDA_ID_RE = re.compile(r"_(\d{2})(\d{2})(\d{4})-(\d+)")
@@ -64,13 +66,9 @@ class Category:
 class CivicPlusSpider(AgendaSpider):
     """Meetings (date only) from a CivicPlus AgendaCenter, with their agenda documents."""
 
-    name = "civicplus"
     platform = "civicplus"
     Options = CivicPlusOptions
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._seen: set[str] = set()
+    saved_readers = {"agendacenter": "read_agendacenter"}
 
     # --- URLs -----------------------------------------------------------------------------
 
@@ -92,7 +90,7 @@ class CivicPlusSpider(AgendaSpider):
     def parse_index(self, response: Response) -> Iterator[Any]:
         """Rows of each wanted category in the window, then its other years in the window."""
         first, last = self.window()
-        for category in self._categories(Selector(text=response.text)):
+        for category in self._page_categories(html_page(response.body), response.url):
             yield from self._meetings_or_documents(category, response.url)
             for year in category.years:
                 if year != category.current_year and first.year <= year <= last.year:
@@ -114,24 +112,22 @@ class CivicPlusSpider(AgendaSpider):
         category = Category(cat_id, name, section, year, [])
         yield from self._meetings_or_documents(category, response.url, year)
 
-    def parse_saved(self, url: str, body: bytes) -> Iterator[BaseModel]:
+    def read_agendacenter(self, url: str, body: bytes) -> Iterator[BaseModel]:
         """An index or Search page, or an ``UpdateCategoryList`` fragment → meetings (no window)."""
-        text = body.decode("utf-8", "replace")
-        page = Selector(text=text)
-        if "updatecategorylist" in urlsplit(url).path.lower():
-            span = page.xpath("//span[starts-with(@id,'section')]")
-            if not span:
-                raise SourceError(f"{url}: no span#section… fragment (an empty category?)")
-            cat_id = int(span[0].attrib["id"].removeprefix("section"))
-            name = self._parse_body(span[0]) or f"Category {cat_id}"
-            categories = [Category(cat_id, name, span[0], None, [])]
-        else:
-            categories = list(self._categories(page))
-        for category in categories:
-            for row in category.rows.css("tr.catAgendaRow"):
-                meeting = self._parse_meeting(row, category.name, url)
-                if meeting is not None:
-                    yield meeting
+        for category in self._page_categories(html_page(body), url):
+            yield from self._rows(category, url)
+
+    def _page_categories(self, page: Selector, url: str) -> list[Category]:
+        """The categories of an index or Search page, or the one an answer fragment holds."""
+        if any(CATEGORY_ID_RE.match(i) for i in page.xpath("//div/@id").getall()):
+            return list(self._categories(page))
+        span = page.xpath("//span[starts-with(@id,'section')]")
+        if not span:
+            self.rows(span, "AgendaCenter categories (div#cat{N}) or a span#section{N} fragment")
+        cat_id = int(re.sub(r"\D", "", span[0].attrib["id"]) or 0)
+        name = self._parse_body(span[0]) or self.source.name or f"Category {cat_id}"
+        self.logger.info("%s is one category's fragment, not the AgendaCenter index", url)
+        return [Category(cat_id, name, span[0], None, [])]
 
     # --- listing --------------------------------------------------------------------------
 
@@ -166,19 +162,25 @@ class CivicPlusSpider(AgendaSpider):
         span = page.css(f"span#section{cat_id}")
         return span[0] if span else None
 
+    def _rows(self, category: Category, page_url: str) -> Iterator[Meeting]:
+        """The category's rows as meetings; a bad row costs only itself."""
+        rows = category.rows.css("tr.catAgendaRow")
+        what = f"AgendaCenter rows of {category.name!r}"
+        yield from read_rows(
+            self, rows, lambda r: self._parse_meeting(r, category.name, page_url), what, page_url
+        )
+
     def _meetings_or_documents(
         self, category: Category, page_url: str, year: int | None = None
     ) -> Iterator[Any]:
         """Each new row of `category` in the window, as a meeting or its agenda's request."""
         first, last = self.window()
-        for row in category.rows.css("tr.catAgendaRow"):
-            meeting = self._parse_meeting(row, category.name, page_url)
-            if meeting is None or meeting.id in self._seen:
-                continue
+        for meeting in self._rows(category, page_url):
             day = meeting.start.date()
             if not first <= day <= last or (year is not None and day.year != year):
                 continue
-            self._seen.add(meeting.id)
+            if not self.first_sighting(meeting.id):
+                continue
             yield self.meeting_or_document(meeting, self._agenda_document(meeting))
 
     # --- fields ---------------------------------------------------------------------------
@@ -188,29 +190,19 @@ class CivicPlusSpider(AgendaSpider):
         if agenda_id is None:
             self.logger.debug("skip row without an _MMDDYYYY-seq id")
             return None
-        month, day, year, seq = (int(g) for g in agenda_id.groups())
-        try:
-            start = self.localize(date(year, month, day), None)
-        except ValueError:
-            self.logger.debug("skip row with impossible date %s", agenda_id.group(0))
-            return None
+        month, day, year, _seq = (int(g) for g in agenda_id.groups())
+        start = self.localize(date(year, month, day), None)  # an impossible date fails the row
         title = self._parse_title(row)
         links = self._parse_links(row, page_url)
-        platform_id = agenda_id.group(0).lstrip("_")
-        return Meeting(
-            id=meeting_id(self.source.id, start, platform_id, title),
-            source=self.source.id,
-            jurisdiction=self.source.jurisdiction,
+        return self.new_meeting(
+            start,
+            title,
+            agenda_id.group(0).lstrip("_"),
             body=body,
-            title=title,
-            start=start,
-            timezone=self.source.timezone,
             time_known=False,  # AgendaCenter publishes dates only
-            status=self._parse_status(title),
+            status=status_from_text(title),
             url=next((str(lk.url) for lk in links if lk.kind == "agenda"), None),
             links=links,
-            platform_id=platform_id,
-            scraped_at=self.now(),
         )
 
     def _parse_agenda_id(self, row: Selector) -> re.Match[str] | None:
@@ -222,36 +214,31 @@ class CivicPlusSpider(AgendaSpider):
         return None
 
     def _parse_body(self, block: Selector) -> str:
-        """The category heading (``h2``, or ``h3`` in the newer layout), minus any arrow.
+        """The category heading (``h2``, or ``h3`` in the newer layout), without its arrow.
 
         A bare UpdateCategoryList fragment has no heading; its year tab label ("Weed Board
         2026") names the body instead.
         """
-        heading = " ".join(" ".join(block.xpath("./h2//text() | ./h3//text()").getall()).split())
+        heading = text(block.xpath("./h2 | ./h3"))
         if not heading:
             label = block.css("ul.years li a::attr(aria-label)").get("")
-            heading = YEAR_SUFFIX_RE.sub("", label)
-        return heading.lstrip("▼ ").strip()
+            heading = YEAR_SUFFIX_RE.sub("", squash(label))
+        return clean_body(heading)
 
     def _parse_title(self, row: Selector) -> str:
         """The row's ``p`` text (trailing spaces dropped), else the link title, else "Agenda"."""
-        text = " ".join(" ".join(row.css("td p ::text").getall()).split())
-        return text or row.css("a[title]::attr(title)").get("").strip() or "Agenda"
-
-    def _parse_status(self, title: str) -> MeetingStatus:
-        """Cancelled or rescheduled only when the title says so."""
-        return status_from_text(title)
+        title = text(row.css("td p")) or squash(row.css("a[title]::attr(title)").get(""))
+        return clean_name(title) or "Agenda"
 
     def _parse_links(self, row: Selector, page_url: str) -> list[Link]:
         """Agenda (PDF/HTML), packet, minutes and media links, each URL once."""
         links: dict[str, Link] = {}
         for anchor in row.css("a[href]"):
-            href = anchor.attrib["href"].strip()
-            if not href or href.startswith(("javascript", "#")) or "PreviousVersions" in href:
+            url = absolute(anchor.attrib["href"], page_url)
+            if not url or "previousversions" in url.lower():
                 continue
-            url = urljoin(page_url, href)
             kind, title = _classify(url, anchor)
-            if url.startswith(("http://", "https://")) and url not in links:
+            if url not in links:
                 links[url] = Link(title=title, url=url, kind=kind)
         return list(links.values())
 
@@ -275,7 +262,7 @@ def _classify(url: str, anchor: Selector) -> tuple[LinkKind, str]:
             return "agenda", "Agenda (HTML)"
         return "agenda", "Agenda"
     parent = anchor.xpath("ancestor::td[1]/@class").get("")
-    label = " ".join(" ".join(anchor.css("::text").getall()).split())
+    label = text(anchor)
     if "videos" in parent:
         return "video", label or "Media"
     return "other", label or "Link"

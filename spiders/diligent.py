@@ -2,37 +2,58 @@
 
 Facts this relies on (docs/platforms.md §4.9): ``GET /Services/MeetingsService.svc/meetings?from=
 YYYY-MM-DD&to=YYYY-MM-DD&loadall=false`` lists meetings; ``/meetings/{id}/meetingDocuments`` returns
-the agenda as one HTML blob (``DocumentType`` 1, rendered from a .docx) with attachments linked as
-``/document/{guid}``; each body has a numeric meeting type id. No real capture of a Diligent tenant
-exists: the field names used here (``Id``, ``Name``, ``MeetingDateTime`` "2026-10-26 17:00" local,
-``MeetingLocation``, ``TypeId``, ``Published``) are those of the same service on CivicWeb hosts.
+the meeting's documents, the agenda as one HTML blob (``DocumentType`` 1, rendered from a .docx)
+with attachments linked as ``/document/{id}/…``; each body has a numeric meeting type id. Real
+answers (Dallas ISD on ``*.community.highbond.com``, Dallas County on CivicWeb) give ``Id``,
+``Name`` ("Public Hearing Agenda and Notice  - May 28 2026"), ``MeetingDateTime`` ("2026-05-28
+17:30", local), ``MeetingTime`` (empty when unknown: the datetime then says 00:00),
+``MeetingLocation``, ``MeetingTypeId``/``MeetingTypeName`` and ``Published``; a cancellation is a
+name prefix ("CANCELLED - ").
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import AsyncIterator, Iterator
 from datetime import date, datetime
 from typing import Any
-from urllib.parse import urlencode, urljoin, urlsplit
+from urllib.parse import urlencode
 
 import scrapy
-from parsel import Selector
 from pydantic import BaseModel
-from scrapy.http import Response, TextResponse
+from scrapy.http import Response
 
-from pipeline.models import Link, Meeting, MeetingStatus, RawDocument, meeting_id
-from spiders.base import CANCELLED_RE, AgendaSpider, PlatformOptions, SourceError, UnexpectedShape
+from pipeline.models import Link, LinkKind, Meeting, RawDocument
+from spiders._parse import (
+    absolute,
+    html_page,
+    month_dates,
+    parse_clock,
+    squash,
+    text,
+)
+from spiders._rows import json_rows, read_rows
+from spiders._vocab import clean_body, clean_name, status_from_text
+from spiders.base import AgendaSpider, PlatformOptions, UnexpectedShape
 
 # The date suffix of a meeting name: "Work Session - CIAC - Jan 22 2026" → "Work Session - CIAC".
-NAME_DATE_RE = re.compile(r"\s*-\s*[A-Z][a-z]{2} \d{1,2} \d{4}\s*$")
+NAME_DATE_RE = re.compile(r"\s*-\s*[A-Z][a-z]{2,8}\.? \d{1,2},? \d{4}\s*$")
 # The agenda's banner "This meeting has been cancelled" (not any item that mentions a cancellation).
 AGENDA_CANCELLED_RE = re.compile(r"meeting has been cancel+ed", re.I)
 # The list's local start: "2026-10-26 17:00".
 DATETIME_FORMAT = "%Y-%m-%d %H:%M"
 # meetingDocuments DocumentType of the HTML agenda.
 HTML_AGENDA = 1
+# meetingDocuments DocumentType → (link title, kind): agenda, agenda packet, minutes, minutes packet.
+DOCUMENT_TYPES: dict[int, tuple[str, LinkKind]] = {
+    1: ("Agenda", "agenda"),
+    4: ("Agenda Packet", "packet"),
+    9: ("Minutes", "minutes"),
+    10: ("Minutes Packet", "minutes"),
+}
+# Keys of a meeting record and of a document record.
+MEETING_KEYS = ("MeetingDateTime", "MeetingDate", "MeetingTypeId")
+DOCUMENT_KEYS = ("DocumentType", "Html")
 MEETINGS_PATH = "/Services/MeetingsService.svc/meetings"
 
 
@@ -45,17 +66,14 @@ class DiligentOptions(PlatformOptions):
 class DiligentSpider(AgendaSpider):
     """Meetings from a Diligent Community tenant; the agenda HTML goes to the pipeline."""
 
-    name = "diligent"
     platform = "diligent"
     Options = DiligentOptions
+    saved_readers = {"meetings": "read_meetings", "meeting_documents": "read_documents"}
 
     @property
     def host_url(self) -> str:
         """``https://{slug}.community.diligentoneplatform.com`` unless ``base_url`` says."""
-        base = (
-            self.source.base_url or f"https://{self.source.slug}.community.diligentoneplatform.com"
-        )
-        return str(base).rstrip("/")
+        return self.configured_base(f"https://{self.source.slug}.community.diligentoneplatform.com")
 
     def meetings_url(self, today: date) -> str:
         """The meetings list for the source's window."""
@@ -79,29 +97,39 @@ class DiligentSpider(AgendaSpider):
 
     def parse_meetings(self, response: Response) -> Iterator[Any]:
         """Each wanted meeting; published ones get their agenda documents first."""
-        for record, meeting in self._parse_list(response, filtered=True):
+        for record, meeting in self._parse_list(response.url, response.body, filtered=True):
             if record.get("Published") and self.source.fetch_documents:
-                yield scrapy.Request(
+                yield self.meeting_request(
                     f"{self.host_url}{MEETINGS_PATH}/{record['Id']}/meetingDocuments",
-                    callback=self.parse_documents,
+                    self.parse_documents,
+                    meeting,
                     errback=self.documents_failed,
-                    cb_kwargs={"meeting": meeting},
-                    meta={"meeting": meeting},
                     headers={"Accept": "application/json"},
                 )
             else:
                 yield meeting
 
     def parse_documents(self, response: Response, meeting: Meeting) -> Iterator[Meeting]:
-        """Attach the HTML agenda (for the extract stage) and its attachment links."""
-        for html in self._parse_agenda_html(response):
+        """Attach the HTML agenda (for the extract stage), its documents' and attachments' links."""
+        documents = self._documents(response.body, response.url)
+        self._add_documents(meeting, documents)
+        for html in _agenda_html(documents):
             meeting.raw_documents.append(
                 RawDocument(url=response.url, content_type="text/html", body=html.encode())
             )
-            meeting.links = meeting.links + self._parse_attachments(html)
-            if AGENDA_CANCELLED_RE.search(Selector(text=html).xpath("string()").get("")):
-                meeting.status = "cancelled"
         yield meeting
+
+    def _add_documents(self, meeting: Meeting, documents: list[dict[str, Any]]) -> None:
+        """Document links, attachment links and a cancellation banner onto `meeting`."""
+        links = {str(link.url): link for link in meeting.links}
+        for link in self._parse_document_links(documents) + [
+            a for html in _agenda_html(documents) for a in self._parse_attachments(html)
+        ]:
+            links.setdefault(str(link.url), link)
+        meeting.links = list(links.values())
+        for html in _agenda_html(documents):
+            if AGENDA_CANCELLED_RE.search(text(html_page(html))):
+                meeting.status = "cancelled"
 
     def documents_failed(self, failure: Any) -> Iterator[Meeting]:
         """The documents call failed: keep the meeting without its agenda."""
@@ -109,50 +137,40 @@ class DiligentSpider(AgendaSpider):
         self.logger.warning("agenda documents for %s failed: %s", meeting.id, failure.value)
         yield meeting
 
-    def parse_saved(self, url: str, body: bytes) -> Iterator[BaseModel]:
-        """``…/meetings`` → meetings (``/meetingDocuments`` has no meeting fields to parse)."""
-        response = TextResponse(url=url, body=body, encoding="utf-8")
-        if urlsplit(url).path.rstrip("/").lower().endswith("/meetings"):
-            for _, meeting in self._parse_list(response):
-                yield meeting
-        else:
-            raise SourceError(f"no Diligent callback for {url}: expected …/meetings")
+    def read_meetings(self, url: str, body: bytes) -> Iterator[BaseModel]:
+        """``…/meetings`` → meetings."""
+        for _, meeting in self._parse_list(url, body):
+            yield meeting
+
+    def read_documents(self, url: str, body: bytes) -> Iterator[BaseModel]:
+        """``…/meetings/{id}/meetingDocuments`` → the meeting its agenda describes, with links."""
+        documents = self._documents(body, url)
+        meeting = self._meeting_from_agenda(url, documents)
+        self._add_documents(meeting, documents)
+        yield meeting
 
     # --- responses ------------------------------------------------------------------------
 
-    def _json(self, response: Response, what: str) -> Any:
-        try:
-            return json.loads(response.body)
-        except json.JSONDecodeError as exc:
-            raise UnexpectedShape(f"{what}: not JSON at {response.url}") from exc
+    def _documents(self, body: bytes, url: str) -> list[dict[str, Any]]:
+        """The documents of a meetingDocuments answer (bare or under ``Documents``)."""
+        return json_rows(body, url, DOCUMENT_KEYS, "Diligent meetingDocuments")
 
     def _parse_list(
-        self, response: Response, filtered: bool = False
+        self, url: str, body: bytes, filtered: bool = False
     ) -> Iterator[tuple[dict[str, Any], Meeting]]:
-        records = self._json(response, "Diligent meetings")
-        if not isinstance(records, list):
-            raise UnexpectedShape(f"Diligent meetings: expected a JSON array at {response.url}")
+        records = json_rows(body, url, MEETING_KEYS, "Diligent meetings")
         wanted_types = set(self.options.type_ids)
-        for record in records:
+
+        def read(record: dict[str, Any]) -> tuple[dict[str, Any], Meeting] | None:
             type_id = record.get("TypeId", record.get("MeetingTypeId"))
             meeting = self._parse_meeting(record)
             if filtered and wanted_types and type_id not in wanted_types:
-                self.logger.debug("skip meeting %s: type %s not wanted", record.get("Id"), type_id)
-                continue
+                return None
             if filtered and not self.wants_body(meeting.body):
-                self.logger.debug("skip meeting %s: body %r", record.get("Id"), meeting.body)
-                continue
-            yield record, meeting
+                return None
+            return record, meeting
 
-    def _parse_agenda_html(self, response: Response) -> Iterator[str]:
-        """HTML agenda blobs; the list is bare on some hosts and under ``Documents`` on others."""
-        data = self._json(response, "Diligent meetingDocuments")
-        documents = data.get("Documents", []) if isinstance(data, dict) else data
-        if not isinstance(documents, list):
-            raise UnexpectedShape(f"meetingDocuments: no document list at {response.url}")
-        for document in documents:
-            if document.get("DocumentType") == HTML_AGENDA and document.get("Html"):
-                yield str(document["Html"])
+        yield from read_rows(self, records, read, "Diligent meetings", url)
 
     # --- fields ---------------------------------------------------------------------------
 
@@ -163,47 +181,94 @@ class DiligentSpider(AgendaSpider):
         title = self._parse_title(record)
         start, time_known = self._parse_start(record)
         detail = f"{self.host_url}/Portal/MeetingInformation.aspx?Org=Cal&Id={platform_id}"
-        return Meeting(
-            id=meeting_id(self.source.id, start, platform_id, title),
-            source=self.source.id,
-            jurisdiction=self.source.jurisdiction,
-            body=title,
-            title=title,
-            start=start,
-            timezone=self.source.timezone,
+        return self.new_meeting(
+            start,
+            title,
+            platform_id,
+            body=clean_body(record.get("MeetingTypeName")) or clean_body(title) or "Meeting",
             time_known=time_known,
-            location=" ".join(str(record.get("MeetingLocation") or "").split()),
-            status=self._parse_status(str(record.get("Name") or "")),
+            location=squash(record.get("MeetingLocation")),
+            status=status_from_text(str(record.get("Name") or "")),
             url=detail,
             links=[Link(title="Meeting", url=detail, kind="detail")],
-            platform_id=platform_id,
-            scraped_at=self.now(),
         )
 
     def _parse_title(self, record: dict[str, Any]) -> str:
-        """The meeting type name, else the name without its date suffix."""
-        name = str(record.get("MeetingTypeName") or record.get("Name") or "Meeting")
-        return NAME_DATE_RE.sub("", " ".join(name.split())) or "Meeting"
+        """The meeting's name without its date suffix, else its type's name."""
+        name = NAME_DATE_RE.sub("", squash(record.get("Name")))
+        return clean_name(name) or clean_name(record.get("MeetingTypeName")) or "Meeting"
 
     def _parse_start(self, record: dict[str, Any]) -> tuple[datetime, bool]:
-        """Local wall-clock ``MeetingDateTime``, else the date alone."""
-        text = str(record.get("MeetingDateTime") or "").strip()
-        if text:
-            return datetime.strptime(text, DATETIME_FORMAT).replace(tzinfo=self.tz), True
+        """Local wall-clock ``MeetingDateTime``; an empty ``MeetingTime`` means the time is unknown."""
+        stamp = squash(record.get("MeetingDateTime"))
+        if stamp:
+            naive = datetime.strptime(stamp[:16], DATETIME_FORMAT)
+            unknown = "MeetingTime" in record and not squash(record.get("MeetingTime"))
+            if unknown and naive.time() == datetime.min.time():
+                return self.localize(naive.date(), None), False
+            return naive.replace(tzinfo=self.tz), True
         day = str(record.get("MeetingDate") or "")[:10]
         if not day:
             raise UnexpectedShape(f"Diligent meeting {record.get('Id')} without a date")
-        return self.localize(date.fromisoformat(day), None), False
+        at = parse_clock(str(record.get("MeetingTime") or ""))
+        return self.localize(date.fromisoformat(day), at), at is not None
 
-    def _parse_status(self, text: str) -> MeetingStatus:
-        """Cancelled when the name or agenda says so."""
-        return "cancelled" if CANCELLED_RE.search(text) else "scheduled"
+    def _parse_document_links(self, documents: list[dict[str, Any]]) -> list[Link]:
+        """The meeting's documents: agenda and minutes as printable pages, packets as files."""
+        links = []
+        for document in documents:
+            kind = DOCUMENT_TYPES.get(int(document.get("DocumentType") or 0))
+            if kind is None or document.get("Id") is None:
+                continue
+            url = f"{self.host_url}/document/{document['Id']}/?printPdf=true"
+            links.append(Link(title=kind[0], url=url, kind=kind[1]))
+        return links
 
     def _parse_attachments(self, html: str) -> list[Link]:
-        """``/document/{guid}`` links inside the agenda HTML."""
+        """``/document/…`` links inside the agenda HTML."""
         links = []
-        for anchor in Selector(text=html).css("a[href*='/document/']"):
-            label = " ".join(anchor.xpath("string()").get("").split()) or "Attachment"
-            url = urljoin(self.host_url + "/", anchor.attrib["href"])
-            links.append(Link(title=label, url=url, kind="attachment"))
+        for anchor in html_page(html).css("a[href*='/document/']"):
+            url = absolute(anchor.attrib["href"], self.host_url + "/")
+            if url:
+                links.append(Link(title=text(anchor) or "Attachment", url=url, kind="attachment"))
         return links
+
+    def _meeting_from_agenda(self, url: str, documents: list[dict[str, Any]]) -> Meeting:
+        """The meeting an agenda's heading describes.
+
+        Dallas County: "Commissioners Court Meeting 9:00 AM - Tuesday, May 19, 2026", then the
+        room and the address.
+        """
+        for html in _agenda_html(documents):
+            nodes = html_page(html).xpath(
+                "//text()[not(ancestor::style or ancestor::script or ancestor::title)]"
+            )
+            lines = [squash(t) for t in nodes.getall() if squash(t)]
+            for index, line in enumerate(lines[:40]):
+                found = next(month_dates(line), None)
+                if found is None:
+                    continue
+                # The title stands before the time on the dated line, or on the line above.
+                title = clean_name(re.split(r"\d{1,2}(?::\d{2})?\s*[AaPp]\.?\s*[Mm]", line)[0])
+                title = title or (clean_name(lines[index - 1]) if index else "")
+                at = parse_clock(line)
+                place = ", ".join(lines[index + 1 : index + 3])
+                mid = str(documents[0].get("MeetingId") or "agenda")
+                return self.new_meeting(
+                    self.localize(found[0], at),
+                    title or "Meeting",
+                    mid,
+                    body=clean_body(title) or "Meeting",
+                    time_known=at is not None,
+                    location=place,
+                    status=status_from_text(title),
+                    url=url,
+                )
+        raise UnexpectedShape(f"no agenda with a dated heading in {url}")
+
+
+def _agenda_html(documents: list[dict[str, Any]]) -> list[str]:
+    """The HTML agenda blobs of a document list."""
+    return [
+        str(d["Html"]) for d in documents if d.get("DocumentType") == HTML_AGENDA and d.get("Html")
+    ]

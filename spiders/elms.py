@@ -16,35 +16,26 @@ Facts this relies on (docs/platforms.md §4.3, §3.2, §3.3):
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 import scrapy
 from pydantic import BaseModel, Field
 from scrapy.http import Response
 
-from pipeline.models import AgendaItem, Link, LinkKind, Meeting, MeetingStatus, item_id, meeting_id
+from pipeline.models import AgendaItem, Link, LinkKind, Meeting, MeetingStatus, item_id
+from spiders._parse import is_http, load_json, squash
+from spiders._rows import read_rows
+from spiders._vocab import clean_body, status_from_text
 from spiders.base import AgendaSpider, PlatformOptions, SourceError, UnexpectedShape
 
 API_URL = "https://api.chicityclerkelms.chicago.gov"
 PORTAL_URL = "https://chicityclerkelms.chicago.gov"
 
-# A cancellation written into the comment: "Cancelled", "CANCELLATION of Virtual Meeting".
-CANCEL_RE = re.compile(r"\bcancel(?:l?ed|lation)\b", re.IGNORECASE)
-
-# eLMS status (lower case) → ours. Recessed and reconvened meetings do take place.
-STATUSES: dict[str, MeetingStatus] = {
-    "scheduled": "scheduled",
-    "recessed": "scheduled",
-    "reconvened": "scheduled",
-    "rescheduled": "rescheduled",
-    "cancelled": "cancelled",
-    "canceled": "cancelled",
-}
+# The status words eLMS uses ("" is null: the comment decides).
+KNOWN_STATUSES = ("", "scheduled", "recessed", "reconvened", "rescheduled", "cancelled", "canceled")
 # files[].attachmentType → link kind; other types (Notice, Summary, Report, Other) are "other".
 FILE_KINDS: dict[str, LinkKind] = {"agenda": "agenda"}
 # Meeting fields holding a media URL (often ""): (field, link title, link kind).
@@ -63,9 +54,9 @@ class ElmsOptions(PlatformOptions):
 class ElmsSpider(AgendaSpider):
     """Meetings of the City of Chicago's City Council and committees from the eLMS API."""
 
-    name = "elms"
     platform = "elms"
     Options = ElmsOptions
+    saved_readers = {"meetings": "read_meetings"}
 
     # --- URLs -----------------------------------------------------------------------------
 
@@ -115,18 +106,9 @@ class ElmsSpider(AgendaSpider):
         records, meta = self._page(response)
         if self.crawler is not None and self.crawler.stats is not None:
             self.crawler.stats.inc_value("agenda_watch/events_listed", len(records))
-        for record in records:
-            if not self.wants_body(str(record.get("body") or "")):
-                self.logger.debug(
-                    "skip %s: body %r not in filter", record.get("meetingId"), record.get("body")
-                )
-                continue
-            meeting = self._parse_meeting(record)
-            yield (
-                meeting
-                if meeting.items
-                else self.meeting_or_document(meeting, self._parse_agenda_url(record))
-            )
+        yield from read_rows(
+            self, records, self._meeting_or_document, "eLMS meetings", response.url
+        )
         top = int(meta.get("top") or len(records))
         nxt = skip + top
         if not records or nxt >= int(meta.get("count") or 0):
@@ -140,21 +122,24 @@ class ElmsSpider(AgendaSpider):
             return
         yield self._page_request(skip=nxt, page=page + 1)
 
-    def parse_saved(self, url: str, body: bytes) -> Iterator[BaseModel]:
-        """``/meeting`` (a page) or ``/meeting/{id}`` (one meeting) → meetings."""
-        path = urlsplit(url).path.rstrip("/").lower()
-        if path.endswith("/meeting"):
+    def _meeting_or_document(self, record: dict[str, Any]) -> Any:
+        """A wanted meeting, or the request for its agenda PDF (None for a filtered body)."""
+        if not self.wants_body(self._parse_body(record)):
+            self.logger.debug("skip %s: body not in filter", record.get("meetingId"))
+            return None
+        meeting = self._parse_meeting(record)
+        if meeting.items:
+            return meeting
+        return self.meeting_or_document(meeting, self._parse_agenda_url(record))
+
+    def read_meetings(self, url: str, body: bytes) -> Iterator[BaseModel]:
+        """A ``/meeting`` page, or one ``/meeting/{id}`` object → meetings."""
+        payload = _json(body, url)
+        records = [payload] if isinstance(payload, dict) and "meetingId" in payload else None
+        if records is None:
             records, _meta = self._page_body(body, url)
-            for record in records:
-                if self.wants_body(str(record.get("body") or "")):
-                    yield self._parse_meeting(record)
-        elif path.rsplit("/", 2)[-2:-1] == ["meeting"]:
-            record = _json(body, url)
-            if not isinstance(record, dict):
-                raise UnexpectedShape(f"expected one meeting object at {url}")
-            yield self._parse_meeting(record)
-        else:
-            raise SourceError(f"no eLMS callback for {url}: expected /meeting or /meeting/{{id}}")
+        read = lambda r: self._parse_meeting(r) if self.wants_body(self._parse_body(r)) else None  # noqa: E731
+        yield from read_rows(self, records, read, "eLMS meetings", url)
 
     # --- responses ------------------------------------------------------------------------
 
@@ -179,23 +164,18 @@ class ElmsSpider(AgendaSpider):
             raise UnexpectedShape(f"eLMS meeting without meetingId/date: {sorted(record)[:8]}")
         start = self._parse_start(record)
         body = self._parse_body(record)
-        mid = meeting_id(self.source.id, start, str(record["meetingId"]), body)
-        return Meeting(
-            id=mid,
-            source=self.source.id,
-            jurisdiction=self.source.jurisdiction,
+        meeting = self.new_meeting(
+            start,
+            body,
+            str(record["meetingId"]),
             body=body,
-            title=body,
-            start=start,
-            timezone=self.source.timezone,
-            location=" ".join(str(record.get("location") or "").split()),
+            location=squash(record.get("location")),
             status=self._parse_status(record),
             url=self._parse_url(record),
             links=self._parse_links(record),
-            items=self._parse_items(mid, record),
-            platform_id=str(record["meetingId"]),
-            scraped_at=self.now(),
         )
+        meeting.items = self._parse_items(meeting.id, record)
+        return meeting
 
     def _parse_start(self, record: dict[str, Any]) -> datetime:
         """``date`` is UTC (an offset-less value is read as UTC too), shown in the source's zone."""
@@ -206,16 +186,18 @@ class ElmsSpider(AgendaSpider):
 
     def _parse_body(self, record: dict[str, Any]) -> str:
         """The body's name ("City Council", "Committee on Finance")."""
-        return " ".join(str(record.get("body") or "Meeting").split())
+        return clean_body(record.get("body")) or "Meeting"
 
     def _parse_status(self, record: dict[str, Any]) -> MeetingStatus:
-        """The platform's status; when it is null, a cancellation in the comment."""
-        status = str(record.get("status") or "").strip().lower()
-        if status:
-            if status not in STATUSES:
-                self.logger.warning("unknown eLMS status %r; treated as scheduled", status)
-            return STATUSES.get(status, "scheduled")
-        return "cancelled" if CANCEL_RE.search(str(record.get("comment") or "")) else "scheduled"
+        """The platform's status word, else (null) what the comment says.
+
+        Recessed and reconvened meetings do take place; a null status may come with
+        "CANCELLATION of Meeting" in the comment.
+        """
+        status = str(record.get("status") or "").strip()
+        if status.lower() not in KNOWN_STATUSES:
+            self.logger.warning("unknown eLMS status %r; read as text", status)
+        return status_from_text(status or str(record.get("comment") or ""))
 
     def _parse_url(self, record: dict[str, Any]) -> str:
         """The meeting's portal page."""
@@ -233,7 +215,7 @@ class ElmsSpider(AgendaSpider):
             for f in files
         ]
         for key, title, kind in MEDIA_FIELDS:
-            if _is_http(record.get(key)):
+            if is_http(record.get(key)):
                 links.append(Link(title=title, url=str(record[key]), kind=kind))
         links.append(Link(title="Meeting details", url=self._parse_url(record), kind="detail"))
         return links
@@ -278,7 +260,7 @@ class ElmsSpider(AgendaSpider):
 
 def _files(record: dict[str, Any]) -> list[dict[str, Any]]:
     """``files[]`` entries that have an http(s) ``path``."""
-    return [f for f in record.get("files") or [] if isinstance(f, dict) and _is_http(f.get("path"))]
+    return [f for f in record.get("files") or [] if isinstance(f, dict) and is_http(f.get("path"))]
 
 
 def _file_title(file: dict[str, Any]) -> str:
@@ -290,10 +272,6 @@ def _file_title(file: dict[str, Any]) -> str:
 
 def _json(body: bytes, url: str) -> Any:
     try:
-        return json.loads(body)
-    except json.JSONDecodeError as exc:
+        return load_json(body)
+    except ValueError as exc:
         raise UnexpectedShape(f"eLMS: not JSON at {url}: {exc}") from exc
-
-
-def _is_http(value: Any) -> bool:
-    return isinstance(value, str) and value.startswith(("http://", "https://"))

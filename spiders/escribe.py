@@ -20,26 +20,14 @@ from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
 
 import scrapy
 from pydantic import BaseModel
-from scrapy.http import Response, TextResponse
+from scrapy.http import Response
 from scrapy.selector import Selector
 
-from pipeline.models import (
-    AgendaItem,
-    Link,
-    LinkKind,
-    Meeting,
-    MeetingStatus,
-    RawDocument,
-    item_id,
-    meeting_id,
-)
-from spiders.base import (
-    AgendaSpider,
-    PlatformOptions,
-    SourceError,
-    UnexpectedShape,
-    status_from_text,
-)
+from pipeline.models import AgendaItem, Link, Meeting, MeetingStatus, item_id
+from spiders._parse import squash
+from spiders._rows import json_rows, read_rows
+from spiders._vocab import clean_body, clean_name, link_kind, status_from_text
+from spiders.base import AgendaSpider, PlatformOptions, SourceError, UnexpectedShape
 
 # Line breaks in ``Description`` ("Room #103<br/>276 Fourth Avenue").
 BR_RE = re.compile(r"<br\s*/?>", re.IGNORECASE)
@@ -49,15 +37,6 @@ TAG_RE = re.compile(r"<[^>]+>")
 ITEM_CLASS_RE = re.compile(r"\bAgendaItem\d+\b")
 
 CALENDAR_PATH = "/MeetingsCalendarView.aspx/GetCalendarMeetings"
-
-# ``MeetingDocumentLink[].Type`` → link kind; unknown types are attachments.
-DOC_KINDS: dict[str, LinkKind] = {
-    "agenda": "agenda",
-    "postagenda": "agenda",
-    "agendacover": "agenda",
-    "minutes": "minutes",
-    "postminutes": "minutes",
-}
 
 
 class EscribeOptions(PlatformOptions):
@@ -69,23 +48,16 @@ class EscribeOptions(PlatformOptions):
 class EscribeSpider(AgendaSpider):
     """Meetings, with items from their HTML agenda page, from an eScribe public site."""
 
-    name = "escribe"
     platform = "escribe"
     Options = EscribeOptions
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        # Year windows are requested separately; a meeting appears in one only, but be sure.
-        self._seen: set[str] = set()
+    saved_readers = {"calendar": "read_calendar", "meeting_page": "read_meeting_page"}
 
     # --- URLs -----------------------------------------------------------------------------
 
     @property
     def site_base(self) -> str:
         """``https://pub-{client}.escribemeetings.com`` unless ``base_url`` overrides it."""
-        if self.source.base_url:
-            return str(self.source.base_url).rstrip("/")
-        return f"https://pub-{self.source.slug}.escribemeetings.com"
+        return self.configured_base(f"https://pub-{self.source.slug}.escribemeetings.com")
 
     def absolute(self, url: str) -> str:
         """A document URL made absolute against the site root (not the page-method path)."""
@@ -126,70 +98,53 @@ class EscribeSpider(AgendaSpider):
         """Calendar meetings: each one's HTML agenda for items, else its agenda PDF."""
         rows = self._calendar_rows(response)
         self.crawler.stats.inc_value("agenda_watch/events_listed", len(rows))
-        for row in rows:
-            if not self._keep(row):
-                continue
-            meeting = self._parse_meeting(row)
-            if meeting.id in self._seen:
-                continue
-            self._seen.add(meeting.id)
-            html = self._agenda_url(row, html=True)
-            if html:
-                yield scrapy.Request(
-                    html,
-                    callback=self.parse_agenda_page,
-                    errback=self.agenda_document_failed,
-                    cb_kwargs={"meeting": meeting},
-                    meta={"meeting": meeting},
-                )
-            else:
-                yield self.meeting_or_document(meeting, self._agenda_url(row, html=False))
+        yield from read_rows(self, rows, self._agenda_request, "eScribe meetings", response.url)
+
+    def _agenda_request(self, row: dict[str, Any]) -> Any:
+        """A new wanted meeting with its HTML agenda requested, else its agenda PDF."""
+        if not self._keep(row):
+            return None
+        meeting = self._parse_meeting(row)
+        if not self.first_sighting(meeting.id):
+            return None
+        html = self._agenda_url(row, html=True)
+        if html:
+            return self.meeting_request(html, self.parse_agenda_page, meeting)
+        return self.meeting_or_document(meeting, self._agenda_url(row, html=False))
 
     def parse_agenda_page(self, response: Response, meeting: Meeting) -> Iterator[Meeting]:
         """``Meeting.aspx``: its items, or the page itself for the document splitter."""
         items = self._parse_items(meeting.id, response.text, response.url)
-        if items:
-            meeting.items = items
-        elif self.source.fetch_documents:
-            self.logger.warning(
-                "no div.AgendaItem in %s; passing it on as a document", response.url
-            )
-            meeting.raw_documents.append(
-                RawDocument(url=response.url, content_type="text/html", body=response.body)
-            )
-        yield meeting
+        yield self.items_or_page(response, meeting, items, "div.AgendaItem")
 
-    def parse_saved(self, url: str, body: bytes) -> Iterator[BaseModel]:
-        """``GetCalendarMeetings`` → meetings (without items); ``Meeting.aspx`` → agenda items."""
-        response = TextResponse(url=url, body=body, encoding="utf-8")
-        parts = urlsplit(url)
-        if parts.path.lower().endswith("/meeting.aspx"):
-            guid = (parse_qs(parts.query).get("Id") or ["page"])[0]
-            yield from self._parse_items(f"{self.source.id}/saved/{guid}", response.text, url)
-        elif parts.path.lower().endswith("/getcalendarmeetings"):
-            for row in self._calendar_rows(response):
-                if self._keep(row):
-                    yield self._parse_meeting(row)
-        else:
-            raise SourceError(
-                f"no eScribe callback for {url}: expected GetCalendarMeetings or Meeting.aspx"
-            )
+    def read_calendar(self, url: str, body: bytes) -> Iterator[BaseModel]:
+        """``GetCalendarMeetings`` → meetings (without items)."""
+        rows = self._records(body, url)
+        read = lambda r: self._parse_meeting(r) if self._keep(r) else None  # noqa: E731
+        yield from read_rows(self, rows, read, "eScribe meetings", url)
+
+    def read_meeting_page(self, url: str, body: bytes) -> Iterator[BaseModel]:
+        """``Meeting.aspx`` → agenda items."""
+        guid = (parse_qs(urlsplit(url).query).get("Id") or ["page"])[0]
+        mid = f"{self.source.id}/saved/{guid}"
+        yield from self._parse_items(mid, body.decode("utf-8", "replace"), url)
 
     # --- responses ------------------------------------------------------------------------
 
     def _calendar_rows(self, response: Response) -> list[dict[str, Any]]:
         """The ``d`` array (an empty array is a legitimate "no meetings in this range")."""
-        text = response.body.decode("utf-8", "replace")
         if response.status >= 400:
-            raise SourceError(f"calendar: HTTP {response.status} from {response.url}: {text[:200]}")
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            # An HTML answer here is usually a bot challenge or the site's error page.
-            raise UnexpectedShape(f"calendar: not JSON at {response.url}: {exc}") from exc
-        if not isinstance(data, dict) or not isinstance(data.get("d"), list):
-            raise UnexpectedShape(f"calendar: expected {{'d': [...]}} at {response.url}")
-        return [r for r in data["d"] if isinstance(r, dict)]
+            raise SourceError(
+                f"calendar: HTTP {response.status} from {response.url}: {response.text[:200]}"
+            )
+        return self._records(response.body, response.url)
+
+    def _records(self, body: bytes, url: str) -> list[dict[str, Any]]:
+        """The meetings of a calendar answer, ``{"d": [...]}`` or bare.
+
+        An HTML answer here is usually a bot challenge or the site's error page: UnexpectedShape.
+        """
+        return json_rows(body, url, ("StartDate", "MeetingName", "MeetingType"), "calendar")
 
     def _keep(self, row: dict[str, Any]) -> bool:
         """False (logged) for meeting types outside the source's body filter."""
@@ -218,22 +173,16 @@ class EscribeSpider(AgendaSpider):
     def _parse_meeting(self, row: dict[str, Any]) -> Meeting:
         if not row.get("ID") or not row.get("StartDate"):
             raise UnexpectedShape(f"calendar meeting without ID/StartDate: {sorted(row)[:8]}")
-        start = self._parse_start(row)
-        title = self._parse_title(row)
-        return Meeting(
-            id=meeting_id(self.source.id, start, str(row["ID"]), title),
-            source=self.source.id,
-            jurisdiction=self.source.jurisdiction,
+        return self.new_meeting(
+            self._parse_start(row),
+            self._parse_title(row),
+            str(row["ID"]),
             body=self._parse_body(row),
-            title=title,
-            start=start,
-            timezone=self.source.timezone,
             location=self._parse_location(row),
+            end=self._parse_end(row),
             status=self._parse_status(row),
             url=self._parse_url(row),
             links=self._parse_links(row),
-            platform_id=str(row["ID"]),
-            scraped_at=self.now(),
         )
 
     def _parse_start(self, row: dict[str, Any]) -> datetime:
@@ -241,26 +190,36 @@ class EscribeSpider(AgendaSpider):
         naive = datetime.strptime(str(row["StartDate"]).strip(), "%Y/%m/%d %H:%M:%S")
         return naive.replace(tzinfo=self.tz)
 
+    def _parse_end(self, row: dict[str, Any]) -> datetime | None:
+        """Local end from naive ``EndDate`` (same form as ``StartDate``); None if absent or bad."""
+        raw = str(row.get("EndDate") or "").strip()
+        if not raw:
+            return None
+        try:
+            return datetime.strptime(raw, "%Y/%m/%d %H:%M:%S").replace(tzinfo=self.tz)
+        except ValueError:
+            self.logger.warning("meeting %s: bad EndDate %r, no end kept", row.get("ID"), raw)
+            return None
+
     def _parse_title(self, row: dict[str, Any]) -> str:
         """``MeetingName`` ("Board of Ethics Regular Meeting")."""
-        return _squash(row.get("MeetingName")) or self._parse_body(row)
+        return clean_name(row.get("MeetingName")) or self._parse_body(row)
 
     def _parse_body(self, row: dict[str, Any]) -> str:
         """``MeetingType``, the calendar's name for the body's meeting series."""
-        return _squash(row.get("MeetingType")) or _squash(row.get("MeetingName")) or "Meeting"
+        return clean_body(row.get("MeetingType")) or clean_body(row.get("MeetingName")) or "Meeting"
 
     def _parse_location(self, row: dict[str, Any]) -> str:
         """``Location``, plus the address that ``Description`` adds after it."""
-        place = _squash(row.get("Location"))
-        described = _squash(TAG_RE.sub("", BR_RE.sub(", ", str(row.get("Description") or ""))))
+        place = squash(row.get("Location"))
+        described = squash(TAG_RE.sub("", BR_RE.sub(", ", str(row.get("Description") or ""))))
         if described.startswith(place):
             return described.rstrip(", ") or place
         return place
 
     def _parse_status(self, row: dict[str, Any]) -> MeetingStatus:
         """Cancelled/rescheduled from the meeting name (§3.3)."""
-        name = str(row.get("MeetingName") or "")
-        return status_from_text(name)
+        return status_from_text(str(row.get("MeetingName") or ""))
 
     def _parse_url(self, row: dict[str, Any]) -> str | None:
         """The HTML agenda page (it renders without JavaScript), else the calendar's ``Url``."""
@@ -274,8 +233,8 @@ class EscribeSpider(AgendaSpider):
             if not isinstance(doc, dict) or not str(doc.get("Url") or "").strip():
                 continue
             url = self.absolute(str(doc["Url"]))
-            kind = DOC_KINDS.get(str(doc.get("Type") or "").lower(), "attachment")
-            title = _squash(doc.get("Title")) or "Document"
+            kind = link_kind(str(doc.get("Type") or ""), "attachment")
+            title = squash(doc.get("Title")) or "Document"
             links.setdefault(url, Link(title=title, url=url, kind=kind))
         if row.get("Url"):
             url = self.absolute(str(row["Url"]))
@@ -289,11 +248,11 @@ class EscribeSpider(AgendaSpider):
         for node in page.css("div.AgendaItem"):
             if not ITEM_CLASS_RE.search(node.attrib.get("class", "")):
                 continue  # wrappers that share the AgendaItem class prefix
-            title = _squash(" ".join(node.css(".AgendaItemTitle ::text").getall()))
+            title = squash(" ".join(node.css(".AgendaItemTitle ::text").getall()))
             if not title:
                 self.logger.debug("skip AgendaItem without a title in %s", url)
                 continue
-            number = _squash(" ".join(node.css(".AgendaItemCounter ::text").getall())) or None
+            number = squash(" ".join(node.css(".AgendaItemCounter ::text").getall())) or None
             items.append(
                 AgendaItem(
                     id=item_id(mid, None, number, title),
@@ -308,18 +267,13 @@ class EscribeSpider(AgendaSpider):
 
     def _parse_item_text(self, node: Selector) -> str:
         """The item's description rows."""
-        return _squash(" ".join(node.css(".AgendaItemDescription ::text").getall()))
+        return squash(" ".join(node.css(".AgendaItemDescription ::text").getall()))
 
     def _parse_item_links(self, node: Selector, url: str) -> list[Link]:
         """The item's attachments."""
         links: dict[str, Link] = {}
         for anchor in node.css(".AgendaItemAttachment a[href]"):
             href = urljoin(url, anchor.attrib["href"])
-            title = _squash(" ".join(anchor.css("::text").getall())) or "Attachment"
+            title = squash(" ".join(anchor.css("::text").getall())) or "Attachment"
             links.setdefault(href, Link(title=title, url=href, kind="attachment"))
         return list(links.values())
-
-
-def _squash(value: Any) -> str:
-    """Single-spaced text ("" for None)."""
-    return " ".join(str(value or "").split())

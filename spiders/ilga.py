@@ -225,7 +225,7 @@ class IlgaSpider(AgendaSpider):
         elif "/hearings/details/" in path:
             yield self._parse_hearing(body, url)
         elif "billstatus" in path:
-            yield self._parse_status(body, url)
+            yield self._parse_bill(body, url, parse_status_page)
         else:
             raise SourceError(
                 f"no ILGA parser for {url}: expected a BillStatus XML/HTML file, a "
@@ -234,17 +234,10 @@ class IlgaSpider(AgendaSpider):
 
     # --- fields ---------------------------------------------------------------------------
 
-    def _parse_bill(self, body: bytes, url: str) -> Bill:
+    def _parse_bill(self, body: bytes, url: str, parser: Any = parse_bill_xml) -> Bill:
+        """A bill from its bulk XML (default) or, with `parse_status_page`, its status page."""
         try:
-            bill = parse_bill_xml(body, url, self.source.id, self.tz)
-        except IlgaParseError as exc:
-            raise UnexpectedShape(f"{self.source.id}: {exc}") from exc
-        bill.scraped_at = self.now()
-        return bill
-
-    def _parse_status(self, body: bytes, url: str) -> Bill:
-        try:
-            bill = parse_status_page(body, url, self.source.id, self.tz)
+            bill: Bill = parser(body, url, self.source.id, self.tz)
         except IlgaParseError as exc:
             raise UnexpectedShape(f"{self.source.id}: {exc}") from exc
         bill.scraped_at = self.now()

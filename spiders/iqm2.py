@@ -1,27 +1,46 @@
-"""IQM2 (Accela Legislative Management, now Granicus): ``Calendar.aspx`` list → ``Detail_Meeting.aspx``.
+"""IQM2 (Accela Legislative Management, now Granicus): meeting lists → ``Detail_Meeting.aspx``.
 
-Facts this relies on (docs/platforms.md §4.11): the list view has one ``div.MeetingRow`` per
-meeting whose link text is a local wall-clock time ("Jan 5, 2026 1:00 PM" — a 12-hour clock,
-so ``%I`` not ``%H``); the link's tooltip spells out Board, Type, Status and location; the
-meeting page carries the agenda outline in ``table#MeetingDetail`` when the clerk built one
-(it is empty on many tenants, then the agenda exists only as ``FileOpen.aspx?Type=14`` PDF).
+Facts this relies on (docs/platforms.md §4.11): list views (``Calendar.aspx``, the ``Default.aspx``
+home page, board pages) have one ``div.MeetingRow`` per meeting whose link text is a local
+wall-clock time ("Jan 5, 2026 1:00 PM" — a 12-hour clock, so ``%I`` not ``%H``); the link's tooltip
+spells out Board, Type, Status and location; documents not posted are ``a.HiddenDocumentLink``
+with an empty href; a cancelled row also carries ``span.MeetingCancelled``. The meeting page
+carries the agenda outline in ``table#MeetingDetail`` when the clerk built one (it is empty on
+many tenants, then the agenda exists only as the ``FileOpen.aspx?Type=14`` PDF): one row per
+entry, indented by empty leading cells, with ``td.Num`` (numbering restarts at each level, and
+can be empty) and ``td.Title``; a row linking ``FileOpen.aspx`` is an attachment of the entry
+above. Pages often declare no charset yet carry UTF-8.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
-from urllib.parse import parse_qs, urljoin, urlsplit
+from urllib.parse import urljoin
 
 import scrapy
 from parsel import Selector
 from pydantic import BaseModel
-from scrapy.http import HtmlResponse, Response, TextResponse
+from scrapy.http import Response
 
-from pipeline.models import AgendaItem, Link, LinkKind, Meeting, MeetingStatus, item_id, meeting_id
-from spiders.base import AgendaSpider, SourceError, UnexpectedShape, status_from_text
+from pipeline.models import AgendaItem, Link, LinkKind, Meeting, item_id
+from spiders._parse import (
+    decode,
+    html_page,
+    link_url,
+    parse_clock,
+    parse_month_date,
+    parse_numeric_date,
+    query_value,
+    squash,
+    text,
+)
+from spiders._rows import read_rows
+from spiders._vocab import clean_body, clean_name, link_kind, status_from_text
+from spiders.base import AgendaSpider, UnexpectedShape
 
 # List-row link text: "Jan 5, 2026 1:00 PM" (time may be missing on some tenants).
 WHEN_RE = re.compile(
@@ -29,36 +48,37 @@ WHEN_RE = re.compile(
 )
 # Tooltip lines "Board:\tAtlanta City Council" (the page encodes the tab and CR as &#09; &#13;).
 TOOLTIP_FIELD_RE = re.compile(r"^(Board|Type|Status):\s*(.*)$")
-# The URL inside a video link's onclick: OpenWindow("/Citizens/SplitView.aspx?Mode=Video&...").
-ONCLICK_URL_RE = re.compile(r"""OpenWindow\(["']([^"']+)["']""")
+# Meeting rows in the page's source text (to notice rows the parser lost).
+RAW_ROW_RE = re.compile(r"class=[\"'][^\"']*\bMeetingRow\b", re.IGNORECASE)
+# An address that is a placeholder: "N/A   N/A, NA  N/A".
+PLACEHOLDER_RE = re.compile(r"^(?:\W|n/?a\b)*$", re.IGNORECASE)
 # An outline number as printed: "5.", "A.", "1.a", "IV.".
 NUMBER_RE = re.compile(r"^(?:\d{1,3}|[A-Z]|[IVXLC]{1,6})(?:\.[0-9A-Za-z]{1,3})*\.?$")
 
-# Download-link labels → link kinds (labels differ by tenant: "Summary" is Creve Coeur's minutes).
-LABEL_KINDS: dict[str, LinkKind] = {
-    "agenda": "agenda",
-    "agenda packet": "packet",
-    "minutes": "minutes",
-    "minutes packet": "minutes",
-    "summary": "minutes",
-}
+
+@dataclass
+class _Entry:
+    """An outline entry while the outline is read: its indent and composed number."""
+
+    depth: int
+    number: str | None
 
 
 class Iqm2Spider(AgendaSpider):
     """Meetings from an IQM2 tenant's list calendar, with outline items when the page has them."""
 
-    name = "iqm2"
     platform = "iqm2"
+    saved_readers = {"meeting_list": "read_list", "detail_meeting": "read_detail"}
 
     # --- URLs -----------------------------------------------------------------------------
 
     @property
     def citizens_url(self) -> str:
-        """``https://{slug}.iqm2.com/Citizens/`` unless ``base_url`` overrides it."""
-        base = str(self.source.base_url or f"https://{self.source.slug}.iqm2.com/").rstrip("/")
-        if not base.lower().endswith("/citizens"):
-            base += "/Citizens"
-        return base + "/"
+        """The tenant's ``…/Citizens/`` folder, from ``base_url`` (any page under it) or the slug."""
+        base = str(self.source.base_url or f"https://{self.source.slug}.iqm2.com/")
+        cut = base.lower().find("/citizens")
+        base = base[:cut] if cut >= 0 else base.split("?")[0].rstrip("/")
+        return base + "/Citizens/"
 
     def calendar_url(self, today: date) -> str:
         """The list view for the source's window (IQM2 takes M/D/YYYY bounds)."""
@@ -75,19 +95,18 @@ class Iqm2Spider(AgendaSpider):
         yield scrapy.Request(self.calendar_url(self.today()), callback=self.parse_calendar)
 
     def parse_calendar(self, response: Response) -> Iterator[Any]:
-        """Each wanted row → its meeting page (for outline items)."""
-        for meeting in self._parse_rows(response, filtered=True):
-            yield scrapy.Request(
-                str(meeting.url),
-                callback=self.parse_detail,
-                errback=self.detail_failed,
-                cb_kwargs={"meeting": meeting},
-                meta={"meeting": meeting},
+        """Each wanted row in the window → its meeting page (for outline items)."""
+        for meeting in self._parse_rows(response.url, response.body, filtered=True):
+            if not self.in_window(meeting.start):
+                continue
+            yield self.meeting_request(
+                str(meeting.url), self.parse_detail, meeting, errback=self.detail_failed
             )
 
     def parse_detail(self, response: Response, meeting: Meeting) -> Iterator[Any]:
         """Attach the outline's items; without any, fetch the agenda document instead."""
-        meeting.items = self._parse_items(meeting.id, Selector(text=response.text), response.url)
+        page = html_page(response.body)
+        meeting.items = self._parse_items(meeting.id, page, response.url)
         if meeting.items:
             yield meeting
         else:
@@ -99,194 +118,218 @@ class Iqm2Spider(AgendaSpider):
         self.logger.warning("meeting page for %s failed: %s", meeting.id, failure.value)
         yield self.meeting_or_document(meeting, _agenda_url(meeting))
 
-    def parse_saved(self, url: str, body: bytes) -> Iterator[BaseModel]:
-        """``Calendar.aspx`` → meetings; ``Detail_Meeting.aspx`` → one meeting with its items."""
-        response = HtmlResponse(url=url, body=body, encoding="utf-8")
-        path = urlsplit(url).path.lower()
-        if path.endswith("/calendar.aspx"):
-            yield from self._parse_rows(response, filtered=False)
-        elif path.endswith("/detail_meeting.aspx"):
-            yield self._parse_detail_page(response)
-        else:
-            raise SourceError(f"no IQM2 callback for {url}: expected Calendar or Detail_Meeting")
+    # --- `agenda-watch parse` ---------------------------------------------------------------
+
+    def read_list(self, url: str, body: bytes) -> Iterator[BaseModel]:
+        """A list view, home page or board page → its meetings (no window)."""
+        yield from self._parse_rows(url, body, filtered=False)
+
+    def read_detail(self, url: str, body: bytes) -> Iterator[BaseModel]:
+        """``Detail_Meeting.aspx`` → one meeting with its items."""
+        yield self._parse_detail_page(url, html_page(body))
 
     # --- list rows ------------------------------------------------------------------------
 
-    def _parse_rows(self, response: Response, filtered: bool) -> Iterator[Meeting]:
-        rows = self.rows(response.css("div.MeetingRow"), "IQM2 div.MeetingRow rows")
-        for row in rows:
-            tooltip = _tooltip(row.css("div.RowLink a::attr(title)").get(""))
-            body = self._parse_body(row, tooltip)
-            if filtered and not self.wants_body(body):
-                self.logger.debug("skip row: body %r not in filter", body)
-                continue
-            yield self._parse_row(row, tooltip, body, response.url)
+    def _parse_rows(self, url: str, body: bytes, filtered: bool) -> Iterator[Meeting]:
+        source = decode(body)
+        page = html_page(source)
+        rows = page.css("div.MeetingRow")
+        if not rows:
+            # A page listing meetings without the row control (a home or board page): each
+            # meeting link whose text or tooltip holds a date is a row.
+            rows = page.xpath("//a[contains(@href, 'Detail_Meeting.aspx')]/..")
+        if not rows:
+            self.rows(rows, "IQM2 meeting rows (div.MeetingRow or Detail_Meeting links)")
+
+        def read(row: Selector) -> Meeting | None:
+            tooltip = _tooltip(row.css("a[href*='Detail_Meeting']::attr(title)").get(""))
+            body_name = self._parse_body(row, tooltip)
+            if filtered and not self.wants_body(body_name):
+                return None
+            return self._parse_row(row, tooltip, body_name, url)
+
+        seen = len(RAW_ROW_RE.findall(source)) or None
+        yield from read_rows(self, rows, read, "IQM2 meeting rows", url, seen)
 
     def _parse_row(self, row: Selector, tooltip: dict[str, Any], body: str, page: str) -> Meeting:
-        href = row.css("div.RowLink a::attr(href)").get()
-        if not href:
+        anchor = row.css("a[href*='Detail_Meeting']")
+        if not anchor:
             raise UnexpectedShape(f"IQM2 row without a meeting link on {page}")
-        url = urljoin(page, href)
-        platform_id = _query_value(url, "ID")
-        start, time_known = self._parse_start(row.css("div.RowLink a::text").get(""))
+        url = urljoin(page, anchor[0].attrib["href"])
+        platform_id = query_value(url, "ID")
+        start, time_known = self._parse_start(text(anchor), str(anchor[0].attrib.get("title", "")))
         title = self._parse_title(row, body)
-        mid = meeting_id(self.source.id, start, platform_id, title)
-        return Meeting(
-            id=mid,
-            source=self.source.id,
-            jurisdiction=self.source.jurisdiction,
+        cancelled = text(row.css(".MeetingCancelled"))
+        return self.new_meeting(
+            start,
+            title,
+            platform_id,
             body=body,
-            title=title,
-            start=start,
-            timezone=self.source.timezone,
             time_known=time_known,
             location=", ".join(tooltip["location"]),
-            status=self._parse_status(f"{title} {tooltip.get('Status', '')}"),
+            status=status_from_text(title, tooltip.get("Status", ""), cancelled),
             url=url,
-            links=self._parse_row_links(row, page)
-            + [Link(title="Meeting", url=url, kind="detail")],
-            platform_id=platform_id,
-            scraped_at=self.now(),
+            links=[
+                *self._parse_row_links(row, page),
+                Link(title="Meeting", url=url, kind="detail"),
+            ],
         )
 
-    def _parse_start(self, text: str) -> tuple[datetime, bool]:
-        """Local start from "Jan 5, 2026 1:00 PM" (12-hour clock)."""
-        match = WHEN_RE.search(text)
-        if not match:
-            raise UnexpectedShape(f"IQM2 meeting date not understood: {text!r}")
-        day = datetime.strptime(match["day"], "%b %d, %Y").date()
-        if not match["clock"]:
-            return self.localize(day, None), False
-        clock = datetime.strptime(match["clock"].replace(" ", "").upper(), "%I:%M%p").time()
-        return self.localize(day, clock), True
+    def _parse_start(self, label: str, tooltip: str) -> tuple[datetime, bool]:
+        """Local start from the link text "Jan 5, 2026 1:00 PM" (12-hour), else its tooltip."""
+        for value in (label, tooltip):
+            day = parse_month_date(value)
+            if day is not None:
+                at = parse_clock(value)
+                return self.localize(day, at), at is not None
+        raise UnexpectedShape(f"IQM2 meeting date not understood: {label!r}")
 
     def _parse_body(self, row: Selector, tooltip: dict[str, Any]) -> str:
         """The tooltip's Board, else the row text before " - "."""
         board = tooltip.get("Board")
         if board:
-            return str(board)
-        return _text(row.css("div.RowDetails")).split(" - ")[0]
+            return clean_body(board)
+        return clean_body(self._row_text(row).split(" - ")[0]) or self.source.name or "Meeting"
 
     def _parse_title(self, row: Selector, body: str) -> str:
         """The row text, "Board - Meeting type"."""
-        return _text(row.css("div.RowDetails")) or body
+        return clean_name(self._row_text(row)) or body
 
-    def _parse_status(self, text: str) -> MeetingStatus:
-        """Cancelled/rescheduled when the title or the tooltip's Status says so."""
-        return status_from_text(text)
+    def _row_text(self, row: Selector) -> str:
+        details = row.css(".RowDetails")
+        if details:
+            return text(details)
+        anchor = row.css("a[href*='Detail_Meeting']")
+        return squash(WHEN_RE.sub("", text(row).replace(text(anchor), "", 1)))
 
     def _parse_row_links(self, row: Selector, page: str) -> list[Link]:
-        """Agenda, packet, minutes and video links (empty anchors are placeholders)."""
+        """Agenda, packet, minutes and video links (empty placeholders are skipped)."""
         links: list[Link] = []
-        for anchor in row.css("div.MeetingLinks a"):
-            label = _text(anchor)
-            href = anchor.attrib.get("href", "")
-            onclick = ONCLICK_URL_RE.search(anchor.attrib.get("onclick", ""))
-            if onclick:
-                links.append(Link(title=label, url=urljoin(page, onclick[1]), kind="video"))
-            elif href and not href.startswith(("javascript", "#")):
-                kind = LABEL_KINDS.get(label.lower(), "other")
-                links.append(Link(title=label, url=urljoin(page, href), kind=kind))
+        for anchor in row.css(".MeetingLinks a, a[href*='FileOpen'], a[onclick*='SplitView']"):
+            label = text(anchor) or anchor.css("img::attr(alt)").get("")
+            url = link_url(anchor, page)
+            if not url or url.split("#")[0] == page.split("#")[0]:
+                continue
+            if any(str(link.url) == url for link in links):
+                continue
+            kind = "video" if "mode=video" in url.lower() else link_kind(label)
+            links.append(Link(title=label or "Document", url=url, kind=kind))
         return links
 
     # --- meeting page ---------------------------------------------------------------------
 
-    def _parse_detail_page(self, response: TextResponse) -> Meeting:
-        """A whole meeting from ``Detail_Meeting.aspx`` (used by `parse_saved`)."""
-        group = _text(response.css("#ContentPlaceholder1_lblMeetingGroup"))
-        kind = _text(response.css("#ContentPlaceholder1_lblMeetingType"))
-        when = _text(response.css("#ContentPlaceholder1_lblMeetingDate"))
-        start, time_known = self._parse_detail_start(when)
-        platform_id = _query_value(response.url, "ID")
+    def _parse_detail_page(self, url: str, page: Selector) -> Meeting:
+        """A whole meeting from ``Detail_Meeting.aspx``."""
+        group = clean_body(text(page.css("#ContentPlaceholder1_lblMeetingGroup")))
+        kind = text(page.css("#ContentPlaceholder1_lblMeetingType"))
+        when = text(page.css("#ContentPlaceholder1_lblMeetingDate"))
+        day = parse_numeric_date(when) or parse_month_date(when)
+        if not group or day is None:
+            raise UnexpectedShape(f"IQM2 meeting page without group/date at {url}: {when!r}")
+        at = parse_clock(when)
         title = f"{group} - {kind}" if kind else group
-        mid = meeting_id(self.source.id, start, platform_id, title)
-        return Meeting(
-            id=mid,
-            source=self.source.id,
-            jurisdiction=self.source.jurisdiction,
-            body=group,
-            title=title,
-            start=start,
-            timezone=self.source.timezone,
-            time_known=time_known,
-            location=self._parse_detail_location(response),
-            status=self._parse_status(_text(response.css("#ContentPlaceholder1_lblMeetingStatus"))),
-            url=response.url,
-            links=self._parse_detail_links(response),
-            items=self._parse_items(mid, response.selector, response.url),
-            platform_id=platform_id,
-            scraped_at=self.now(),
+        platform_id = (
+            query_value(url, "ID")
+            or page.css("#ContentPlaceholder1_txtMeetingID::attr(value)").get()
         )
+        meeting = self.new_meeting(
+            self.localize(day, at),
+            title,
+            platform_id,
+            body=group,
+            time_known=at is not None,
+            location=self._parse_detail_location(page),
+            status=status_from_text(text(page.css("#ContentPlaceholder1_lblMeetingStatus"))),
+            url=url,
+            links=self._parse_detail_links(page, url),
+        )
+        meeting.items = self._parse_items(meeting.id, page, url)
+        return meeting
 
-    def _parse_detail_start(self, text: str) -> tuple[datetime, bool]:
-        """Local start from "3/19/2020 5:30 PM" (12-hour clock; the peer's ``%H`` read 05:30)."""
-        try:
-            parsed = datetime.strptime(" ".join(text.split()), "%m/%d/%Y %I:%M %p")
-        except ValueError:
-            try:
-                return self.localize(
-                    datetime.strptime(text.strip(), "%m/%d/%Y").date(), None
-                ), False
-            except ValueError as exc:
-                raise UnexpectedShape(f"IQM2 meeting date not understood: {text!r}") from exc
-        return self.localize(parsed.date(), parsed.time()), True
-
-    def _parse_detail_location(self, response: Response) -> str:
-        """The text after the date label plus the ``MeetingAddress`` block."""
-        after = response.xpath(
+    def _parse_detail_location(self, page: Selector) -> str:
+        """The text after the date label plus the ``MeetingAddress`` block (placeholders dropped)."""
+        after = page.xpath(
             "//span[@id='ContentPlaceholder1_lblMeetingDate']/following-sibling::text()"
         ).getall()
-        first_line = next((" ".join(t.split()) for t in after if t.strip()), "")
-        parts = [first_line, _text(response.css("div.MeetingAddress"))]
-        return ", ".join(p for p in parts if p)
+        first_line = next((squash(t) for t in after if t.strip()), "")
+        parts = [first_line, text(page.css("div.MeetingAddress"))]
+        return ", ".join(p for p in parts if p and not PLACEHOLDER_RE.match(p))
 
-    def _parse_detail_links(self, response: Response) -> list[Link]:
-        """The download panel's documents, typed by their ``data-type``."""
+    def _parse_detail_links(self, page: Selector, url: str) -> list[Link]:
+        """The download panel's documents, typed by their ``data-type``, and its video."""
         kinds: dict[str, LinkKind] = {"agenda": "agenda", "agenda_packet": "packet"}
-        links = []
-        for anchor in response.css("#ContentPlaceholder1_pnlDownloads a[href*='FileOpen']"):
+        links: dict[str, Link] = {}
+        for anchor in page.css("#ContentPlaceholder1_pnlDownloads a"):
+            target = link_url(anchor, url)
+            if not target or target.split("#")[0] == url.split("#")[0]:
+                continue
             data_type = anchor.attrib.get("data-type", "")
             kind = kinds.get(data_type, "minutes" if data_type.startswith("minutes") else "other")
-            url = urljoin(response.url, anchor.attrib["href"])
-            links.append(Link(title=_text(anchor), url=url, kind=kind))
-        return links
+            if "mode=video" in target.lower():
+                kind = "video"
+            label = text(anchor) or anchor.css("img::attr(alt)").get("") or "Document"
+            links.setdefault(target, Link(title=label, url=target, kind=kind))
+        return list(links.values())
 
     def _parse_items(self, mid: str, page: Selector, url: str) -> list[AgendaItem]:
-        """Outline rows: a number cell then a title cell; "document" rows attach to the item above.
+        """Outline entries in order, numbered by level ("7.1"); file rows attach to the entry above.
 
-        Shape (no real populated capture; see tests/test_iqm2.py): ``tr`` rows whose cells are
-        ``["", "5.", "Title"]`` with the title linked to ``Detail_LegiFile.aspx?ID=``, followed by
-        ``["", "", "document", "Exhibit A"]`` rows linking ``FileOpen.aspx``.
+        Real outlines (Creve Coeur) indent with empty leading cells and restart numbering at each
+        level; a built recording of the documented shape marks files with a "document" cell.
         """
         items: list[AgendaItem] = []
-        for row in page.css("table#MeetingDetail tr"):
-            cells = [c for c in (_text(td) for td in row.xpath("./td")) if c]
-            if not cells:
-                continue
-            file_href = row.css("a[href*='FileOpen']::attr(href)").get()
-            if cells[0].lower() == "document" or (file_href and not NUMBER_RE.match(cells[0])):
-                if items and file_href:
-                    items[-1].links.append(
-                        Link(title=cells[-1], url=urljoin(url, file_href), kind="attachment")
-                    )
-                continue
-            number = cells[0] if NUMBER_RE.match(cells[0]) and len(cells) > 1 else None
-            title = " ".join(cells[1:]) if number else " ".join(cells)
-            legifile = row.css("a[href*='Detail_LegiFile']::attr(href)").get()
-            platform_id = _query_value(urljoin(url, legifile), "ID") if legifile else None
-            links = (
-                [Link(title=title, url=urljoin(url, legifile), kind="detail")] if legifile else []
+        stack: list[_Entry] = []
+        for row in page.xpath("//table[@id='MeetingDetail']//tr"):
+            cells = row.xpath("./td")
+            title_cell = (
+                row.xpath("./td[contains(@class,'Title')]") or [c for c in cells if text(c)][-1:]
             )
-            items.append(
-                AgendaItem(
-                    id=item_id(mid, platform_id, number, title),
-                    number=number,
-                    title=title,
-                    sequence=len(items) + 1,
-                    links=links,
-                )
+            if not title_cell:
+                continue
+            depth = len(row.xpath("./td[contains(@class,'Title')]/preceding-sibling::td")) or (
+                len(cells) - 1
             )
+            label = text(cells[depth - 1]) if depth >= 1 else ""
+            title = text(title_cell[0])
+            file_href = title_cell[0].css("a[href*='FileOpen'], a[href*='FileView']")
+            if label.lower() == "document" or (file_href and stack and depth > stack[-1].depth):
+                self._attach(items, title_cell[0], title, url)
+                continue
+            while stack and stack[-1].depth >= depth:
+                stack.pop()
+            number = self._compose_number(stack, label)
+            stack.append(_Entry(depth, number))
+            items.append(self._outline_item(mid, title_cell[0], number, title, len(items) + 1, url))
         return items
+
+    def _compose_number(self, stack: list[_Entry], label: str) -> str | None:
+        """The entry's number: as printed at the top level, under its parent's below ("7.1")."""
+        own = label.strip() if NUMBER_RE.match(label.strip()) else ""
+        if not own:
+            return None
+        parent = next((e.number for e in reversed(stack) if e.number), None)
+        return f"{parent.rstrip('.')}.{own.rstrip('.')}" if parent and stack else own
+
+    def _attach(self, items: list[AgendaItem], cell: Selector, title: str, url: str) -> None:
+        href = cell.css("a::attr(href)").get()
+        if items and href:
+            items[-1].links.append(Link(title=title, url=urljoin(url, href), kind="attachment"))
+
+    def _outline_item(
+        self, mid: str, cell: Selector, number: str | None, title: str, sequence: int, url: str
+    ) -> AgendaItem:
+        legifile = cell.css("a[href*='Detail_LegiFile']::attr(href)").get()
+        platform_id = query_value(urljoin(url, legifile), "ID") if legifile else None
+        # The entry's own page: its legislative file, else the motion record.
+        page = legifile or cell.css("a[href*='Detail_']::attr(href)").get()
+        links = [Link(title=title, url=urljoin(url, page), kind="detail")] if page else []
+        return AgendaItem(
+            id=item_id(mid, platform_id, number, title),
+            number=number,
+            title=title,
+            sequence=sequence,
+            links=links,
+        )
 
 
 def _tooltip(title: str) -> dict[str, Any]:
@@ -300,23 +343,10 @@ def _tooltip(title: str) -> dict[str, Any]:
             fields[match[1]] = match[2].strip()
             after_status = match[1] == "Status"
         elif line and after_status:
-            fields["location"].append(" ".join(line.split()))
+            fields["location"].append(squash(line))
     return fields
 
 
 def _agenda_url(meeting: Meeting) -> str | None:
     """The meeting's agenda document (``FileOpen.aspx?Type=14``), if linked."""
     return next((str(link.url) for link in meeting.links if link.kind == "agenda"), None)
-
-
-def _query_value(url: str, key: str) -> str | None:
-    """One query parameter of `url`, matched case-insensitively."""
-    for name, values in parse_qs(urlsplit(url).query).items():
-        if name.lower() == key.lower() and values:
-            return values[0]
-    return None
-
-
-def _text(selected: Any) -> str:
-    """Single-spaced text of a selector (all descendants)."""
-    return " ".join(" ".join(selected.xpath("string()").getall()).split())

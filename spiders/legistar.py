@@ -8,42 +8,27 @@ a disabled client answers HTTP 500 with a ``LegistarConnectionString`` message; 
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import AsyncIterator, Iterator
-from datetime import date, datetime, time
-from typing import TYPE_CHECKING, Any, Literal
-from urllib.parse import urlencode, urlparse, urlsplit
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode, urlsplit
 
 import scrapy
 from bs4 import BeautifulSoup
 from pydantic import BaseModel
-from scrapy.http import Response, TextResponse
+from scrapy.http import Response
 
-from pipeline.models import (
-    AgendaItem,
-    Link,
-    Meeting,
-    MeetingStatus,
-    item_id,
-    meeting_id,
-)
+from pipeline.models import AgendaItem, Link, Meeting, MeetingStatus, item_id
+from spiders._legistar import LegistarOptions
+from spiders._parse import is_http, parse_clock
+from spiders._rows import json_rows, read_rows
+from spiders._vocab import clean_body, clean_name, status_from_text
+from spiders.base import AgendaSpider, ApiDisabled, SourceError, UnexpectedShape
+from spiders.legistar_web import LegistarWebSpider
 
 if TYPE_CHECKING:
     from pipeline.models import Source
-
-from spiders.base import (
-    CANCELLED_RE,
-    RESCHEDULED_RE,
-    AgendaSpider,
-    ApiDisabled,
-    PlatformOptions,
-    SourceError,
-    UnexpectedShape,
-)
-
-# "10:00 AM", "6:30PM", "7 p.m." → hour, minute, meridiem.
-TIME_RE = re.compile(r"(\d{1,2})(?::(\d{2}))?\s*([ap])\.?\s*m\.?", re.IGNORECASE)
 
 # Real HTML markup in agenda notes (Legistar stores some notes as HTML); other "<…>" text, such as
 # "<!channel>" pasted into a title, is kept as text and escaped when rendered.
@@ -51,31 +36,28 @@ HTML_TAG_RE = re.compile(
     r"</?(?:p|br|div|span|b|i|u|em|strong|font|a|ul|ol|li|table|tr|td)\b[^>]*>", re.I
 )
 
+API_STATUSES = (400, 401, 403, 404, 500, 502, 503)
 # The Web API host every Legistar client shares (one politeness slot for all of them).
 DEFAULT_API = "https://webapi.legistar.com/v1"
-API_STATUSES = (400, 401, 403, 404, 500, 502, 503)
-
-
-class LegistarOptions(PlatformOptions):
-    """``mode: web`` crawls the web calendar instead of the Web API (disabled for some clients)."""
-
-    mode: Literal["api", "web"] = "api"
 
 
 class LegistarApiSpider(AgendaSpider):
     """Meetings and their agenda items from a Legistar client's Web API."""
 
-    name = "legistar"
     platform = "legistar"
     Options = LegistarOptions
     page_size = 1000
+    saved_readers = {
+        "api_events": "read_events",
+        "api_event_items": "read_event_items",
+        "web_calendar": "read_web_page",
+        "web_meeting_detail": "read_web_page",
+    }
 
     @classmethod
     def variant_for(cls, source: Source) -> type[AgendaSpider]:
         """The web-calendar spider when the source sets ``options: {mode: web}``."""
         if LegistarOptions.model_validate(source.options).mode == "web":
-            from spiders.legistar_web import LegistarWebSpider
-
             return LegistarWebSpider
         return cls
 
@@ -91,7 +73,7 @@ class LegistarApiSpider(AgendaSpider):
     @classmethod
     def crawl_hosts(cls) -> set[str]:
         """The configured hosts, plus the shared Web API host when no ``api_url`` overrides it."""
-        shared = {urlparse(DEFAULT_API).hostname or ""} if not cls.source.api_url else set()
+        shared = {urlsplit(DEFAULT_API).hostname or ""} if not cls.source.api_url else set()
         return super().crawl_hosts() | shared
 
     def api_url(self, path: str, params: dict[str, str] | None = None) -> str:
@@ -122,13 +104,7 @@ class LegistarApiSpider(AgendaSpider):
         return self.api_url("/events", params)
 
     def _api_request(self, url: str, callback: Any, **cb_kwargs: Any) -> scrapy.Request:
-        return scrapy.Request(
-            url,
-            callback=callback,
-            cb_kwargs=cb_kwargs,
-            headers={"Accept": "application/json"},
-            meta={"handle_httpstatus_list": list(API_STATUSES)},
-        )
+        return self.api_request(url, callback, API_STATUSES, **cb_kwargs)
 
     # --- crawl ----------------------------------------------------------------------------
 
@@ -142,23 +118,24 @@ class LegistarApiSpider(AgendaSpider):
         """A page of events: request each event's items, and the next page if this one is full."""
         events = self._json_list(response, "events")
         self.crawler.stats.inc_value("agenda_watch/events_listed", len(events))
-        for event in events:
-            body = str(event.get("EventBodyName") or "")
-            if not self.wants_body(body):
-                self.logger.debug(
-                    "skip event %s: body %r not in filter", event.get("EventId"), body
-                )
-                continue
-            url = self.api_url(
-                f"/events/{event['EventId']}/eventitems",
-                {"AgendaNote": "1", "MinutesNote": "1", "Attachments": "1"},
-            )
-            yield self._api_request(url, self.parse_event_items, event=event)
+        yield from read_rows(self, events, self._items_request, "Legistar events", response.url)
         if len(events) >= self.page_size:
             nxt = skip + self.page_size
             yield self._api_request(
                 self.events_url(nxt, today), self.parse_events, skip=nxt, today=today
             )
+
+    def _items_request(self, event: dict[str, Any]) -> scrapy.Request | None:
+        """The request for a wanted event's items (None for a body outside the filter)."""
+        body = clean_body(event.get("EventBodyName"))
+        if not self.wants_body(body):
+            self.logger.debug("skip event %s: body %r not in filter", event.get("EventId"), body)
+            return None
+        url = self.api_url(
+            f"/events/{event['EventId']}/eventitems",
+            {"AgendaNote": "1", "MinutesNote": "1", "Attachments": "1"},
+        )
+        return self._api_request(url, self.parse_event_items, event=event)
 
     def parse_event_items(self, response: Response, event: dict[str, Any]) -> Iterator[Any]:
         """An event's items: build the meeting, then fetch its agenda document if wanted."""
@@ -167,21 +144,23 @@ class LegistarApiSpider(AgendaSpider):
         agenda = event.get("EventAgendaFile")
         yield self.meeting_or_document(meeting, str(agenda) if agenda else None)
 
-    def parse_saved(self, url: str, body: bytes) -> Iterator[BaseModel]:
-        """``/events`` → meetings (without items); ``/events/{id}/eventitems`` → agenda items."""
-        response = TextResponse(url=url, body=body, encoding="utf-8")
+    def read_events(self, url: str, body: bytes) -> Iterator[BaseModel]:
+        """``/events`` (or one ``/events/{id}``) → meetings, without items."""
+        events = self._records(body, url, "EventId", "events")
+        yield from read_rows(
+            self, events, lambda e: self._parse_meeting(e, []), "Legistar events", url
+        )
+
+    def read_event_items(self, url: str, body: bytes) -> Iterator[BaseModel]:
+        """``/events/{id}/eventitems`` → agenda items in agenda order."""
         path = urlsplit(url).path.rstrip("/").lower()
-        if path.endswith("/eventitems"):
-            event_id = path.split("/")[-2]
-            mid = f"{self.source.id}/saved/{event_id}"
-            yield from self._parse_items(mid, self._json_list(response, "event items"))
-        elif path.endswith("/events"):
-            for event in self._json_list(response, "events"):
-                yield self._parse_meeting(event, [])
-        else:
-            raise SourceError(
-                f"no Legistar API callback for {url}: expected /events or /eventitems"
-            )
+        event_id = path.split("/")[-2] if path.endswith("/eventitems") else "event"
+        rows = self._records(body, url, "EventItemId", "event items")
+        yield from self._parse_items(f"{self.source.id}/saved/{event_id}", rows)
+
+    def read_web_page(self, url: str, body: bytes) -> Iterator[BaseModel]:
+        """A web calendar, body or meeting page: read by the web-calendar variant."""
+        yield from self.sibling(LegistarWebSpider).parse_saved(url, body)
 
     # --- responses ------------------------------------------------------------------------
 
@@ -196,13 +175,12 @@ class LegistarApiSpider(AgendaSpider):
                     "calendar fallback"
                 )
             raise SourceError(f"{what}: HTTP {response.status} from {response.url}: {text[:200]}")
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise UnexpectedShape(f"{what}: not JSON at {response.url}: {exc}") from exc
-        if not isinstance(data, list) or not all(isinstance(row, dict) for row in data):
-            raise UnexpectedShape(f"{what}: expected a JSON array of objects at {response.url}")
-        return data
+        key = "EventId" if what == "events" else "EventItemId"
+        return self._records(response.body, response.url, key, what)
+
+    def _records(self, body: bytes, url: str, key: str, what: str) -> list[dict[str, Any]]:
+        """The records of an API answer (an array; one object is a list of one)."""
+        return json_rows(body, url, (key,), what)
 
     # --- fields ---------------------------------------------------------------------------
 
@@ -210,27 +188,23 @@ class LegistarApiSpider(AgendaSpider):
         if "EventId" not in event or "EventDate" not in event:
             raise UnexpectedShape(f"event without EventId/EventDate: {sorted(event)[:8]}")
         start, time_known = self._parse_start(event)
-        body = str(event.get("EventBodyName") or "").strip()
-        mid = meeting_id(self.source.id, start, str(event["EventId"]), body)
-        return Meeting(
-            id=mid,
-            source=self.source.id,
-            jurisdiction=self.source.jurisdiction,
+        body = clean_body(event.get("EventBodyName")) or self.source.name or "Meeting"
+        meeting = self.new_meeting(
+            start,
+            self._parse_title(event),
+            str(event["EventId"]),
+            key=body,
             body=body,
-            title=self._parse_title(event),
-            start=start,
-            timezone=self.source.timezone,
             time_known=time_known,
             location=self._parse_location(event),
             status=self._parse_status(event),
             url=event.get("EventInSiteURL") or None,
             links=self._parse_links(event),
-            items=self._parse_items(mid, rows),
-            platform_id=str(event["EventId"]),
             # A rescheduled Legistar meeting keeps its EventId: the same meeting, a new date.
             identity=f"legistar:{event['EventId']}",
-            scraped_at=datetime.now(self.tz),
         )
+        meeting.items = self._parse_items(meeting.id, rows)
+        return meeting
 
     def _parse_start(self, event: dict[str, Any]) -> tuple[datetime, bool]:
         """Local start from ``EventDate`` (date part) and ``EventTime`` (wall-clock text)."""
@@ -239,24 +213,19 @@ class LegistarApiSpider(AgendaSpider):
         return self.localize(day, at), at is not None
 
     def _parse_title(self, event: dict[str, Any]) -> str:
-        """The body name; Legistar has no separate meeting title."""
-        return str(event.get("EventBodyName") or "Meeting").strip()
+        """The body name as listed (status words kept); Legistar has no separate title."""
+        return clean_name(event.get("EventBodyName")) or self.source.name or "Meeting"
 
     def _parse_location(self, event: dict[str, Any]) -> str:
         """Location text with CRLFs folded to one line."""
         return " ".join(str(event.get("EventLocation") or "").split())
 
     def _parse_status(self, event: dict[str, Any]) -> MeetingStatus:
-        """Cancelled from the agenda status or the location/comment text; Draft is tentative."""
-        agenda_status = str(event.get("EventAgendaStatusName") or "")
-        free_text = f"{event.get('EventLocation') or ''} {event.get('EventComment') or ''}"
-        if CANCELLED_RE.search(agenda_status) or CANCELLED_RE.search(free_text):
-            return "cancelled"
-        if RESCHEDULED_RE.search(free_text):
-            return "rescheduled"
-        if agenda_status.lower().startswith("draft"):
-            return "tentative"
-        return "scheduled"
+        """From the body name, location, comment or agenda status; a Draft agenda is tentative."""
+        fields = ("EventBodyName", "EventLocation", "EventComment", "EventAgendaStatusName")
+        status = status_from_text(*(str(event.get(k) or "") for k in fields))
+        draft = str(event.get("EventAgendaStatusName") or "").lower().startswith("draft")
+        return "tentative" if status == "scheduled" and draft else status
 
     def _parse_links(self, event: dict[str, Any]) -> list[Link]:
         """Agenda and minutes files, video and the meeting-detail page, where present."""
@@ -269,7 +238,7 @@ class LegistarApiSpider(AgendaSpider):
         return [
             Link(title=title, url=str(event[key]), kind=kind)
             for key, title, kind in fields
-            if _is_http(event.get(key))
+            if is_http(event.get(key))
         ]
 
     def _parse_items(self, mid: str, rows: list[dict[str, Any]]) -> list[AgendaItem]:
@@ -297,8 +266,11 @@ class LegistarApiSpider(AgendaSpider):
         return sorted(items.values(), key=lambda i: i.sequence)
 
     def _parse_item_text(self, row: dict[str, Any], title: str) -> str:
-        """Matter name and agenda note, where they add to the title."""
+        """Matter name, agenda note and the action taken (on minutes), where they add to the title."""
         parts = [_clean(row.get("EventItemMatterName")), _clean(row.get("EventItemAgendaNote"))]
+        action = _clean(row.get("EventItemActionName"))
+        if action:
+            parts.append(f"Action: {action}")
         return "\n".join(p for p in parts if p and p not in title)
 
     def _parse_item_links(self, row: dict[str, Any]) -> list[Link]:
@@ -310,23 +282,8 @@ class LegistarApiSpider(AgendaSpider):
                 kind="attachment",
             )
             for att in row.get("EventItemMatterAttachments") or []
-            if isinstance(att, dict) and _is_http(att.get("MatterAttachmentHyperlink"))
+            if isinstance(att, dict) and is_http(att.get("MatterAttachmentHyperlink"))
         ]
-
-
-def parse_clock(text: str) -> time | None:
-    """Wall-clock time from Legistar's ``EventTime`` ("10:00 AM", "6:30PM", "Noon"), else None."""
-    text = text.strip()
-    if text.lower() == "noon":
-        return time(12, 0)
-    match = TIME_RE.search(text)
-    if not match:
-        return None
-    hour, minute = int(match.group(1)), int(match.group(2) or 0)
-    if not (1 <= hour <= 12 and 0 <= minute < 60):
-        return None
-    pm = match.group(3).lower() == "p"
-    return time(hour % 12 + (12 if pm else 0), minute)
 
 
 def _clean(value: Any) -> str:
@@ -337,7 +294,3 @@ def _clean(value: Any) -> str:
     if HTML_TAG_RE.search(text):
         text = BeautifulSoup(text, "html.parser").get_text(" ")
     return " ".join(text.split())
-
-
-def _is_http(value: Any) -> bool:
-    return isinstance(value, str) and value.startswith(("http://", "https://"))

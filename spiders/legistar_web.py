@@ -3,12 +3,16 @@
 Used for Legistar clients whose Web API is disabled (source ``options: {mode: web}``; chosen by
 `LegistarApiSpider.variant_for`). Facts this relies on (docs/platforms.md §4.1):
 
-- The calendar grid is ``div#ctl00_ContentPlaceHolder1_MultiPageCalendar table.rgMasterTable`` with
-  rows ``tr.rgRow``/``tr.rgAltRow``; its columns differ per client, so cells are mapped by header
-  text ("Name", "Meeting Date", "Meeting Time", "Meeting Location", "Agenda", …).
-- "Meeting Date" (``1/23/2019``) and "Meeting Time" (``10:00 AM``) are local wall-clock text.
-- Cancellations are written into the location cell (``…Chicago, Illinois<em>CANCELLED</em>``).
-- Documents not yet posted show "Not available" and have no ``href``.
+- A meeting grid is a Telerik ``table.rgMasterTable`` with rows ``tr.rgRow``/``tr.rgAltRow`` and a
+  "Meeting Date" column: the calendar's (in ``div#…MultiPageCalendar``) and a body's own
+  ``DepartmentDetail.aspx`` grid, which has no "Name" column — that page names its body only in
+  the page title ("City of Richmond - Planning Commission"). Columns differ per client (NYC adds
+  "Meeting Topic"), so cells are read by header text, never by position alone.
+- "Meeting Date" (``1/23/2019``) and "Meeting Time" (``10:00 AM``) are local wall-clock text; a
+  status can stand where the time should be (NYC: "Deferred") or in the location cell
+  (``…Chicago, Illinois<em>CANCELLED</em>``, Cincinnati: "… NOTICE OF CANCELLATION").
+- Documents not yet posted read "Not available" and have no ``href``; Video and Audio links are
+  ``href="#"`` with the real ``Video.aspx?…`` address in ``onclick``.
 - The year filter and the pager are ASP.NET postbacks that need the page's ``__VIEWSTATE``.
 - ``MeetingDetail.aspx`` lists agenda items in ``table#ctl00_ContentPlaceHolder1_gridMain_ctl00``;
   posting ``menuMain`` with argument ``3:1`` shows all items, not only legislation.
@@ -20,23 +24,38 @@ import json
 import re
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
-from typing import Any, cast
-from urllib.parse import urlsplit
+from typing import Any
 
 import scrapy
 from parsel import Selector
 from pydantic import BaseModel
-from scrapy.http import HtmlResponse, Response
-from scrapy.selector import SelectorList
+from scrapy.http import Response
 
-from pipeline.models import AgendaItem, Link, LinkKind, Meeting, MeetingStatus, item_id, meeting_id
-from spiders.base import AgendaSpider, SourceError, UnexpectedShape, status_from_text
-from spiders.legistar import LegistarOptions, parse_clock
+from pipeline.models import AgendaItem, Link, Meeting
+from spiders._legistar import (
+    DATA_ROWS,
+    ID_RE,
+    ITEMS_GRID,
+    LegistarOptions,
+    cell_url,
+    detail_items,
+    grid_headers,
+    page_state,
+    row_cells,
+    saved_response,
+)
+from spiders._parse import parse_clock, parse_numeric_date, squash, text
+from spiders._rows import read_rows
+from spiders._vocab import clean_body, clean_name, link_kind, status_from_text
+from spiders.base import AgendaSpider, NoRowsFound, UnexpectedShape
+from spiders.registry import platform_spiders
 
-CALENDAR_GRID = "div#ctl00_ContentPlaceHolder1_MultiPageCalendar table.rgMasterTable"
-ITEMS_GRID = "table#ctl00_ContentPlaceHolder1_gridMain_ctl00"
+# A meeting grid: any RadGrid master table (the calendar's, a DepartmentDetail page's).
+GRIDS = "table.rgMasterTable"
+CALENDAR_GRID = "div[id$='MultiPageCalendar'] table.rgMasterTable"
 ITEMS_MENU = "#ctl00_ContentPlaceHolder1_menuMain"
-DATA_ROWS = "tr.rgRow, tr.rgAltRow"
+# Grid rows in the page's source text (to notice rows the parser lost).
+RAW_ROW_RE = re.compile(r"<tr\b[^>]*class=[\"'][^\"']*\brg(?:Alt)?Row\b", re.IGNORECASE)
 YEAR_TARGET = "ctl00$ContentPlaceHolder1$lstYears"
 YEAR_STATE = "ctl00_ContentPlaceHolder1_lstYears_ClientState"
 MENU_TARGET = "ctl00$ContentPlaceHolder1$menuMain"
@@ -44,28 +63,18 @@ ALL_ITEMS_ARGUMENT = "3:1"  # menuMain entry "all agenda items" (not only legisl
 MAX_PAGES_PER_VIEW = 20  # the pager shows 25 rows a page; a year of a big city fits in 20
 MAX_YEARS = 3  # year views posted back at most (the window's latest years)
 
-# Event/matter id in MeetingDetail, View.ashx and LegislationDetail links: "?ID=658900&GUID=…".
-ID_RE = re.compile(r"[?&](?:ID|LEGID)=(\d+)", re.IGNORECASE)
 # The control a pager link posts back: "javascript:__doPostBack('ctl00$…$ctl01','')".
 POSTBACK_RE = re.compile(r"__doPostBack\('([^']+)'")
+# A page title's client prefix: "City of Richmond - Planning Commission" → "Planning Commission".
+TITLE_PREFIX_RE = re.compile(r"^.*?\s[-–—]\s+")
+# Page-title words that name the page, not a body.
+GENERIC_PAGE_RE = re.compile(r"^(?:calendar|meetings?(?: calendar)?|legislation|home)$", re.I)
+# "Meeting of Committee on Finance on 1/23/2019 at 10:00 AM" (a MeetingDetail page's title).
+MEETING_OF_RE = re.compile(r"^meeting of\s+|\s+on\s+\d{1,2}/\d{1,2}/\d{4}.*$", re.IGNORECASE)
 
-# Calendar column header (lower case) → link kind; columns not listed give kind "other".
-LINK_KINDS: dict[str, LinkKind] = {
-    "agenda": "agenda",
-    "accessible agenda": "agenda",
-    "agenda packet": "packet",
-    "minutes": "minutes",
-    "accessible minutes": "minutes",
-    "video": "video",
-    "meeting details": "detail",
-}
-# Columns whose links are not meeting documents: the body's page and the (unlabelled) iCal export.
-NON_DOCUMENT_COLUMNS = {"", "name", "meeting date", "meeting time", "meeting location"}
-# Item-grid columns whose link is kept: (header, link kind, link title).
-ITEM_LINK_COLUMNS: tuple[tuple[str, LinkKind, str], ...] = (
-    ("file #", "detail", "Legislation details"),
-    ("video", "video", "Video"),
-)
+# Columns whose links are not meeting documents: the body's page, the iCal export, the row data.
+NON_DOCUMENT_COLUMNS = {"", "ics", "icalendar", "name", "meeting date", "meeting time"}
+NON_DOCUMENT_COLUMNS |= {"meeting location", "meeting topic"}
 # The agenda document to fetch, best first: the accessible (HTML) agenda reads better than the PDF.
 AGENDA_COLUMNS = ("accessible agenda", "agenda")
 
@@ -76,21 +85,30 @@ class LegistarWebSpider(AgendaSpider):
     No ``platform`` of its own: it is the ``mode: web`` variant of the ``legistar`` platform.
     """
 
-    name = "legistar_web"
+    family = "legistar"
     Options = LegistarOptions
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._seen: set[str] = set()  # meeting ids already yielded (year views repeat rows)
+    saved_readers = {
+        "web_calendar": "read_calendar",
+        "web_meeting_detail": "read_meeting_detail",
+        "api_events": "read_api_page",
+        "api_event_items": "read_api_page",
+    }
 
     # --- URLs -----------------------------------------------------------------------------
 
     @property
     def web_base(self) -> str:
-        """``https://{slug}.legistar.com`` unless the config sets ``base_url``."""
+        """``https://{slug}.legistar.com`` unless the config sets ``base_url`` (its folder)."""
         if self.source.base_url:
-            return str(self.source.base_url).rstrip("/")
+            url = str(self.source.base_url).split("?")[0]
+            return url.rsplit("/", 1)[0] if url.lower().endswith(".aspx") else url.rstrip("/")
         return f"https://{self.source.slug}.legistar.com"
+
+    @property
+    def start_url(self) -> str:
+        """The page ``base_url`` names (a body's DepartmentDetail page), else ``Calendar.aspx``."""
+        base = str(self.source.base_url or "")
+        return base if ".aspx" in base.lower() else f"{self.web_base}/Calendar.aspx"
 
     @classmethod
     def source_urls(cls) -> list[str]:
@@ -101,9 +119,9 @@ class LegistarWebSpider(AgendaSpider):
     # --- crawl ----------------------------------------------------------------------------
 
     async def start(self) -> AsyncIterator[Any]:
-        """The default calendar view ("This Month" on the captured sites)."""
+        """The default calendar view ("This Month" on the captured sites), or the body's page."""
         yield scrapy.Request(
-            f"{self.web_base}/Calendar.aspx",
+            self.start_url,
             callback=self.parse_calendar,
             cb_kwargs={"year": None, "page": 1},
             dont_filter=True,  # .NET page state expires: never reuse a cached copy
@@ -112,17 +130,15 @@ class LegistarWebSpider(AgendaSpider):
     def parse_calendar(self, response: Response, year: int | None, page: int) -> Iterator[Any]:
         """Meetings in the window; then the year views (from the default view) and the next page."""
         first, last = self.window()
-        for meeting, detail_url, agenda_url in self._calendar_rows(response):
+        for meeting, detail_url, agenda_url in self._calendar_rows(response, filtered=True):
             if not first <= meeting.start.date() <= last:
                 self.logger.debug("skip %s: outside the crawl window", meeting.id)
                 continue
-            if meeting.id in self._seen:
+            if not self.first_sighting(meeting.id):
                 continue
-            self._seen.add(meeting.id)
             yield self._detail_or_document(meeting, detail_url, agenda_url)
-        if year is None:
-            years = range(first.year, last.year + 1)
-            for y in list(years)[-MAX_YEARS:]:
+        if year is None and response.css(f"[name='{YEAR_TARGET}'], #{YEAR_STATE}"):
+            for y in list(range(first.year, last.year + 1))[-MAX_YEARS:]:
                 request = self.year_request(response, y)
                 if request is not None:
                     yield request
@@ -134,24 +150,12 @@ class LegistarWebSpider(AgendaSpider):
 
     def year_request(self, response: Response, year: int) -> scrapy.FormRequest | None:
         """Post the calendar back with the year filter set to `year` (None without page state)."""
-        state = _page_state(response)
-        if not state:
+        state = {YEAR_STATE: json.dumps({"value": str(year)}, separators=(",", ":"))}
+        kwargs = {"year": year, "page": 1}
+        request = self._postback(response, YEAR_TARGET, state, self.parse_calendar, kwargs)
+        if request is None:
             self.logger.warning("calendar page has no __VIEWSTATE; year %d not requested", year)
-            return None
-        state.update(
-            {
-                "__EVENTTARGET": YEAR_TARGET,
-                "__EVENTARGUMENT": "",
-                YEAR_STATE: json.dumps({"value": str(year)}, separators=(",", ":")),
-            }
-        )
-        return scrapy.FormRequest(
-            response.url,
-            formdata=state,
-            callback=self.parse_calendar,
-            cb_kwargs={"year": year, "page": 1},
-            dont_filter=True,
-        )
+        return request
 
     def next_page_request(
         self, response: Response, year: int | None, page: int
@@ -159,15 +163,32 @@ class LegistarWebSpider(AgendaSpider):
         """Post back the pager link after the current page's, if there is one."""
         href = response.css("a.rgCurrentPage").xpath("following-sibling::a[1]/@href").get()
         match = POSTBACK_RE.search(href or "")
-        state = _page_state(response)
-        if not match or not state:
+        if not match:
             return None
-        state.update({"__EVENTTARGET": match.group(1), "__EVENTARGUMENT": ""})
+        kwargs = {"year": year, "page": page}
+        return self._postback(response, match[1], {}, self.parse_calendar, kwargs)
+
+    def _postback(
+        self,
+        response: Response,
+        target: str,
+        extra: dict[str, str],
+        callback: Any,
+        cb_kwargs: dict[str, Any],
+        meta: dict[str, Any] | None = None,
+    ) -> scrapy.FormRequest | None:
+        """The page posted back to `target` with its hidden state (None without ``__VIEWSTATE``)."""
+        state = page_state(response)
+        if not state:
+            return None
+        state.update({"__EVENTTARGET": target, "__EVENTARGUMENT": "", **extra})
         return scrapy.FormRequest(
             response.url,
             formdata=state,
-            callback=self.parse_calendar,
-            cb_kwargs={"year": year, "page": page},
+            callback=callback,
+            errback=self.detail_failed if meta else None,
+            cb_kwargs=cb_kwargs,
+            meta=meta or {},
             dont_filter=True,
         )
 
@@ -190,19 +211,16 @@ class LegistarWebSpider(AgendaSpider):
     ) -> Iterator[Any]:
         """A MeetingDetail page: post back for all agenda items when it has the menu, else finish."""
         items = self._detail_items(response, meeting.id)
-        state = _page_state(response)
-        if response.css(ITEMS_MENU) and state:
-            state.update({"__EVENTTARGET": MENU_TARGET, "__EVENTARGUMENT": ALL_ITEMS_ARGUMENT})
-            yield scrapy.FormRequest(
-                response.url,
-                formdata=state,
-                callback=self.parse_all_items,
-                errback=self.detail_failed,
-                cb_kwargs={"meeting": meeting, "agenda_url": agenda_url},
-                meta={"meeting": meeting, "agenda_url": agenda_url, "items": items},
-                dont_filter=True,
+        if response.css(ITEMS_MENU):
+            kwargs = {"meeting": meeting, "agenda_url": agenda_url}
+            extra = {"__EVENTARGUMENT": ALL_ITEMS_ARGUMENT}
+            meta = {**kwargs, "items": items}
+            request = self._postback(
+                response, MENU_TARGET, extra, self.parse_all_items, kwargs, meta
             )
-            return
+            if request is not None:
+                yield request
+                return
         yield self._finish(meeting, items, agenda_url)
 
     def parse_all_items(
@@ -230,105 +248,131 @@ class LegistarWebSpider(AgendaSpider):
 
     # --- `agenda-watch parse` ---------------------------------------------------------------
 
-    def parse_saved(self, url: str, body: bytes) -> Iterator[BaseModel]:
-        """``Calendar.aspx`` → meetings (all rows, no items); ``MeetingDetail.aspx`` → items."""
-        response = HtmlResponse(url=url, body=body, encoding="utf-8")
-        page = urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1].lower()
-        if page == "calendar.aspx":
-            for meeting, _detail, _agenda in self._calendar_rows(response):
-                yield meeting
-        elif page == "meetingdetail.aspx":
-            event = ID_RE.search(url)
-            mid = f"{self.source.id}/saved/{event.group(1) if event else 'meeting'}"
-            items = self._detail_items(response, mid)
-            if items is None:
-                raise UnexpectedShape(f"no agenda-item grid ({ITEMS_GRID}) in {url}")
-            yield from items
-        else:
-            raise SourceError(
-                f"no Legistar web callback for {url}: expected Calendar.aspx or MeetingDetail.aspx"
-            )
+    def read_calendar(self, url: str, body: bytes) -> Iterator[BaseModel]:
+        """A calendar or DepartmentDetail grid → its meetings (bodies filtered, no window)."""
+        response = saved_response(url, body)
+        for meeting, _detail, _agenda in self._calendar_rows(response, filtered=True):
+            yield meeting
+
+    def read_api_page(self, url: str, body: bytes) -> Iterator[BaseModel]:
+        """A Web API answer, read by the platform's API spider.
+
+        The registry finds it (it imports spider modules when asked), so the two modules never
+        import each other.
+        """
+        yield from self.sibling(platform_spiders()["legistar"]).parse_saved(url, body)
+
+    def read_meeting_detail(self, url: str, body: bytes) -> Iterator[BaseModel]:
+        """A MeetingDetail page → its agenda items."""
+        event = ID_RE.search(url)
+        mid = f"{self.source.id}/saved/{event.group(1) if event else 'meeting'}"
+        items = self._detail_items(saved_response(url, body), mid)
+        if items is None:
+            raise UnexpectedShape(f"no agenda-item grid ({ITEMS_GRID}) in {url}")
+        yield from items
 
     # --- calendar rows ----------------------------------------------------------------------
 
     def _calendar_rows(
-        self, response: Response
+        self, response: Response, filtered: bool
     ) -> Iterator[tuple[Meeting, str | None, str | None]]:
-        """(meeting, MeetingDetail URL, agenda document URL) for each grid row of a wanted body."""
-        grid = self.rows(response.css(CALENDAR_GRID), "Legistar calendar grid (rgMasterTable)")[0]
-        rows = grid.css(DATA_ROWS)
-        if not rows and grid.css("tr.rgNoRecords"):
-            self.logger.info("calendar %s says it has no meetings", response.url)
+        """(meeting, MeetingDetail URL, agenda URL) for each grid row (of a wanted body)."""
+        grid = self._meeting_grid(response)
+        if grid is None:
             return
-        headers = _headers(grid)
-        for row in self.rows(
-            cast(SelectorList, rows), "Legistar calendar rows (tr.rgRow/tr.rgAltRow)"
-        ):
-            cells = _cells(headers, row)
-            body = _text(cells.get("name"))
-            if not self.wants_body(body):
-                self.logger.debug("skip row: body %r not in filter", body)
-                continue
-            start = self._parse_start(cells)
-            if start is None:
-                self.logger.warning("skip row %r: no readable Meeting Date", body)
-                continue
+        headers = grid_headers(grid)
+        page_body = self._page_body(response)
+
+        def read(row: Selector) -> tuple[Meeting, str | None, str | None] | None:
+            cells = row_cells(headers, row)
+            body = clean_body(text(cells.get("name"))) or page_body
+            if filtered and not self.wants_body(body):
+                return None
             links = self._parse_links(response, cells)
-            yield (
-                self._parse_meeting(response, cells, start, links),
-                _link_url(links, "detail"),
-                self._parse_agenda_url(response, cells),
+            meeting = self._parse_meeting(response, cells, body, links)
+            detail = next((str(lk.url) for lk in links if lk.kind == "detail"), None)
+            return meeting, detail, self._parse_agenda_url(response, cells)
+
+        rows = grid.xpath(DATA_ROWS)
+        seen = len(RAW_ROW_RE.findall(response.text)) if len(response.css(GRIDS)) == 1 else None
+        yield from read_rows(self, rows, read, "Legistar meeting grid rows", response.url, seen)
+
+    def _meeting_grid(self, response: Response) -> Selector | None:
+        """The page's meeting grid (None for a grid that says it has no records)."""
+        grids = response.css(CALENDAR_GRID) or [
+            g for g in response.css(GRIDS) if "meeting date" in grid_headers(g)
+        ]
+        if not grids:
+            raise NoRowsFound(
+                f"{self.source.id}: no Legistar meeting grid (rgMasterTable with a Meeting Date "
+                f"column) on {response.url}; the page may have changed shape"
             )
+        grid = grids[0]
+        if not grid.xpath(DATA_ROWS) and grid.css("tr.rgNoRecords"):
+            self.logger.info("calendar %s says it has no meetings", response.url)
+            return None
+        return grid
+
+    def _page_body(self, response: Response) -> str:
+        """The body a page is about, from its title ("City of Richmond - Planning Commission")."""
+        title = clean_name(text(response.xpath("//title")))
+        named = MEETING_OF_RE.sub("", TITLE_PREFIX_RE.sub("", title, count=1))
+        if named and named != title and not GENERIC_PAGE_RE.match(named):
+            return clean_body(named)
+        return self.source.name or "Meeting"
 
     def _parse_meeting(
-        self, response: Response, cells: dict[str, Selector], start: datetime, links: list[Link]
+        self, response: Response, cells: dict[str, Selector], body: str, links: list[Link]
     ) -> Meeting:
-        body = _text(cells.get("name"))
+        start, time_known = self._parse_start(cells)
         platform_id = self._parse_platform_id(cells)
-        return Meeting(
-            id=meeting_id(self.source.id, start, platform_id, body),
-            source=self.source.id,
-            jurisdiction=self.source.jurisdiction,
+        detail = next((str(lk.url) for lk in links if lk.kind == "detail"), None)
+        return self.new_meeting(
+            start,
+            self._parse_title(cells, body),
+            platform_id,
+            key=body,
             body=body,
-            title=self._parse_title(cells),
-            start=start,
-            timezone=self.source.timezone,
-            time_known=parse_clock(_text(cells.get("meeting time"))) is not None,
+            time_known=time_known,
             location=self._parse_location(cells),
             status=self._parse_status(cells),
-            url=_link_url(links, "detail") or response.url,
+            url=detail or response.url,
             links=links,
-            platform_id=platform_id,
             # The ID= of MeetingDetail is the API's EventId, which survives a reschedule.
             identity=f"legistar:{platform_id}" if platform_id else None,
-            scraped_at=self.now(),
         )
 
-    def _parse_start(self, cells: dict[str, Selector]) -> datetime | None:
+    def _parse_start(self, cells: dict[str, Selector]) -> tuple[datetime, bool]:
         """Local start from "Meeting Date" (m/d/Y) and "Meeting Time" (midnight if blank)."""
-        try:
-            day = datetime.strptime(_text(cells.get("meeting date")), "%m/%d/%Y").date()
-        except ValueError:
-            return None
-        return self.localize(day, parse_clock(_text(cells.get("meeting time"))))
+        day = parse_numeric_date(text(cells.get("meeting date")))
+        if day is None:
+            raise UnexpectedShape(f"no readable Meeting Date: {text(cells.get('meeting date'))!r}")
+        at = parse_clock(text(cells.get("meeting time")))
+        return self.localize(day, at), at is not None
 
-    def _parse_title(self, cells: dict[str, Selector]) -> str:
+    def _parse_title(self, cells: dict[str, Selector], body: str) -> str:
         """The body name, plus the "Meeting Topic" some clients (NYC) add."""
-        topic = _text(cells.get("meeting topic"))
-        body = _text(cells.get("name")) or "Meeting"
-        return f"{body} - {topic}" if topic else body
+        topic = text(cells.get("meeting topic"))
+        name = clean_name(text(cells.get("name"))) or body
+        return f"{name} - {topic}" if topic else name
 
     def _parse_location(self, cells: dict[str, Selector]) -> str:
         """The location cell without its ``<em>`` note (where "CANCELLED" is written)."""
         cell = cells.get("meeting location")
-        if cell is None:
-            return ""
-        return " ".join(" ".join(cell.xpath(".//text()[not(ancestor::em)]").getall()).split())
+        return (
+            squash(" ".join(cell.xpath(".//text()[not(ancestor::em)]").getall()))
+            if cell is not None
+            else ""
+        )
 
-    def _parse_status(self, cells: dict[str, Selector]) -> MeetingStatus:
-        """Cancelled or rescheduled when the name, time or location cell says so."""
-        text = " ".join(_text(cells.get(k)) for k in ("name", "meeting time", "meeting location"))
-        return status_from_text(text)
+    def _parse_status(self, cells: dict[str, Selector]) -> Any:
+        """Cancelled, moved or tentative when the name, time, location or topic cell says so."""
+        return status_from_text(
+            *(
+                text(cells.get(k))
+                for k in ("name", "meeting time", "meeting location", "meeting topic")
+            )
+        )
 
     def _parse_platform_id(self, cells: dict[str, Selector]) -> str | None:
         """The event id from the MeetingDetail or iCal link (the Web API's ``EventId``)."""
@@ -341,127 +385,31 @@ class LegistarWebSpider(AgendaSpider):
         return None
 
     def _parse_links(self, response: Response, cells: dict[str, Selector]) -> list[Link]:
-        """Posted documents and the detail page; "Not available" cells have no href."""
-        links = []
+        """Posted documents and the detail page; "Not available" cells have no link."""
+        links: dict[str, Link] = {}
         for header, cell in cells.items():
             if header in NON_DOCUMENT_COLUMNS:
                 continue
-            url = _cell_url(response, cell)
+            url = cell_url(response, cell)
             if url:
-                title = header.title() if header != "meeting details" else "Meeting details"
-                links.append(Link(title=title, url=url, kind=LINK_KINDS.get(header, "other")))
-        return links
+                title = (
+                    "Meeting details" if header == "meeting details" else clean_name(header).title()
+                )
+                links.setdefault(url, Link(title=title, url=url, kind=link_kind(header)))
+        return list(links.values())
 
     def _parse_agenda_url(self, response: Response, cells: dict[str, Selector]) -> str | None:
         """The agenda document to read when no item grid is available."""
         for header in AGENDA_COLUMNS:
             cell = cells.get(header)
-            url = _cell_url(response, cell) if cell is not None else None
+            url = cell_url(response, cell) if cell is not None else None
             if url:
                 return url
         return None
 
-    # --- MeetingDetail item grid --------------------------------------------------------------
-
     def _detail_items(self, response: Response, mid: str) -> list[AgendaItem] | None:
-        """Items in the MeetingDetail grid; None when the page has no grid at all."""
-        grid = response.css(ITEMS_GRID)
-        if not grid:
+        """Items in the MeetingDetail grid; None (logged) when the page has no grid at all."""
+        items = detail_items(response, mid)
+        if items is None:
             self.logger.warning("no agenda-item grid on %s", response.url)
-            return None
-        headers = _headers(grid[0])
-        items: dict[str, AgendaItem] = {}
-        for sequence, row in enumerate(grid[0].css(DATA_ROWS), start=1):
-            cells = _cells(headers, row)
-            title = _text(cells.get("title")) or _text(cells.get("name"))
-            if not title:
-                self.logger.debug("skip item row %d on %s: no title", sequence, response.url)
-                continue
-            number = _text(cells.get("agenda #")) or None
-            file_cell = cells.get("file #")
-            matter_href = file_cell.css("a::attr(href)").get() if file_cell is not None else None
-            matter_id = ID_RE.search(matter_href or "")
-            item = AgendaItem(
-                id=item_id(mid, matter_id.group(1) if matter_id else None, number, title),
-                number=number,
-                title=title,
-                text=self._parse_item_text(cells, title),
-                matter=_text(file_cell) or None,
-                sequence=sequence,
-                links=self._parse_item_links(response, cells),
-            )
-            items.setdefault(item.id, item)  # one matter listed twice keeps its first row
-        return list(items.values())
-
-    def _parse_item_text(self, cells: dict[str, Selector], title: str) -> str:
-        """The matter's short name and type, where they add to the title."""
-        parts = [_text(cells.get("name")), _text(cells.get("type"))]
-        return "\n".join(p for p in parts if p and p not in title)
-
-    def _parse_item_links(self, response: Response, cells: dict[str, Selector]) -> list[Link]:
-        """The matter's LegislationDetail page and the item's video, where linked."""
-        links = []
-        for header, kind, title in ITEM_LINK_COLUMNS:
-            cell = cells.get(header)
-            url = _cell_url(response, cell) if cell is not None else None
-            if url:
-                links.append(Link(title=title, url=url, kind=kind))
-        return links
-
-
-# --- helpers ---------------------------------------------------------------------------------
-
-
-def _headers(grid: Selector) -> list[str]:
-    """Lower-cased header texts of a RadGrid, in column order ("" for the iCal column)."""
-    return [
-        " ".join(" ".join(th.xpath(".//text()").getall()).split()).lower()
-        for th in grid.css("th.rgHeader")
-    ]
-
-
-def _cells(headers: list[str], row: Selector) -> dict[str, Selector]:
-    """A row's cells keyed by header text; a row that does not fit the header is a shape change."""
-    cells = row.xpath("./td")
-    if len(cells) != len(headers):
-        raise UnexpectedShape(
-            f"Legistar grid row has {len(cells)} cells but {len(headers)} headers {headers}"
-        )
-    keyed: dict[str, Selector] = {}
-    for header, cell in zip(headers, cells, strict=True):
-        keyed.setdefault(header, cell)  # the first of two same-named columns wins
-    return keyed
-
-
-def _text(cell: Selector | None) -> str:
-    """A cell's text on one line, non-breaking spaces folded ("Not available")."""
-    if cell is None:
-        return ""
-    return " ".join(" ".join(cell.xpath(".//text()").getall()).split())
-
-
-def _cell_url(response: Response, cell: Selector) -> str | None:
-    """The absolute http(s) URL of a cell's first link, else None (e.g. "Not available")."""
-    href = (cell.css("a::attr(href)").get() or "").strip()
-    if not href or href.lower().startswith("javascript:"):
-        return None
-    url = response.urljoin(href)
-    return url if url.startswith(("http://", "https://")) else None
-
-
-def _link_url(links: list[Link], kind: LinkKind) -> str | None:
-    """The URL of the first link of `kind`."""
-    return next((str(link.url) for link in links if link.kind == kind), None)
-
-
-def _page_state(response: Response) -> dict[str, str]:
-    """The ASP.NET hidden fields a postback must send back (empty without ``__VIEWSTATE``)."""
-    state = {
-        name: value
-        for name, value in (
-            (i.attrib.get("name", ""), i.attrib.get("value", ""))
-            for i in response.css("input[type=hidden]")
-        )
-        if name.startswith("__")
-    }
-    return state if "__VIEWSTATE" in state else {}
+        return items

@@ -12,21 +12,18 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 import scrapy
 from parsel import Selector
 from pydantic import BaseModel, Field
-from scrapy.http import HtmlResponse, Response
+from scrapy.http import Response
 
-from pipeline.models import Link, LinkKind, Meeting, MeetingStatus, meeting_id
-from spiders.base import (
-    AgendaSpider,
-    PlatformOptions,
-    SourceError,
-    UnexpectedShape,
-    status_from_text,
-)
+from pipeline.models import Link, LinkKind, Meeting
+from spiders._parse import absolute, html_page, text
+from spiders._rows import read_rows
+from spiders._vocab import clean_body, clean_name, status_from_text
+from spiders.base import AgendaSpider, PlatformOptions, UnexpectedShape
 
 # Document columns (their ``data-th``) → link kinds.
 COLUMNS: dict[str, LinkKind] = {"Agenda": "agenda", "Packet": "packet", "Minutes": "minutes"}
@@ -41,9 +38,9 @@ class MunicodeOptions(PlatformOptions):
 class MunicodeSpider(AgendaSpider):
     """Meetings from a Municode Meetings list; each agenda PDF goes to the pipeline."""
 
-    name = "municode"
     platform = "municode"
     Options = MunicodeOptions
+    saved_readers = {"meeting_list": "read_list"}
 
     @property
     def list_url(self) -> str:
@@ -60,7 +57,7 @@ class MunicodeSpider(AgendaSpider):
         """Meetings in the window, then the next page while this one still reached the window."""
         first, last = self.window()
         reached_window = False
-        for meeting in self._parse_rows(response):
+        for meeting in self._parse_rows(response.url, response.body):
             reached_window = reached_window or meeting.start.date() >= first
             if not first <= meeting.start.date() <= last:
                 continue
@@ -76,40 +73,32 @@ class MunicodeSpider(AgendaSpider):
                 cb_kwargs={"page": page + 1},
             )
 
-    def parse_saved(self, url: str, body: bytes) -> Iterator[BaseModel]:
+    def read_list(self, url: str, body: bytes) -> Iterator[BaseModel]:
         """A list page → its meetings (no window filter)."""
-        if urlsplit(url).path.lower().endswith(".pdf"):
-            raise SourceError(
-                f"no Municode callback for {url}: agenda PDFs are read by the pipeline"
-            )
-        yield from self._parse_rows(HtmlResponse(url=url, body=body, encoding="utf-8"))
+        yield from self._parse_rows(url, body)
 
     # --- rows -----------------------------------------------------------------------------
 
-    def _parse_rows(self, response: Response) -> Iterator[Meeting]:
-        rows = response.css("tr.odd, tr.even")
-        if not rows and response.css(".view-empty"):
+    def _parse_rows(self, url: str, body: bytes) -> Iterator[Meeting]:
+        page = html_page(body)
+        rows = page.css("tr.odd, tr.even") or page.xpath("//tr[td[@data-th='Date']]")
+        if not rows and page.css(".view-empty"):
             self.logger.info("%s: the list says there are no meetings", self.source.id)
             return
-        for row in self.rows(rows, "Municode tr.odd/tr.even rows"):
-            yield self._parse_row(row, response.url)
+        rows = self.rows(rows, "Municode tr.odd/tr.even rows")
+        yield from read_rows(self, rows, lambda r: self._parse_row(r, url), "Municode rows", url)
 
     def _parse_row(self, row: Selector, page: str) -> Meeting:
-        title = _text(row.css("td[data-th=Meeting]")) or "Meeting"
-        start = self._parse_start(row)
+        title = clean_name(text(row.css("td[data-th=Meeting]"))) or "Meeting"
         links = self._parse_links(row, page)
-        return Meeting(
-            id=meeting_id(self.source.id, start, None, title),
-            source=self.source.id,
-            jurisdiction=self.source.jurisdiction,
-            body=title,
-            title=title,
-            start=start,
-            timezone=self.source.timezone,
-            status=self._parse_status(title),
+        return self.new_meeting(
+            self._parse_start(row),
+            title,
+            None,
+            body=clean_body(title) or title,
+            status=status_from_text(title),
             url=_first(links, "detail") or _first(links, "agenda"),
             links=links,
-            scraped_at=self.now(),
         )
 
     def _parse_start(self, row: Selector) -> datetime:
@@ -122,20 +111,17 @@ class MunicodeSpider(AgendaSpider):
             return parsed.replace(tzinfo=self.tz)
         return parsed.astimezone(self.tz)
 
-    def _parse_status(self, title: str) -> MeetingStatus:
-        """Cancelled/rescheduled when the title says so."""
-        return status_from_text(title)
-
     def _parse_links(self, row: Selector, page: str) -> list[Link]:
         """Agenda, packet and minutes PDFs, plus the meeting title's own link if it has one."""
         links = []
         for column, kind in COLUMNS.items():
             for anchor in row.css(f"td[data-th={column}] a[href]"):
-                label = _text(anchor) or column
-                links.append(Link(title=label, url=urljoin(page, anchor.attrib["href"]), kind=kind))
-        detail = row.css("td[data-th=Meeting] a::attr(href)").get()
+                url = absolute(anchor.attrib["href"], page)
+                if url:
+                    links.append(Link(title=text(anchor) or column, url=url, kind=kind))
+        detail = absolute(row.css("td[data-th=Meeting] a::attr(href)").get(), page)
         if detail:
-            links.append(Link(title="Meeting", url=urljoin(page, detail), kind="detail"))
+            links.append(Link(title="Meeting", url=detail, kind="detail"))
         return links
 
 
@@ -145,8 +131,3 @@ def _first(links: list[Link], kind: str) -> str | None:
 
 def _agenda_url(meeting: Meeting) -> str | None:
     return _first(meeting.links, "agenda")
-
-
-def _text(selected: Any) -> str:
-    """Single-spaced text of a selector (all descendants)."""
-    return " ".join(" ".join(selected.xpath("string()").getall()).split())

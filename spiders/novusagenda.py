@@ -10,24 +10,34 @@ whose ``MeetingDate`` is naive local time; ``options: {mode: board_api}`` reads 
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import AsyncIterator, Iterator
 from datetime import date, datetime
 from typing import Any, Literal
-from urllib.parse import parse_qs, urljoin, urlsplit
+from urllib.parse import urljoin
 
 import scrapy
 from parsel import Selector
 from pydantic import BaseModel
-from scrapy.http import HtmlResponse, Response, TextResponse
+from scrapy.http import Response
 from scrapy.selector import SelectorList
 
-from pipeline.models import AgendaItem, Link, Meeting, MeetingStatus, item_id, meeting_id
-from spiders.base import CANCELLED_RE, AgendaSpider, PlatformOptions, SourceError, UnexpectedShape
+from pipeline.ingest.detect import page_kind
+from pipeline.models import AgendaItem, Link, Meeting, item_id
+from spiders._parse import (
+    absolute,
+    html_page,
+    load_json,
+    parse_numeric_date,
+    query_value,
+    script_url,
+    squash,
+    text,
+)
+from spiders._rows import read_rows
+from spiders._vocab import clean_body, status_from_text
+from spiders.base import AgendaSpider, PlatformOptions, SourceError, UnexpectedShape
 
-# List dates: "09/27/22" or "6/17/2025".
-DATE_RE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{2}|\d{4})$")
 # The MeetingView URL inside the HTML-agenda icon's onclick ("window.open('MeetingView.aspx?…'").
 MEETING_VIEW_RE = re.compile(r"""['"](MeetingView\.aspx\?[^'"]+)['"]""", re.I)
 
@@ -49,9 +59,13 @@ class NovusOptions(PlatformOptions):
 class NovusAgendaSpider(AgendaSpider):
     """Meetings from a NovusAGENDA public list (agenda HTML read by the pipeline) or board API."""
 
-    name = "novusagenda"
     platform = "novusagenda"
     Options = NovusOptions
+    saved_readers = {
+        "meeting_list": "read_list",
+        "board_api": "read_board_api",
+        "meeting_view": "read_meeting_view",
+    }
 
     # --- URLs -----------------------------------------------------------------------------
 
@@ -95,93 +109,117 @@ class NovusAgendaSpider(AgendaSpider):
             yield scrapy.Request(self.list_url, callback=self.parse_list)
 
     def parse_list(self, response: Response) -> Iterator[Any]:
-        """Each wanted meeting, with its HTML agenda fetched for the pipeline."""
-        for meeting in self._parse_grid(response, filtered=True):
+        """Each wanted meeting, with its HTML agenda (MeetingView) fetched for its items."""
+        for meeting in self._parse_grid(response.url, response.body, filtered=True):
             yield self.meeting_or_document(meeting, _agenda_document(meeting))
+
+    def parse_agenda_document(self, response: Response, meeting: Meeting) -> Iterator[Meeting]:
+        """A MeetingView page gives the items (CoverSheet rows); the text goes on to the pipeline."""
+        if page_kind(self.platform, response.url, response.body) == "meeting_view":
+            meeting.items = self._parse_view_items(meeting.id, response.url, response.body)
+        yield from super().parse_agenda_document(response, meeting)
+
+    def read_meeting_view(self, url: str, body: bytes) -> Iterator[BaseModel]:
+        """``MeetingView.aspx`` → its agenda items."""
+        key = query_value(url, "MeetingID") or "agenda"
+        yield from self._parse_view_items(f"{self.source.id}/saved/{key}", url, body)
+
+    def _parse_view_items(self, mid: str, url: str, body: bytes) -> list[AgendaItem]:
+        """Rows linking an item's ``CoverSheet.aspx``: number cell, title; the section above."""
+        items: list[AgendaItem] = []
+        section = ""
+        for row in html_page(body).xpath("//tr[td]"):
+            cover = row.css("a[href*='CoverSheet']")
+            if not cover:
+                cells = [text(td) for td in row.xpath("./td") if text(td)]
+                section = cells[0] if len(cells) == 1 else section
+                continue
+            title = text(cover[0])
+            number = next(
+                (text(td) for td in row.xpath("./td") if text(td) and text(td) != title), None
+            )
+            link = absolute(cover[0].attrib.get("href"), url)
+            items.append(
+                AgendaItem(
+                    id=item_id(mid, query_value(link or "", "ItemID"), number, title),
+                    number=number,
+                    title=title,
+                    text=section,
+                    sequence=len(items) + 1,
+                    links=[Link(title="Cover sheet", url=link, kind="detail")] if link else [],
+                )
+            )
+        return items
 
     def parse_board_api(self, response: Response) -> Iterator[Any]:
         """Meetings with their items; an agenda PDF only for meetings without items."""
-        for meeting in self._parse_board_api(response, filtered=True):
+        for meeting in self._parse_board_api(response.url, response.body, filtered=True):
             if meeting.items:
                 yield meeting
             else:
                 yield self.meeting_or_document(meeting, _agenda_document(meeting))
 
-    def parse_saved(self, url: str, body: bytes) -> Iterator[BaseModel]:
-        """A list page (``*.aspx``) or a board API response (JSON) → meetings."""
-        if body.lstrip()[:1] == b"{":
-            yield from self._parse_board_api(TextResponse(url=url, body=body, encoding="utf-8"))
-        elif urlsplit(url).path.lower().endswith(".aspx"):
-            yield from self._parse_grid(HtmlResponse(url=url, body=body, encoding="utf-8"))
-        else:
-            raise SourceError(f"no NovusAGENDA callback for {url}: expected a list page or JSON")
+    def read_list(self, url: str, body: bytes) -> Iterator[BaseModel]:
+        """A meeting list page → meetings."""
+        yield from self._parse_grid(url, body)
+
+    def read_board_api(self, url: str, body: bytes) -> Iterator[BaseModel]:
+        """A county board API answer → meetings with items."""
+        yield from self._parse_board_api(url, body)
 
     # --- list grid ------------------------------------------------------------------------
 
-    def _parse_grid(self, response: Response, filtered: bool = False) -> Iterator[Meeting]:
-        grid = response.css(GRID_TABLE)
+    def _parse_grid(self, url: str, body: bytes, filtered: bool = False) -> Iterator[Meeting]:
+        grid = html_page(body).css(GRID_TABLE)
         rows = grid.xpath(GRID_ROWS)
         if not rows and grid.xpath(GRID_EMPTY):
             self.logger.info("%s: the meeting grid says there are no records", self.source.id)
             return
-        for row in self.rows(SelectorList(rows), "NovusAGENDA radGridMeetings rows"):
-            cells = [_text(td) for td in row.xpath("./td")]
+        rows = self.rows(SelectorList(rows), "NovusAGENDA radGridMeetings rows")
+
+        def read(row: Selector) -> Meeting | None:
+            cells = [text(td) for td in row.xpath("./td")]
             if len(cells) < 3:
-                raise UnexpectedShape(f"NovusAGENDA row with {len(cells)} cells on {response.url}")
-            body = cells[1]
-            if filtered and not self.wants_body(body):
-                self.logger.debug("skip row: body %r not in filter", body)
-                continue
-            yield self._parse_row(row, cells, response.url)
+                raise UnexpectedShape(f"NovusAGENDA row with {len(cells)} cells")
+            if filtered and not self.wants_body(clean_body(cells[1])):
+                return None
+            return self._parse_row(row, cells, url)
+
+        yield from read_rows(self, rows, read, "NovusAGENDA meeting rows", url)
 
     def _parse_row(self, row: Selector, cells: list[str], page: str) -> Meeting:
         links = self._parse_row_links(row, page)
         view = next((str(link.url) for link in links if link.kind == "detail"), "")
-        platform_id = _query_value(view, "MeetingID") if view else None
-        start = self.localize(self._parse_date(cells[0]), None)
-        mid = meeting_id(self.source.id, start, platform_id, cells[1])
-        return Meeting(
-            id=mid,
-            source=self.source.id,
-            jurisdiction=self.source.jurisdiction,
-            body=cells[1],
-            title=cells[1],
-            start=start,
-            timezone=self.source.timezone,
+        day = parse_numeric_date(cells[0])
+        if day is None:
+            raise UnexpectedShape(f"NovusAGENDA date not understood: {cells[0]!r}")
+        return self.new_meeting(
+            self.localize(day, None),
+            cells[1],
+            query_value(view, "MeetingID") if view else None,
+            body=clean_body(cells[1]) or cells[1],
             time_known=False,
             location=cells[2],
-            status=self._parse_status(" ".join(cells[1:3])),
+            status=status_from_text(*cells[1:3]),
             url=view or None,
             links=links,
-            platform_id=platform_id,
-            scraped_at=self.now(),
         )
-
-    def _parse_date(self, text: str) -> date:
-        """A date with a two- or four-digit year."""
-        match = DATE_RE.match(text.strip())
-        if not match:
-            raise UnexpectedShape(f"NovusAGENDA date not understood: {text!r}")
-        month, day, year = (int(g) for g in match.groups())
-        return date(year + 2000 if year < 100 else year, month, day)
-
-    def _parse_status(self, text: str) -> MeetingStatus:
-        """Cancelled when the type or location cell says so."""
-        return "cancelled" if CANCELLED_RE.search(text) else "scheduled"
 
     def _parse_row_links(self, row: Selector, page: str) -> list[Link]:
         """Agenda PDF, minutes PDF and the HTML agenda page (``MinutesMeetingID=-1`` form)."""
         links: list[Link] = []
         for href in row.css("a[href*='DisplayAgendaPDF']::attr(href)").getall():
-            url = urljoin(page, href)
-            if _query_value(url, "MeetingID"):
+            url = absolute(href, page)
+            if url is None:
+                continue
+            if query_value(url, "MeetingID"):
                 links.append(Link(title="Agenda PDF", url=url, kind="agenda"))
             else:
                 links.append(Link(title="Minutes PDF", url=url, kind="minutes"))
         onclick = " ".join(row.css("a::attr(onclick)").getall())
-        view = MEETING_VIEW_RE.search(onclick)
+        view = MEETING_VIEW_RE.search(onclick) and script_url(onclick, page)
         if view:
-            meeting = _query_value(urljoin(page, view[1]), "MeetingID") or ""
+            meeting = query_value(view, "MeetingID") or ""
             links.append(
                 Link(title="Agenda (HTML)", url=self.meeting_view_url(meeting), kind="detail")
             )
@@ -189,45 +227,42 @@ class NovusAgendaSpider(AgendaSpider):
 
     # --- board API ------------------------------------------------------------------------
 
-    def _parse_board_api(self, response: Response, filtered: bool = False) -> Iterator[Meeting]:
-        data = json.loads(response.body)
+    def _parse_board_api(self, url: str, body: bytes, filtered: bool = False) -> Iterator[Meeting]:
+        data = load_json(body)
         if not isinstance(data, dict) or not isinstance(data.get("dtMtg"), list):
-            raise UnexpectedShape(f"board API: expected {{dtMtg, dtItm}} at {response.url}")
+            raise UnexpectedShape(f"board API: expected {{dtMtg, dtItm}} at {url}")
         items_by_meeting: dict[Any, list[dict[str, Any]]] = {}
         for row in data.get("dtItm") or []:
             items_by_meeting.setdefault(row.get("MeetingID"), []).append(row)
-        for record in data["dtMtg"]:
-            body = str(record.get("MeetingType") or "").strip()
-            if filtered and not self.wants_body(body):
-                self.logger.debug("skip meeting %s: body %r", record.get("MeetingID"), body)
-                continue
-            yield self._parse_api_meeting(record, items_by_meeting.get(record.get("MeetingID"), []))
+
+        def read(record: dict[str, Any]) -> Meeting | None:
+            if filtered and not self.wants_body(clean_body(record.get("MeetingType"))):
+                return None
+            rows = items_by_meeting.get(record.get("MeetingID"), [])
+            return self._parse_api_meeting(record, rows)
+
+        yield from read_rows(self, data["dtMtg"], read, "NovusAGENDA board API meetings", url)
 
     def _parse_api_meeting(self, record: dict[str, Any], rows: list[dict[str, Any]]) -> Meeting:
         platform_id = str(record["MeetingID"])
-        body = str(record.get("MeetingType") or "Meeting").strip()
+        title = squash(record.get("MeetingType")) or "Meeting"
         start = datetime.fromisoformat(str(record["MeetingDate"])).replace(tzinfo=self.tz)
-        mid = meeting_id(self.source.id, start, platform_id, body)
         links = []
         if record.get("AgendaPDFExists"):
             pdf = f"{self.agendapublic_url}DisplayAgendaPDF.ashx?MeetingID={platform_id}"
             links.append(Link(title="Agenda Document", url=pdf, kind="agenda"))
-        return Meeting(
-            id=mid,
-            source=self.source.id,
-            jurisdiction=self.source.jurisdiction,
-            body=body,
-            title=body,
-            start=start,
-            timezone=self.source.timezone,
-            location=str(record.get("Location") or "").strip(),
-            status=self._parse_status(body),
+        meeting = self.new_meeting(
+            start,
+            title,
+            platform_id,
+            body=clean_body(title) or title,
+            location=squash(record.get("Location")),
+            status=status_from_text(title),
             url=self.meeting_view_url(platform_id),
             links=links,
-            items=self._parse_api_items(mid, rows),
-            platform_id=platform_id,
-            scraped_at=self.now(),
         )
+        meeting.items = self._parse_api_items(meeting.id, rows)
+        return meeting
 
     def _parse_api_items(self, mid: str, rows: list[dict[str, Any]]) -> list[AgendaItem]:
         """Items in API order; the agenda category ("Consent", "Addendum") is their text."""
@@ -250,16 +285,3 @@ def _agenda_document(meeting: Meeting) -> str | None:
         if url:
             return url
     return None
-
-
-def _query_value(url: str, key: str) -> str | None:
-    """One query parameter of `url`, matched case-insensitively."""
-    for name, values in parse_qs(urlsplit(url).query).items():
-        if name.lower() == key.lower() and values:
-            return values[0]
-    return None
-
-
-def _text(selected: Any) -> str:
-    """Single-spaced text of a selector (all descendants)."""
-    return " ".join(" ".join(selected.xpath("string()").getall()).split())

@@ -11,8 +11,6 @@ the item text, followed by an optional vote ``div`` and a ``div.item_contents`` 
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime, time
 from typing import Any
@@ -21,33 +19,21 @@ from urllib.parse import urljoin, urlsplit
 import scrapy
 from bs4 import BeautifulSoup, Tag
 from pydantic import BaseModel
-from scrapy.http import Response, TextResponse
+from scrapy.http import Response
 
-from pipeline.models import (
-    AgendaItem,
-    Link,
-    LinkKind,
-    Meeting,
-    MeetingStatus,
-    RawDocument,
-    item_id,
-    meeting_id,
+from pipeline.models import AgendaItem, Link, Meeting, MeetingStatus, item_id
+from spiders._parse import (
+    absolute,
+    parse_clock,
+    parse_month_date,
+    squash,
 )
-from spiders.base import (
-    AgendaSpider,
-    PlatformOptions,
-    SourceError,
-    UnexpectedShape,
-    status_from_text,
-)
-from spiders.legistar import parse_clock
+from spiders._rows import json_rows, read_rows
+from spiders._vocab import clean_body, clean_name, link_kind, status_from_text
+from spiders.base import AgendaSpider, PlatformOptions, SourceError, UnexpectedShape
 
-# Listing endpoints (for `parse_saved`).
-LIST_PATH_RE = re.compile(r"/PublicPortal/List(?:Upcoming|Archived)Meetings$", re.IGNORECASE)
-
-# A cancellation in a title or document name: "… Meeting - Cancelled", "Notice of Cancellation"
-# (PrimeGov posts the notice as a document; "cancel" also catches "Cancellation").
-CANCEL_NOTICE_RE = re.compile(r"cancel", re.IGNORECASE)
+# Keys a PrimeGov meeting record carries (lists, archives by committee, the portal search).
+MEETING_KEYS = ("dateTime", "documentList", "meetingTypeId", "committeeId")
 # ``compileOutputType`` of the HTML rendition.
 HTML_OUTPUT = 3
 
@@ -61,23 +47,16 @@ class PrimeGovOptions(PlatformOptions):
 class PrimeGovSpider(AgendaSpider):
     """Meetings, with items from their compiled HTML agenda, from a PrimeGov public portal."""
 
-    name = "primegov"
     platform = "primegov"
     Options = PrimeGovOptions
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        # A meeting can be in the upcoming list and a year's archive at once.
-        self._seen: set[str] = set()
+    saved_readers = {"meetings": "read_meetings", "html_agenda": "read_html_agenda"}
 
     # --- URLs -----------------------------------------------------------------------------
 
     @property
     def site_base(self) -> str:
         """``https://{client}.primegov.com`` unless ``base_url`` overrides it."""
-        if self.source.base_url:
-            return str(self.source.base_url).rstrip("/")
-        return f"https://{self.source.slug}.primegov.com"
+        return self.configured_base(f"https://{self.source.slug}.primegov.com")
 
     def document_url(self, doc: dict[str, Any]) -> str:
         """The HTML portal page for an HTML rendition, else the compiled file."""
@@ -104,64 +83,51 @@ class PrimeGovSpider(AgendaSpider):
         """A meeting list: each new meeting in the window, with its HTML agenda requested."""
         rows = self._json_list(response)
         self.crawler.stats.inc_value("agenda_watch/events_listed", len(rows))
-        first, last = self.window()
-        for row in rows:
-            if not self._keep(row):
-                continue
-            meeting = self._parse_meeting(row)
-            if not first <= meeting.start.date() <= last:
+        for row, meeting in self._meetings(rows, response.url):
+            if not self.in_window(meeting.start):
                 self.logger.debug("skip meeting %s: outside the window", row.get("id"))
                 continue
-            if meeting.id in self._seen:
+            if not self.first_sighting(meeting.id):
                 continue
-            self._seen.add(meeting.id)
             yield self._agenda_or_document(row, meeting)
+
+    def _meetings(
+        self, rows: list[dict[str, Any]], url: str
+    ) -> Iterator[tuple[dict[str, Any], Meeting]]:
+        """(record, meeting) for each wanted record; a bad record costs only itself."""
+
+        def read(row: dict[str, Any]) -> tuple[dict[str, Any], Meeting] | None:
+            return (row, self._parse_meeting(row)) if self._keep(row) else None
+
+        yield from read_rows(self, rows, read, "PrimeGov meetings", url)
 
     def parse_html_agenda(self, response: Response, meeting: Meeting) -> Iterator[Meeting]:
         """The compiled HTML agenda: its items, or the page itself for the document splitter."""
         items = self._parse_items(meeting.id, response.text, response.url)
-        if items:
-            meeting.items = items
-        elif self.source.fetch_documents:
-            # Another template (e.g. "new template" tenants); the generic splitter reads the text.
-            self.logger.warning(
-                "no div.agenda-item in %s; passing it on as a document", response.url
-            )
-            meeting.raw_documents.append(
-                RawDocument(url=response.url, content_type="text/html", body=response.body)
-            )
-        yield meeting
+        yield self.items_or_page(response, meeting, items, "div.agenda-item")
 
-    def parse_saved(self, url: str, body: bytes) -> Iterator[BaseModel]:
-        """A meeting list → meetings (without items); ``/Portal/Meeting…`` → agenda items."""
-        response = TextResponse(url=url, body=body, encoding="utf-8")
-        parts = urlsplit(url)
-        if parts.path.lower().startswith("/portal/meeting"):
-            mid = f"{self.source.id}/saved/{parts.query.rsplit('=', 1)[-1]}"
-            yield from self._parse_items(mid, response.text, url)
-        elif LIST_PATH_RE.search(parts.path):
-            for row in self._json_list(response):
-                if self._keep(row):
-                    yield self._parse_meeting(row)
-        else:
-            raise SourceError(
-                f"no PrimeGov callback for {url}: expected a PublicPortal list or /Portal/Meeting"
-            )
+    def read_meetings(self, url: str, body: bytes) -> Iterator[BaseModel]:
+        """A meeting list (any endpoint) → meetings, without items."""
+        for _row, meeting in self._meetings(self._records(body, url), url):
+            yield meeting
+
+    def read_html_agenda(self, url: str, body: bytes) -> Iterator[BaseModel]:
+        """A compiled HTML agenda (``/Portal/Meeting?…``) → agenda items."""
+        key = urlsplit(url).query.rsplit("=", 1)[-1] or "agenda"
+        mid = f"{self.source.id}/saved/{key}"
+        yield from self._parse_items(mid, body.decode("utf-8", "replace"), url)
 
     # --- responses ------------------------------------------------------------------------
 
     def _json_list(self, response: Response) -> list[dict[str, Any]]:
-        """The JSON array of meetings (an empty array is a legitimate "no meetings")."""
-        text = response.body.decode("utf-8", "replace")
+        """The meetings of a list answer (an empty array is a legitimate "no meetings")."""
         if response.status >= 400:
-            raise SourceError(f"HTTP {response.status} from {response.url}: {text[:200]}")
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise UnexpectedShape(f"meetings: not JSON at {response.url}: {exc}") from exc
-        if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
-            raise UnexpectedShape(f"meetings: expected a JSON array of objects at {response.url}")
-        return data
+            raise SourceError(f"HTTP {response.status} from {response.url}: {response.text[:200]}")
+        return self._records(response.body, response.url)
+
+    def _records(self, body: bytes, url: str) -> list[dict[str, Any]]:
+        """The meeting records of a JSON answer, however it wraps them."""
+        return json_rows(body, url, MEETING_KEYS, "PrimeGov meetings")
 
     def _keep(self, row: dict[str, Any]) -> bool:
         """False (logged) for committees or bodies outside the source's filters."""
@@ -178,13 +144,7 @@ class PrimeGovSpider(AgendaSpider):
         """Request the HTML agenda for items; without one, the agenda file (or the meeting)."""
         html = _agenda_doc(row, html=True)
         if html is not None:
-            return scrapy.Request(
-                self.document_url(html),
-                callback=self.parse_html_agenda,
-                errback=self.agenda_document_failed,
-                cb_kwargs={"meeting": meeting},
-                meta={"meeting": meeting},
-            )
+            return self.meeting_request(self.document_url(html), self.parse_html_agenda, meeting)
         compiled = _agenda_doc(row, html=False)
         return self.meeting_or_document(meeting, self.document_url(compiled) if compiled else None)
 
@@ -195,47 +155,40 @@ class PrimeGovSpider(AgendaSpider):
             raise UnexpectedShape(f"meeting without id: {sorted(row)[:8]}")
         start, time_known = self._parse_start(row)
         title = self._parse_title(row)
-        return Meeting(
-            id=meeting_id(self.source.id, start, str(row["id"]), title),
-            source=self.source.id,
-            jurisdiction=self.source.jurisdiction,
+        return self.new_meeting(
+            start,
+            title,
+            str(row["id"]),
             body=self._parse_body(row),
-            title=title,
-            start=start,
-            timezone=self.source.timezone,
             time_known=time_known,
             status=self._parse_status(row),
             url=self._parse_url(row),
             links=self._parse_links(row),
-            platform_id=str(row["id"]),
-            scraped_at=self.now(),
         )
 
     def _parse_start(self, row: dict[str, Any]) -> tuple[datetime, bool]:
         """Local start from naive ``dateTime``, else ``date`` ("Jul 25, 2022") + ``time``."""
         if row.get("dateTime"):
-            naive = datetime.fromisoformat(str(row["dateTime"]))
+            naive = datetime.fromisoformat(str(row["dateTime"]).rstrip("Z"))
             return naive.replace(tzinfo=self.tz), True
-        try:
-            day = datetime.strptime(str(row.get("date") or "").strip(), "%b %d, %Y").date()
-        except ValueError as exc:
-            raise UnexpectedShape(f"meeting {row.get('id')}: no usable date: {exc}") from exc
+        day = parse_month_date(str(row.get("date") or ""))
+        if day is None:
+            raise UnexpectedShape(f"meeting {row.get('id')}: no usable date {row.get('date')!r}")
         at: time | None = parse_clock(str(row.get("time") or ""))
         return self.localize(day, at), at is not None
 
     def _parse_title(self, row: dict[str, Any]) -> str:
         """The meeting title, single-spaced (Clayton County's carry trailing spaces)."""
-        return " ".join(str(row.get("title") or "").split()) or "Meeting"
+        return clean_name(row.get("title")) or "Meeting"
 
     def _parse_body(self, row: dict[str, Any]) -> str:
         """The title: PrimeGov lists give only a committee number, and titles name the body."""
-        return self._parse_title(row)
+        return clean_body(row.get("title")) or "Meeting"
 
     def _parse_status(self, row: dict[str, Any]) -> MeetingStatus:
-        """Cancelled from the title or a "Notice of Cancellation" document (§3.3)."""
-        names = [str(d.get("templateName") or "") for d in row.get("documentList") or []]
-        text = " ".join([str(row.get("title") or ""), *names])
-        return "cancelled" if CANCEL_NOTICE_RE.search(text) else status_from_text(text)
+        """From the title or a document's name: PrimeGov posts a "Notice of Cancellation" (§3.3)."""
+        names = [str(d.get("templateName") or "") for d in _documents(row)]
+        return status_from_text(str(row.get("title") or ""), *names)
 
     def _parse_url(self, row: dict[str, Any]) -> str:
         """The HTML agenda page if there is one, else the public portal."""
@@ -246,17 +199,16 @@ class PrimeGovSpider(AgendaSpider):
         """Every compiled document (HTML and files) and the video."""
         links = [
             Link(
-                title=" ".join(str(d.get("templateName") or "Document").split()),
+                title=squash(d.get("templateName")) or "Document",
                 url=self.document_url(d),
-                kind=_doc_kind(str(d.get("templateName") or "")),
+                kind=link_kind(str(d.get("templateName") or "")),
             )
-            for d in row.get("documentList") or []
-            if isinstance(d, dict) and d.get("id") and d.get("templateId")
+            for d in _documents(row)
+            if d.get("id") and d.get("templateId")
         ]
-        video = str(row.get("videoUrl") or "")
-        if video.startswith("//"):
-            video = f"https:{video}"  # Granicus video links are protocol-relative
-        if video.startswith(("http://", "https://")):
+        # Granicus video links are protocol-relative.
+        video = absolute(str(row.get("videoUrl") or ""), f"{self.site_base}/")
+        if video:
             links.append(Link(title="Video", url=video, kind="video"))
         return links
 
@@ -300,28 +252,17 @@ class PrimeGovSpider(AgendaSpider):
 
 def _agenda_doc(row: dict[str, Any], html: bool) -> dict[str, Any] | None:
     """The meeting's agenda document in HTML (or not): an agenda first, then a packet."""
-    docs = [
-        d
-        for d in row.get("documentList") or []
-        if isinstance(d, dict) and (d.get("compileOutputType") == HTML_OUTPUT) == html
-    ]
+    docs = [d for d in _documents(row) if (d.get("compileOutputType") == HTML_OUTPUT) == html]
     for wanted in ("agenda", "packet"):
         for doc in docs:
-            if _doc_kind(str(doc.get("templateName") or "")) == wanted:
+            if link_kind(str(doc.get("templateName") or "")) == wanted:
                 return doc
     return None
 
 
-def _doc_kind(template_name: str) -> LinkKind:
-    """Link kind from a template name ("HTML Agenda", "Board Agenda Packet", "Journal")."""
-    name = template_name.lower()
-    if "minutes" in name or "journal" in name:
-        return "minutes"
-    if "packet" in name:
-        return "packet"
-    if "agenda" in name:
-        return "agenda"
-    return "other"
+def _documents(row: dict[str, Any]) -> list[dict[str, Any]]:
+    """The record's ``documentList`` entries."""
+    return [d for d in row.get("documentList") or [] if isinstance(d, dict)]
 
 
 def _item_heading(div: Tag) -> tuple[str | None, str]:

@@ -10,12 +10,15 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
+import pytest
 import vobject
 
 from pipeline.store.files import JsonStore
 from pipeline.views.calendar import EventVersions, calendar_bytes, event_uid, write_feeds
 from pipeline.views.upcoming import UpcomingQuery, select_upcoming
+from tests.test_export import escribe_meeting
 from tests.test_upcoming import (
     BAN_ICE,
     FIRST,
@@ -27,6 +30,7 @@ from tests.test_upcoming import (
 )
 
 NOW = datetime(2026, 10, 24, 13, 0, tzinfo=UTC)
+CHICAGO = ZoneInfo("America/Chicago")
 
 
 def _events(data: bytes) -> dict[str, Any]:
@@ -158,3 +162,74 @@ def test_empty_feed_is_still_a_valid_calendar() -> None:
     data = calendar_bytes([], "Nothing", EventVersions(None), NOW)
     cal = vobject.readOne(data.decode("utf-8"))
     assert not hasattr(cal, "vevent") and cal.vtimezone.tzid.value == "America/Chicago"
+
+
+@pytest.mark.engine  # crawls the eScribe capture through tests.test_export's helper
+def test_end_from_the_platform_or_two_hours_across_dst(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DTEND where the platform posted an end, DURATION:PT2H where it did not, all-day if no time.
+
+    The eScribe meeting is the real Chula Vista capture (17:15-18:15 PST). The Oak Park board
+    meets at 7:00 PM on both sides of the 2026-11-01 DST change. The overnight session is that
+    board meeting moved by hand (not from a page) to run from 10 PM CDT to 3 AM CST, across the
+    change: its DTEND must carry the other offset.
+    """
+    escribe = escribe_meeting(tmp_path / "escribe", monkeypatch)
+    store = write_stored_meetings(tmp_path / "data")
+    before, after = store.read("oak_park/20261027/9001"), store.read("oak_park/20261103/9003")
+    overnight = before.model_copy(
+        update={
+            "id": "oak_park/20261031/overnight",
+            "platform_id": "overnight",
+            "start": datetime(2026, 10, 31, 22, 0, tzinfo=CHICAGO),
+            "end": datetime(2026, 11, 1, 3, 0, tzinfo=CHICAGO),
+        }
+    )
+    date_only = store.read("chicago/20261102/C-4411")
+    meetings = [escribe, before, overnight, date_only, after]
+    data = calendar_bytes(meetings, "Upcoming votes", EventVersions(None), NOW)
+    assert b"DTEND;TZID=America/Los_Angeles:20251217T181500\r\n" in data
+    assert b"BEGIN:VTIMEZONE\r\nTZID:America/Los_Angeles\r\n" in data
+    events = _events(data)
+
+    posted = events[f"chula_vista/{escribe.platform_id}@agenda-watch"]
+    assert posted.dtend.value.replace(tzinfo=None) == datetime(2025, 12, 17, 18, 15)
+    assert posted.dtend.value.utcoffset() == timedelta(hours=-8)
+    assert not hasattr(posted, "duration")
+    assert "no end time" not in posted.description.value
+
+    for uid, utc_start in (
+        ("oak_park/9001@agenda-watch", datetime(2026, 10, 28, 0, 0, tzinfo=UTC)),
+        ("oak_park/9003@agenda-watch", datetime(2026, 11, 4, 1, 0, tzinfo=UTC)),
+    ):
+        event = events[uid]
+        assert event.duration.value == timedelta(hours=2) and not hasattr(event, "dtend")
+        assert event.dtstart.value.astimezone(UTC) == utc_start
+        end = event.dtstart.value + event.duration.value
+        assert end.astimezone(UTC) == utc_start + timedelta(hours=2)
+        assert "The source gave no end time; shown as 2 hours." in event.description.value
+
+    session = events["oak_park/overnight@agenda-watch"]
+    assert session.dtstart.value.utcoffset() == timedelta(hours=-5)
+    assert session.dtend.value.replace(tzinfo=None) == datetime(2026, 11, 1, 3, 0)
+    assert session.dtend.value.utcoffset() == timedelta(hours=-6)
+    # Six hours elapse (same-zone subtraction would say five: compare in UTC).
+    elapsed = session.dtend.value.astimezone(UTC) - session.dtstart.value.astimezone(UTC)
+    assert elapsed == timedelta(hours=6)
+
+    # No time posted: still an all-day event on the local date, with no made-up length.
+    all_day = events["chicago/C-4411@agenda-watch"]
+    assert (all_day.dtstart.value, all_day.dtend.value) == (date(2026, 11, 2), date(2026, 11, 3))
+    assert not hasattr(all_day, "duration")
+
+
+def test_an_end_at_or_before_the_start_is_not_used(tmp_path: Path) -> None:
+    store = write_stored_meetings(tmp_path)
+    board = store.read("oak_park/20261027/9001")
+    for end in (board.start, board.start - timedelta(hours=1)):
+        data = calendar_bytes(
+            [board.model_copy(update={"end": end})], "x", EventVersions(None), NOW
+        )
+        event = _events(data)["oak_park/9001@agenda-watch"]
+        assert event.duration.value == timedelta(hours=2) and not hasattr(event, "dtend")

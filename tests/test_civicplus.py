@@ -237,10 +237,23 @@ def test_parse_saved_fragment_names_the_body_from_its_year_tabs() -> None:
 
 
 def test_index_without_categories_is_a_named_error() -> None:
-    """A page with no ``div#cat{N}`` block (here the bare POST fragment) fails loudly."""
+    """A page with no ``div#cat{N}`` block and no ``span#section{N}`` fragment fails loudly."""
     with pytest.raises(NoRowsFound):
         list(
             _spider().parse_saved(
-                "https://www.gallatinmt.gov/AgendaCenter", GALLATIN_CAT4_2025.read_bytes()
+                "https://www.gallatinmt.gov/AgendaCenter",
+                b"<html><body><div id='AgendaCenterContent'>Maintenance</div></body></html>",
             )
         )
+
+
+def test_the_page_not_its_address_decides_what_is_read() -> None:
+    """The POST fragment saved under the index address is still read as the fragment it is."""
+    meetings = list(
+        _spider().parse_saved(
+            "https://www.gallatinmt.gov/AgendaCenter", GALLATIN_CAT4_2025.read_bytes()
+        )
+    )
+    # PROVENANCE: the cat4/2025 fragment holds 10 Weed Board rows.
+    assert len(meetings) == 10
+    assert {m.body for m in meetings if isinstance(m, Meeting)} == {"Weed Board"}

@@ -4,6 +4,7 @@
 - `pipeline.cli.views`: matches, upcoming, site
 - `pipeline.cli.sources`: sources, check-config, add-source, parse, schema
 - `pipeline.cli.classify`: classify, eval
+- `pipeline.cli.export`: export
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import Path
 import click
 from pydantic import ValidationError
 
-from pipeline.cli import classify, crawling, sources, views
+from pipeline.cli import classify, crawling, export, sources, views
 from pipeline.settings import load_settings, settings_problems
 
 
@@ -60,5 +61,6 @@ for _command in (
     views.upcoming,
     views.site,
     classify.eval_command,
+    export.export,
 ):
     main.add_command(_command)

@@ -4,20 +4,26 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterable
+from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 import yaml
+from pydantic import BaseModel, ValidationError
 
 from pipeline.cli.common import settings_of
 from pipeline.config import check_sources, check_topics, check_watchlist, source_by_id
-from pipeline.ingest.detect import detect, propose_entry, propose_slug
+from pipeline.ingest.detect import Detection, detect, propose_entry, propose_slug
 from pipeline.ingest.onboard import append_source, fetch_page
 from pipeline.models import Source, json_schema
 from pipeline.store.health import source_health
 from pipeline.store.ledger import Ledger
+
+if TYPE_CHECKING:
+    from spiders.base import AgendaSpider
 
 
 @click.command()
@@ -69,41 +75,105 @@ def check_config(ctx: click.Context) -> None:
 @click.option("--source", "source_id", help="A configured source id.")
 @click.option("--platform", help="A platform name, for a page of a town not in config.")
 @click.option("--url", required=True, help="The URL the saved file was fetched from.")
+@click.option(
+    "--timezone",
+    help="With --platform: the town's IANA zone (default America/Chicago), e.g. America/Los_Angeles.",
+)
+@click.option(
+    "--option",
+    "options",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="With --platform: a platform option, repeatable (e.g. mode=web, view_id=12).",
+)
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.pass_context
 def parse(
-    ctx: click.Context, source_id: str | None, platform: str | None, url: str, file: Path
+    ctx: click.Context,
+    source_id: str | None,
+    platform: str | None,
+    url: str,
+    timezone: str | None,
+    options: tuple[str, ...],
+    file: Path,
 ) -> None:
     """Run a spider's callback on a saved FILE; print the parsed records as JSON lines."""
     # Deferred: the spider loader imports Scrapy and every spider, a second of start-up that
     # the other commands need not pay.
+    # Deferred: as above (spiders.base imports Scrapy).
+    from spiders.base import SourceError
     from spiders.loader import spider_class_for
     from spiders.registry import platform_spiders
 
     if bool(source_id) == bool(platform):
         raise click.UsageError("give --source ID or --platform NAME")
     if source_id:
+        if timezone or options:
+            raise click.UsageError("--timezone and --option go with --platform")
         source = source_by_id(settings_of(ctx).sources_path, source_id)
     else:
-        source = adhoc_source(str(platform), url, platform_spiders())
+        source = adhoc_source(str(platform), url, platform_spiders(), timezone, options)
     spider = spider_class_for(source)()
-    for record in spider.parse_saved(url, file.read_bytes()):
-        click.echo(record.model_dump_json())
+    try:
+        for record in spider.parse_saved(url, file.read_bytes()):
+            click.echo(record.model_dump_json())
+    except SourceError as exc:
+        click.echo(f"{type(exc).__name__}: {exc}", err=True)
+        sys.exit(1)
 
 
-def adhoc_source(platform: str, url: str, platforms: Iterable[str]) -> Source:
-    """A throwaway source for `parse --platform`: tenant and origin taken from the URL."""
+def _parse_options(
+    platform: str, options: tuple[str, ...], model: type[BaseModel]
+) -> dict[str, Any]:
+    """``KEY=VALUE`` options over the platform's proposed defaults, checked by its model."""
+    parsed: dict[str, Any] = {}
+    for option in options:
+        key, sep, value = option.partition("=")
+        if not sep or not key.strip():
+            raise click.UsageError(f"--option takes KEY=VALUE, got {option!r}")
+        parsed[key.strip()] = yaml.safe_load(value) if value.strip() else ""
+    try:
+        model.model_validate(parsed)
+    except ValidationError as exc:
+        # A required option a saved page does not need (Granicus view_id) may stay unset.
+        wrong = [e for e in exc.errors() if e["type"] != "missing"]
+        if wrong:
+            raise click.UsageError(f"bad --option for {platform}: {wrong[0]['msg']}") from exc
+    return parsed
+
+
+def adhoc_source(
+    platform: str,
+    url: str,
+    platforms: Mapping[str, type[AgendaSpider]],
+    timezone: str | None = None,
+    options: tuple[str, ...] = (),
+) -> Source:
+    """A throwaway source for `parse --platform`.
+
+    Tenant and origin come from the URL; zone and options from the command line, checked as a
+    configured source's would be.
+    """
     known = sorted(platforms)
     if platform not in known:
         raise click.UsageError(f"unknown platform {platform!r}; one of: {', '.join(known)}")
+    try:
+        ZoneInfo(timezone or "America/Chicago")
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise click.UsageError(f"unknown time zone {timezone!r} (an IANA name)") from exc
+    found = detect(url) or Detection(platform, "host")
+    defaults = propose_entry(url, None, Detection(platform, found.by)).get("options")
+    given = _parse_options(platform, options, platforms[platform].Options)
     parts = urlsplit(url)
     return Source(
         id="adhoc",
-        name="(parse)",
+        name="",  # unknown: spiders take the body's name from the page
         jurisdiction="(parse)",
         platform=platform,
         slug=propose_slug(platform, url) or "adhoc",
         base_url=f"{parts.scheme}://{parts.netloc}",
+        timezone=timezone or "America/Chicago",
+        options={**(defaults if isinstance(defaults, dict) else {}), **given},
     )
 
 

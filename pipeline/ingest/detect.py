@@ -71,6 +71,134 @@ GENERIC_TITLE_RE = re.compile(
 )
 
 
+# What a saved page of a platform is, decided by its content: (platform, kind, markers), most
+# specific first; a kind applies when every one of its markers occurs. The spiders route pages by
+# these kinds (``AgendaSpider.parse_saved`` and their listing callbacks), so a page is read by
+# what it holds, whatever address it was saved from.
+PAGE_KINDS: tuple[tuple[str, str, tuple[re.Pattern[str], ...]], ...] = tuple(
+    (platform, kind, tuple(re.compile(m, re.IGNORECASE) for m in markers))
+    for platform, kind, markers in (
+        # Legistar Web API answers (JSON) and web pages (ASP.NET/Telerik RadGrid).
+        ("legistar", "api_events", (r'"EventId"\s*:',)),
+        ("legistar", "api_event_items", (r'"EventItemId"\s*:',)),
+        ("legistar", "api_matters", (r'"Matter(?:History|Attachment)?Id"\s*:',)),
+        ("legistar", "web_meeting_detail", (r"ContentPlaceHolder1_(?:gridMain|hypName|lblDate)",)),
+        (
+            "legistar",
+            "web_calendar",
+            (r"\brg(?:MasterTable|Row|AltRow|NoRecords)\b", r">\s*Meeting\s*Date"),
+        ),
+        # IQM2: a meeting page, or any page listing meetings (Calendar, the Default.aspx home
+        # page, a board page).
+        ("iqm2", "detail_meeting", (r"lblMeetingGroup|ContentPlaceholder1_lblMeetingDate",)),
+        ("iqm2", "meeting_list", (r"\bMeetingRow\b|Detail_Meeting\.aspx\?",)),
+        # BoardDocs: the XML feed, the committee list (JSON, also the "ForSEO" variant), the
+        # agenda (BD-GetAgenda, PRINT-AgendaDetailed), one meeting's fragment (BD-GetMeeting).
+        ("boarddocs", "xml_feed", (r"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<meetings\b",)),
+        ("boarddocs", "meetings_list", (r'"(?:numberdate|unique)"\s*:',)),
+        ("boarddocs", "meetings_list", (r'"Unique"\s*:', r'"(?:Date|Name)"\s*:')),
+        (
+            "boarddocs",
+            "agenda",
+            (r"""class=["'][^"']*\b(?:wrap-category|category|item)\b""", r"<(?:dt|li)\b"),
+        ),
+        ("boarddocs", "meeting_fragment", (r"""id=["'](?:wrap-meeting|view-meeting)["']""",)),
+        # PrimeGov: the compiled HTML agenda; any JSON answer holding meetings (the Upcoming and
+        # Archived lists, ListArchivedMeetingsByCommitteeId, the portal search).
+        ("primegov", "html_agenda", (r"""class=["'][^"']*\bagenda-item\b""",)),
+        ("primegov", "meetings", (r'"(?:dateTime|documentList|meetingTypeId|committeeId)"\s*:',)),
+        # Granicus: a ViewPublisher listing (any template), else an agenda or minutes page.
+        (
+            "granicus",
+            "listing",
+            (r"""listingRow|listingTable|headers=["'][^"']*(?:Name|Date)|class=["']committee""",),
+        ),
+        (
+            "granicus",
+            "agenda",
+            (
+                r"numberspace|<h[23]\b[^>]*>\s*<span|<td\b[^>]*>\s*(?:\d{1,3}|[A-Za-z]|[IVX]{1,5})\.\s*</td>",
+            ),
+        ),
+        # CivicPlus AgendaCenter (index, search results, an UpdateCategoryList fragment) and
+        # the Calendar module, which holds no agendas.
+        ("civicplus", "agendacenter", (r"catAgendaRow|id=[\"']cat\d+|id=[\"']section\d+",)),
+        ("civicplus", "calendar_module", (r"Calendar\.aspx\?EID=|calendar\.aspx",)),
+        # CivicClerk OData answers.
+        ("civicclerk", "meeting_items", (r'"agendaObjectItem(?:Name|OutlineNumber)"\s*:',)),
+        ("civicclerk", "events", (r'"(?:startDateTime|eventName|agendaId)"\s*:',)),
+        # Diligent Community / CivicWeb MeetingsService.
+        ("diligent", "meeting_documents", (r'"DocumentType"\s*:',)),
+        ("diligent", "meetings", (r'"Meeting(?:DateTime|Date|TypeId|TypeName)"\s*:',)),
+        # Chicago eLMS.
+        ("elms", "meetings", (r'"meetingId"\s*:',)),
+        # eScribe: the HTML agenda page, the calendar page method's answer.
+        ("escribe", "meeting_page", (r"""class=["'][^"']*\bAgendaItem\b""",)),
+        ("escribe", "calendar", (r'"(?:StartDate|MeetingName|MeetingType)"\s*:',)),
+        # NovusAGENDA: a county board API in front of it, or the RadGrid meeting list.
+        ("novusagenda", "board_api", (r'"dtMtg"\s*:',)),
+        ("novusagenda", "meeting_list", (r"radGridMeetings|\brg(?:Row|AltRow|NoRecords)\b",)),
+        ("novusagenda", "meeting_view", (r"CoverSheet\.aspx",)),
+        # Municode Meetings list (Drupal views).
+        ("municode", "meeting_list", (r"date-display-single|data-th=[\"']Date|view-empty",)),
+    )
+)
+# Address hints, used only when the content matched no kind: (platform, kind, path regex).
+URL_KINDS: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
+    (platform, kind, re.compile(pattern, re.IGNORECASE))
+    for platform, kind, pattern in (
+        ("legistar", "api_event_items", r"/eventitems$"),
+        ("legistar", "api_events", r"/events(?:/\d+)?$"),
+        ("legistar", "web_meeting_detail", r"/MeetingDetail\.aspx$"),
+        ("legistar", "web_calendar", r"/(?:Calendar|DepartmentDetail)\.aspx$"),
+        ("iqm2", "detail_meeting", r"/Detail_Meeting\.aspx$"),
+        ("iqm2", "meeting_list", r"/Citizens(?:/.*)?$"),
+        ("boarddocs", "xml_feed", r"/XML-ActiveMeetings$"),
+        ("boarddocs", "meetings_list", r"/BD-GetMeetingsList"),
+        ("boarddocs", "agenda", r"/(?:BD-GetAgenda|PRINT-Agenda\w*)$"),
+        ("boarddocs", "meeting_fragment", r"/BD-GetMeeting$"),
+        ("primegov", "meetings", r"/api/v\d+/PublicPortal/"),
+        ("primegov", "html_agenda", r"/Portal/Meeting$"),
+        ("granicus", "listing", r"/ViewPublisher\.php$"),
+        ("granicus", "agenda", r"/(?:Agenda|Minutes)Viewer\.php$"),
+        ("civicplus", "agendacenter", r"/AgendaCenter(?:/|$)"),
+        ("civicclerk", "meeting_items", r"/Meetings/\d+$"),
+        ("civicclerk", "events", r"/Events$"),
+        ("diligent", "meeting_documents", r"/meetingDocuments$"),
+        ("diligent", "meetings", r"/meetings$"),
+        ("elms", "meetings", r"/meeting(?:/[^/]+)?$"),
+        ("escribe", "meeting_page", r"/Meeting\.aspx$"),
+        ("escribe", "calendar", r"/GetCalendarMeetings$"),
+        ("novusagenda", "meeting_view", r"/MeetingView\.aspx$"),
+        ("novusagenda", "meeting_list", r"\.aspx$"),
+        ("municode", "meeting_list", r"^(?!.*\.pdf$)"),
+    )
+)
+# How much of a page the kind markers look at.
+KIND_SCAN_CHARS = 2_000_000
+
+
+def page_kind(platform: str, url: str, page: bytes | str) -> str | None:
+    """The kind of a saved `page` of `platform` (see `PAGE_KINDS`); the URL only breaks a tie.
+
+    None when neither the content nor the address says what the page is.
+    """
+    head = page[:KIND_SCAN_CHARS]
+    text = head.decode("utf-8", "replace") if isinstance(head, bytes) else head
+    for name, kind, markers in PAGE_KINDS:
+        if name == platform and all(m.search(text) for m in markers):
+            return kind
+    path = urlsplit(url).path.rstrip("/")
+    return next(
+        (kind for name, kind, hint in URL_KINDS if name == platform and hint.search(path)), None
+    )
+
+
+def page_kinds(platform: str) -> list[str]:
+    """Every page kind `PAGE_KINDS` knows for `platform`, in order (for messages)."""
+    return list(dict.fromkeys(kind for name, kind, _ in PAGE_KINDS if name == platform))
+
+
 @dataclass(frozen=True)
 class Detection:
     """What was recognised and how: ``by`` is ``host`` or ``page``."""

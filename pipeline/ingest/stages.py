@@ -290,8 +290,14 @@ class RunRecorder:
             notices=int(stats.get("agenda_watch/notices_queued", 0)),
             errors=errors,
             finish_reason=reason,
-            message=self.first_error or ("no meetings found" if meetings == 0 else ""),
+            message=self._message(stats, meetings),
         )
+
+    def _message(self, stats: dict[str, Any], meetings: int) -> str:
+        """The first error and the spiders' first named warning (a listing shortfall), if any."""
+        warning = str(stats.get("agenda_watch/warning") or "")
+        found = "; ".join(part for part in (self.first_error, warning) if part)
+        return found or ("no meetings found" if meetings == 0 else "")
 
     def _source(self) -> str:
         spider = self.crawler.spider

@@ -7,7 +7,9 @@ cancelled, moved or its relevant items change, its SEQUENCE goes up and LAST-MOD
 to that moment; an unchanged meeting produces byte-identical output run after run.
 
 Times are written with ``TZID=<the body's zone>`` and a matching VTIMEZONE (generated from the
-IANA database), so apps show 7:00 PM on both sides of a DST change.
+IANA database), so apps show 7:00 PM on both sides of a DST change. An event ends at the
+platform's posted end (DTEND) when it gave one, else lasts `DEFAULT_DURATION` (DURATION:PT2H,
+said in the description); a meeting posted without a time is an all-day event on its date.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from pipeline.display import (
 )
 from pipeline.models import Meeting
 from pipeline.store.files import write_atomic
+from pipeline.views.civic import DEFAULT_DURATION, platform_end
 
 PRODID = "-//agenda-watch//Upcoming votes//EN"
 UID_DOMAIN = "agenda-watch"
@@ -112,6 +115,9 @@ def _description(meeting: Meeting) -> str:
         lines.append("The source lists this meeting as RESCHEDULED: check the new date there.")
     if not meeting.time_known:
         lines.append("The source gave no start time.")
+    elif platform_end(meeting) is None:
+        hours = DEFAULT_DURATION.total_seconds() / 3600
+        lines.append(f"The source gave no end time; shown as {hours:g} hours.")
     lines += ["", "Relevant items:"]
     for item in meeting.items:
         number = f"{item.number} " if item.number else ""
@@ -127,7 +133,7 @@ def _description(meeting: Meeting) -> str:
 
 
 def build_event(meeting: Meeting, versions: EventVersions, now: datetime) -> Event:
-    """One VEVENT: local start with TZID (all-day when no time was posted), status, items, URL."""
+    """One VEVENT: local start with TZID, end or default length (all-day when no time was posted)."""
     event = Event()
     uid = event_uid(meeting)
     event.add("uid", uid)
@@ -135,6 +141,11 @@ def build_event(meeting: Meeting, versions: EventVersions, now: datetime) -> Eve
     start = local_start(meeting)
     if meeting.time_known:
         event.add("dtstart", start)
+        end = platform_end(meeting)
+        if end is not None:
+            event.add("dtend", end.astimezone(start.tzinfo))
+        else:
+            event.add("duration", DEFAULT_DURATION)
     else:
         event.add("dtstart", start.date())
         event.add("dtend", start.date() + timedelta(days=1))

@@ -1,0 +1,299 @@
+"""Helpers every platform spider shares: text, URLs, clock times, dates, decoding, lenient markup.
+
+One copy of each (issue 9): a spider imports these rather than keeping its own. They are pure
+functions of their arguments, so the table tests in ``tests/test_parse_helpers.py`` cover every
+spider at once.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Iterator
+from datetime import date, time
+from typing import Any
+from urllib.parse import parse_qs, urljoin, urlsplit
+
+from parsel import Selector, SelectorList
+
+# --- text -------------------------------------------------------------------------------------
+
+# Characters that render as nothing: zero-width spaces and joiners, the BOM, soft hyphens.
+INVISIBLE_RE = re.compile("[\u00ad\u200b-\u200d\u2060\ufeff]")
+
+
+def squash(value: Any) -> str:
+    """Single-spaced text ("" for None); non-breaking and zero-width spaces fold too."""
+    if value is None:
+        return ""
+    return " ".join(INVISIBLE_RE.sub("", str(value)).split())
+
+
+def text(selected: Selector | SelectorList[Selector] | None) -> str:
+    """All text under a selection (each node's ``string()``), single-spaced."""
+    if selected is None:
+        return ""
+    return squash(" ".join(selected.xpath("string()").getall()))
+
+
+# --- URLs -------------------------------------------------------------------------------------
+
+# An address pasted after a path by a template bug: "/TemplateDesigner/https://host/MetaViewer…".
+EMBEDDED_URL_RE = re.compile(r"^[^:?#]*?/(https?://.+)$", re.IGNORECASE)
+# An href that leads nowhere by itself: script, in-page anchor, mail, phone.
+NOWHERE_RE = re.compile(r"^(?:javascript:|#|mailto:|tel:)", re.IGNORECASE)
+# A quoted argument in script that looks like an address: absolute, protocol-relative, rooted,
+# or a page of a known server technology ("Video.aspx?…", "MediaPlayer.php?…").
+SCRIPT_URL_RE = re.compile(
+    r"""["']((?:https?:)?//[^"'\s]+|/[^"'\s]+|[\w./-]+\.(?:aspx|ashx|php|html?|pdf|cfm|jsp)"""
+    r"""(?:\?[^"'\s]*)?)["']""",
+    re.IGNORECASE,
+)
+
+
+def query_value(url: str, key: str) -> str | None:
+    """One query parameter of `url`, matched case-insensitively."""
+    for name, values in parse_qs(urlsplit(url).query, keep_blank_values=True).items():
+        if name.lower() == key.lower() and values:
+            return values[0]
+    return None
+
+
+def is_http(value: Any) -> bool:
+    """True for an absolute http(s) URL string."""
+    return isinstance(value, str) and value.strip().lower().startswith(("http://", "https://"))
+
+
+def absolute(href: str | None, base: str) -> str | None:
+    """An absolute http(s) URL for `href` on page `base`, or None where it leads nowhere.
+
+    Protocol-relative vendor links (``//host/…``) take https; a bare ``www.host/…`` (no scheme,
+    seen on Granicus agendas) is a host, not a relative path; an address pasted after a path
+    (``/TemplateDesigner/https://…``, Walnut Creek's minutes) is that address.
+    """
+    href = squash(href)
+    if not href or NOWHERE_RE.match(href):
+        return None
+    embedded = EMBEDDED_URL_RE.match(href)
+    if embedded:
+        href = embedded.group(1)
+    if href.startswith("//"):
+        href = f"https:{href}"
+    elif href.lower().startswith("www."):
+        href = f"https://{href}"
+    url = urljoin(base, href)
+    return url if is_http(url) else None
+
+
+def script_url(script: str | None, base: str) -> str | None:
+    """The address a link's script opens (``onclick``, ``javascript:`` href), made absolute.
+
+    Players and viewers open in windows: ``window.open('//host/MediaPlayer.php?…')``,
+    ``OpenTelerikWindow('Video.aspx?…')``, ``OpenWindow("/Citizens/SplitView.aspx?…")``.
+    """
+    for match in SCRIPT_URL_RE.finditer(script or ""):
+        url = absolute(match.group(1), base)
+        if url:
+            return url
+    return None
+
+
+def link_url(anchor: Selector, base: str) -> str | None:
+    """Where an ``<a>`` really leads: its href, else the address in its script."""
+    url = absolute(anchor.attrib.get("href"), base)
+    if url and url.split("#")[0] != base.split("#")[0]:
+        return url
+    scripted = script_url(anchor.attrib.get("onclick"), base) or script_url(
+        anchor.attrib.get("href"), base
+    )
+    return scripted or url
+
+
+# --- clock times and dates --------------------------------------------------------------------
+
+# "10:00 AM", "6:30PM", "7 p.m.", "02:00 pm" → hour, minute, meridiem.
+CLOCK_RE = re.compile(r"\b(\d{1,2})(?:[:.](\d{2}))?\s*([ap])\.?\s*m\b\.?", re.IGNORECASE)
+# Words for 12:00.
+NOON_RE = re.compile(r"\bnoon\b", re.IGNORECASE)
+MIDNIGHT_RE = re.compile(r"\bmidnight\b", re.IGNORECASE)
+
+MONTHS: dict[str, int] = {
+    name: number
+    for number, names in enumerate(
+        (
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
+            ("dec", "december"),
+        ),
+        start=1,
+    )
+    for name in names
+}
+# "Feb 21, 2018", "Wednesday, August 12, 2026", "Sept. 3 2022", "January  27, 2022", "May 1st, 2024".
+MONTH_DATE_RE = re.compile(
+    r"\b(" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?\s+(\d{1,2})(?:st|nd|rd|th)?"
+    r",?\s+(\d{4})\b",
+    re.IGNORECASE,
+)
+# "1/23/2019", "09/27/22", "6-17-2025".
+NUMERIC_DATE_RE = re.compile(r"\b(\d{1,2})[/-](\d{1,2})[/-](\d{4}|\d{2})\b")
+
+
+def parse_clock(value: str | None) -> time | None:
+    """The first wall-clock time in `value` ("10:00 AM", "6:30PM", "7 p.m.", "Noon"), else None."""
+    value = value or ""
+    match = CLOCK_RE.search(value)
+    if match:
+        hour, minute = int(match.group(1)), int(match.group(2) or 0)
+        if 1 <= hour <= 12 and minute < 60:
+            return time(hour % 12 + (12 if match.group(3).lower() == "p" else 0), minute)
+        return None
+    if NOON_RE.search(value):
+        return time(12, 0)
+    if MIDNIGHT_RE.search(value):
+        return time(0, 0)
+    return None
+
+
+def month_dates(value: str | None) -> Iterator[tuple[date, re.Match[str]]]:
+    """Every valid month-name date in `value`, with its match (for text around it)."""
+    for match in MONTH_DATE_RE.finditer(value or ""):
+        try:
+            day = date(int(match[3]), MONTHS[match[1].lower()], int(match[2]))
+        except ValueError:
+            continue
+        yield day, match
+
+
+def parse_month_date(value: str | None) -> date | None:
+    """The first month-name date in `value` ("Mar  3, 2022", "Tuesday, May 17, 2022")."""
+    return next((day for day, _ in month_dates(value)), None)
+
+
+def parse_numeric_date(value: str | None) -> date | None:
+    """The first month/day/year date in `value` ("1/23/2019", "09/27/22"), else None."""
+    for match in NUMERIC_DATE_RE.finditer(value or ""):
+        month, day, year = (int(g) for g in match.groups())
+        try:
+            return date(year + 2000 if year < 100 else year, month, day)
+        except ValueError:
+            continue
+    return None
+
+
+# --- bytes, markup and JSON -------------------------------------------------------------------
+
+# A declared character set: <meta charset=…>, content="text/html; charset=…", <?xml encoding=…?>.
+CHARSET_RE = re.compile(rb"""(?:charset|encoding)\s*=\s*["']?([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
+
+
+def decode(body: bytes) -> str:
+    """Text of a saved page: its declared charset, else UTF-8, else Windows-1252.
+
+    Pages often declare nothing yet carry UTF-8 (IQM2's curly apostrophes); reading those as
+    Latin-1 turns "’" into "â€™", so UTF-8 is tried before the single-byte fallback.
+    """
+    if body.startswith(b"\xef\xbb\xbf"):
+        return body[3:].decode("utf-8", "replace")
+    declared = CHARSET_RE.search(body[:4096])
+    if declared:
+        try:
+            return body.decode(declared.group(1).decode("ascii"))
+        except (LookupError, UnicodeDecodeError):
+            pass
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        return body.decode("cp1252", "replace")
+
+
+def html_page(markup: str | bytes) -> Selector:
+    """An HTML page or fragment, parsed the way browsers do (lxml in recover mode)."""
+    return Selector(text=decode(markup) if isinstance(markup, bytes) else markup, type="html")
+
+
+# XML tags, comments, CDATA and declarations (for `balance_xml`).
+XML_TOKEN_RE = re.compile(
+    r"<!--.*?-->|<!\[CDATA\[.*?\]\]>|<[!?][^>]*>|<(/?)([A-Za-z_][\w.:-]*)((?:[^>\"']|\"[^\"]*\"|'[^']*')*?)(/?)>",
+    re.DOTALL,
+)
+
+
+def balance_xml(markup: str) -> tuple[str, int]:
+    """`markup` with stray closing tags dropped and unclosed elements closed; and how many fixes.
+
+    libxml2's own recovery stops a document at the first closing tag that matches no open
+    element (a BoardDocs feed with stray ``</category>`` ended after 3 of 21 meetings), so the
+    tags are balanced first.
+    """
+    out: list[str] = []
+    stack: list[str] = []
+    fixes = pos = 0
+    for token in XML_TOKEN_RE.finditer(markup):
+        out.append(markup[pos : token.start()])
+        pos = token.end()
+        closing, name, _attrs, empty = token.groups()
+        if name is None or empty:
+            out.append(token.group(0))
+        elif not closing:
+            stack.append(name)
+            out.append(token.group(0))
+        elif name in stack:
+            while stack[-1] != name:
+                out.append(f"</{stack.pop()}>")
+                fixes += 1
+            stack.pop()
+            out.append(token.group(0))
+        else:
+            fixes += 1  # a closing tag with no open element: dropped
+    out.append(markup[pos:])
+    fixes += len(stack)
+    out.extend(f"</{name}>" for name in reversed(stack))
+    return "".join(out), fixes
+
+
+def xml_page(markup: str | bytes) -> tuple[Selector, int]:
+    """An XML document with its tags balanced first (see `balance_xml`); and the fixes made."""
+    balanced, fixes = balance_xml(decode(markup) if isinstance(markup, bytes) else markup)
+    return Selector(text=balanced, type="xml"), fixes
+
+
+def load_json(body: bytes | str) -> Any:
+    """Decoded JSON; an Angular ``)]}',`` guard and a BOM are dropped first. Raises ValueError."""
+    raw = decode(body) if isinstance(body, bytes) else body
+    raw = raw.lstrip("\ufeff \r\n\t")
+    if raw.startswith(")]}'"):
+        raw = raw.split("\n", 1)[-1] if "\n" in raw else raw[4:].lstrip(",")
+    return json.loads(raw)
+
+
+def json_records(data: Any, keys: Iterable[str]) -> list[dict[str, Any]] | None:
+    """The list of records in a JSON answer that carry any of `keys`, wherever it is wrapped.
+
+    An array of records is itself; an object is searched (breadth first) for the first array of
+    such records: ``{"d": […]}``, ``{"value": […]}``, ``{"data": […]}``, ``{"meetings": […]}``.
+    One object that is itself such a record is a list of one. None when nothing fits.
+    """
+    wanted = set(keys)
+    queue: list[Any] = [data]
+    while queue:
+        node = queue.pop(0)
+        if isinstance(node, list):
+            records = [r for r in node if isinstance(r, dict)]
+            if any(wanted & r.keys() for r in records):
+                return records
+            queue.extend(r for r in node if isinstance(r, (dict, list)))
+        elif isinstance(node, dict):
+            if node is data and wanted & node.keys():
+                return [node]
+            queue.extend(v for v in node.values() if isinstance(v, (dict, list)))
+    return None
