@@ -187,6 +187,8 @@ class BatchCrawl:
     ) -> CrawlResult:
         run_id = self.run_ids[source_id]
         row = ledger.run(run_id)
+        if kind == "done" and (row is None or row.get("finished_at") is None):
+            kind, reason, message = "failed", "crashed", "the crawl ended without a run record"
         if kind == "failed" and (row is None or row.get("finished_at") is None):
             ledger.finish_run(
                 run_id, source_id, errors=1, finish_reason=reason, message=message[:500]

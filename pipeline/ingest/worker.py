@@ -40,6 +40,7 @@ from pipeline.ingest.protocol import EventWriter, WorkerSpec
 from pipeline.ingest.sourcelog import CURRENT_SOURCE, SOURCE_LOG_SETTING, router
 from pipeline.ingest.stages import RUN_ID_SETTING
 from pipeline.models import Source
+from pipeline.settings import Paths
 from pipeline.text.pdftext import die_with_parent
 from spiders.loader import spider_class_for
 
@@ -168,7 +169,7 @@ class WorkerRun:
 
     def _record_failure(self, source_id: str, reason: str, message: str) -> None:
         """Finish the source's run record unless its crawl already did."""
-        ledger = shared.ledger(self.spec.data_dir / "ledger.sqlite3")
+        ledger = shared.ledger(Paths(self.spec.data_dir, self.spec.config_dir).ledger_path)
         run_id = self.spec.run_ids[source_id]
         row = ledger.run(run_id)
         if row is None or row.get("finished_at") is None:
