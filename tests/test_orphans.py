@@ -13,6 +13,9 @@ import pytest
 
 from pipeline.demo import write_demo_config
 from pipeline.replay import ReplayServer
+from pipeline.store.health import source_health
+from pipeline.store.ledger import Ledger
+from tests.batchsupport import sites
 from tests.conftest import ROOT, TOPICS
 
 pytestmark = pytest.mark.engine  # the crawl runs in child processes started from a command
@@ -128,3 +131,48 @@ def test_killing_the_worker_during_pdf_extraction_takes_its_pdf_worker_along(
     finally:
         top.kill()
         top.wait(10)
+
+
+def test_sigterm_closes_the_crawls_records_them_and_leaves_nothing(tmp_path: Path) -> None:
+    data, config = tmp_path / "data", tmp_path / "config"
+    with sites(["127.0.0.1"], hold_s=1.0) as (bases, log):  # a slow site: crawls still running
+        write_demo_config(config, bases["127.0.0.1"], TOPICS)
+        cmd = [
+            sys.executable,
+            "-m",
+            "pipeline",
+            "--data-dir",
+            str(data),
+            "--config-dir",
+            str(config),
+        ]
+        top = subprocess.Popen(
+            [*cmd, "crawl", "--no-deliver"],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while not any("/events" in s.path for s in log.sorted()):
+                assert time.monotonic() < deadline, "the crawl never reached the site"
+                time.sleep(0.1)
+            tree = _descendants(top.pid)
+            top.send_signal(signal.SIGTERM)
+            out, _ = top.communicate(timeout=30)
+        finally:
+            if top.poll() is None:
+                top.kill()
+    _assert_all_gone(tree)
+    ledger = Ledger(data / "ledger.sqlite3")
+    try:
+        runs = {sid: source_health(ledger, sid) for sid in ("demo_oak_park", "demo_cook_county")}
+    finally:
+        ledger.close()
+    # The source being crawled was closed and its run recorded; the others were not started.
+    closed = [r for r in runs.values() if r.runs]
+    assert len(closed) >= 1 and all(r.last_success is None for r in closed)
+    assert all(r.last_message.endswith("the crawl was shut down") for r in closed), closed
+    assert "done: 3 sources (3 with problems)" in out
+    assert "not crawled: the crawl was stopped" in out

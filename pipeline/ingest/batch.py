@@ -165,6 +165,7 @@ class BatchCrawl:
             thread.start()
         results: list[CrawlResult] = []
         ledger = Ledger(self.settings.ledger_path)
+        previous = self._stop_on_sigterm()
         try:
             while len(results) < len(self.sources):
                 kind, source_id, reason, message = self._messages.get()
@@ -178,7 +179,19 @@ class BatchCrawl:
             for thread in threads:
                 thread.join()
             ledger.close()
+            if previous is not None:
+                signal.signal(signal.SIGTERM, previous)
         return results
+
+    def _stop_on_sigterm(self) -> Any:
+        """In the main thread (``agenda-watch crawl``), SIGTERM ends the crawl cleanly, as stop().
+
+        Returns the handler to restore (None when not in the main thread: the scheduler stops a
+        batch through its stop event instead).
+        """
+        if threading.current_thread() is not threading.main_thread():
+            return None
+        return signal.signal(signal.SIGTERM, lambda signum, frame: self.stop())
 
     # --- results (main thread) -----------------------------------------------------------
 
@@ -194,7 +207,8 @@ class BatchCrawl:
                 run_id, source_id, errors=1, finish_reason=reason, message=message[:500]
             )
             row = ledger.run(run_id)
-        seconds = time.monotonic() - self._began.get(source_id, time.monotonic())
+        now = time.monotonic()
+        seconds = now - self._began.get(source_id, now)
         log_path = self.log_dir / f"{source_id}.log"
         if kind == "skipped" or row is None:
             return CrawlResult(
@@ -240,7 +254,9 @@ class BatchCrawl:
                 suspects += [s for s in batch if s.id in moved]
         finally:
             for source in normal + suspects:
-                self._post("skipped", source.id, "not crawled", "the crawl was stopped")
+                self._post(
+                    "skipped", source.id, "not crawled", "not crawled: the crawl was stopped"
+                )
 
     def _settle(
         self, outcome: _Outcome, batch: list[Source], solo: bool, attempts: dict[str, int]

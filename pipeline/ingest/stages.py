@@ -281,6 +281,8 @@ class RunRecorder:
         if reason == "closespider_timeout" and not self.first_error:
             timeout = self.crawler.settings.getfloat("CLOSESPIDER_TIMEOUT")
             self.first_error = f"stopped by the crawl timeout ({timeout:g} s)"
+        elif reason == "shutdown" and not self.first_error:
+            self.first_error = "stopped before its end: the crawl was shut down"
         self.ledger.finish_run(
             self.run_id,
             self._source(),
