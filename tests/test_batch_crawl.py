@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
-from pipeline.ingest.batch import BatchCrawl, BatchOptions, CrawlResult
+import pytest
+
+from pipeline.ingest.batch import BatchCrawl, BatchOptions, CrawlResult, child_env
 from pipeline.models import Source
 from pipeline.settings import Settings
 from pipeline.store.files import JsonStore
@@ -12,6 +16,7 @@ from pipeline.store.health import source_health
 from pipeline.store.ledger import Ledger
 from spiders.settings import ITEM_PIPELINES
 from tests.batchsupport import batch_settings, legistar_source, sites
+from tests.conftest import ROOT
 
 HOSTS = ["127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5"]
 # A setting replaces the project's dict as a whole: keep the real stages after the fault.
@@ -149,3 +154,29 @@ def test_a_source_whose_spider_cannot_be_built_fails_alone(tmp_path: Path) -> No
     bad = results["misconfigured"]
     assert bad.finish_reason == "crashed" and bad.errors == 1
     assert bad.message.startswith("ValidationError: 1 validation error for LegistarOptions")
+
+
+@pytest.mark.engine  # `scrapy crawl` in a child process
+def test_scrapy_crawl_still_runs_one_source_and_counts_its_errors(demo_env: Settings) -> None:
+    env = {**child_env(demo_env), "AGENDA_WATCH_DOWNLOAD_DELAY": "0"}
+    for source in ("demo_oak_park", "demo_lake_county"):
+        done = subprocess.run(
+            [sys.executable, "-m", "scrapy", "crawl", source, "-s", "LOG_LEVEL=WARNING"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr[-2000:]
+    ledger = Ledger(demo_env.ledger_path)
+    try:
+        good, bad = (
+            source_health(ledger, "demo_oak_park"),
+            source_health(ledger, "demo_lake_county"),
+        )
+    finally:
+        ledger.close()
+    assert good.last_success and good.last_meetings == 2 and good.last_items == 10
+    assert bad.consecutive_failures == 1 and bad.last_message.startswith("ApiDisabled")
+    assert JsonStore(demo_env.data_dir).read("demo_oak_park/20261208/9001").documents[0].pages == 2
