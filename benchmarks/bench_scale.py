@@ -144,6 +144,7 @@ def _check_stored(data: Path, n: int) -> None:
 def run(quick: bool = False, big: int | None = None) -> str:
     small = 20 if quick else 100
     big = big if big is not None else (0 if quick else 1500)
+    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmpdir:
         tmp = Path(tmpdir)
         old = _measure("old", small, ("cold", "unchanged rerun"), tmp)
@@ -151,6 +152,7 @@ def run(quick: bool = False, big: int | None = None) -> str:
         large = _measure("new", big, ("cold", "unchanged rerun"), tmp) if big else []
         # The same cycle at the production politeness delay (1 s between requests to a host).
         polite = _measure("new", big, ("cold",), tmp, delay=1.0) if big else []
+    load_after = os.getloadavg()[0]
     rows = [m.row() for m in old + new + large + polite]
     ratio = [o.cpu / n.cpu for o, n in zip(old, new, strict=True)]
     lines = [
@@ -161,7 +163,9 @@ def run(quick: bool = False, big: int | None = None) -> str:
         "download delay except in the last row (the production 1 s between requests to a host).",
         "CPU is the crawl's whole process tree (`wait4`), memory the peak sum of its processes'",
         "RSS. The baseline is the earlier design run with today's code: one `scrapy crawl`",
-        "process per source, two at a time, the config re-read per source.",
+        "process per source, two at a time, the config re-read per source. Load average (1 min)",
+        f"on this {os.cpu_count()}-core machine: {load_before:.1f} before, {load_after:.1f} after",
+        "(other work shares the machine; wall times stretch with it, CPU seconds much less).",
         "",
         "| design | sources | run | delay s | wall s | CPU s | CPU s/source | peak RSS MiB (all processes) |",
         "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: |",
