@@ -43,6 +43,7 @@ from pipeline.deliver.delivery import deliver
 from pipeline.deliver.digest import queue_weekly_digest
 from pipeline.ingest.crawl import crawl_many
 from pipeline.ingest.dispatch import CrawlDispatcher
+from pipeline.redact import register_source_secrets, setup_logging
 from pipeline.settings import Settings, load_settings
 from pipeline.store.ledger import Ledger
 
@@ -154,10 +155,8 @@ def add_digest_job(
 def main(settings: Settings | None = None) -> int:
     """Run until SIGTERM or SIGINT; returns the process exit code."""
     settings = settings or load_settings()
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", force=True
-    )
-    logging.getLogger("slack_sdk").setLevel(logging.WARNING)
+    setup_logging(logging.INFO, "%(asctime)s %(levelname)s %(message)s", force=True)
+    register_source_secrets(settings.sources_path)
     dispatcher = CrawlDispatcher(partial(crawl_batch, settings))
     try:
         scheduler = build_scheduler(settings, dispatcher)

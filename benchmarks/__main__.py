@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from benchmarks import (
+    bench_boundary,
     bench_classifier,
     bench_comments,
     bench_crawl,
@@ -32,6 +33,7 @@ BENCHES: dict[str, Callable[[bool], str]] = {
     "ilga": bench_ilga.run,
     "crawl": bench_crawl.run,
     "comments": bench_comments.run,
+    "boundary": bench_boundary.run,
     "scale": bench_scale.run,
 }
 

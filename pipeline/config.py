@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from pipeline.classify.classifier import TopicsConfig
 from pipeline.ilga.watchlist import read_watchlist
 from pipeline.models import Source
+from pipeline.redact import register_env_secret
 
 if TYPE_CHECKING:
     from spiders.base import AgendaSpider
@@ -176,6 +177,7 @@ def check_sources(path: Path) -> tuple[list[Source], list[Problem]]:
             continue
         seen.add(source.id)
         sources.append(source)
+        register_env_secret(source.api_token_env)  # redacted wherever it would be shown
     return sources, problems
 
 

@@ -22,6 +22,8 @@ from pydantic import (
     field_validator,
 )
 
+from pipeline.redact import redact
+
 # --- vocabularies -------------------------------------------------------------------------------
 # (Platform names are not one of them: they are the spiders' own, see spiders/registry.py.)
 
@@ -67,6 +69,59 @@ def _require_aware(value: datetime) -> datetime:
 
 AwareDatetime = Annotated[datetime, AfterValidator(_require_aware)]
 
+# --- text at the boundary -------------------------------------------------------------------------
+# Scraped text is hostile. Whatever a page holds, text in a model holds no control character but
+# tab and newline (no terminal escape, no NUL breaking a calendar line), no lone surrogate (which
+# cannot be written as UTF-8), and no bidi embedding, override or isolate (which would reorder what
+# Slack, a page or a terminal shows around it). Cleaned once, here, so every output is safe.
+
+# Control line breaks become "\n": CR LF, CR, NEL. (LINE/PARAGRAPH SEPARATOR are not controls:
+# they stay, and JSON writers that need it escape them.)
+_BREAK_RE = re.compile("\r\n?|\x85")
+# Controls that separate words become a space: VT, FF, the C0 information separators.
+_SPACING_RE = re.compile("[\x0b\x0c\x1c-\x1f]")
+_SPACING_KEEP_FF_RE = re.compile("[\x0b\x1c-\x1f]")
+# Removed: the other C0 and C1 controls and DEL, bidi embeddings/overrides (U+202A-U+202E) and
+# isolates (U+2066-U+2069), and surrogate code points (only lone ones reach a Python str).
+_REMOVED_RE = re.compile(
+    "[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
+# Everything the three above touch (one search decides whether a string needs cleaning).
+_UNCLEAN_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def clean_text(text: str, *, keep_form_feeds: bool = False) -> str:
+    r"""`text` fit for any output (terminal, Slack, HTML, calendar, JSON).
+
+    Control line breaks (CR, CR LF, NEL) become ``\n`` and tabs stay; controls that separate words become a space (form
+    feeds stay with `keep_form_feeds`: they separate the pages of extracted text); every other
+    C0/C1 control, lone surrogates and bidi embeddings, overrides and isolates are removed.
+    """
+    if _UNCLEAN_RE.search(text) is None:
+        return text
+    text = _BREAK_RE.sub("\n", text)
+    text = (_SPACING_KEEP_FF_RE if keep_form_feeds else _SPACING_RE).sub(" ", text)
+    return _REMOVED_RE.sub("", text)
+
+
+def _clean_pages(text: str) -> str:
+    return clean_text(text, keep_form_feeds=True)
+
+
+# Every scraped (or configured) text field of every model is one of these two.
+Text = Annotated[str, AfterValidator(clean_text)]
+# Extracted document text: as `Text`, but form feeds stay (they separate the pages).
+PageText = Annotated[str, AfterValidator(_clean_pages)]
+
+
+def safe_message(text: str) -> str:
+    """An error or run message fit to store, post or print: `clean_text`, secrets redacted."""
+    return redact(clean_text(text))
+
+
+# Error messages bound for Slack (a source's last error): as `Text`, and secrets redacted.
+MessageText = Annotated[str, AfterValidator(safe_message)]
+
 # Characters that are not letters or digits, collapsed to one underscore in ids.
 _NON_WORD_RE = re.compile(r"[^a-z0-9]+")
 
@@ -106,7 +161,7 @@ class Link(StrictModel):
     - ``kind``: one of `LINK_KINDS`.
     """
 
-    title: str
+    title: Text
     url: HttpUrl
     kind: LinkKind = "other"
 
@@ -124,9 +179,9 @@ class Evidence(StrictModel):
 
     start: int = Field(ge=0)
     end: int = Field(ge=0)
-    text: str
-    field: str = ""
-    rule: str
+    text: Text
+    field: Text = ""
+    rule: Text
     topic: Topic
     weight: float
 
@@ -146,8 +201,8 @@ class Classification(StrictModel):
     score: float = 0.0
     topics: list[Topic] = Field(default_factory=list)
     evidence: list[Evidence] = Field(default_factory=list)
-    suppressed: list[str] = Field(default_factory=list)
-    version: str = ""
+    suppressed: list[Text] = Field(default_factory=list)
+    version: Text = ""
 
 
 class AgendaItem(StrictModel):
@@ -161,11 +216,11 @@ class AgendaItem(StrictModel):
     - ``classification``: filled by the classify stage.
     """
 
-    id: str
-    number: str | None = None
-    title: str
-    text: str = ""
-    matter: str | None = None
+    id: Text
+    number: Text | None = None
+    title: Text
+    text: Text = ""
+    matter: Text | None = None
     sequence: int = 0
     links: list[Link] = Field(default_factory=list)
     page: int | None = None
@@ -193,10 +248,10 @@ class Document(StrictModel):
     """
 
     url: HttpUrl
-    content_type: str = ""
+    content_type: Text = ""
     pages: int = 0
-    text: str = ""
-    error: str | None = None
+    text: PageText = ""
+    error: Text | None = None
 
 
 class Meeting(StrictModel):
@@ -218,24 +273,24 @@ class Meeting(StrictModel):
       so a moved meeting is a follow-up in its thread rather than a new meeting.
     """
 
-    id: str
-    source: str
-    jurisdiction: str
-    body: str
-    title: str
+    id: Text
+    source: Text
+    jurisdiction: Text
+    body: Text
+    title: Text
     start: AwareDatetime
     end: AwareDatetime | None = None
-    timezone: str = "America/Chicago"
+    timezone: Text = "America/Chicago"
     time_known: bool = True
-    location: str = ""
+    location: Text = ""
     status: MeetingStatus = "scheduled"
     url: HttpUrl | None = None
     links: list[Link] = Field(default_factory=list)
     items: list[AgendaItem] = Field(default_factory=list)
     documents: list[Document] = Field(default_factory=list)
     raw_documents: list[RawDocument] = Field(default_factory=list, exclude=True)
-    platform_id: str | None = None
-    identity: str | None = None
+    platform_id: Text | None = None
+    identity: Text | None = None
     scraped_at: AwareDatetime | None = None
     schema_version: int = SCHEMA_VERSION
 
@@ -257,7 +312,7 @@ class RawDocument(StrictModel):
     """A downloaded document waiting for text extraction (in memory only, never stored)."""
 
     url: HttpUrl
-    content_type: str = ""
+    content_type: Text = ""
     body: bytes = b""
 
 
@@ -281,26 +336,26 @@ class Source(StrictModel):
     """
 
     id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=64)]
-    name: str
-    jurisdiction: str
+    name: Text
+    jurisdiction: Text
     platform: Annotated[str, Field(pattern=r"^[a-z0-9_]+$")]
-    slug: str | None = None
+    slug: Text | None = None
     base_url: HttpUrl | None = None
     api_url: HttpUrl | None = None
-    timezone: str = "America/Chicago"
-    bodies: list[str] = Field(default_factory=list)
-    schedule: str | None = None
-    slack_channel: str | None = None
+    timezone: Text = "America/Chicago"
+    bodies: list[Text] = Field(default_factory=list)
+    schedule: Text | None = None
+    slack_channel: Text | None = None
     enabled: bool = True
     days_back: int = Field(default=7, ge=0, le=3650)
     days_ahead: int = Field(default=60, ge=0, le=3650)
     fetch_documents: bool = True
-    api_token_env: str | None = None
+    api_token_env: Text | None = None
     options: dict[str, Any] = Field(default_factory=dict)
     robots_obey: bool = True
-    robots_reason: str = ""
+    robots_reason: Text = ""
     alert_after: int = Field(default=3, ge=1, le=100)
-    notes: str = ""
+    notes: Text = ""
 
     @field_validator("platform")
     @classmethod
@@ -314,11 +369,11 @@ class Source(StrictModel):
 class SourceAlert(StrictModel):
     """Health of a source, for an ops notice: how many crawls in a row failed or found nothing."""
 
-    source: str
-    name: str
+    source: Text
+    name: Text
     failing_runs: int
-    last_success: str | None = None
-    message: str = ""
+    last_success: Text | None = None
+    message: MessageText = ""
 
 
 class Notice(StrictModel):
@@ -332,15 +387,15 @@ class Notice(StrictModel):
     - ``changes``: short human lines for follow-ups ("Status: scheduled → cancelled").
     """
 
-    id: str
+    id: Text
     kind: NoticeKind
-    thread_key: str
-    source: str
-    channel: str | None = None
+    thread_key: Text
+    source: Text
+    channel: Text | None = None
     meeting: Meeting | None = None
     alert: SourceAlert | None = None
     digest: list[Meeting] = Field(default_factory=list)
-    changes: list[str] = Field(default_factory=list)
+    changes: list[Text] = Field(default_factory=list)
     created_at: AwareDatetime
     bill: Bill | None = None
 
@@ -376,16 +431,16 @@ class BillAction(StrictModel):
     """One row of a bill's action history: date, chamber ("House"/"Senate"), text, its kind."""
 
     date: date
-    chamber: str
-    action: str
+    chamber: Text
+    action: Text
     kind: BillActionKind = "other"
 
 
 class BillSponsor(StrictModel):
     """A sponsor; ``chief`` for the first sponsor listed in each chamber."""
 
-    name: str
-    chamber: str
+    name: Text
+    chamber: Text
     chief: bool = False
     url: HttpUrl | None = None
 
@@ -393,21 +448,21 @@ class BillSponsor(StrictModel):
 class BillSynopsis(StrictModel):
     """A synopsis: ``title`` "Synopsis As Introduced" or the amendment ("Senate Committee Amendment No. 1")."""
 
-    title: str
-    text: str
+    title: Text
+    text: Text
     url: HttpUrl | None = None
 
 
 class BillHearing(StrictModel):
     """A committee hearing a bill is posted for; ``url`` is the hearing page (witness slips)."""
 
-    committee: str
-    chamber: str = ""
+    committee: Text
+    chamber: Text = ""
     start: AwareDatetime
     time_known: bool = True
-    location: str = ""
+    location: Text = ""
     url: HttpUrl | None = None
-    meeting_id: str | None = None
+    meeting_id: Text | None = None
 
 
 class Bill(StrictModel):
@@ -425,22 +480,22 @@ class Bill(StrictModel):
     - ``watch``: "watch" (pinned by config/watchlist.yaml), "ignore" (silenced) or "".
     """
 
-    id: str
-    source: str
+    id: Text
+    source: Text
     ga: int
-    doc_type: str
+    doc_type: Text
     number: int
-    title: str
+    title: Text
     sponsors: list[BillSponsor] = Field(default_factory=list)
-    statutes: list[str] = Field(default_factory=list)
+    statutes: list[Text] = Field(default_factory=list)
     synopses: list[BillSynopsis] = Field(default_factory=list)
     actions: list[BillAction] = Field(default_factory=list)
     last_action: BillAction | None = None
-    public_act: str | None = None
+    public_act: Text | None = None
     hearings: list[BillHearing] = Field(default_factory=list)
     url: HttpUrl | None = None
     data_url: HttpUrl | None = None
-    source_stamp: str | None = None
+    source_stamp: Text | None = None
     classification: Classification | None = None
     watch: Literal["", "watch", "ignore"] = ""
     scraped_at: AwareDatetime | None = None

@@ -8,14 +8,18 @@ into Scrapy settings, which is where spiders and pipeline stages read them (`Pat
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, ValidationError
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from pipeline.redact import register_secret
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 # Identify ourselves honestly; sites can reach us through the project page.
@@ -24,6 +28,36 @@ DEFAULT_USER_AGENT = (
 )
 DEFAULT_DIGEST_CRON = "0 8 * * mon"  # Monday 08:00 America/Chicago
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+# Settings fields holding secrets (field name and variable): registered for redaction as read.
+SECRET_FIELDS = {"slack_bot_token": "SLACK_BOT_TOKEN", "slack_webhook_url": "SLACK_WEBHOOK_URL"}
+
+
+def check_webhook_url(url: str) -> None:
+    """Raise ValueError unless `url` is an https URL with a host and no whitespace or controls.
+
+    Plain http is accepted only to this machine (a local relay, the tests' fake Slack): the URL
+    is a secret and must never cross a network in clear. The message never contains the URL.
+    """
+    hidden = "(the value is a secret and is not shown)"
+    if any(c.isspace() or ord(c) < 32 or 127 <= ord(c) < 160 for c in url):
+        raise ValueError(f"must be one https:// URL without spaces or control characters {hidden}")
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        raise ValueError(f"must be an https:// URL {hidden}") from None
+    scheme = parts.scheme.lower()
+    if not host or not (scheme == "https" or (scheme == "http" and _loopback(host))):
+        raise ValueError(f"must be an https:// URL with a host {hidden}")
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 class PathsOf:
@@ -77,7 +111,8 @@ class Settings(PathsOf, BaseSettings):
     - ``AGENDA_WATCH_CONFIG_DIR``: ``sources.yaml``, ``topics.yaml``, ``watchlist.yaml``
       (default ``./config``).
     - ``SLACK_BOT_TOKEN``: bot-token mode (threads, no double posts across crashes).
-    - ``SLACK_WEBHOOK_URL``: webhook mode (no threads; see README for its weaker guarantee).
+    - ``SLACK_WEBHOOK_URL``: webhook mode (no threads; see README for its weaker guarantee); an
+      https URL (http only to this machine), refused otherwise without echoing it.
     - ``SLACK_CHANNEL``: default channel id for notices; ``SLACK_OPS_CHANNEL``: for health alerts.
     - ``SLACK_API_URL``: Web API base URL (GovSlack, or a local fake in tests and the demo).
 
@@ -95,8 +130,13 @@ class Settings(PathsOf, BaseSettings):
     - ``AGENDA_WATCH_DIGEST_CRON``: when `agenda-watch run` posts the weekly digest.
     """
 
+    # hide_input_in_errors: a malformed secret must not be echoed by a validation error.
     model_config = SettingsConfigDict(
-        env_prefix="", extra="ignore", populate_by_name=True, env_ignore_empty=True
+        env_prefix="",
+        extra="ignore",
+        populate_by_name=True,
+        env_ignore_empty=True,
+        hide_input_in_errors=True,
     )
 
     data_dir: Path = Field(default=Path("data"), alias="AGENDA_WATCH_DATA_DIR")
@@ -121,6 +161,28 @@ class Settings(PathsOf, BaseSettings):
         default=1000, alias="AGENDA_WATCH_LEGISTAR_PAGE_SIZE", ge=1, le=1000
     )
     digest_cron: str = Field(default=DEFAULT_DIGEST_CRON, alias="AGENDA_WATCH_DIGEST_CRON")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _register_secrets(cls, data: Any) -> Any:
+        """Known to the redaction layer as soon as read, even when a value is then refused."""
+        if isinstance(data, dict):
+            for name, alias in SECRET_FIELDS.items():
+                for key in (name, alias):
+                    value = data.get(key)
+                    if isinstance(value, SecretStr):
+                        value = value.get_secret_value()
+                    if isinstance(value, str):
+                        register_secret(value.strip())
+                        register_secret(value)
+        return data
+
+    @field_validator("slack_webhook_url")
+    @classmethod
+    def _https_webhook(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and value.get_secret_value():
+            check_webhook_url(value.get_secret_value())
+        return value
 
     @property
     def paths(self) -> Paths:

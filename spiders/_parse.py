@@ -16,6 +16,8 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 
 from parsel import Selector, SelectorList
 
+from pipeline.text.safexml import decode_xml, parse_lenient
+
 # --- text -------------------------------------------------------------------------------------
 
 # Characters that render as nothing: zero-width spaces and joiners, the BOM, soft hyphens.
@@ -262,9 +264,13 @@ def balance_xml(markup: str) -> tuple[str, int]:
 
 
 def xml_page(markup: str | bytes) -> tuple[Selector, int]:
-    """An XML document with its tags balanced first (see `balance_xml`); and the fixes made."""
-    balanced, fixes = balance_xml(decode(markup) if isinstance(markup, bytes) else markup)
-    return Selector(text=balanced, type="xml"), fixes
+    """An XML document with its tags balanced first (see `balance_xml`); and the fixes made.
+
+    Parsed leniently but safely (`pipeline.text.safexml.parse_lenient`: decoded first, no DTD,
+    no entity expansion, no network); a document that still declares a DTD raises `XmlRefused`.
+    """
+    balanced, fixes = balance_xml(decode_xml(markup) if isinstance(markup, bytes) else markup)
+    return Selector(root=parse_lenient(balanced), type="xml"), fixes
 
 
 def load_json(body: bytes | str) -> Any:

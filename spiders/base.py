@@ -21,6 +21,7 @@ from scrapy.http import Response
 
 from pipeline.ingest.detect import page_kind, page_kinds
 from pipeline.models import Meeting, RawDocument, meeting_id
+from pipeline.redact import carries_secret
 
 if TYPE_CHECKING:
     from pipeline.models import Source
@@ -140,13 +141,16 @@ class AgendaSpider(scrapy.Spider):
     def api_request(
         self, url: str, callback: Any, statuses: tuple[int, ...] = (), **cb_kwargs: Any
     ) -> scrapy.Request:
-        """A JSON API request; answers with `statuses` reach `callback` (to name the error)."""
+        """A JSON API request; answers with `statuses` reach `callback` (to name the error).
+
+        A URL carrying a token is never cached: the HTTP cache stores each request's URL on disk.
+        """
         return scrapy.Request(
             url,
             callback=callback,
             cb_kwargs=cb_kwargs,
             headers={"Accept": "application/json"},
-            meta={"handle_httpstatus_list": list(statuses)},
+            meta={"handle_httpstatus_list": list(statuses), "dont_cache": carries_secret(url)},
         )
 
     def meeting_request(

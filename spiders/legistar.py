@@ -8,6 +8,7 @@ a disabled client answers HTTP 500 with a ``LegistarConnectionString`` message; 
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import AsyncIterator, Iterator
 from datetime import date, datetime
@@ -20,6 +21,7 @@ from pydantic import BaseModel
 from scrapy.http import Response
 
 from pipeline.models import AgendaItem, Link, Meeting, MeetingStatus, item_id
+from pipeline.redact import register_secret
 from spiders._legistar import LegistarOptions
 from spiders._parse import is_http, parse_clock
 from spiders._rows import json_rows, read_rows
@@ -80,10 +82,9 @@ class LegistarApiSpider(AgendaSpider):
         """An API URL with the client's token (if configured) added to the query."""
         query = dict(params or {})
         if self.source.api_token_env:
-            import os
-
             token = os.environ.get(self.source.api_token_env)
             if token:
+                register_secret(token)  # from here on, never in a log, error or stored file
                 query["token"] = token
         suffix = f"?{urlencode(query, safe='$')}" if query else ""
         return f"{self.api_base}{path}{suffix}"

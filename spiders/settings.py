@@ -7,8 +7,12 @@ settings, never from the environment.
 
 from __future__ import annotations
 
+from pipeline.redact import install_log_redaction
 from pipeline.settings import load_settings
 
+# Every crawl process imports this module first (``scrapy crawl`` and any crawl runner alike):
+# from here on no log record or uncaught exception of it carries a secret (pipeline/redact.py).
+install_log_redaction()
 _APP = load_settings()
 
 BOT_NAME = "agenda-watch"
@@ -39,6 +43,8 @@ ITEM_PIPELINES = {
     "pipeline.ingest.stages.StoreMeeting": 400,
 }
 EXTENSIONS = {
+    # First: puts the redacting filter on the log handlers Scrapy has just set up.
+    "pipeline.redact.LogRedaction": 0,
     "pipeline.ingest.stages.RunRecorder": 500,
     # Scrapy's LogCount hangs a counter per crawler on the root logger: with many sources in one
     # process each would count the others' errors. SourceLogCount charges each line to its source.

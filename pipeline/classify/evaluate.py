@@ -2,15 +2,17 @@
 
 Each line is one item: ``text`` (or ``fields``, a mapping of named texts classified with
 `Classifier.classify_fields`) and ``label`` (bool); optional ``id``, ``kind``, ``hard``,
-``topic`` and ``source`` as in ``eval/README.md``. The report gives precision, recall and F1
-overall, on the hard items, on real (not constructed) items, per kind and per topic; the
-confusion counts; and each misclassified item with the evidence that fired (or nothing).
-``--baseline`` adds the naive keyword list of the README side by side.
+``topic``, ``source`` as in ``eval/README.md`` and ``lang`` (``en``, ``es``; guessed from the
+text by `guess_lang` when absent). The report gives precision, recall and F1 overall, on the
+hard items, on real (not constructed) items, per kind, per language (with its hard items) and
+per topic; the confusion counts; and each misclassified item with the evidence that fired (or
+nothing). ``--baseline`` adds the naive keyword list of the README side by side.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -38,6 +40,20 @@ NAIVE_KEYWORDS = (
     "citizenship",
 )
 DEFAULT_TOPICS = Path(__file__).resolve().parents[2] / "config" / "topics.yaml"
+# Function words that tell Spanish from English in a short agenda title (see guess_lang).
+_SPANISH_WORDS = frozenset(
+    "de la el los las del que para por con una y sin su sus al como se lo ni".split()
+)
+_ENGLISH_WORDS = frozenset("the of and to for with by from on that an is are be".split())
+_WORDS_RE = re.compile(r"[^\W\d_]+")
+
+
+def guess_lang(text: str) -> str:
+    """``es`` when Spanish function words outnumber English ones (at least two), else ``en``."""
+    words = [w.lower() for w in _WORDS_RE.findall(text)]
+    spanish = sum(w in _SPANISH_WORDS for w in words)
+    english = sum(w in _ENGLISH_WORDS for w in words)
+    return "es" if spanish >= 2 and spanish > english else "en"
 
 
 def naive_is_relevant(text: str) -> bool:
@@ -158,6 +174,10 @@ def _subsets(row: dict[str, Any]) -> list[str]:
         names.append("real (not constructed)")
     if row.get("kind"):
         names.append(f"kind={row['kind']}")
+    lang = str(row.get("lang") or guess_lang(_plain_text(row)))
+    names.append(f"lang={lang}")
+    if row.get("hard"):
+        names.append(f"lang={lang} hard")
     return names
 
 

@@ -10,22 +10,30 @@ from __future__ import annotations
 
 import re
 
+import re2
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
+from pipeline.classify.folding import fold, re2_options, re2_refusal
 from pipeline.models import Topic
 
 DEFAULT_WINDOW = 150
 # A text's keys: the first KEY_LENGTH characters of each word, lower-cased (see start_keys).
-KEY_LENGTH = 4
+KEY_LENGTH = 6
+# Shortest literal start of a word that may serve as a prefix key ("adopt*" for "adopt\w*").
+MIN_PREFIX = 4
+# Marks a prefix key: any word starting with it, not just a word whose key it is.
+PREFIX_MARK = "*"
 # The start of each word of a lower-cased text, at most KEY_LENGTH letters or digits.
-KEY_RE = re.compile(r"\b[a-z0-9]{1,4}")
+KEY_RE = re.compile(r"\b[a-z0-9]{1,6}")
 # At most this many alternatives from distributing leading groups (see heads).
 MAX_EXPANSION = 64
+# At most this many leading groups distributed, one inside the other (see heads).
+MAX_DEPTH = 6
 
 # Back-references, named groups and mid-pattern global flags: they break the rule engine.
 _FORBIDDEN_RE = re.compile(r"\\[1-9]|\(\?P[<=]|\(\?<[A-Za-z]|\(\?[aiLmsux]+\)")
-# An unbounded quantifier on a group ("(a+)+", "(?:x )*"): the way to slow, backtracking regexes.
-_UNBOUNDED_GROUP_RE = re.compile(r"\)(?:[+*]|\{\d*,\})")
+# Look-ahead and look-behind: RE2 (linear time, see pipeline.classify.matcher) has neither.
+_LOOKAROUND_RE = re.compile(r"\(\?<?[=!]")
 # Runs of whitespace separating the words of a `phrase`.
 _SPACES_RE = re.compile(r"\s+")
 # At least one letter or digit, so a phrase is more than punctuation.
@@ -52,17 +60,27 @@ def phrase_to_regex(phrase: str) -> str:
 
 
 def check_regex(source: str, what: str) -> str:
-    """Compile-check a user regex; raise ValueError naming `what` (the rule) on any problem."""
+    r"""Check a user regex as the matcher will run it; raise ValueError naming `what` and why.
+
+    Rules run on RE2, which takes time linear in the text whatever the pattern, so a rule that
+    would backtrack for minutes under Python's ``re`` (``(a+)+b``) is harmless. RE2 refuses
+    what it cannot run in linear time (look-around, back-references) and patterns too large
+    for its memory budget (``(?:\w{0,1000}){0,1000}``); the error says which.
+    """
     forbidden = _FORBIDDEN_RE.search(source)
     if forbidden:
         raise ValueError(f"{what}: {forbidden.group()!r} is not allowed; use (?:...) groups")
-    if _UNBOUNDED_GROUP_RE.search(source.replace("\\)", "")):
-        raise ValueError(f"{what}: unbounded repeat of a group in {source!r}; use e.g. {{0,3}}")
-    try:
-        compiled = re.compile(source, re.IGNORECASE)
-    except re.error as exc:
-        raise ValueError(f"{what}: invalid regex {source!r}: {exc}") from exc
-    if compiled.fullmatch(""):
+    lookaround = _LOOKAROUND_RE.search(source)
+    if lookaround:
+        raise ValueError(
+            f"{what}: look-around {lookaround.group()!r} is not supported (rules run on RE2, "
+            "a linear-time engine): put the words in the match, e.g. 'in-state tuition' rather "
+            "than '(?<=in-state )tuition', or use `context`"
+        )
+    refusal = re2_refusal(source)
+    if refusal is not None:
+        raise ValueError(f"{what}: refused by the linear-time regex engine (RE2): {refusal}")
+    if re2.compile(fold(source), re2_options()).fullmatch(""):
         raise ValueError(f"{what}: pattern {source!r} matches the empty string")
     return source
 
@@ -149,15 +167,16 @@ def _ends_word(piece: str, i: int) -> bool:
     return True  # the end of the pattern is the end of a word
 
 
-def heads(alternative: str) -> list[str]:
+def heads(alternative: str, depth: int = 0) -> list[str]:
     """Alternatives that together start like `alternative`, its leading group distributed.
 
     ``(?:a|b)?c`` -> ``a…c``, ``b…c``, ``c``; ``(?-i:X)`` and ``{m,n}`` repeats count as
     groups. Only the start of each result is faithful (what follows a branch may be more of
-    the group), which is all `start_keys` needs.
+    the group), which is all `start_keys` needs. Nesting deeper than `MAX_DEPTH` (a group
+    repeated inside a repeated group can distribute for ever) is left as it is.
     """
     group = _LEADING_GROUP_RE.match(alternative)
-    if group is None:
+    if group is None or depth > MAX_DEPTH:
         return [alternative]
     end = _scan(alternative, 0)
     quantifier = _QUANTIFIER_RE.match(alternative, end)
@@ -171,47 +190,74 @@ def heads(alternative: str) -> list[str]:
     found = [branch + tail for branch in branches] + ([rest] if optional else [])
     if not all(found):
         return [alternative]
-    expanded = [piece for head in found for piece in heads(head)]
+    expanded = [piece for head in found for piece in heads(head, depth + 1)]
     return expanded if len(expanded) <= MAX_EXPANSION else [alternative]
 
 
-def _piece_keys(piece: str, run: str = "") -> set[str] | None:
-    """Keys of the first word of `piece`'s matches, after the literal letters `run`; or None."""
+def _piece_starts(piece: str, run: str = "") -> set[tuple[str, str]] | None:
+    """(key, literal start) of the first word of `piece`'s matches, after the letters `run`.
+
+    The literal start is every character a match must begin with, lower-cased: the key's
+    letters and the literal text after them ("immigration " for ``immigration (?:agents)``).
+    None when a match need not begin with a literal word.
+    """
     i = _scan(piece, 0) if not run and piece.startswith(("(?<=", "(?<!")) else 0  # zero-width
     while i < len(piece):
         end = _scan(piece, i)
         quantifier = _QUANTIFIER_RE.match(piece, end)
         if run and quantifier is not None and quantifier.group() == "?":
             # "non[\s-]?sanctuary": one key with the optional atom, one without
-            with_it = _piece_keys(piece[i:end] + piece[quantifier.end() :], run)
-            without = _piece_keys(piece[quantifier.end() :], run)
+            with_it = _piece_starts(piece[i:end] + piece[quantifier.end() :], run)
+            without = _piece_starts(piece[quantifier.end() :], run)
             return None if with_it is None or without is None else with_it | without
         char = _literal_char(piece[i:end])
         if char is None or not _is_key_char(char) or quantifier is not None:
             break
         run, i = run + char.lower(), end
         if len(run) == KEY_LENGTH:
-            return {run}
-    return {run} if run and _ends_word(piece, i) else None
+            return {(run, run + _literal_tail(piece, i))}
+    if run and _ends_word(piece, i):
+        return {(run, run + _literal_tail(piece, i))}
+    # "adopt\w*", "driv(?:er|ing)": the word goes on past what is literal; its start is a prefix
+    return {(run + PREFIX_MARK, run)} if len(run) >= MIN_PREFIX else None
+
+
+def _literal_tail(piece: str, i: int) -> str:
+    """The literal characters (lower-cased) `piece` requires from position `i` on."""
+    tail = ""
+    while i < len(piece):
+        end = _scan(piece, i)
+        char = _literal_char(piece[i:end])
+        if char is None or _QUANTIFIER_RE.match(piece, end):
+            break
+        tail, i = tail + char.lower(), end
+    return tail
+
+
+def start_literals(source: str) -> frozenset[tuple[str, str]] | None:
+    """(key, literal start) of every way a match of `source` can begin; see `start_keys`."""
+    starts: set[tuple[str, str]] = set()
+    for alternative in split_alternatives(source):
+        for piece in heads(alternative):
+            found = _piece_starts(piece)
+            if found is None:
+                return None
+            starts |= found
+    return frozenset(starts)
 
 
 def start_keys(source: str) -> frozenset[str] | None:
-    """Keys of the words that matches of `source` (as whole words) can begin with.
+    r"""Keys of the words that matches of `source` (as whole words) can begin with.
 
     A text's keys are the first `KEY_LENGTH` letters or digits of each of its words,
     lower-cased (`KEY_RE`). A pattern has keys when each of its alternatives (see `heads`)
-    starts with a literal word: its first `KEY_LENGTH` characters, or the whole word if it
-    is shorter and must end there ("ice", "287(g)"). None otherwise: such a pattern is
-    searched for in every text, which is slower.
+    starts with a literal word: its first `KEY_LENGTH` characters, the whole word if it is
+    shorter and must end there ("ice", "287(g)"), or, marked with `PREFIX_MARK`, the first
+    `MIN_PREFIX` or more literal letters of a word that goes on ("adopt*" for ``adopt\w*``).
+    None otherwise: such a pattern is searched for in every text, which is slower.
     """
-    keys: set[str] = set()
-    for alternative in split_alternatives(source):
-        for piece in heads(alternative):
-            found = _piece_keys(piece)
-            if found is None:
-                return None
-            keys |= found
-    return frozenset(keys)
+    starts = start_literals(source)
+    return None if starts is None else frozenset(key for key, _ in starts)
 
 
 class _Pattern(BaseModel):
@@ -264,14 +310,19 @@ class Rule(_Pattern):
     - ``caps_context``: for a `case_sensitive` rule, a regex that must match within ``window``
       characters when the match sits in capitalised text (its neighbouring words are all in
       capitals), where capitals say nothing ("SNOW-ICE REMOVAL").
+    - ``unless``: a regex that vetoes the match when it matches within ``window`` characters
+      ("immigrant" near "Ellis Island" or "genealogy" is a history talk).
+    - ``concept``: the id of the concept in ``docs/concepts.md`` the rule is a wording of.
     """
 
     weight: float = Field(gt=0, le=10)
+    concept: str = Field(default="", pattern=r"^([a-z]+\.[a-z0-9_]+)?$")
     context: str | None = None
     caps_context: str | None = None
+    unless: str | None = None
     window: int = Field(default=DEFAULT_WINDOW, ge=1, le=5000)
 
-    @field_validator("context", "caps_context")
+    @field_validator("context", "caps_context", "unless")
     @classmethod
     def _check_context(cls, value: str | None, info: ValidationInfo) -> str | None:
         if value is not None:

@@ -16,6 +16,7 @@ import click
 from pydantic import ValidationError
 
 from pipeline.cli import classify, crawling, export, sources, views
+from pipeline.redact import register_source_secrets, setup_logging
 from pipeline.settings import load_settings, settings_problems
 
 
@@ -34,16 +35,15 @@ from pipeline.settings import load_settings, settings_problems
 @click.pass_context
 def main(ctx: click.Context, data_dir: Path | None, config_dir: Path | None, verbose: bool) -> None:
     """Watch Illinois agendas for items that touch immigrants' rights; tell counsel in Slack."""
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
+    setup_logging(
+        logging.DEBUG if verbose else logging.WARNING, "%(levelname)s %(name)s: %(message)s"
     )
-    # slack_sdk logs request details at DEBUG; keep it quiet even with -v.
-    logging.getLogger("slack_sdk").setLevel(logging.WARNING)
     try:
         ctx.obj = load_settings(data_dir=data_dir, config_dir=config_dir)
     except ValidationError as exc:
         raise click.ClickException(settings_problems(exc)) from None
+    # Platform tokens are redacted even by commands that never load the sources (deliver).
+    register_source_secrets(ctx.obj.sources_path)
 
 
 for _command in (

@@ -12,6 +12,9 @@ from pipeline.classify.classifier import Classifier, explain
 from pipeline.classify.evaluate import DEFAULT_TOPICS, evaluate, format_text, load_rows
 from pipeline.cli.common import settings_of
 
+# Lines of `classify --jsonl` output written at once.
+CLASSIFY_BATCH = 1000
+
 
 @click.command()
 @click.argument("text", required=False)
@@ -35,6 +38,7 @@ def classify(ctx: click.Context, text: str | None, jsonl: Any, explain_: bool) -
                 click.echo(f"line {number}: skipped: {exc}", err=True)
     else:
         inputs.append((None, str(text)))
+    lines: list[str] = []
     for ident, body in inputs:
         result = classifier.classify(body)
         if explain_:
@@ -47,7 +51,13 @@ def classify(ctx: click.Context, text: str | None, jsonl: Any, explain_: bool) -
             "topics": list(result.topics),
             "evidence": [e.model_dump() for e in result.evidence],
         }
-        click.echo(json.dumps(out, ensure_ascii=False))
+        lines.append(json.dumps(out, ensure_ascii=False))
+        # One write per batch: an echo per line was a third of the time of --jsonl.
+        if len(lines) == CLASSIFY_BATCH:
+            click.echo("\n".join(lines))
+            lines.clear()
+    if lines:
+        click.echo("\n".join(lines))
 
 
 @click.command("eval")

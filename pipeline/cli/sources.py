@@ -17,8 +17,8 @@ from pydantic import BaseModel, ValidationError
 from pipeline.cli.common import settings_of
 from pipeline.config import check_sources, check_topics, check_watchlist, source_by_id
 from pipeline.ingest.detect import Detection, detect, propose_entry, propose_slug
-from pipeline.ingest.onboard import append_source, fetch_page
-from pipeline.models import Source, json_schema
+from pipeline.ingest.onboard import check_url, fetch_page, plan_addition, write_addition
+from pipeline.models import Source, json_schema, safe_message
 from pipeline.store.health import source_health
 from pipeline.store.ledger import Ledger
 
@@ -45,7 +45,8 @@ def sources(ctx: click.Context) -> None:
     for s in found:
         h = states[s.id]
         last = (h.last_success or "never")[:16].replace("T", " ")
-        note = h.last_message if h.runs else "never crawled"
+        # Stored messages are cleaned when written; older rows are cleaned here too.
+        note = safe_message(h.last_message) if h.runs else "never crawled"
         click.echo(
             f"{s.id:<24} {s.platform:<11} {'yes' if s.enabled else 'no':<3} {last:<18} "
             f"{h.last_meetings:>4} {h.last_items:>5} {h.consecutive_failures:>4} "
@@ -187,8 +188,15 @@ def adhoc_source(
 @click.option("--yes", is_flag=True, help="Append without asking.")
 @click.pass_context
 def add_source(ctx: click.Context, url: str, from_file: Path | None, yes: bool) -> None:
-    """Recognise the platform of a town's agenda page and add it to sources.yaml."""
+    """Recognise the platform of a town's agenda page and add it to sources.yaml.
+
+    The change is shown as a diff before anything is written, and what is written is that diff.
+    """
     settings = settings_of(ctx)
+    try:
+        check_url(url)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="URL") from None
     page = from_file.read_bytes() if from_file else fetch_page(url)
     found = detect(url, page)
     if found is None:
@@ -196,20 +204,23 @@ def add_source(ctx: click.Context, url: str, from_file: Path | None, yes: bool) 
             "No known agenda platform recognised: this site needs a custom spider.", err=True
         )
         sys.exit(1)
-    entry = propose_entry(url, page, found)
-    click.echo(f"Recognised {found.platform} (from the {found.by}). Proposed entry:")
-    click.echo(yaml.safe_dump([entry], sort_keys=False).rstrip())
-    if not yes and not click.confirm(f"Append to {settings.sources_path}?", default=True):
-        click.echo("Nothing written.")
-        return
     try:
-        append_source(settings.sources_path, entry, evidence=url)
+        addition = plan_addition(settings.sources_path, propose_entry(url, page, found), url)
     except ValueError as exc:
         click.echo(f"not added: {exc}", err=True)
         sys.exit(1)
-    click.echo(
-        f"Added {entry['id']!r}. Next: agenda-watch check-config; scrapy crawl {entry['id']}"
-    )
+    click.echo(f"Recognised {found.platform} (from the {found.by}). The change to sources.yaml:")
+    click.echo(addition.diff().rstrip("\n"))
+    if not yes and not click.confirm(f"Write this to {settings.sources_path}?", default=True):
+        click.echo("Nothing written.")
+        return
+    try:
+        write_addition(addition)
+    except ValueError as exc:
+        click.echo(f"not added: {exc}", err=True)
+        sys.exit(1)
+    source_id = addition.entry["id"]
+    click.echo(f"Added {source_id!r}. Next: agenda-watch check-config; scrapy crawl {source_id}")
 
 
 @click.command()

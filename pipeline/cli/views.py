@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from pipeline.cli.common import settings_of, window_options, window_query
+from pipeline.models import clean_text
 from pipeline.settings import Settings
 from pipeline.store.files import JsonStore
 from pipeline.views.calendar import EventVersions, calendar_bytes
@@ -26,7 +27,7 @@ def show_matches(settings: Settings, since: date | None, fmt: str) -> None:
     if fmt == "json":
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
     else:
-        click.echo(matches_table(rows))
+        click.echo(clean_text(matches_table(rows)))  # models clean their text; so is the rest
 
 
 @click.command()
@@ -74,7 +75,7 @@ def upcoming(
     elif fmt == "html":
         click.echo(render_page(meetings, query, feeds=[]))
     else:
-        click.echo(upcoming_table(meetings, query.first, query.last))
+        click.echo(clean_text(upcoming_table(meetings, query.first, query.last)))
 
 
 @click.command("site")

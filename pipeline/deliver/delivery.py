@@ -25,6 +25,7 @@ from slack_sdk.webhook import WebhookClient
 
 from pipeline.clock import utcnow
 from pipeline.deliver.slack import METADATA_EVENT, Message, render
+from pipeline.redact import describe, redact, register_secret
 from pipeline.settings import Settings
 from pipeline.store.files import write_atomic
 from pipeline.store.ledger import Ledger, QueuedNotice
@@ -100,16 +101,15 @@ class DeliveryReport:
 
 
 class Redactor:
-    """Removes secrets from any text we log or store."""
+    """Removes secrets from any text we log or store (`pipeline.redact`, which knows them all)."""
 
     def __init__(self, secrets: list[str]) -> None:
-        self.secrets = [s for s in secrets if s]
+        for secret in secrets:
+            register_secret(secret)
 
     def __call__(self, text: str) -> str:
-        """`text` with every secret replaced by ``[redacted]``."""
-        for secret in self.secrets:
-            text = text.replace(secret, "[redacted]")
-        return text
+        """`text` with every known secret and credential-shaped value replaced by ``[redacted]``."""
+        return redact(text)
 
 
 class BotSink:
@@ -226,6 +226,10 @@ class BotSink:
             raise DeliveryError(f"Slack said {error}", stop=stop) from None
         except OSError as exc:  # connection refused/reset after the retry handlers gave up
             raise DeliveryError(self.redact(f"cannot reach Slack: {exc}"), stop=True) from None
+        except Exception as exc:  # anything else the client raises: its text may hold the token
+            raise DeliveryError(
+                self.redact(f"Slack client error: {describe(exc)}"), stop=True
+            ) from None
 
 
 class WebhookSink:
@@ -259,6 +263,8 @@ class WebhookSink:
             raise DeliveryError(
                 self.redact(f"cannot reach the webhook: {exc}"), stop=True
             ) from None
+        except Exception as exc:  # e.g. ValueError("unknown url type: '<the URL>'"): redacted
+            raise DeliveryError(self.redact(f"webhook error: {describe(exc)}"), stop=True) from None
         if resp.status_code != 200:
             stop = resp.status_code == 429 or resp.status_code >= 500
             body = self.redact(str(resp.body)[:100])

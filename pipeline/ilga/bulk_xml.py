@@ -9,7 +9,8 @@ the benchmark share it. Facts relied on (``docs/ilga.md``):
   the first title empty = as introduced), ``<actions>`` (a flat ``statusdate, chamber, action``
   sequence), optional ``<committeehearing>``. The declared encoding varies (ISO-8859-1, UTF-8) and
   stray control characters occur, so bytes are decoded by the declaration and scrubbed first; a
-  DOCTYPE is refused, so no entity (external or internal) is ever expanded.
+  DOCTYPE is refused by the parser (defusedxml, on the decoded text), so no entity (external or
+  internal) is ever expanded, whatever encoding hides the declaration.
 - The Bill Status page (and the FTP per-bill HTML) changed markup eight times in two years, so
   sections are found by their heading TEXT ("Last Action", "Synopsis As Introduced", "Actions",
   "Hearings"), whatever the tag; the actions table has malformed ``</td></tr></td></tr>``.
@@ -35,6 +36,7 @@ from pipeline.models import (
     BillSponsor,
     BillSynopsis,
 )
+from pipeline.text.safexml import XmlRefused, decode_xml, parse_strict
 
 CHICAGO = ZoneInfo("America/Chicago")
 INTRODUCED = "Synopsis As Introduced"
@@ -255,14 +257,8 @@ def parse_hearing_line(text: str, tz: ZoneInfo = CHICAGO) -> BillHearing | None:
 
 # --- bulk XML -----------------------------------------------------------------------------------
 
-# The XML declaration and its encoding.
-XML_DECL_RE = re.compile(rb"^\s*<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._-]+)[\"'][^>]*\?>")
-# The declaration in decoded text (removed: ElementTree refuses a str that still declares one).
-XML_DECL_TEXT_RE = re.compile(r"^\s*<\?xml[^>]*\?>")
 # Characters XML 1.0 forbids, which the bulk files sometimes contain.
 CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-# Document type declarations: refused, so no entity of any kind is ever defined or expanded.
-DTD_RE = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY)", re.I)
 # "Illinois General Assembly - Bill Status for HR 17".
 XML_TITLE_RE = re.compile(r"Bill Status for\s+([A-Z]{2,5})\s*0*(\d{1,5})", re.I)
 # GA from a bulk path: /legislation/104/BillStatus/…
@@ -270,20 +266,16 @@ PATH_GA_RE = re.compile(r"/legislation/(\d{2,3})/", re.I)
 
 
 def read_xml(body: bytes) -> ET.Element:
-    """Parse bulk XML safely: declared encoding (cp1252 if it lies), controls scrubbed, no DTD."""
-    if DTD_RE.search(body):
-        raise IlgaParseError("XML with a DOCTYPE/ENTITY declaration refused")
-    m = XML_DECL_RE.match(body)
-    encoding = m.group(1).decode("ascii") if m else "utf-8"
+    """Parse bulk XML safely: declared encoding (cp1252 if it lies), controls scrubbed, no DTD.
+
+    Decoded first, then parsed by defusedxml (`pipeline.text.safexml`): a DOCTYPE or entity is
+    refused however the file is encoded.
+    """
+    text = CONTROL_RE.sub(" ", decode_xml(body))
     try:
-        text = body.decode(encoding)
-    except (LookupError, UnicodeDecodeError):
-        text = body.decode("cp1252", errors="replace")  # declared UTF-8 but written as Windows
-    text = CONTROL_RE.sub(" ", XML_DECL_TEXT_RE.sub("", text.lstrip("\ufeff"), count=1))
-    try:
-        return ET.fromstring(text)
-    except ET.ParseError as exc:
-        raise IlgaParseError(f"not well-formed XML: {exc}") from exc
+        return parse_strict(text)
+    except XmlRefused as exc:
+        raise IlgaParseError(str(exc)) from None
 
 
 def _xml_triples(parent: ET.Element | None) -> list[tuple[str, str, str]]:

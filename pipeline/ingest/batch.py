@@ -37,6 +37,7 @@ from typing import Any
 from pipeline.ingest.plan import Bin, plan_bins
 from pipeline.ingest.protocol import Event, WorkerSpec, parse_events
 from pipeline.models import Source
+from pipeline.redact import redact
 from pipeline.settings import Settings
 from pipeline.store.health import check_health
 from pipeline.store.ledger import Ledger
@@ -204,7 +205,7 @@ class BatchCrawl:
             kind, reason, message = "failed", "crashed", "the crawl ended without a run record"
         if kind == "failed" and (row is None or row.get("finished_at") is None):
             ledger.finish_run(
-                run_id, source_id, errors=1, finish_reason=reason, message=message[:500]
+                run_id, source_id, errors=1, finish_reason=reason, message=redact(message)[:500]
             )
             row = ledger.run(run_id)
         now = time.monotonic()

@@ -18,6 +18,7 @@ from scrapy import signals
 from scrapy.exceptions import DropItem
 
 from pipeline.classify.classifier import Classifier
+from pipeline.classify.meeting import classify_meeting
 from pipeline.ingest import shared
 from pipeline.models import AgendaItem, Document, Meeting, RawDocument, item_id
 from pipeline.settings import Paths
@@ -189,7 +190,11 @@ class ExtractText:
 
 
 class ClassifyItems:
-    """Classify each agenda item with the rules in ``topics.yaml``."""
+    """Classify each agenda item, the meeting title and unsplit agenda documents (``topics.yaml``).
+
+    See `pipeline.classify.meeting.classify_meeting`: a relevant title or document becomes a
+    synthetic item at the head of the agenda.
+    """
 
     def __init__(self, crawler: Crawler, classifier: Classifier) -> None:
         self.crawler = crawler
@@ -201,9 +206,8 @@ class ClassifyItems:
         return cls(crawler, shared.classifier(Paths.from_scrapy(crawler.settings).topics_path))
 
     def process_item(self, meeting: Meeting) -> Meeting:
-        """Fill ``classification`` on every item."""
-        for item in meeting.items:
-            item.classification = self.classifier.classify_fields(item.classify_fields())
+        """Fill ``classification`` on every item (adding synthetic ones for title and documents)."""
+        classify_meeting(self.classifier, meeting)
         matches = len(meeting.relevant_items())
         _stat(self.crawler, "items", len(meeting.items))
         _stat(self.crawler, "matches", matches)

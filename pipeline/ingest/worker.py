@@ -40,6 +40,7 @@ from pipeline.ingest.protocol import EventWriter, WorkerSpec
 from pipeline.ingest.sourcelog import CURRENT_SOURCE, SOURCE_LOG_SETTING, router
 from pipeline.ingest.stages import RUN_ID_SETTING
 from pipeline.models import Source
+from pipeline.redact import redact
 from pipeline.settings import Paths
 from pipeline.text.pdftext import die_with_parent
 from spiders.loader import spider_class_for
@@ -174,7 +175,7 @@ class WorkerRun:
         row = ledger.run(run_id)
         if row is None or row.get("finished_at") is None:
             ledger.finish_run(
-                run_id, source_id, errors=1, finish_reason=reason, message=message[:500]
+                run_id, source_id, errors=1, finish_reason=reason, message=redact(message)[:500]
             )
 
     def _lock_dir(self) -> Path | None:

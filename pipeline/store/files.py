@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
+import secrets
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,11 +26,24 @@ def meeting_path(data_dir: Path, meeting_id: str) -> Path:
     return data_dir / "meetings" / source / f"{_safe(rest)}.json"
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write `data` to `path` so readers see the old file or the new one, never half of one."""
+def write_atomic(path: Path, data: bytes, *, keep_mode: bool = False) -> None:
+    """Write `data` to `path` so readers see the old file or the new one, never half of one.
+
+    The new file's mode follows the umask, as any file a program creates (0644 under the usual
+    022): published outputs (the site, calendar feeds, meeting JSON) must be readable by a web
+    server. With `keep_mode` an existing file keeps its own mode instead (a hand-edited config).
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    mode = 0o666
+    if keep_mode:
+        try:
+            mode = stat.S_IMODE(path.stat().st_mode)
+        except FileNotFoundError:
+            pass
+    fd, tmp = _create_temp(path, mode)
     try:
+        if keep_mode:
+            os.fchmod(fd, mode)  # exactly the old mode, whatever the umask says
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
@@ -62,6 +76,21 @@ def _same_content(path: Path, data: bytes) -> bool:
         before.pop(key, None)
         after.pop(key, None)
     return bool(before == after)
+
+
+def _create_temp(path: Path, mode: int) -> tuple[int, str]:
+    """A new temporary file beside `path`, created with `mode` (the kernel applies the umask).
+
+    Not `tempfile.mkstemp`: it always creates 0600, which made every published file unreadable.
+    """
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+    for _ in range(100):
+        tmp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
+        try:
+            return os.open(tmp, flags, mode), str(tmp)
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary name beside {path}")
 
 
 class JsonStore:

@@ -23,8 +23,14 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.clock import utcnow
-from pipeline.models import Meeting, Notice, NoticeKind
+from pipeline.models import Meeting, Notice, NoticeKind, safe_message
 from pipeline.store.changes import Seen, content_hash, diff, subject_states
+
+
+def stored_message(text: str | None) -> str | None:
+    """An error or run message as the ledger keeps it (`safe_message`: no secret, no control)."""
+    return None if text is None else safe_message(str(text))
+
 
 # The layout's version, in SQLite's user_version; `Ledger._prepare` migrates older files.
 # 0: before versions (bills kept their key in subjects.meeting_id); 1: subjects.bill_key.
@@ -324,7 +330,8 @@ class Ledger:
         """Put a notice back in the queue (post failed, or reconciliation found no message)."""
         with self.transaction():
             self.conn.execute(
-                "UPDATE notices SET state = 'queued', last_error = ? WHERE id = ?", (error, row_id)
+                "UPDATE notices SET state = 'queued', last_error = ? WHERE id = ?",
+                (stored_message(error), row_id),
             )
 
     def thread_ts(self, thread_key: str, channel: str) -> str | None:
@@ -355,6 +362,8 @@ class Ledger:
         bad = set(fields) - allowed
         if bad:
             raise ValueError(f"unknown run fields {sorted(bad)}")
+        if "message" in fields:
+            fields["message"] = stored_message(fields["message"])
         with self.transaction():
             self.conn.execute(
                 "INSERT OR IGNORE INTO runs (run_id, source, started_at) VALUES (?, ?, ?)",

@@ -1,9 +1,10 @@
 """Text of a .docx agenda (CivicPlus serves some behind PDF-looking links), list numbers included.
 
-Only the standard library: the document is a zip of XML parts. Word's automatic list numbers are
-not in the text, so they are rebuilt from ``word/numbering.xml`` ("1.", "a.") for the splitter.
-Guards: total uncompressed size is capped, each part is read with a cap (zip headers can lie),
-and parts declaring a DTD or entities are refused.
+The document is a zip of XML parts. Word's automatic list numbers are not in the text, so they
+are rebuilt from ``word/numbering.xml`` ("1.", "a.") for the splitter. Guards: total
+uncompressed size is capped, each part is read with a cap (zip headers can lie), and each part is
+decoded and parsed by defusedxml (`pipeline.text.safexml`), which refuses a DTD or entity in any
+encoding (OOXML never has one).
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from __future__ import annotations
 import io
 import zipfile
 from xml.etree import ElementTree
+
+from pipeline.text.safexml import XmlRefused, decode_xml, parse_strict
 
 DOCX_MAX_UNCOMPRESSED = 50 * 2**20  # zip-bomb guard for .docx: total uncompressed bytes
 DOCX_MAX_PART = 20 * 2**20  # largest single XML part read from a .docx
@@ -38,9 +41,15 @@ def _read_part(zf: zipfile.ZipFile, name: str) -> bytes | None:
         data = fh.read(DOCX_MAX_PART + 1)
     if len(data) > DOCX_MAX_PART:
         raise ValueError(f"docx part {name} larger than {DOCX_MAX_PART} bytes")
-    if b"<!DOCTYPE" in data or b"<!ENTITY" in data:  # no DTDs in OOXML; refuse entity tricks
-        raise ValueError(f"docx part {name} declares a DTD")
     return data
+
+
+def _parse_part(name: str, data: bytes) -> ElementTree.Element:
+    """A part's root element; ValueError (`XmlRefused`) for a DTD, an entity or bad XML."""
+    try:
+        return parse_strict(decode_xml(data, fallback="utf-8"))
+    except XmlRefused as exc:
+        raise XmlRefused(f"docx part {name}: {exc}") from None
 
 
 def docx_text(data: bytes) -> str:
@@ -62,11 +71,8 @@ def docx_text(data: bytes) -> str:
         if document is None:
             raise ValueError("not a docx: no word/document.xml")
         numbering = _read_part(zf, "word/numbering.xml")
-    try:
-        root = ElementTree.fromstring(document)
-        formats = _numbering_formats(ElementTree.fromstring(numbering)) if numbering else {}
-    except ElementTree.ParseError as exc:
-        raise ValueError(f"damaged docx: {exc}") from exc
+    root = _parse_part("word/document.xml", document)
+    formats = _numbering_formats(_parse_part("word/numbering.xml", numbering)) if numbering else {}
     counters: dict[str, list[int]] = {}
     lines: list[str] = []
     for para in root.iter(f"{_W}p"):

@@ -1,0 +1,211 @@
+"""The rules against the concept catalogue (docs/concepts.md) and the second dev set (dev2).
+
+dev2.jsonl holds real agenda items, notices and bills collected from public pages (each with its
+source URL), many in Spanish, labelled by the policy of ../shared/eval/README.md. The short texts
+in the parametrized tests below are constructed (each says so) to pin one concept or trap of the
+catalogue each; the dev sets hold the real wordings.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from pipeline.classify.classifier import Classifier, explain
+
+ROOT = Path(__file__).resolve().parent.parent
+DEV2_SET = ROOT / "tests" / "fixtures" / "eval" / "dev2.jsonl"
+FRESH_SET = ROOT / "tests" / "fixtures" / "eval" / "fresh.jsonl"
+TOPICS_FILE = ROOT / "config" / "topics.yaml"
+CONCEPTS_FILE = ROOT / "docs" / "concepts.md"
+# A concept heading in docs/concepts.md: "### wel.declaration: welcoming, sanctuary and ..."
+CONCEPT_HEADING_RE = re.compile(r"^### ([a-z]+\.[a-z0-9_]+): ", re.MULTILINE)
+
+# Floors, measured with rules 2026-12-06.3 and .4 on dev2 (152 items, 86 positive; 43 in Spanish, 27
+# positive). Misses: a Yakima "Inclusive Policing Ordinance" title (no concept word at all);
+# false alarm: a review of an immigrant-affairs commission's failure to convene (procedural).
+DEV2_MIN_TP, DEV2_MAX_FP = 85, 1
+DEV2_MIN_HARD_TP, DEV2_MAX_HARD_FP = 48, 1
+DEV2_MIN_ES_TP, DEV2_MAX_ES_FP = 27, 0
+
+
+@pytest.fixture(scope="module")
+def classifier() -> Classifier:
+    return Classifier.from_yaml(TOPICS_FILE)
+
+
+@pytest.fixture(scope="module")
+def dev2() -> list[dict[str, Any]]:
+    with DEV2_SET.open(encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle]
+
+
+def test_dev2_shape(dev2: list[dict[str, Any]]) -> None:
+    assert len(dev2) == 152
+    assert len({row["id"] for row in dev2}) == 152
+    assert [row["id"] for row in dev2] == sorted(row["id"] for row in dev2)
+    assert all(row["source"].startswith(("http://", "https://", "github:")) for row in dev2)
+    assert all((row["topic"] == "none") != row["label"] for row in dev2)
+    assert {row["lang"] for row in dev2} == {"en", "es"}
+    assert sum(row["lang"] == "es" for row in dev2) == 43
+    assert sum(row["label"] for row in dev2) == 86
+    assert sum(row["label"] and row["hard"] for row in dev2) == 49
+
+
+def _counts(
+    classifier: Classifier, rows: list[dict[str, Any]]
+) -> tuple[int, int, list[str], list[str]]:
+    """(true positives, false positives, texts missed, texts wrongly flagged)."""
+    tp = fp = 0
+    missed, flagged = [], []
+    for row in rows:
+        relevant = classifier.classify(row["text"]).relevant
+        tp += relevant and row["label"]
+        fp += relevant and not row["label"]
+        if row["label"] and not relevant:
+            missed.append(row["text"])
+        if relevant and not row["label"]:
+            flagged.append(row["text"])
+    return tp, fp, missed, flagged
+
+
+def test_dev2_scores_do_not_regress(classifier: Classifier, dev2: list[dict[str, Any]]) -> None:
+    tp, fp, missed, flagged = _counts(classifier, dev2)
+    assert tp >= DEV2_MIN_TP and fp <= DEV2_MAX_FP, (missed, flagged)  # P 0.988, R 0.988
+    hard_tp, hard_fp, _, _ = _counts(classifier, [r for r in dev2 if r["hard"]])
+    assert hard_tp >= DEV2_MIN_HARD_TP and hard_fp <= DEV2_MAX_HARD_FP
+    es_tp, es_fp, missed, flagged = _counts(classifier, [r for r in dev2 if r["lang"] == "es"])
+    assert es_tp >= DEV2_MIN_ES_TP and es_fp <= DEV2_MAX_ES_FP, (missed, flagged)  # P 1, R 1
+
+
+def test_fresh_set_shape_and_floor(classifier: Classifier) -> None:
+    # Collected after the rules were frozen; first measured at P 1.000 R 0.882 (2 misses), then
+    # two catalogue gaps were fixed by concept (tests/fixtures/eval/README-fresh.md).
+    with FRESH_SET.open(encoding="utf-8") as handle:
+        fresh = [json.loads(line) for line in handle]
+    assert len(fresh) == len({row["id"] for row in fresh}) == 33
+    assert all(row["source"].startswith(("http://", "https://")) for row in fresh)
+    assert sum(row["label"] for row in fresh) == 17
+    assert sum(row["lang"] == "es" for row in fresh) == 8
+    tp, fp, missed, flagged = _counts(classifier, fresh)
+    assert (tp, fp) == (17, 0), (missed, flagged)
+
+
+def test_every_rule_names_a_concept_of_the_catalogue() -> None:
+    defined = CONCEPT_HEADING_RE.findall(CONCEPTS_FILE.read_text(encoding="utf-8"))
+    assert len(defined) == len(set(defined)) > 20
+    data = yaml.safe_load(TOPICS_FILE.read_text(encoding="utf-8"))
+    used = {
+        rule["id"]: rule.get("concept", "") for t in data["topics"].values() for rule in t["rules"]
+    }
+    assert {rid for rid, concept in used.items() if concept not in defined} == set()
+    # and every concept of the catalogue is worded by at least one rule
+    assert set(defined) - set(used.values()) == set()
+
+
+@pytest.mark.parametrize(
+    ("text", "topic"),
+    [
+        # constructed, one concept each (see docs/concepts.md)
+        (
+            "Ordinance repealing the designation of English as the official language",
+            "benefits_access",
+        ),
+        ("Resolution establishing a county identification card program", "benefits_access"),
+        (
+            "Ordinance regulating unscheduled intercity buses and the discharge of passengers",
+            "shelter_new_arrivals",
+        ),
+        (
+            "Resolution opposing a federal registry of residents based on religion or national origin",
+            "other_immigration",
+        ),
+        ("Ordinance prohibiting private detention centers within the county", "detention"),
+        (
+            "Intergovernmental agreement for the housing of federal detainees arrested by CBP",
+            "detention",
+        ),
+        (
+            "Equal Access to Services Ordinance for limited English proficient residents",
+            "benefits_access",
+        ),
+        (
+            "Citizenship clinic: help with the naturalization application at the library",
+            "legal_services",
+        ),
+        (
+            "Resolution affirming the Village as a Safe Community for all residents",
+            "welcoming_ordinance",
+        ),
+        ("A Resolution in support of justice and dignity for all residents", "welcoming_ordinance"),
+        ("Scholarship program for undocumented students", "benefits_access"),
+        ("Grant agreement with IDHS for the Illinois Welcoming Center", "benefits_access"),
+        ("Moción para declarar a la ciudad como ciudad santuario", "welcoming_ordinance"),
+        (
+            "Ordenanza que prohíbe a la policía preguntar el estatus migratorio",
+            "enforcement_cooperation",
+        ),
+        ("Fondos para el albergue de solicitantes de asilo", "shelter_new_arrivals"),
+        ("Contrato de asesoría legal para las personas en riesgo de deportación", "legal_services"),
+        ("Funding for the county Rapid Response Network and its hotline", "legal_services"),
+    ],
+)
+def test_concepts_that_never_say_immigrant(classifier: Classifier, text: str, topic: str) -> None:
+    verdict = classifier.classify(text)
+    assert verdict.relevant, explain(verdict, text)
+    assert verdict.topics[0] == topic, explain(verdict, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # constructed, one trap each (see docs/concepts.md)
+        "Naturalization of the detention basin plantings along Route 59",
+        "Resurfacing of Refugee Road from Hamilton Road to Alum Creek Drive",
+        "Grant to the DACA Downtown Arts and Culture Alliance for the spring gallery walk",
+        "Grant to the county immigration history museum for a new exhibit on 1890s arrivals",
+        "Approve the minutes of the Immigrant Affairs Commission meeting of March 3",
+        "Welcome new members to the Immigrant Rights Commission",
+        "Library lecture: our immigrant ancestors and genealogy research",
+        "Rest area and welcome center renovation on Interstate 57",
+        "Migrant and Seasonal Head Start grant renewal",
+        "Contract with the U.S. Marshals Service for the housing of federal detainees",
+        "Private detention facility permit renewal under Chapter 50",
+        "Refugio de animales: contrato de servicios veterinarios",
+        "Temporada de migración de las mariposas monarca en el parque",
+        "Asilo de ancianos: renovación del techo",
+        "Ordinance establishing school drop-off and pick-up zones",
+        "WIOA Rapid Response services for workers laid off at the Elm Street plant",
+        "Rapid response team for water main breaks: overtime budget",
+    ],
+)
+def test_traps_of_the_catalogue(classifier: Classifier, text: str) -> None:
+    verdict = classifier.classify(text)
+    assert not verdict.relevant, explain(verdict, text)
+
+
+def test_welcoming_centers_are_not_welcome_centers(classifier: Classifier) -> None:
+    # constructed: the welcome-centre exclusion must not swallow the IDHS Welcoming Centers
+    verdict = classifier.classify("Illinois Welcoming Centers and highway welcome centers")
+    assert [e.rule for e in verdict.evidence] == ["ben.welcoming_centers"]
+    assert verdict.suppressed == ["welcome centers"]
+
+
+def test_accents_do_not_matter(classifier: Classifier) -> None:
+    # constructed: the same Spanish item with and without accents, and in capitals
+    texts = [
+        "Ordenanza de protección para inmigrantes y solicitantes de asilo",
+        "Ordenanza de proteccion para inmigrantes y solicitantes de asilo",
+        "ORDENANZA DE PROTECCIÓN PARA INMIGRANTES Y SOLICITANTES DE ASILO",
+    ]
+    verdicts = [classifier.classify(t) for t in texts]
+    assert all(v.relevant for v in verdicts)
+    assert len({tuple(e.rule for e in v.evidence) for v in verdicts}) == 1
+    for text, verdict in zip(texts, verdicts, strict=True):
+        for e in verdict.evidence:
+            assert text[e.start : e.end] == e.text  # offsets are the original text's
