@@ -60,6 +60,12 @@ def _alive(pid: int) -> bool:
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
+def _crawl_command(data: Path, config: Path) -> list[str]:
+    """`agenda-watch crawl --no-deliver` on these dirs."""
+    dirs = ["--data-dir", str(data), "--config-dir", str(config)]
+    return [sys.executable, "-m", "pipeline", *dirs, "crawl", "--no-deliver"]
+
+
 def _start_slow_crawl(tmp_path: Path, base: str) -> subprocess.Popen[bytes]:
     """`agenda-watch crawl demo_oak_park`, whose agenda PDF takes a minute to extract."""
     data, config = tmp_path / "data", tmp_path / "config"
@@ -69,9 +75,8 @@ def _start_slow_crawl(tmp_path: Path, base: str) -> subprocess.Popen[bytes]:
         "AGENDA_WATCH_PDF_WORKER_DELAY_S": "60",  # the PDF worker sleeps before extracting
         "AGENDA_WATCH_PDF_TIMEOUT": "120",
     }
-    cmd = [sys.executable, "-m", "pipeline", "--data-dir", str(data), "--config-dir", str(config)]
     return subprocess.Popen(
-        [*cmd, "crawl", "--no-deliver", "demo_oak_park"],
+        [*_crawl_command(data, config), "demo_oak_park"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -137,17 +142,8 @@ def test_sigterm_closes_the_crawls_records_them_and_leaves_nothing(tmp_path: Pat
     data, config = tmp_path / "data", tmp_path / "config"
     with sites(["127.0.0.1"], hold_s=1.0) as (bases, log):  # a slow site: crawls still running
         write_demo_config(config, bases["127.0.0.1"], TOPICS)
-        cmd = [
-            sys.executable,
-            "-m",
-            "pipeline",
-            "--data-dir",
-            str(data),
-            "--config-dir",
-            str(config),
-        ]
         top = subprocess.Popen(
-            [*cmd, "crawl", "--no-deliver"],
+            _crawl_command(data, config),
             cwd=ROOT,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
