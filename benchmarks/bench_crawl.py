@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from pipeline.demo import RECORDINGS, write_demo_config  # noqa: E402
+from pipeline.demo import RECORDINGS, replay_hosts, write_demo_config  # noqa: E402
 from pipeline.replay import ReplayServer  # noqa: E402
 
 SOURCES = ("demo_oak_park", "demo_cook_county")
@@ -52,6 +52,7 @@ def measure(
             "AGENDA_WATCH_DATA_DIR": str(data),
             "AGENDA_WATCH_CONFIG_DIR": str(tmp / "config"),
             "AGENDA_WATCH_DOWNLOAD_DELAY": "0",
+            "AGENDA_WATCH_REPLAY_HOSTS": replay_hosts(server.base_url),
             "SCRAPY_SETTINGS_MODULE": "spiders.settings",
         }
         round_wall = round_cpu = 0.0
@@ -75,7 +76,7 @@ def run(quick: bool = False) -> str:
     rounds = 2 if quick else 5
     with tempfile.TemporaryDirectory() as tmpdir, ReplayServer(RECORDINGS) as server:
         tmp = Path(tmpdir)
-        write_demo_config(tmp / "config", server.base_url, ROOT / "config" / "topics.yaml")
+        write_demo_config(tmp / "config", ROOT / "config" / "topics.yaml")
         full = measure(rounds, (), server, tmp)
         bare = measure(rounds, NO_PIPELINE, server, tmp)
     rows = []

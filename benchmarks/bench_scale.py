@@ -16,6 +16,7 @@ Run ``python -m benchmarks.bench_scale [--quick] [--big N]`` (prints the section
 
 from __future__ import annotations
 
+import json
 import os
 import statistics
 import subprocess
@@ -139,6 +140,9 @@ def _check_stored(data: Path, n: int) -> None:
     stored = sum(1 for _ in (data / "meetings").glob("*/*.json"))
     if stored != 2 * n:
         raise RuntimeError(f"expected {2 * n} stored meetings, found {stored}")
+    board = json.loads((data / "meetings" / "syn_0000" / "20261208-9001.json").read_text())
+    if [(d["pages"], d["error"]) for d in board["documents"]] != [(2, None)]:
+        raise RuntimeError(f"the agenda PDF was not read: {board['documents']}")
 
 
 def run(quick: bool = False, big: int | None = None) -> str:

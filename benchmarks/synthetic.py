@@ -5,7 +5,8 @@ Every source is a copy of a demo client (``oak-park``, whose listing links the a
 by `serve` on a distinct address ``127.0.x.y`` (Linux answers on all of 127/8), so the crawler
 sees N different hosts. The server is a small asyncio HTTP/1.1 server with keep-alive, run in its
 own process (``python -m benchmarks.synthetic <port> <n>``) so its CPU is not counted as ours.
-``{{BASE}}`` in recorded pages becomes the requested host, so documents stay on each source's host.
+Links to the recordings' public sites (and ``{{BASE}}``) become the requested host, so each
+source's documents stay on its own host and nothing leaves the machine.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from pipeline.demo import RECORDINGS  # noqa: E402
+from pipeline.demo import PUBLIC_ORIGINS, RECORDINGS  # noqa: E402
 from pipeline.replay import BASE_PLACEHOLDER, TEXT_TYPES, Route, load_routes  # noqa: E402
 
 CLIENTS = ("oak-park", "cook-county")
@@ -80,7 +81,10 @@ class _Replay:
             if route.matches(method, parts.path, query, b""):
                 data = self.files[route.file]
                 if any(t in route.content_type for t in TEXT_TYPES):
-                    data = data.replace(BASE_PLACEHOLDER, f"http://{host_header}".encode())
+                    here = f"http://{host_header}".encode()
+                    # Recorded pages link the public sites: keep each source on its own host.
+                    for origin in (BASE_PLACEHOLDER, *(o.encode() for o in PUBLIC_ORIGINS)):
+                        data = data.replace(origin, here)
                 return route.status, route.content_type, data
         return 404, "text/plain", b"not recorded"
 

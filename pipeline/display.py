@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from pipeline.models import AgendaItem, Meeting, MeetingStatus
+from pipeline.models import AgendaItem, LinkKind, Meeting, MeetingStatus
 
 ELLIPSIS = "…"
 # The status words shown beside a meeting; a scheduled (or passed) meeting shows none.
@@ -61,11 +61,58 @@ def meeting_url(meeting: Meeting) -> str | None:
     return str(meeting.url) if meeting.url else None
 
 
+# Which of an item's links a reader should open first: its own page (a Legistar matter, an eLMS
+# record), then its documents, then anything else it has.
+ITEM_LINK_ORDER: tuple[LinkKind, ...] = ("detail", "attachment", "packet", "agenda", "minutes")
+
+
 def item_url(item: AgendaItem, meeting: Meeting) -> str | None:
-    """Where a reader checks an item: its first attachment, else the meeting page."""
+    """Where a reader checks an item: its own page, else its document, else the meeting page."""
+    for kind in ITEM_LINK_ORDER:
+        for link in item.links:
+            if link.kind == kind:
+                return str(link.url)
     if item.links:
         return str(item.links[0].url)
     return meeting_url(meeting)
+
+
+# What may follow a reference that starts a title ("25-4456 …", "3. …", "RES 26-196: …").
+REF_ENDS = (" ", ".", ":", "-", "–", "—", ")", "\t")
+
+
+def _same_ref(a: str, b: str) -> bool:
+    """``25-4456`` and ``25-4456.`` (or any case) are one reference."""
+    return a.strip().rstrip(".").casefold() == b.strip().rstrip(".").casefold()
+
+
+def item_title(item: AgendaItem) -> str:
+    """The title without a leading repeat of the item's number or file number.
+
+    Legistar titles often start with the file number the item also has as its number
+    (``25-4456 PROPOSED RESOLUTION …``); shown beside the number, it would read twice.
+    """
+    title = item.title.strip()
+    for ref in (item.number, item.matter):
+        key = (ref or "").strip().rstrip(".")
+        if not key or not title.casefold().startswith(key.casefold()):
+            continue
+        after = title[len(key) :]
+        if after[:1] in REF_ENDS:  # the whole reference, not the start of a longer word
+            rest = after.lstrip("".join(REF_ENDS))
+            if rest:
+                return rest
+    return title
+
+
+def item_reference(item: AgendaItem) -> str | None:
+    """The item's file number when it adds to its number and title (None when it repeats them)."""
+    matter = (item.matter or "").strip()
+    if not matter or (item.number and _same_ref(item.number, matter)):
+        return None
+    if matter.casefold() in item_title(item).casefold():
+        return None
+    return matter
 
 
 def meeting_links(meeting: Meeting) -> list[dict[str, str]]:
@@ -82,9 +129,22 @@ def meeting_links(meeting: Meeting) -> list[dict[str, str]]:
     return links
 
 
+# What each topic is about, in words that name the subject and take no side: a resolution
+# opposing ICE and a 287(g) agreement are both "immigration enforcement".
+TOPIC_LABELS: dict[str, str] = {
+    "welcoming_ordinance": "welcoming & sanctuary policy",
+    "enforcement_cooperation": "immigration enforcement",
+    "shelter_new_arrivals": "shelter & new arrivals",
+    "benefits_access": "benefits, IDs & services",
+    "legal_services": "immigration legal services",
+    "detention": "immigration detention",
+    "other_immigration": "other immigration matters",
+}
+
+
 def topic_label(topic: str) -> str:
-    """A topic id as words: ``enforcement_cooperation`` → ``enforcement cooperation``."""
-    return topic.replace("_", " ")
+    """A topic as words naming its subject (``enforcement_cooperation`` → immigration enforcement)."""
+    return TOPIC_LABELS.get(topic, topic.replace("_", " "))
 
 
 def topic_list(topics: Iterable[str]) -> str:

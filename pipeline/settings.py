@@ -128,6 +128,8 @@ class Settings(PathsOf, BaseSettings):
       makes the PDF worker sleep first, to play a stuck PDF deterministically.
     - ``AGENDA_WATCH_LEGISTAR_PAGE_SIZE``: records per Legistar Web API page (at most 1000).
     - ``AGENDA_WATCH_DIGEST_CRON``: when `agenda-watch run` posts the weekly digest.
+    - ``AGENDA_WATCH_REPLAY_HOSTS``: demo and tests only, ``PUBLIC_ORIGIN=LOCAL_BASE`` pairs: those
+      public sites are answered by a local replay server (`pipeline.ingest.replayhosts`).
     """
 
     # hide_input_in_errors: a malformed secret must not be echoed by a validation error.
@@ -161,6 +163,7 @@ class Settings(PathsOf, BaseSettings):
         default=1000, alias="AGENDA_WATCH_LEGISTAR_PAGE_SIZE", ge=1, le=1000
     )
     digest_cron: str = Field(default=DEFAULT_DIGEST_CRON, alias="AGENDA_WATCH_DIGEST_CRON")
+    replay_hosts: str = Field(default="", alias="AGENDA_WATCH_REPLAY_HOSTS")
 
     @model_validator(mode="before")
     @classmethod

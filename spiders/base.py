@@ -59,6 +59,9 @@ class AgendaSpider(scrapy.Spider):
     # The platform whose pages this class reads (a variant without ``platform`` names it).
     family: ClassVar[str] = ""
     Options: ClassVar[type[PlatformOptions]] = PlatformOptions
+    # Source fields that locate the platform's tenant: a source must set at least one of them
+    # (empty for a platform with one tenant, whose addresses are fixed).
+    locators: ClassVar[tuple[str, ...]] = ("slug", "base_url")
     # Page kind (`pipeline.ingest.detect.page_kind`) → the method reading a saved copy of it,
     # called with (url, body); `parse_saved` routes by what the page holds, not by its address.
     saved_readers: ClassVar[dict[str, str]] = {}
@@ -67,6 +70,18 @@ class AgendaSpider(scrapy.Spider):
     def variant_for(cls, source: Source) -> type[AgendaSpider]:
         """The class that crawls `source`: this one, or a variant chosen by its options."""
         return cls
+
+    @classmethod
+    def config_problems(cls, source: Source) -> list[tuple[str, str]]:
+        """``(field, message)`` for what this spider needs from `source` and does not get.
+
+        Checked by ``agenda-watch check-config`` (after the ``Options`` model), so a source that
+        would crawl ``…/v1/None/events`` is refused before it runs.
+        """
+        if cls.locators and not any(getattr(source, f) for f in cls.locators):
+            need = " or ".join(cls.locators)
+            return [(cls.locators[0], f"{cls.platform or cls.family} needs {need}")]
+        return []
 
     @property
     def options(self) -> Any:

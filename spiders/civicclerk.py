@@ -20,7 +20,7 @@ from bs4 import BeautifulSoup
 from pydantic import BaseModel
 from scrapy.http import Response
 
-from pipeline.models import AgendaItem, Link, Meeting, MeetingStatus, item_id
+from pipeline.models import AgendaItem, Link, Meeting, MeetingStatus, Source, item_id
 from spiders._parse import absolute, json_records, load_json
 from spiders._rows import read_rows
 from spiders._vocab import clean_body, clean_name, link_kind, status_from_text
@@ -51,6 +51,15 @@ class CivicClerkSpider(AgendaSpider):
     Options = CivicClerkOptions
     page_size = 100
     saved_readers = {"events": "read_events", "meeting_items": "read_items"}
+
+    @classmethod
+    def config_problems(cls, source: Source) -> list[tuple[str, str]]:
+        """The API and the portal both need the tenant: a slug, or both hosts spelled out."""
+        if source.slug or _is_api_host(source.base_url):
+            return []
+        if source.api_url and source.base_url:
+            return []
+        return [("slug", "civicclerk needs slug (the tenant), or api_url and base_url")]
 
     # --- URLs -----------------------------------------------------------------------------
 

@@ -56,6 +56,7 @@ class ElmsSpider(AgendaSpider):
 
     platform = "elms"
     Options = ElmsOptions
+    locators = ()  # one tenant: the City of Chicago's own addresses
     saved_readers = {"meetings": "read_meetings"}
 
     # --- URLs -----------------------------------------------------------------------------

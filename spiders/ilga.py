@@ -73,6 +73,7 @@ class IlgaSpider(AgendaSpider):
     name = "ilga"
     platform = "ilga"
     Options = IlgaOptions
+    locators = ()  # one tenant: www.ilga.gov
     custom_settings = {
         "USER_AGENT": USER_AGENT,
         "ITEM_PIPELINES": {

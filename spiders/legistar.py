@@ -48,6 +48,8 @@ class LegistarApiSpider(AgendaSpider):
 
     platform = "legistar"
     Options = LegistarOptions
+    # The Web API is webapi.legistar.com/v1/{slug}: base_url (the web site) does not locate it.
+    locators = ("slug", "api_url")
     page_size = 1000
     saved_readers = {
         "api_events": "read_events",
@@ -157,7 +159,7 @@ class LegistarApiSpider(AgendaSpider):
         path = urlsplit(url).path.rstrip("/").lower()
         event_id = path.split("/")[-2] if path.endswith("/eventitems") else "event"
         rows = self._records(body, url, "EventItemId", "event items")
-        yield from self._parse_items(f"{self.source.id}/saved/{event_id}", rows)
+        yield from self._parse_items(f"{self.source.id}/saved/{event_id}", rows, self._web_base({}))
 
     def read_web_page(self, url: str, body: bytes) -> Iterator[BaseModel]:
         """A web calendar, body or meeting page: read by the web-calendar variant."""
@@ -204,7 +206,7 @@ class LegistarApiSpider(AgendaSpider):
             # A rescheduled Legistar meeting keeps its EventId: the same meeting, a new date.
             identity=f"legistar:{event['EventId']}",
         )
-        meeting.items = self._parse_items(meeting.id, rows)
+        meeting.items = self._parse_items(meeting.id, rows, self._web_base(event))
         return meeting
 
     def _parse_start(self, event: dict[str, Any]) -> tuple[datetime, bool]:
@@ -242,7 +244,15 @@ class LegistarApiSpider(AgendaSpider):
             if is_http(event.get(key))
         ]
 
-    def _parse_items(self, mid: str, rows: list[dict[str, Any]]) -> list[AgendaItem]:
+    def _web_base(self, event: dict[str, Any]) -> str:
+        """The client's web site: where the event's own page is, else the configured one."""
+        for url in (event.get("EventInSiteURL"), self.source.base_url):
+            if is_http(url):
+                parts = urlsplit(str(url))
+                return f"{parts.scheme}://{parts.netloc}"
+        return f"https://{self.source.slug}.legistar.com"
+
+    def _parse_items(self, mid: str, rows: list[dict[str, Any]], web_base: str) -> list[AgendaItem]:
         """Agenda items in agenda order; minutes-only rows (no agenda sequence) are left out."""
         items: dict[str, AgendaItem] = {}
         for row in rows:
@@ -261,7 +271,7 @@ class LegistarApiSpider(AgendaSpider):
                 text=self._parse_item_text(row, title),
                 matter=_clean(row.get("EventItemMatterFile")) or None,
                 sequence=int(row["EventItemAgendaSequence"]),
-                links=self._parse_item_links(row),
+                links=self._parse_item_links(row, web_base),
             )
             items.setdefault(item.id, item)  # the API can repeat rows; ids dedupe them
         return sorted(items.values(), key=lambda i: i.sequence)
@@ -274,9 +284,25 @@ class LegistarApiSpider(AgendaSpider):
             parts.append(f"Action: {action}")
         return "\n".join(p for p in parts if p and p not in title)
 
-    def _parse_item_links(self, row: dict[str, Any]) -> list[Link]:
-        """The matter's attachments."""
-        return [
+    def _parse_item_links(self, row: dict[str, Any], web_base: str) -> list[Link]:
+        """The matter's own page (its legislation details), then its attachments.
+
+        The page is reached through the site's gateway by the API's matter id: the web pages'
+        ``LegislationDetail.aspx?ID=&GUID=`` use their own ids, which the API does not give.
+        """
+        matter_id = str(row.get("EventItemMatterId") or "")
+        page = (
+            [
+                Link(
+                    title="Legislation details",
+                    url=f"{web_base}/Gateway.aspx?M=L&ID={matter_id}",
+                    kind="detail",
+                )
+            ]
+            if matter_id.isdigit()
+            else []
+        )
+        return page + [
             Link(
                 title=_clean(att.get("MatterAttachmentName")) or "Attachment",
                 url=str(att["MatterAttachmentHyperlink"]),

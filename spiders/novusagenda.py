@@ -23,7 +23,7 @@ from scrapy.http import Response
 from scrapy.selector import SelectorList
 
 from pipeline.ingest.detect import page_kind
-from pipeline.models import AgendaItem, Link, Meeting, item_id
+from pipeline.models import AgendaItem, Link, Meeting, Source, item_id
 from spiders._parse import (
     absolute,
     html_page,
@@ -61,6 +61,15 @@ class NovusAgendaSpider(AgendaSpider):
 
     platform = "novusagenda"
     Options = NovusOptions
+
+    @classmethod
+    def config_problems(cls, source: Source) -> list[tuple[str, str]]:
+        """The list page needs its site; ``mode: board_api`` needs the API's address."""
+        problems = super().config_problems(source)
+        if NovusOptions.model_validate(source.options).mode == "board_api" and not source.api_url:
+            problems.append(("api_url", "novusagenda mode board_api needs api_url"))
+        return problems
+
     saved_readers = {
         "meeting_list": "read_list",
         "board_api": "read_board_api",

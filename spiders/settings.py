@@ -54,11 +54,14 @@ EXTENSIONS = {
 # Scrapy 2.19 starts an HTTP server per crawler that runs Python sent to it: not for a crawler
 # of hostile pages, and one port per source when many share a process.
 REMOTE_CONTROL_ENABLED = False
-# One request at a time per host across every source and crawl process, DOWNLOAD_DELAY apart
-# (Scrapy's own slots are per crawler). After the HTTP cache (900): cached answers never wait.
 DOWNLOADER_MIDDLEWARES = {
+    # Demo and tests: public sites answered by a local replay (loaded only when hosts are listed).
+    "pipeline.ingest.replayhosts.ReplayHostsMiddleware": 50,
+    # One request at a time per host across every source and crawl process, DOWNLOAD_DELAY apart
+    # (Scrapy's own slots are per crawler). After the HTTP cache (900): cached answers never wait.
     "pipeline.ingest.hostgate.HostGateMiddleware": 960,
 }
+AGENDA_WATCH_REPLAY_HOSTS = _APP.replay_hosts
 AGENDA_WATCH_HOST_LOCK_DIR = str(_APP.data_dir.resolve() / "hostlocks")
 
 # Where the data and the config are (`pipeline.settings.Paths.from_scrapy` reads these).

@@ -16,27 +16,48 @@ from types import CodeType, ModuleType
 
 import pytest
 
-from pipeline.demo import RECORDINGS, write_demo_config
+from pipeline.demo import RECORDINGS, replay_hosts, write_demo_config
 from pipeline.replay import ReplayServer
 from pipeline.settings import Settings
 from tests.fakeslack import FakeSlackServer
 
 ROOT = Path(__file__).resolve().parent.parent
+# The classifier's rules: what the classification tests measure (the only file of config/ read).
 TOPICS = ROOT / "config" / "topics.yaml"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+# The tests' sources.yaml and watchlist.yaml (tests/fixtures/config/README.md says why).
+FIXTURE_CONFIG = FIXTURES / "config"
+
+
+def copy_fixture_config(dest: Path) -> Path:
+    """A config dir at `dest`: the fixture sources and watchlist, and the topic rules."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in ("sources.yaml", "watchlist.yaml"):
+        shutil.copyfile(FIXTURE_CONFIG / name, dest / name)
+    shutil.copyfile(TOPICS, dest / "topics.yaml")
+    return dest
+
+
+@pytest.fixture(scope="session")
+def config_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The session's config dir (`copy_fixture_config`); tests that change it copy it first."""
+    return copy_fixture_config(tmp_path_factory.mktemp("config"))
 
 
 @pytest.fixture(autouse=True)
-def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+def _clean_env(monkeypatch: pytest.MonkeyPatch, config_dir: Path) -> None:
     for name in (
         "SLACK_BOT_TOKEN",
         "SLACK_WEBHOOK_URL",
         "SLACK_CHANNEL",
         "SLACK_API_URL",
         "SLACK_OPS_CHANNEL",
+        "AGENDA_WATCH_REPLAY_HOSTS",
     ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AGENDA_WATCH_DOWNLOAD_DELAY", "0")
+    # Never the deployment's config/: every process a test starts inherits this.
+    monkeypatch.setenv("AGENDA_WATCH_CONFIG_DIR", str(config_dir))
 
 
 @pytest.fixture
@@ -56,9 +77,10 @@ def recordings_copy(tmp_path: Path) -> Path:
 def make_settings(tmp_path: Path, base_url: str, monkeypatch: pytest.MonkeyPatch) -> Settings:
     data = tmp_path / "data"
     config = tmp_path / "config"
-    write_demo_config(config, base_url, TOPICS)
+    write_demo_config(config, TOPICS)
     monkeypatch.setenv("AGENDA_WATCH_DATA_DIR", str(data))
     monkeypatch.setenv("AGENDA_WATCH_CONFIG_DIR", str(config))
+    monkeypatch.setenv("AGENDA_WATCH_REPLAY_HOSTS", replay_hosts(base_url))
     return Settings()
 
 

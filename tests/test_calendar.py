@@ -87,10 +87,10 @@ def test_rfc5545_lines_and_independent_parse(tmp_path: Path) -> None:
     assert board.url.value == OAK_PARK_URL
     assert board.location.value == "Village Hall, 123 Madison Street, Council Chambers"
     description = board.description.value
-    assert f"• 3. {RES_25_196} [enforcement cooperation]" in description
-    assert f"• 5. {WELCOMING_AMERICA} [welcoming ordinance]" in description
+    assert f"• 3. {RES_25_196} [immigration enforcement]" in description
+    assert f"• 5. {WELCOMING_AMERICA} [welcoming & sanctuary policy]" in description
     assert "Ice Rental" not in description
-    assert board.categories.value == ["enforcement cooperation", "welcoming ordinance"]
+    assert board.categories.value == ["immigration enforcement", "welcoming & sanctuary policy"]
     assert board.dtstamp.value == NOW and board.last_modified.value == NOW
 
     cancelled = events["cook_county/9102@agenda-watch"]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -19,7 +18,7 @@ import pytest
 from click.testing import CliRunner
 
 from pipeline.cli import main
-from tests.conftest import ROOT
+from tests.conftest import ROOT, copy_fixture_config
 
 
 def cli(
@@ -45,8 +44,8 @@ class Run:
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> Run:
-    """`agenda-watch ARGS` in this process, with --config-dir pointing at the repo's config."""
-    result = CliRunner().invoke(main, ["--config-dir", str(ROOT / "config"), *args], env=env)
+    """`agenda-watch ARGS` in this process, with the tests' config (conftest.config_dir)."""
+    result = CliRunner().invoke(main, list(args), env=env)
     return Run(result.exit_code, result.stdout, result.stderr)
 
 
@@ -57,6 +56,10 @@ def test_demo_twice_then_matches_as_json(tmp_path: Path) -> None:
     assert first.returncode == 0, first.stderr
     assert "notices queued" in first.stdout and "2 notices queued" in first.stdout
     assert "ApiDisabled" in first.stdout  # the disabled Lake County API is reported, not hidden
+    assert "note: demo_lake_county fails on purpose: its recording is the HTTP 500" in first.stdout
+    assert f"--config-dir {data / 'demo-config'} sources" in first.stdout
+    stored = [p.read_text() for p in (data / "meetings").rglob("*.json")]
+    assert len(stored) == 4 and not any("127.0.0.1" in text for text in stored)
     assert "deliver (file): 2 sent" in first.stdout
     assert "Resolution No. 25-196" in first.stdout
     assert len(list((data / "outbox").glob("*.json"))) == 2
@@ -101,10 +104,8 @@ def test_classify_jsonl_and_text(tmp_path: Path) -> None:
     assert explained.returncode == 0 and "287(g)" in explained.stdout
 
 
-def test_check_config_reports_file_entry_and_field(tmp_path: Path) -> None:
-    config = tmp_path / "config"
-    config.mkdir()
-    (config / "topics.yaml").write_text((ROOT / "config" / "topics.yaml").read_text())
+def test_check_config_reports_file_line_entry_and_field(tmp_path: Path) -> None:
+    config = copy_fixture_config(tmp_path / "config")
     (config / "sources.yaml").write_text(
         "sources:\n"
         "  - {id: good, name: G, jurisdiction: J, platform: legistar, slug: g}\n"
@@ -118,31 +119,30 @@ def test_check_config_reports_file_entry_and_field(tmp_path: Path) -> None:
     assert out.exit_code == 1
     err = out.stderr
     path = str(config / "sources.yaml")
-    assert f"{path}:sources[1] (Bad-Id):id:" in err
-    assert f"{path}:sources[2] (tz):timezone: unknown time zone 'America/Chicagoo'" in err
-    assert f"{path}:sources[3] (cron):schedule: use weekday names" in err
-    assert (
-        f"{path}:sources[4] (typo):platform:" in err and f"{path}:sources[4] (typo):enabeld:" in err
-    )
-    assert f"{path}:sources[5]:id: duplicate id 'good'" in err
-    assert "6 problem(s)" in err
+    assert f"{path}:3: Bad-Id: id: use lower-case letters" in err
+    assert f"{path}:4: tz: timezone: unknown time zone 'America/Chicagoo'" in err
+    assert f"{path}:5: cron: schedule: use weekday names" in err
+    assert f"{path}:6: typo: platform: unknown platform 'legistr' (did you mean 'legistar'?)" in err
+    assert f"{path}:6: typo: enabeld: unknown field (did you mean 'enabled'?)" in err
+    assert f"{path}:7: good: id: duplicate id (first at line 2)" in err
+    assert "6 configuration problem(s)" in err
     ok = run("check-config")
-    assert ok.returncode == 0 and "ok: 111 sources" in ok.stdout
+    assert ok.returncode == 0 and "ok: 10 sources (9 enabled)" in ok.stdout
 
 
 def test_check_config_reports_a_malformed_watchlist(tmp_path: Path) -> None:
-    config = tmp_path / "config"
-    shutil.copytree(ROOT / "config", config)
+    config = copy_fixture_config(tmp_path / "config")
     (config / "watchlist.yaml").write_text("watch:\n  - HB1312\n  - {bill: HB12x}\nignroe: []\n")
     result = CliRunner().invoke(main, ["--config-dir", str(config), "check-config"])
     assert result.exit_code == 1
     path = config / "watchlist.yaml"
-    assert f"{path}:ignroe: Extra inputs are not permitted" in result.output
-    assert "2 problem(s)" not in result.output and "1 problem(s)" in result.output
+    assert f"{path}:4: ignroe: Extra inputs are not permitted" in result.output
+    assert "2 configuration problem(s)" not in result.output
+    assert "1 configuration problem(s)" in result.output
     (config / "watchlist.yaml").write_text("watch:\n  - HB1312\n  - {bill: HB12x}\n")
     result = CliRunner().invoke(main, ["--config-dir", str(config), "check-config"])
-    assert f"{path}:watch[1]:bill: 'HB12x' is not a bill label" in result.output
-    assert result.exit_code == 1 and "1 problem(s)" in result.output
+    assert f"{path}:3: watch[1]: bill: 'HB12x' is not a bill label" in result.output
+    assert result.exit_code == 1 and "1 configuration problem(s)" in result.output
 
 
 def test_a_malformed_setting_is_named_without_a_traceback(tmp_path: Path) -> None:
@@ -164,8 +164,9 @@ def test_scrapy_list_from_repo_root() -> None:
         check=False,
     )
     assert out.returncode == 0, out.stderr
-    names = out.stdout.split()
-    assert "oak_park" in names and "kane_county" in names and len(names) == 111
+    names = out.stdout.split()  # the tests' config: 10 entries, urbana disabled
+    assert "oak_park" in names and "kane_county" in names and len(names) == 9
+    assert "urbana" not in names
 
 
 def test_parse_saved_page() -> None:

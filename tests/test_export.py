@@ -177,7 +177,7 @@ def test_legistar_statuses_classifications_and_default_end(demo_env: Settings) -
     assert resolution["related_entities"] == [
         {"entity_type": "bill", "name": "RES 26-196", "note": "consideration"}
     ]
-    assert resolution["subjects"] == ["enforcement cooperation"]
+    assert resolution["subjects"] == ["immigration enforcement"]
     assert [e["classification"] for e in events] == [
         "committee-meeting",
         "committee-meeting",

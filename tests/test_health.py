@@ -35,7 +35,7 @@ def test_zero_items_alerts_once_and_recovers_once(
         for _ in range(5):
             result = crawl_one(settings, "demo_oak_park", 60)
             assert not result.ok and result.meetings == 0
-            assert result.message == "no meetings found"
+            assert result.message.startswith("no meetings found: ")
         ledger = Ledger(settings.ledger_path)
         health = source_health(ledger, "demo_oak_park")
         assert health.consecutive_empty == 5 and health.alerting and health.last_success

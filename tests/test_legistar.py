@@ -15,7 +15,7 @@ from pipeline.ingest.crawl import crawl_one
 from pipeline.models import Source
 from pipeline.replay import ReplayServer
 from pipeline.settings import Settings
-from pipeline.store.files import JsonStore
+from pipeline.store.files import JsonStore, meeting_path
 from spiders._parse import parse_clock
 from spiders.loader import spider_class_for
 from tests.conftest import FIXTURES, TOPICS
@@ -42,7 +42,8 @@ def test_oak_park_crawl_stores_meetings_items_and_agenda_text(demo_env: Settings
     )
     assert res.matter == "RES 26-196"
     assert [str(link.url) for link in res.links] == [
-        "https://oak-park.legistar1.com/oak-park/attachments/demo-res-26-196.pdf"
+        "https://oak-park.legistar.com/Gateway.aspx?M=L&ID=5003",  # the matter's own page
+        "https://oak-park.legistar1.com/oak-park/attachments/demo-res-26-196.pdf",
     ]
     assert [i.number for i in board.relevant_items()] == ["3.", "5."]
     # Traps on the same agenda stay quiet.
@@ -51,6 +52,10 @@ def test_oak_park_crawl_stores_meetings_items_and_agenda_text(demo_env: Settings
     # The agenda PDF (a real 2-page agenda) went through extraction.
     [doc] = board.documents
     assert doc.error is None and doc.pages == 2
+    # Stored under the public address the recording stands for, not the replay server's.
+    assert str(doc.url).startswith("https://oak-park.legistar1.com/oak-park/meetings/2026/12/")
+    stored = meeting_path(demo_env.data_dir, "demo_oak_park/20261208/9001").read_text()
+    assert "127.0.0.1" not in stored
     assert "WARRENVILLE PUBLIC LIBRARY DISTRICT" in doc.text
 
 

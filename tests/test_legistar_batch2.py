@@ -204,8 +204,10 @@ def test_oakland_event_items_through_the_engine(
         "Approval Of The Draft Minutes From The Committee Meeting Held On April 9, 2019"
     )
     assert "Report and Recommendation" not in minutes.title
+    # The matter's own page first (through the site's gateway, by the API's matter id).
     assert [(link.title, str(link.url)[:58]) for link in minutes.links] == [
-        ("View Report", "http://oakland.legistar1.com/oakland/attachments/51dd9de1-")
+        ("Legislation details", "https://oakland.legistar.com/Gateway.aspx?M=L&ID=30070"),
+        ("View Report", "http://oakland.legistar1.com/oakland/attachments/51dd9de1-"),
     ]
     assert "Action: Approved" in minutes.text
     continued = next(i for i in items if i.matter == "18-1371")
@@ -215,9 +217,11 @@ def test_oakland_event_items_through_the_engine(
         for i in items
         if i.number in {"4", "5", "6", "7"}
     )
-    # 7 items have a matter; 10 matter attachments in all.
+    # 7 items have a matter, each with its page; 10 matter attachments in all.
     assert sum(i.matter is not None for i in items) == 7
-    assert sum(len(i.links) for i in items) == 10
+    pages = [lk for i in items for lk in i.links if lk.kind == "detail"]
+    assert len(pages) == 7 and all("/Gateway.aspx?M=L&ID=" in str(lk.url) for lk in pages)
+    assert sum(lk.kind == "attachment" for i in items for lk in i.links) == 10
     # Tabs and line breaks inside titles are folded ("Subject: \tAdditional…\nFrom: \t\t…").
     assert all("\t" not in i.title and "\n" not in i.title for i in items)
     assert items[0].title.startswith("The Oakland City Council Public Safety Committee convened")

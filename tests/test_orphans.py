@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.demo import write_demo_config
+from pipeline.demo import replay_hosts, write_demo_config
 from pipeline.replay import ReplayServer
 from pipeline.store.health import source_health
 from pipeline.store.ledger import Ledger
@@ -69,9 +69,10 @@ def _crawl_command(data: Path, config: Path) -> list[str]:
 def _start_slow_crawl(tmp_path: Path, base: str) -> subprocess.Popen[bytes]:
     """`agenda-watch crawl demo_oak_park`, whose agenda PDF takes a minute to extract."""
     data, config = tmp_path / "data", tmp_path / "config"
-    write_demo_config(config, base, TOPICS)
+    write_demo_config(config, TOPICS)
     env = {
         **os.environ,
+        "AGENDA_WATCH_REPLAY_HOSTS": replay_hosts(base),
         "AGENDA_WATCH_PDF_WORKER_DELAY_S": "60",  # the PDF worker sleeps before extracting
         "AGENDA_WATCH_PDF_TIMEOUT": "120",
     }
@@ -141,9 +142,10 @@ def test_killing_the_worker_during_pdf_extraction_takes_its_pdf_worker_along(
 def test_sigterm_closes_the_crawls_records_them_and_leaves_nothing(tmp_path: Path) -> None:
     data, config = tmp_path / "data", tmp_path / "config"
     with sites(["127.0.0.1"], hold_s=1.0) as (bases, log):  # a slow site: crawls still running
-        write_demo_config(config, bases["127.0.0.1"], TOPICS)
+        write_demo_config(config, TOPICS)
         top = subprocess.Popen(
             _crawl_command(data, config),
+            env={**os.environ, "AGENDA_WATCH_REPLAY_HOSTS": replay_hosts(bases["127.0.0.1"])},
             cwd=ROOT,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,

@@ -51,6 +51,9 @@ def test_robots_txt_is_obeyed_by_default(tmp_path: Path, monkeypatch: pytest.Mon
     run = crawl_recorded(tmp_path, monkeypatch, source, ROUTES, _files())
     assert run.requests == ["/robots.txt"]
     assert run.result.meetings == 0 and not run.result.ok
+    # The run says why it found nothing: robots.txt, not an empty listing.
+    assert run.result.message.startswith("blocked by robots.txt: 1 request forbidden")
+    assert "no meetings found" not in run.result.message
     assert run.request_headers[0]["user-agent"].startswith("agenda-watch/")
 
 
@@ -74,8 +77,13 @@ def test_override_without_a_reason_is_a_config_error(tmp_path: Path) -> None:
         "sources:\n  - {id: x, name: X, jurisdiction: X, platform: legistar, slug: x, robots_obey: false}\n"
     )
     sources, problems = check_sources(path)
-    assert not sources and [(p.field, p.message) for p in problems] == [
-        ("robots_reason", "robots_obey: false needs a stated reason")
+    assert not sources and [(p.line, p.field, p.message) for p in problems] == [
+        (2, "robots_obey", "false needs robots_reason: why ignoring robots.txt is right")
+    ]
+    path.write_text(path.read_text().replace("false}", "false, robots_reason: because}"))
+    _, problems = check_sources(path)
+    assert [(p.field, p.message) for p in problems] == [
+        ("robots_reason", "too short: say why ignoring robots.txt is right here")
     ]
 
 

@@ -25,6 +25,7 @@ def test_settings_read_the_environment_and_overrides_win(
     }
     for name, value in environment.items():
         monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AGENDA_WATCH_CONFIG_DIR")  # the tests' own; here the default is checked
     settings = load_settings(data_dir=tmp_path, config_dir=None)
     assert settings.today == date(2026, 8, 4) and settings.http_cache is False
     assert settings.download_delay_s == 2.5 and settings.log_level == "INFO"
@@ -41,7 +42,7 @@ def test_a_crawl_child_gets_the_settings_not_the_secrets(
     settings = load_settings(data_dir=tmp_path / "data")  # as `--data-dir` gives it
     env = child_env(settings)
     assert env["AGENDA_WATCH_DATA_DIR"] == str((tmp_path / "data").resolve())
-    assert env["AGENDA_WATCH_CONFIG_DIR"] == str(Path("config").resolve())
+    assert env["AGENDA_WATCH_CONFIG_DIR"] == str(settings.config_dir.resolve())
     assert env["AGENDA_WATCH_PDF_TIMEOUT"] == "7.0" and env["UNRELATED"] == "kept"
     assert env["SCRAPY_SETTINGS_MODULE"] == "spiders.settings"
     assert "SLACK_BOT_TOKEN" not in env and "AGENDA_WATCH_TODAY" not in env

@@ -16,11 +16,12 @@ import click
 from pydantic import ValidationError
 
 from pipeline.cli import classify, crawling, export, sources, views
+from pipeline.cli.errors import Main
 from pipeline.redact import register_source_secrets, setup_logging
 from pipeline.settings import load_settings, settings_problems
 
 
-@click.group()
+@click.group(cls=Main)
 @click.option(
     "--data-dir",
     type=click.Path(file_okay=False, path_type=Path),
@@ -32,8 +33,11 @@ from pipeline.settings import load_settings, settings_problems
     help="Where sources.yaml and topics.yaml are (env AGENDA_WATCH_CONFIG_DIR, default ./config).",
 )
 @click.option("-v", "--verbose", is_flag=True, help="Log more.")
+@click.option("--debug", is_flag=True, help="Show the traceback when a command fails.")
 @click.pass_context
-def main(ctx: click.Context, data_dir: Path | None, config_dir: Path | None, verbose: bool) -> None:
+def main(
+    ctx: click.Context, data_dir: Path | None, config_dir: Path | None, verbose: bool, debug: bool
+) -> None:
     """Watch Illinois agendas for items that touch immigrants' rights; tell counsel in Slack."""
     setup_logging(
         logging.DEBUG if verbose else logging.WARNING, "%(levelname)s %(name)s: %(message)s"

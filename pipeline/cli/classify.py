@@ -11,6 +11,16 @@ import click
 from pipeline.classify.classifier import Classifier, explain
 from pipeline.classify.evaluate import DEFAULT_TOPICS, evaluate, format_text, load_rows
 from pipeline.cli.common import settings_of
+from pipeline.config import ConfigError, check_topics
+
+
+def load_classifier(path: Path) -> Classifier:
+    """The classifier of a topics file; `ConfigError` with every problem when it is broken."""
+    problems = check_topics(path)
+    if problems:
+        raise ConfigError(problems)
+    return Classifier.from_yaml(path)
+
 
 # Lines of `classify --jsonl` output written at once.
 CLASSIFY_BATCH = 1000
@@ -25,7 +35,7 @@ def classify(ctx: click.Context, text: str | None, jsonl: Any, explain_: bool) -
     """Classify TEXT, or each line of --jsonl; print one JSON line per input."""
     if (text is None) == (jsonl is None):
         raise click.UsageError("give either TEXT or --jsonl FILE")
-    classifier = Classifier.from_yaml(settings_of(ctx).topics_path)
+    classifier = load_classifier(settings_of(ctx).topics_path)
     inputs: list[tuple[Any, str]] = []
     if jsonl is not None:
         for number, line in enumerate(jsonl, 1):
@@ -77,7 +87,7 @@ def eval_command(
 ) -> None:
     """Measure the classifier on FILE (JSON lines with text and label)."""
     topics_path = rules or getattr(ctx.obj, "topics_path", None) or DEFAULT_TOPICS
-    classifier = Classifier.from_yaml(Path(topics_path))
+    classifier = load_classifier(Path(topics_path))
     try:
         rows = load_rows(file)
     except ValueError as exc:

@@ -8,33 +8,42 @@ import click
 
 import scheduler
 from pipeline.cli.common import settings_of
+from pipeline.cli.errors import echo_problems
 from pipeline.cli.views import show_matches
-from pipeline.config import ConfigError, load_sources
+from pipeline.config import ConfigError, check_sources, check_topics, check_watchlist
 from pipeline.deliver.delivery import deliver as deliver_outbox
-from pipeline.demo import run_demo
+from pipeline.demo import failing_on_purpose, run_demo
 from pipeline.ingest.crawl import crawl_many, workers_for
 from pipeline.settings import Settings
 from pipeline.store.ledger import Ledger
 
 
 def crawl_and_deliver(settings: Settings, source_ids: list[str], deliver_after: bool) -> int:
-    """Crawl the sources (all enabled when none are named), report each, then deliver."""
-    try:
-        sources = load_sources(settings.sources_path)
-    except ConfigError as exc:
-        click.echo(f"configuration problems:\n{exc}", err=True)
-        return 2
-    known = {s.id for s in sources}
+    """Crawl the sources (all enabled when none are named), report each, then deliver.
+
+    Broken topic rules stop everything (no item could be classified); a broken source entry is
+    reported like check-config reports it and costs only that source, but the exit status is 1.
+    """
+    topic_problems = check_topics(settings.topics_path)
+    if topic_problems:
+        raise ConfigError(topic_problems)
+    found, problems = check_sources(settings.sources_path)
+    problems += check_watchlist(settings.paths.watchlist_path)
+    echo_problems(problems)
+    known = {s.id for s in found if s.enabled}
     unknown = [s for s in source_ids if s not in known]
     if unknown:
-        click.echo(f"unknown or disabled source(s): {', '.join(unknown)}", err=True)
-        return 2
+        broken = {p.entry for p in problems}
+        for sid in unknown:
+            why = (
+                "its entry has problems (above)" if sid in broken else "not configured or disabled"
+            )
+            click.echo(f"cannot crawl {sid}: {why}; `agenda-watch sources` lists the ids", err=True)
+        return 1
     wanted = source_ids or sorted(known)
     workers = workers_for(settings, len(wanted))
     click.echo(f"crawling {len(wanted)} source(s), up to {workers} worker process(es)…")
-    results = crawl_many(
-        settings, wanted, on_result=lambda r: click.echo(r.line()), sources=sources
-    )
+    results = crawl_many(settings, wanted, on_result=lambda r: click.echo(r.line()), sources=found)
     failed = [r for r in results if not r.ok]
     totals = {
         k: sum(getattr(r, k) for r in results) for k in ("meetings", "items", "matches", "notices")
@@ -48,7 +57,7 @@ def crawl_and_deliver(settings: Settings, source_ids: list[str], deliver_after: 
             click.echo(f"  {r.source}: see {r.log_path}")
     if deliver_after:
         deliver_and_report(settings)
-    return 1 if failed and len(failed) == len(results) else 0
+    return 1 if problems or (failed and len(failed) == len(results)) else 0
 
 
 def deliver_and_report(settings: Settings) -> int:
@@ -83,8 +92,14 @@ def deliver(ctx: click.Context) -> None:
 @click.command()
 @click.pass_context
 def run(ctx: click.Context) -> None:
-    """Run the scheduler: each source on its cron, delivery after each crawl."""
-    sys.exit(scheduler.main(settings_of(ctx)))
+    """Run the scheduler: sources due together crawl as one batch, then delivery."""
+    settings = settings_of(ctx)
+    # What the scheduler would refuse, said as check-config says it (broken topic rules would
+    # also fail every crawl at its first item).
+    problems = check_topics(settings.topics_path) + check_sources(settings.sources_path)[1]
+    if problems:
+        raise ConfigError(problems)
+    sys.exit(scheduler.main(settings))
 
 
 @click.command()
@@ -93,6 +108,8 @@ def demo(ctx: click.Context) -> None:
     """Crawl bundled recordings from a local server, deliver, and show the matches."""
 
     def go(demo_settings: Settings) -> int:
+        for source_id, why in failing_on_purpose().items():
+            click.echo(f"note: {source_id} {why[:1].lower()}{why[1:]}")
         crawl_and_deliver(demo_settings, [], deliver_after=True)
         click.echo("")
         show_matches(demo_settings, None, "table")

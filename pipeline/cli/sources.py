@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import socket
+import ssl
 import sys
+import urllib.error
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -15,8 +18,15 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from pipeline.cli.common import settings_of
+from pipeline.cli.errors import Failure, echo_problems
 from pipeline.config import check_sources, check_topics, check_watchlist, source_by_id
-from pipeline.ingest.detect import Detection, detect, propose_entry, propose_slug
+from pipeline.ingest.detect import (
+    Detection,
+    detect,
+    looks_like_page,
+    propose_entry,
+    propose_slug,
+)
 from pipeline.ingest.onboard import check_url, fetch_page, plan_addition, write_addition
 from pipeline.models import Source, json_schema, safe_message
 from pipeline.store.health import source_health
@@ -52,24 +62,31 @@ def sources(ctx: click.Context) -> None:
             f"{h.last_meetings:>4} {h.last_items:>5} {h.consecutive_failures:>4} "
             f"{h.consecutive_empty:>5} {'YES' if h.alerting else '':<5} {note[:60]}"
         )
-    for p in problems:
-        click.echo(f"config problem: {p}", err=True)
+    echo_problems(problems)
+    if problems:
+        sys.exit(1)
 
 
 @click.command("check-config")
 @click.pass_context
 def check_config(ctx: click.Context) -> None:
-    """Check sources.yaml, topics.yaml and watchlist.yaml: every problem, with file, entry, field."""
+    """Check sources.yaml, topics.yaml and watchlist.yaml: every problem, with its line.
+
+    Each problem names its file, line, entry and field. Exit status 0 when all is well, 1 when
+    there are problems.
+    """
     settings = settings_of(ctx)
     found, problems = check_sources(settings.sources_path)
     problems += check_topics(settings.topics_path)
     problems += check_watchlist(settings.paths.watchlist_path)
-    for p in problems:
-        click.echo(str(p), err=True)
+    echo_problems(problems)
     if problems:
-        click.echo(f"{len(problems)} problem(s)", err=True)
         sys.exit(1)
-    click.echo(f"ok: {len(found)} sources; topics.yaml and watchlist.yaml valid")
+    enabled = sum(1 for s in found if s.enabled)
+    click.echo(
+        f"ok: {len(found)} sources ({enabled} enabled) in {settings.sources_path}; "
+        f"{settings.topics_path.name} and {settings.paths.watchlist_path.name} valid"
+    )
 
 
 @click.command()
@@ -111,7 +128,14 @@ def parse(
     if source_id:
         if timezone or options:
             raise click.UsageError("--timezone and --option go with --platform")
-        source = source_by_id(settings_of(ctx).sources_path, source_id)
+        path = settings_of(ctx).sources_path
+        try:
+            source = source_by_id(path, source_id)
+        except KeyError:
+            raise Failure(
+                f"no source {source_id!r} in {path}: `agenda-watch sources` lists the ids "
+                "(or use --platform NAME for a town not configured yet)"
+            ) from None
     else:
         source = adhoc_source(str(platform), url, platform_spiders(), timezone, options)
     spider = spider_class_for(source)()
@@ -197,7 +221,14 @@ def add_source(ctx: click.Context, url: str, from_file: Path | None, yes: bool) 
         check_url(url)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="URL") from None
-    page = from_file.read_bytes() if from_file else fetch_page(url)
+    page = from_file.read_bytes() if from_file else _fetch(url)
+    if not looks_like_page(page):
+        what = str(from_file) if from_file else f"the answer from {url}"
+        raise Failure(
+            f"{what} is not a web page (HTML, JSON or XML), so its platform cannot be told: "
+            "give the address of the town's agenda or meeting-calendar page"
+            + (", or a copy of that page saved from a browser" if from_file else "")
+        )
     found = detect(url, page)
     if found is None:
         click.echo(
@@ -221,6 +252,37 @@ def add_source(ctx: click.Context, url: str, from_file: Path | None, yes: bool) 
         sys.exit(1)
     source_id = addition.entry["id"]
     click.echo(f"Added {source_id!r}. Next: agenda-watch check-config; scrapy crawl {source_id}")
+
+
+def _fetch(url: str) -> bytes:
+    """The page at `url`, or a `Failure` saying why not and how to go on without the network."""
+    try:
+        return fetch_page(url)
+    except urllib.error.HTTPError as exc:
+        problem = f"the site answered HTTP {exc.code} {exc.reason}"
+    except urllib.error.URLError as exc:
+        problem = _network_reason(exc.reason)
+    except (TimeoutError, ConnectionError) as exc:
+        problem = _network_reason(exc)
+    except ValueError as exc:  # urllib's "unknown url type"
+        problem = str(exc)
+    raise Failure(
+        f"could not fetch {url}: {problem}. Check the address and the network, or save the page "
+        "from a browser and run: agenda-watch add-source URL --from-file PAGE.html"
+    )
+
+
+def _network_reason(reason: object) -> str:
+    """Words for why a connection failed (DNS, refused, timed out…)."""
+    if isinstance(reason, socket.gaierror):
+        return "the host name could not be looked up (no network, or a wrong address)"
+    if isinstance(reason, TimeoutError):
+        return "the site did not answer in time"
+    if isinstance(reason, ConnectionRefusedError):
+        return "the connection was refused"
+    if isinstance(reason, ssl.SSLError):
+        return f"a secure connection could not be made ({reason.reason or reason})"
+    return str(reason)
 
 
 @click.command()

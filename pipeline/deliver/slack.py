@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo
 
 from pipeline.display import (
     day_label,
+    item_reference,
+    item_title,
     item_topics,
     item_url,
     meeting_url,
@@ -95,15 +97,28 @@ def matched_words(c: Classification, limit: int = 8) -> str:
 
 
 def _item_line(item: AgendaItem, meeting: Meeting) -> str:
+    """The item's number once, its title linked to its own page, and what matched."""
     c = item.classification
     number = f"*{escape(item.number)}* " if item.number else ""
-    title = link(item_url(item, meeting), truncate(item.title, 400))
+    title = link(item_url(item, meeting), truncate(item_title(item), 400))
     lines = [f"{number}{title}"]
-    if item.matter:
-        lines[0] += f"  ({escape(item.matter)})"
+    if reference := item_reference(item):
+        lines[0] += f"  ({escape(reference)})"
     if c:
-        lines.append(f"Matched {matched_words(c)} → {topic_list(c.topics)} (score {c.score:g})")
+        lines.append(f"Matched {matched_words(c)} → {topic_list(c.topics)}")
     return truncate("\n".join(lines), MAX_SECTION)
+
+
+def rule_ids(classifications: list[Classification | None]) -> list[str]:
+    """The ids of the rules that fired, sorted, for the footer of those who ask "why?"."""
+    return sorted({e.rule for c in classifications if c for e in c.evidence if e.weight > 0})
+
+
+def why_footer(source: str, classifications: list[Classification | None]) -> str:
+    """``agenda-watch · source · rules: a, b (config/topics.yaml)``."""
+    rules = rule_ids(classifications)
+    why = f" · rules: {', '.join(rules)} (config/topics.yaml)" if rules else ""
+    return f"agenda-watch · {source}{why}"
 
 
 def _section(text: str) -> dict[str, Any]:
@@ -168,7 +183,7 @@ def _digest_section(meeting: Meeting) -> str:
         number = f"*{escape(item.number)}* " if item.number else ""
         topics = item_topics(item)
         lines.append(
-            f"• {number}{link(item_url(item, meeting), truncate(item.title, 200))}"
+            f"• {number}{link(item_url(item, meeting), truncate(item_title(item), 200))}"
             + (f" ({topics})" if topics else "")
         )
     if len(meeting.items) > 8:
@@ -214,7 +229,7 @@ def _bill_match(bill: Bill) -> str:
     matched = ", ".join(f"“{escape(truncate(w, 60))}”" for w in words[:8])
     topics = topic_list(c.topics)
     name = "Short title" if best == "title" else best
-    return f"*{escape(name)}*: {escape(quote)}\nMatched {matched} → {topics} (score {c.score:g})"
+    return f"*{escape(name)}*: {escape(quote)}\nMatched {matched} → {topics}"
 
 
 def render_bill(notice: Notice) -> Message:
@@ -235,7 +250,7 @@ def render_bill(notice: Notice) -> Message:
         blocks.append(_section(_change_lines(notice.changes, 600)))
     if match := _bill_match(bill):
         blocks.append(_section(match))
-    blocks.append(_context(f"agenda-watch · {notice.source}"))
+    blocks.append(_context(why_footer(notice.source, [bill.classification])))
     first = f": {notice.changes[0]}" if notice.changes else ""
     text = f"{heading} {bill.label} {bill.title}{first}"
     return Message(text=escape(truncate(text, 400)), blocks=blocks, metadata=_metadata(notice))
@@ -266,7 +281,8 @@ def render(notice: Notice) -> Message:
     blocks += [_section(_item_line(item, meeting)) for item in meeting.items[:MAX_ITEMS]]
     if len(meeting.items) > MAX_ITEMS:
         blocks.append(_context(f"…and {len(meeting.items) - MAX_ITEMS} more"))
-    blocks.append(_context(f"agenda-watch · {notice.source}"))
+    shown = [item.classification for item in meeting.items[:MAX_ITEMS]]
+    blocks.append(_context(why_footer(notice.source, shown)))
     n = len(meeting.items)
     text = f"{heading}: {meeting.body} {when(meeting)}" + (f" — {n} relevant item(s)" if n else "")
     return Message(text=escape(truncate(text, 400)), blocks=blocks, metadata=_metadata(notice))

@@ -207,6 +207,18 @@ class Detection:
     by: str
 
 
+def looks_like_page(body: bytes) -> bool:
+    """True for what a site serves as a page or API answer: HTML or XML markup, or JSON.
+
+    Platform markers are plain strings, so any text that mentions a platform (a config file, a
+    note) would otherwise be "recognised"; only a page is worth reading for them.
+    """
+    head = body[:4096].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if head[:1] in (b"{", b"["):
+        return True
+    return head[:1] == b"<" or b"<html" in head or b"<!doctype html" in head
+
+
 def detect(url: str, page: bytes | None = None) -> Detection | None:
     """The platform of `url` (and its saved `page`, if given), or None for an unknown site."""
     host = (urlsplit(url).hostname or "").lower()

@@ -163,7 +163,7 @@ def _verify(path: Path, original: str, updated: str, entry: dict[str, Any], know
         trial = Path(tmp) / path.name
         trial.write_text(updated, encoding="utf-8")
         _, problems = check_sources(trial)
-    mine = [f"{p.field or 'entry'}: {p.message}" for p in problems if f"({entry['id']})" in p.entry]
+    mine = [f"{p.field or 'entry'}: {p.message}" for p in problems if p.entry == entry["id"]]
     if mine:
         raise ValueError("; ".join(mine))
     if len(problems) > known:

@@ -20,6 +20,7 @@ from scrapy.exceptions import DropItem
 from pipeline.classify.classifier import Classifier
 from pipeline.classify.meeting import classify_meeting
 from pipeline.ingest import shared
+from pipeline.ingest.reasons import HostTally, crawl_reason
 from pipeline.models import AgendaItem, Document, Meeting, RawDocument, item_id
 from pipeline.settings import Paths
 from pipeline.store.files import JsonStore, write_atomic
@@ -255,6 +256,7 @@ class RunRecorder:
         self.run_id = crawler.settings.get(RUN_ID_SETTING) or uuid.uuid4().hex
         self.ledger: Ledger | None = None
         self.first_error = ""
+        self.hosts = HostTally()  # which hosts answered, for the run's message
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -263,10 +265,19 @@ class RunRecorder:
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(ext.spider_error, signal=signals.spider_error)
+        # A stage failing on a meeting (a full disk while storing it) is an error of the run too.
+        crawler.signals.connect(ext.spider_error, signal=signals.item_error)
+        crawler.signals.connect(
+            ext.hosts.request_reached, signal=signals.request_reached_downloader
+        )
+        crawler.signals.connect(ext.hosts.response_received, signal=signals.response_received)
         return ext
 
     def spider_error(self, failure: Any) -> None:
-        """Keep the first error's message for the run record (what a maintainer sees first)."""
+        """Keep the first error's message for the run record (what a maintainer sees first).
+
+        Connected to ``spider_error`` (a callback raised) and ``item_error`` (a stage raised).
+        """
         if not self.first_error:
             self.first_error = f"{failure.type.__name__}: {failure.getErrorMessage()}"
 
@@ -300,10 +311,8 @@ class RunRecorder:
         )
 
     def _message(self, stats: dict[str, Any], meetings: int) -> str:
-        """The first error and the spiders' first named warning (a listing shortfall), if any."""
-        warning = str(stats.get("agenda_watch/warning") or "")
-        found = "; ".join(part for part in (self.first_error, warning) if part)
-        return found or ("no meetings found" if meetings == 0 else "")
+        """Why the crawl found what it found: network, robots.txt, HTTP, shape, or empty."""
+        return crawl_reason(stats, self.first_error, meetings, self.hosts)
 
     def _source(self) -> str:
         spider = self.crawler.spider

@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.display import (
+    item_title,
+    item_topics,
     item_url,
     local_start,
     meeting_links,
@@ -179,9 +181,8 @@ def upcoming_table(meetings: list[Meeting], first: date, last: date) -> str:
         lines.append(f"{status}: {head}" if status else head)
         lines.append(f"  [{m.source}] {m.title}" + (f" · {m.location}" if m.location else ""))
         for i in m.items:
-            topics = ", ".join(i.classification.topics) if i.classification else ""
             number = f"{i.number} " if i.number else ""
-            lines.append(f"  • {number}{truncate(i.title, 100)}  [{topics}]")
+            lines.append(f"  • {number}{truncate(item_title(i), 100)}  [{item_topics(i)}]")
         for ln in meeting_links(m)[:3]:
             lines.append(f"    {ln['title']}: {ln['url']}")
         lines.append("")
