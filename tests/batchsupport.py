@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipeline.demo import RECORDINGS
+from pipeline.demo import RECORDINGS, replay_hosts
 from pipeline.models import Source
 from pipeline.replay import ReplayServer
 from pipeline.settings import Settings
@@ -85,12 +85,18 @@ def legistar_source(source_id: str, base: str, slug: str = "oak-park", **extra: 
     return Source.model_validate(entry)
 
 
-def batch_settings(tmp_path: Path) -> Settings:
+def batch_settings(tmp_path: Path, documents_from: str = "") -> Settings:
     """Settings with a fresh data dir and a config dir holding only topics.yaml.
 
     No sources.yaml on purpose: the worker gets its sources from the parent, parsed once.
+    `documents_from`: the base URL of the replay that answers for the recordings' public sites
+    (their agenda PDFs link the public document host).
     """
     config = tmp_path / "config"
     config.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(TOPICS, config / "topics.yaml")
-    return Settings(AGENDA_WATCH_DATA_DIR=tmp_path / "data", AGENDA_WATCH_CONFIG_DIR=config)
+    return Settings(
+        AGENDA_WATCH_DATA_DIR=tmp_path / "data",
+        AGENDA_WATCH_CONFIG_DIR=config,
+        AGENDA_WATCH_REPLAY_HOSTS=replay_hosts(documents_from) if documents_from else "",
+    )

@@ -33,10 +33,12 @@ def _stamps(data: Path) -> dict[str, tuple[int, int]]:
 def test_an_unchanged_rerun_rewrites_no_meeting_and_a_change_rewrites_only_its_meeting(
     tmp_path: Path, recordings_copy: Path
 ) -> None:
-    settings = batch_settings(tmp_path)
     with sites(["127.0.0.2", "127.0.0.3"], root=recordings_copy) as (bases, _):
+        settings = batch_settings(tmp_path, documents_from=bases["127.0.0.2"])
         first = _crawl(settings, bases)
-        assert all(r.ok for r in first.values())
+        assert all(r.ok for r in first.values()), [r.line() for r in first.values()]
+        board = JsonStore(settings.data_dir).read("oak/20261208/9001")
+        assert [(d.pages, d.error) for d in board.documents] == [(2, None)]  # the agenda PDF too
         before = _stamps(settings.data_dir)
         assert len(before) == 4
 
