@@ -10,7 +10,8 @@ one request at a time per host, the delay apart, across every source and process
 SIGTERM/SIGINT stop scheduling and end the running batch cleanly (its crawls are closed and
 recorded). The weekly Slack digest is one more job (default Monday 08:00 Chicago, setting
 ``digest_cron``, env ``AGENDA_WATCH_DIGEST_CRON``) that queues the week's digest once, then
-delivers.
+delivers. Reminders (public-comment deadlines, witness-slip hearings) are checked every
+`REMINDER_EVERY_MIN` minutes.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 
 from pipeline.config import (
     CHICAGO,
@@ -39,8 +41,9 @@ from pipeline.config import (
     cron_trigger,
     load_sources,
 )
-from pipeline.deliver.delivery import deliver
 from pipeline.deliver.digest import queue_weekly_digest
+from pipeline.deliver.outbox import deliver
+from pipeline.deliver.reminders import queue_reminders
 from pipeline.ingest.crawl import crawl_many
 from pipeline.ingest.dispatch import CrawlDispatcher
 from pipeline.redact import register_source_secrets, setup_logging
@@ -49,6 +52,7 @@ from pipeline.store.ledger import Ledger
 
 MISFIRE_GRACE_S = 600
 DIGEST_MISFIRE_GRACE_S = 6 * 3600  # a digest a few hours late still beats none that week
+REMINDER_EVERY_MIN = 15  # a reminder lands at most this late after its moment (24 h ahead)
 
 logger = logging.getLogger("agenda_watch.scheduler")
 _deliver_lock = threading.Lock()
@@ -139,16 +143,64 @@ def add_digest_job(
     clock: Callable[[], datetime] | None = None,
 ) -> None:
     """Add the weekly digest job (`digest_trigger` unless another trigger is given)."""
-    scheduler.add_job(
+    _add_singleton(
+        scheduler,
         digest_and_deliver,
         trigger or digest_trigger(settings),
-        args=[settings, clock],
-        id="digest:weekly",
-        name="weekly digest",
+        [settings, clock],
+        ("digest:weekly", "weekly digest"),
+        DIGEST_MISFIRE_GRACE_S,
+    )
+
+
+def _add_singleton(
+    scheduler: BaseScheduler,
+    job: Callable[..., None],
+    trigger: BaseTrigger,
+    args: list[object],
+    name: tuple[str, str],
+    grace_s: int,
+) -> None:
+    """Add a job that never overlaps itself and collapses missed runs into one (id, name)."""
+    scheduler.add_job(
+        job,
+        trigger,
+        args=args,
+        id=name[0],
+        name=name[1],
         max_instances=1,
         coalesce=True,
-        misfire_grace_time=DIGEST_MISFIRE_GRACE_S,
+        misfire_grace_time=grace_s,
         replace_existing=True,
+    )
+
+
+def remind_and_deliver(settings: Settings, clock: Callable[[], datetime] | None = None) -> None:
+    """The reminder job: queue the reminders now due (each once), then deliver."""
+    with _deliver_lock:
+        ledger = Ledger(settings.ledger_path)
+        try:
+            queued = queue_reminders(settings, ledger, clock() if clock else None)
+            report = deliver(settings, ledger)
+        finally:
+            ledger.close()
+    logger.info("reminders: %d queued; %s", len(queued), report.summary())
+
+
+def add_reminder_job(
+    scheduler: BaseScheduler,
+    settings: Settings,
+    trigger: BaseTrigger | None = None,
+    clock: Callable[[], datetime] | None = None,
+) -> None:
+    """Add the reminder job (every `REMINDER_EVERY_MIN` minutes unless another trigger is given)."""
+    _add_singleton(
+        scheduler,
+        remind_and_deliver,
+        trigger or IntervalTrigger(minutes=REMINDER_EVERY_MIN, timezone=CHICAGO),
+        [settings, clock],
+        ("reminders", "reminders"),
+        REMINDER_EVERY_MIN * 60,
     )
 
 
@@ -161,6 +213,7 @@ def main(settings: Settings | None = None) -> int:
     try:
         scheduler = build_scheduler(settings, dispatcher)
         add_digest_job(scheduler, settings)
+        add_reminder_job(scheduler, settings)
     except ConfigError as exc:
         logger.error("configuration problems:\n%s", exc)
         return 2

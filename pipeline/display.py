@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from pipeline.models import AgendaItem, LinkKind, Meeting, MeetingStatus
+from pipeline.models import AgendaItem, LinkKind, Meeting, MeetingStatus, Outcome
 
 ELLIPSIS = "…"
 # The status words shown beside a meeting; a scheduled (or passed) meeting shows none.
@@ -155,3 +155,83 @@ def topic_list(topics: Iterable[str]) -> str:
 def item_topics(item: AgendaItem) -> str:
     """The item's topics as words ("" when it was not classified)."""
     return topic_list(item.classification.topics) if item.classification else ""
+
+
+# --- deadlines, comment channels, outcomes and roll calls --------------------------------------
+
+# How each way to comment is named to a reader.
+CHANNEL_LABELS = {
+    "email": "e-mail",
+    "web": "online",
+    "phone": "phone",
+    "video": "video",
+    "in_person": "in person",
+    "mail": "mail",
+}
+# How each outcome is named to a reader.
+OUTCOME_LABELS = {
+    "adopted": "Adopted",
+    "failed": "Failed",
+    "amended": "Amended",
+    "tabled": "Tabled",
+    "deferred": "Deferred",
+    "referred": "Referred",
+    "withdrawn": "Withdrawn",
+    "received": "Received",
+    "other": "Action taken",
+}
+# Roll-call groups, in the order they are listed.
+VOTE_LABELS = {
+    "yes": "Yes",
+    "no": "No",
+    "abstain": "Abstained",
+    "present": "Present",
+    "recused": "Recused",
+    "absent": "Absent",
+    "other": "Other",
+}
+
+
+def deadline_when(at: datetime, time_known: bool, zone: str) -> str:
+    """``Mon Mar 9, 2026 5:00 PM CDT``: a deadline on the body's clock (the day, without a time)."""
+    return day_and_time(at.astimezone(ZoneInfo(zone)), time_known)
+
+
+def channel_text(kind: str, value: str) -> str:
+    """``e-mail clerk@village.il.us``, ``phone (708) 555-0100``, ``in person``."""
+    label = CHANNEL_LABELS.get(kind, kind)
+    if kind == "phone" and len(value) == 10:
+        value = f"({value[:3]}) {value[3:6]}-{value[6:]}"
+    return f"{label} {value}".strip()
+
+
+def outcome_label(result: str) -> str:
+    """``Adopted``, ``Deferred``…; ``Action taken`` for a result we do not classify."""
+    return OUTCOME_LABELS.get(result, OUTCOME_LABELS["other"])
+
+
+def vote_groups(outcome: Outcome) -> list[tuple[str, list[str]]]:
+    """The roll call by value: ``[("Yes", ["Ann Lee", …]), ("No", […])]``, names in given order."""
+    groups: list[tuple[str, list[str]]] = []
+    for value, label in VOTE_LABELS.items():
+        names = [v.name for v in outcome.votes if v.value == value]
+        if names:
+            groups.append((label, names))
+    return groups
+
+
+def outcome_summary(outcome: Outcome) -> str:
+    """``Adopted (Approved as amended) · 5-2 · moved by A, seconded by B`` in plain words."""
+    text = outcome_label(outcome.result)
+    if outcome.action and outcome.action.casefold() != text.casefold():
+        text += f" ({outcome.action})"
+    counts = outcome.vote_counts()
+    if outcome.tally:
+        text += f" · {outcome.tally}"
+    elif counts:
+        text += " · " + ", ".join(f"{n} {VOTE_LABELS[v].lower()}" for v, n in counts.items())
+    movers = [f"moved by {outcome.mover}"] if outcome.mover else []
+    movers += [f"seconded by {outcome.seconder}"] if outcome.seconder else []
+    if movers:
+        text += " · " + ", ".join(movers)
+    return text

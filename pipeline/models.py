@@ -7,10 +7,12 @@ platform's own id, or from the meeting date and a normalised title — never fro
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import unicodedata
 from datetime import date, datetime
 from typing import Annotated, Any, Literal, get_args
+from zoneinfo import ZoneInfo
 
 from pydantic import (
     AfterValidator,
@@ -18,11 +20,16 @@ from pydantic import (
     ConfigDict,
     Field,
     HttpUrl,
+    ValidationError,
     ValidationInfo,
     field_validator,
 )
+from pydantic_core import PydanticCustomError
 
+from pipeline.clock import utcnow
 from pipeline.redact import redact
+
+logger = logging.getLogger(__name__)
 
 # --- vocabularies -------------------------------------------------------------------------------
 # (Platform names are not one of them: they are the spiders' own, see spiders/registry.py.)
@@ -55,8 +62,55 @@ NoticeKind = Literal[
     "bill_new",  # a bill's first notice (opens the thread)
     "bill_update",  # follow-up: amendments, hearings, votes, the governor, a Public Act
     "weekly_digest",  # the week's coming meetings, one message
+    "delivery_failed",  # ops: notices Slack refused for good (or that would not render)
+    "outcome",  # follow-up: how relevant items were decided (with roll calls); a bill's final action
+    "reminder",  # follow-up: a public-comment deadline or a witness-slip hearing is close
+    "agenda_unread",  # a meeting's agenda could not be read: a person should look (once a version)
 ]
 NOTICE_KINDS: tuple[str, ...] = get_args(NoticeKind)
+# Notices beside a meeting's thread: posted in it when it exists, but never opening it nor counting
+# as the meeting's first notice (a later match is still ``new_matches``).
+SIDE_NOTE_KINDS: tuple[NoticeKind, ...] = ("agenda_unread",)
+
+# Why a meeting's agenda could not be read (`Unread.reason`), from the document's error.
+UnreadReason = Literal[
+    "download failed",
+    "damaged",
+    "encrypted",
+    "needs OCR",
+    "too large",
+    "timed out",
+    "unsupported type",
+    "no items found",
+]
+UNREAD_REASONS: tuple[str, ...] = get_args(UnreadReason)
+
+# How the public may comment (see pipeline/text/comments.py, which reads them from agenda text).
+ChannelKind = Literal["email", "web", "phone", "video", "in_person", "mail"]
+CHANNEL_KINDS: tuple[ChannelKind, ...] = get_args(ChannelKind)
+LimitUnit = Literal["minutes", "words", "pages", "characters"]
+LIMIT_UNITS: tuple[LimitUnit, ...] = get_args(LimitUnit)
+
+# How an agenda item was decided, in our words (each platform's words map onto these).
+OutcomeKind = Literal[
+    "adopted",  # passed, approved, adopted, carried, accepted
+    "failed",  # failed, defeated, denied, rejected, lost
+    "amended",  # adopted as amended / amendment carried
+    "tabled",  # laid on the table
+    "deferred",  # continued, postponed, held, deferred
+    "referred",  # sent to a committee or back to staff
+    "withdrawn",  # withdrawn or removed by the sponsor
+    "received",  # received and filed, placed on file, presented
+    "other",  # an action we do not classify: its words are shown as they are
+]
+OUTCOME_KINDS: tuple[str, ...] = get_args(OutcomeKind)
+
+# One member's vote, in our words (Legistar's VoteValueName and ILGA's Y/N/P/NV/E map onto these).
+VoteValue = Literal["yes", "no", "abstain", "absent", "present", "recused", "other"]
+VOTE_VALUES: tuple[str, ...] = get_args(VoteValue)
+
+ReminderKind = Literal["comment_deadline", "witness_slip"]
+REMINDER_KINDS: tuple[str, ...] = get_args(ReminderKind)
 
 SCHEMA_VERSION = 1
 
@@ -68,6 +122,79 @@ def _require_aware(value: datetime) -> datetime:
 
 
 AwareDatetime = Annotated[datetime, AfterValidator(_require_aware)]
+
+
+def _require_aware_or_none(value: datetime | None) -> datetime | None:
+    return None if value is None else _require_aware(value)
+
+
+# Meeting and hearing dates outside these bounds are typos or placeholders (a Legistar event dated
+# 9999-12-31): they are refused at the model boundary, so nothing downstream (local times,
+# calendars, "a day later") can overflow or sort a placeholder first.
+EARLIEST_PLAUSIBLE = date(1990, 1, 1)
+PLAUSIBLE_YEARS_AHEAD = 5
+# The pydantic error type of such a date, so a stage can count these by name.
+IMPLAUSIBLE_DATE = "implausible_date"
+
+
+def plausible_range(today: date | None = None) -> tuple[date, date]:
+    """The first and last plausible meeting dates: 1990-01-01 to five years after today."""
+    today = today or utcnow().date()
+    year = today.year + PLAUSIBLE_YEARS_AHEAD
+    last = today.replace(year=year, day=28) if (today.month, today.day) == (2, 29) else None
+    return EARLIEST_PLAUSIBLE, last or today.replace(year=year)
+
+
+def _require_plausible(value: datetime) -> datetime:
+    # The wall-clock date, not a conversion: converting 9999-12-31 23:30-06:00 to UTC overflows.
+    first, last = plausible_range()
+    if not first <= value.date() <= last:
+        raise PydanticCustomError(
+            IMPLAUSIBLE_DATE,
+            "date {value} is outside the plausible range {first} to {last}",
+            {"value": value.isoformat(), "first": first.isoformat(), "last": last.isoformat()},
+        )
+    return value
+
+
+PlausibleDatetime = Annotated[
+    datetime, AfterValidator(_require_aware), AfterValidator(_require_plausible)
+]
+
+
+def _plausible_or_none(value: datetime | None) -> datetime | None:
+    # A secondary date (a posted end time) costs only itself: dropped, and said in the log.
+    if value is None:
+        return None
+    first, last = plausible_range()
+    if first <= value.date() <= last:
+        return value
+    logger.warning("dropped an implausible date %s (outside %s to %s)", value, first, last)
+    return None
+
+
+# A date whose implausible value is dropped (None) rather than refusing the whole record.
+OptionalPlausibleDatetime = Annotated[
+    datetime | None, AfterValidator(_require_aware_or_none), AfterValidator(_plausible_or_none)
+]
+
+
+def is_implausible_date(exc: ValidationError) -> bool:
+    """True when `exc` is (only) about dates outside `plausible_range`."""
+    return all(err["type"] == IMPLAUSIBLE_DATE for err in exc.errors())
+
+
+def _require_zone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ValueError, KeyError, OSError):  # ZoneInfoNotFoundError is a KeyError
+        raise ValueError(f"not an IANA time zone: {value!r}") from None
+    return value
+
+
+# An IANA zone name that loads (a stored meeting with a bad zone would break every view).
+ZoneName = Annotated[str, AfterValidator(_require_zone)]
+
 
 # --- text at the boundary -------------------------------------------------------------------------
 # Scraped text is hostile. Whatever a page holds, text in a model holds no control character but
@@ -205,6 +332,84 @@ class Classification(StrictModel):
     version: Text = ""
 
 
+class Vote(StrictModel):
+    """One member's recorded vote.
+
+    ``name`` as the platform gives it; ``value`` in our words; ``raw`` the platform's own word
+    ("Aye", "Nay", "Excused").
+    """
+
+    name: Text = Field(min_length=1, max_length=200)
+    value: VoteValue
+    raw: Text = Field(default="", max_length=60)
+
+
+class Outcome(StrictModel):
+    """How an agenda item was decided, as the platform recorded it.
+
+    - ``result``: one of `OUTCOME_KINDS`; ``passed``: the platform's pass/fail flag, if it has one.
+    - ``action``: the platform's words ("Approved the Recommendation of Staff, and Forward").
+    - ``tally``: the count as written ("5-2", "13 - 0 - 0"); ``mover``/``seconder`` when recorded.
+    - ``votes``: the roll call, where the platform publishes one (empty for a voice vote, or when
+      none was published); ``source``: where this came from ("legistar_api", "ilga_hearing"…).
+    """
+
+    result: OutcomeKind
+    passed: bool | None = None
+    action: Text = Field(default="", max_length=500)
+    tally: Text = Field(default="", max_length=60)
+    mover: Text = Field(default="", max_length=200)
+    seconder: Text = Field(default="", max_length=200)
+    votes: list[Vote] = Field(default_factory=list)
+    source: str = ""
+
+    def vote_counts(self) -> dict[str, int]:
+        """Votes per value, in `VOTE_VALUES` order, values with no vote left out."""
+        counts = {v: sum(1 for x in self.votes if x.value == v) for v in VOTE_VALUES}
+        return {v: n for v, n in counts.items() if n}
+
+
+class CommentChannel(StrictModel):
+    """A way to comment: ``kind`` from `CHANNEL_KINDS`; ``value`` the address, URL or phone digits, or ""."""
+
+    kind: ChannelKind
+    value: Text = Field(default="", max_length=300)
+
+
+class CommentLimit(StrictModel):
+    """One speaker's or one comment's allowance, e.g. 3 minutes; ``text`` is the phrase as written."""
+
+    amount: int = Field(ge=1, le=10_000)
+    unit: LimitUnit
+    text: Text = Field(max_length=200)
+
+
+class CommentDeadline(StrictModel):
+    """When a window closes (aware, in the body's zone); ``time_given`` is False for a date alone (23:59)."""
+
+    at: AwareDatetime
+    text: Text = Field(max_length=300)
+    time_given: bool = True
+
+
+class CommentWindow(StrictModel):
+    """How and by when the public may comment on one meeting.
+
+    - ``deadline``: the earliest of ``deadlines`` (None when the text gives none), and its words.
+    - ``channels``: distinct (kind, value) pairs; a kind with an address drops its empty entry.
+    - ``limits``: distinct per-speaker/per-comment allowances; ``limit_text`` the first as written.
+    - ``source_text``: the sentences read, joined (at most 2,000 characters).
+    """
+
+    deadline: AwareDatetime | None = None
+    deadline_text: Text = ""
+    deadlines: list[CommentDeadline] = Field(default_factory=list)
+    channels: list[CommentChannel] = Field(default_factory=list)
+    limits: list[CommentLimit] = Field(default_factory=list)
+    limit_text: Text = ""
+    source_text: Text = ""
+
+
 class AgendaItem(StrictModel):
     """One item on a meeting's agenda.
 
@@ -214,6 +419,9 @@ class AgendaItem(StrictModel):
     - ``matter``: the platform's file number (Legistar ``MatterFile``), if any.
     - ``links``: attachments; ``page``: page of the agenda document it came from, if split from one.
     - ``classification``: filled by the classify stage.
+    - ``outcome``: how the item was decided, once the platform says so (after the meeting).
+    - ``witness_slip_url``: ILGA hearing items: where to file a witness slip for this bill at this
+      hearing (the row's own link when the page has one, else the hearing page that carries it).
     """
 
     id: Text
@@ -225,6 +433,8 @@ class AgendaItem(StrictModel):
     links: list[Link] = Field(default_factory=list)
     page: int | None = None
     classification: Classification | None = None
+    outcome: Outcome | None = None
+    witness_slip_url: HttpUrl | None = None
 
     def classify_fields(self) -> dict[str, str]:
         """What the classifier sees, by field: the title, and the notes/recital when they add to it."""
@@ -254,15 +464,31 @@ class Document(StrictModel):
     error: Text | None = None
 
 
+class Unread(StrictModel):
+    """Why a meeting's agenda could not be read, so a person can look at it (set by extraction).
+
+    - ``reason``: one of `UNREAD_REASONS`; ``detail``: the document's error as reported.
+    - ``url``: the document to look at (the agenda as the site serves it).
+    - ``version``: a fingerprint of what was fetched (a content hash, or the URL when the
+      download failed): counsel hear about each version once.
+    """
+
+    reason: UnreadReason
+    detail: MessageText = ""
+    url: HttpUrl | None = None
+    version: str
+
+
 class Meeting(StrictModel):
     """A meeting of a body, with its agenda items — what a spider yields and what is stored.
 
     - ``id``: stable, see `meeting_id`.
     - ``source``: the configured source id; ``body``: the body's name as the site gives it.
-    - ``start``: zone-aware start; ``timezone``: the body's IANA zone (for display and calendars);
+    - ``start``: zone-aware start, within `plausible_range` (else the error type is
+      `IMPLAUSIBLE_DATE`); ``timezone``: the body's IANA zone (for display and calendars);
       ``time_known`` is False when the site gave a date only.
     - ``end``: zone-aware end, only where the platform posts one (eScribe ``EndDate``); None
-      otherwise. Views use it only when it is after ``start`` and say which default they apply
+      otherwise (an implausible one is dropped). Views use it only when it is after ``start`` and say which default they apply
       when it is missing (calendars and exports: two hours, see `pipeline.views.civic`).
     - ``status``: one of `MEETING_STATUSES`.
     - ``url``: the meeting's page for humans; ``links``: its documents.
@@ -271,6 +497,12 @@ class Meeting(StrictModel):
     - ``identity``: the platform's id for this meeting that survives a reschedule (Legistar's
       EventId), when it has one; then it, not the dated ``id``, keys the ledger and the Slack thread,
       so a moved meeting is a follow-up in its thread rather than a new meeting.
+    - ``comment``: how and by when the public may comment (read from the agenda document, the
+      platform's comment field and the items by the comment stage), or None when nothing says.
+    - ``comment_texts``: texts the spider found that may say how to comment (Legistar
+      ``EventComment``, eLMS ``comment``, the meeting page); read by the comment stage, never stored.
+    - ``unread``: set when the meeting has no items because its agenda could not be read
+      (damaged, encrypted, scanned without OCR, nothing split, download failed); None otherwise.
     """
 
     id: Text
@@ -278,9 +510,9 @@ class Meeting(StrictModel):
     jurisdiction: Text
     body: Text
     title: Text
-    start: AwareDatetime
-    end: AwareDatetime | None = None
-    timezone: Text = "America/Chicago"
+    start: PlausibleDatetime
+    end: OptionalPlausibleDatetime = None
+    timezone: ZoneName = "America/Chicago"
     time_known: bool = True
     location: Text = ""
     status: MeetingStatus = "scheduled"
@@ -288,7 +520,10 @@ class Meeting(StrictModel):
     links: list[Link] = Field(default_factory=list)
     items: list[AgendaItem] = Field(default_factory=list)
     documents: list[Document] = Field(default_factory=list)
+    unread: Unread | None = None
     raw_documents: list[RawDocument] = Field(default_factory=list, exclude=True)
+    comment: CommentWindow | None = None
+    comment_texts: list[Text] = Field(default_factory=list, exclude=True)
     platform_id: Text | None = None
     identity: Text | None = None
     scraped_at: AwareDatetime | None = None
@@ -376,6 +611,44 @@ class SourceAlert(StrictModel):
     message: MessageText = ""
 
 
+class DeadNotice(StrictModel):
+    """A notice that could not be delivered for good, as an ops alert names it.
+
+    ``row`` is its number in the outbox (``agenda-watch notices --retry ROW``); ``reason`` what
+    Slack (or rendering) said.
+    """
+
+    row: int
+    key: Text
+    kind: Text
+    source: Text
+    reason: MessageText
+
+
+class Reminder(StrictModel):
+    """What a ``reminder`` notice reminds of.
+
+    - ``kind``: ``comment_deadline`` (a meeting's public-comment window closes) or ``witness_slip``
+      (a bill's committee hearing, where slips are filed before or during it).
+    - ``due``: the deadline, or the hearing's start; ``time_known`` False when only a date was given.
+    - ``subject``: what it is about ("Village Board", "HB1234 IMMIGRANT SAFETY"); ``body``: the
+      committee or body; ``location``: the room; ``url``: where to act (the witness-slip page, the
+      meeting page); ``channels``/``limit_text``: how to comment and for how long.
+    """
+
+    kind: ReminderKind
+    due: AwareDatetime
+    time_known: bool = True
+    timezone: str = "America/Chicago"
+    subject: Text
+    body: Text = ""
+    location: Text = ""
+    url: HttpUrl | None = None
+    deadline_text: Text = ""
+    channels: list[CommentChannel] = Field(default_factory=list)
+    limit_text: Text = ""
+
+
 class Notice(StrictModel):
     """A message queued for Slack: about one meeting (thread key = meeting id) or a source's health.
 
@@ -385,6 +658,8 @@ class Notice(StrictModel):
     - ``alert``: for health notices, the source's state.
     - ``digest``: for the weekly digest, the coming meetings with their relevant items.
     - ``changes``: short human lines for follow-ups ("Status: scheduled → cancelled").
+    - ``dead``: for ``delivery_failed`` ops alerts, the notices Slack refused for good.
+    - ``reminder``: for ``reminder`` notices, what is due and when.
     """
 
     id: Text
@@ -398,6 +673,8 @@ class Notice(StrictModel):
     changes: list[Text] = Field(default_factory=list)
     created_at: AwareDatetime
     bill: Bill | None = None
+    dead: list[DeadNotice] = Field(default_factory=list)
+    reminder: Reminder | None = None
 
 
 Meeting.model_rebuild()
@@ -422,6 +699,8 @@ BillActionKind = Literal[
     "vetoed",
     "public_act",
     "died",
+    "veto_overridden",  # "Override Total Veto - House Passed …"
+    "stalled",  # "Rule 19(a) / Re-referred to Rules Committee": missed a deadline, out of committee
     "other",
 ]
 BILL_ACTION_KINDS: tuple[str, ...] = get_args(BillActionKind)
@@ -454,15 +733,25 @@ class BillSynopsis(StrictModel):
 
 
 class BillHearing(StrictModel):
-    """A committee hearing a bill is posted for; ``url`` is the hearing page (witness slips)."""
+    """A committee hearing a bill is posted for; ``url`` is the hearing page.
+
+    ``witness_slip_url``: where to file a witness slip for this bill at this hearing (the bill
+    row's own link on the hearing page, else the hearing page, which carries the slip links).
+    """
 
     committee: Text
     chamber: Text = ""
-    start: AwareDatetime
+    start: PlausibleDatetime
     time_known: bool = True
     location: Text = ""
     url: HttpUrl | None = None
     meeting_id: Text | None = None
+    witness_slip_url: HttpUrl | None = None
+
+    def slip_url(self) -> str | None:
+        """Where to file a witness slip: the bill's own link, else the hearing page."""
+        found = self.witness_slip_url or self.url
+        return str(found) if found else None
 
 
 class Bill(StrictModel):

@@ -115,6 +115,8 @@ class Settings(PathsOf, BaseSettings):
       https URL (http only to this machine), refused otherwise without echoing it.
     - ``SLACK_CHANNEL``: default channel id for notices; ``SLACK_OPS_CHANNEL``: for health alerts.
     - ``SLACK_API_URL``: Web API base URL (GovSlack, or a local fake in tests and the demo).
+    - ``SLACK_TIMEOUT`` (s): how long one Slack call may take before its answer counts as lost
+      (the notice then stays in flight until reconciliation finds it in Slack or not).
 
     Crawling (the README's settings table says the same):
 
@@ -126,8 +128,16 @@ class Settings(PathsOf, BaseSettings):
       saved on another date.
     - ``AGENDA_WATCH_PDF_TIMEOUT`` (s per PDF); ``AGENDA_WATCH_PDF_WORKER_DELAY_S``: test-only,
       makes the PDF worker sleep first, to play a stuck PDF deterministically.
+    - OCR of pages without a text layer (`pipeline.text.ocr`): ``AGENDA_WATCH_OCR`` (0 turns it
+      off), ``AGENDA_WATCH_OCR_ENGINE`` (the tesseract command or its path),
+      ``AGENDA_WATCH_OCR_LANGUAGE`` (``eng``, ``eng+spa``…), ``AGENDA_WATCH_OCR_MAX_PAGES`` (per
+      document), ``AGENDA_WATCH_OCR_PAGE_TIMEOUT`` (s per page), ``AGENDA_WATCH_OCR_DPI``.
     - ``AGENDA_WATCH_LEGISTAR_PAGE_SIZE``: records per Legistar Web API page (at most 1000).
     - ``AGENDA_WATCH_DIGEST_CRON``: when `agenda-watch run` posts the weekly digest.
+    - ``AGENDA_WATCH_WITNESS_SLIP_REMINDER_HOURS``: how long before a watched bill's committee
+      hearing its thread is reminded to file witness slips (default 24).
+    - ``AGENDA_WATCH_COMMENT_REMINDER_HOURS``: how long before a public-comment deadline the
+      meeting's thread is reminded, for meetings with relevant items (default 24).
     - ``AGENDA_WATCH_REPLAY_HOSTS``: demo and tests only, ``PUBLIC_ORIGIN=LOCAL_BASE`` pairs: those
       public sites are answered by a local replay server (`pipeline.ingest.replayhosts`).
     """
@@ -148,6 +158,7 @@ class Settings(PathsOf, BaseSettings):
     slack_channel: str | None = Field(default=None, alias="SLACK_CHANNEL")
     slack_ops_channel: str | None = Field(default=None, alias="SLACK_OPS_CHANNEL")
     slack_api_url: str = Field(default=DEFAULT_SLACK_API_URL, alias="SLACK_API_URL")
+    slack_timeout_s: int = Field(default=30, alias="SLACK_TIMEOUT", ge=1, le=300)
     crawl_timeout_s: int = Field(default=900, alias="AGENDA_WATCH_CRAWL_TIMEOUT", ge=10)
     crawl_parallel: int = Field(default=2, alias="AGENDA_WATCH_CRAWL_PARALLEL", ge=1, le=16)
     user_agent: str = Field(
@@ -159,10 +170,27 @@ class Settings(PathsOf, BaseSettings):
     today: date | None = Field(default=None, alias="AGENDA_WATCH_TODAY")
     pdf_timeout_s: float = Field(default=30.0, alias="AGENDA_WATCH_PDF_TIMEOUT", gt=0)
     pdf_worker_delay_s: float = Field(default=0.0, alias="AGENDA_WATCH_PDF_WORKER_DELAY_S", ge=0)
+    ocr: bool = Field(default=True, alias="AGENDA_WATCH_OCR")
+    ocr_engine: str = Field(default="tesseract", alias="AGENDA_WATCH_OCR_ENGINE", min_length=1)
+    # Tesseract language codes joined by "+" (they become one command-line argument).
+    ocr_language: str = Field(
+        default="eng", alias="AGENDA_WATCH_OCR_LANGUAGE", pattern=r"^[A-Za-z_]+(\+[A-Za-z_]+)*$"
+    )
+    ocr_max_pages: int = Field(default=10, alias="AGENDA_WATCH_OCR_MAX_PAGES", ge=0, le=200)
+    ocr_page_timeout_s: float = Field(
+        default=20.0, alias="AGENDA_WATCH_OCR_PAGE_TIMEOUT", gt=0, le=600
+    )
+    ocr_dpi: int = Field(default=250, alias="AGENDA_WATCH_OCR_DPI", ge=72, le=600)
     legistar_page_size: int = Field(
         default=1000, alias="AGENDA_WATCH_LEGISTAR_PAGE_SIZE", ge=1, le=1000
     )
     digest_cron: str = Field(default=DEFAULT_DIGEST_CRON, alias="AGENDA_WATCH_DIGEST_CRON")
+    witness_slip_reminder_hours: float = Field(
+        default=24.0, alias="AGENDA_WATCH_WITNESS_SLIP_REMINDER_HOURS", gt=0, le=24 * 14
+    )
+    comment_reminder_hours: float = Field(
+        default=24.0, alias="AGENDA_WATCH_COMMENT_REMINDER_HOURS", gt=0, le=24 * 14
+    )
     replay_hosts: str = Field(default="", alias="AGENDA_WATCH_REPLAY_HOSTS")
 
     @model_validator(mode="before")

@@ -112,3 +112,14 @@ def viewer_id(agenda_url: str | None) -> str | None:
         if query.get(key):
             return f"{key}={query[key]}"
     return None
+
+
+def row_note(when: str, roles: dict[str, Selector]) -> str:
+    """A table row's text besides its title: the date cell's visible words, then the other cells'."""
+    others = (
+        t
+        for r, c in roles.items()
+        if r not in ("name", "date")
+        for t in c.xpath(".//text()").getall()
+    )
+    return squash(" ".join([when, *others]))

@@ -15,9 +15,11 @@ from parsel import Selector
 from scrapy.http import Response
 
 from pipeline.models import AgendaItem, Link, LinkKind, item_id
-from spiders._parse import decode, link_url, text
+from spiders._outcomes import make_outcome, passed_flag
+from spiders._parse import decode, text
+from spiders._rows import read_items
 from spiders._vocab import clean_name
-from spiders.base import PlatformOptions
+from spiders.base import AgendaSpider, PlatformOptions, UnexpectedShape
 
 # Event/matter id in MeetingDetail, View.ashx and LegislationDetail links: "?ID=658900&GUID=…",
 # and in the API's EventInSiteURL: "MeetingDetail.aspx?LEGID=2907&GID=557".
@@ -39,31 +41,47 @@ ITEM_LINK_COLUMNS: tuple[tuple[str, LinkKind, str], ...] = (
 )
 
 
-def detail_items(response: Response, mid: str) -> list[AgendaItem] | None:
-    """Items in the MeetingDetail grid; None when the page has no grid at all."""
+def detail_items(spider: AgendaSpider, response: Response, mid: str) -> list[AgendaItem] | None:
+    """Items in the MeetingDetail grid; None when the page has no grid at all.
+
+    A row that cannot be read costs that item; a bad link costs that link.
+    """
     grid = response.css(ITEMS_GRID)
     if not grid:
         return None
     headers = grid_headers(grid[0])
-    items: dict[str, AgendaItem] = {}
-    for sequence, row in enumerate(grid[0].xpath(DATA_ROWS), start=1):
+
+    def read(numbered: tuple[int, Selector]) -> AgendaItem | None:
+        sequence, row = numbered
         cells = row_cells(headers, row)
         title = text(cells.get("title")) or text(cells.get("name"))
+        if not title and any(text(cell) for cell in cells.values()):
+            raise UnexpectedShape("an item row without a Title or Name")
         if not title:
-            continue  # a spacer row
+            return None  # a spacer row
         number = text(cells.get("agenda #")) or None
         file_cell = cells.get("file #")
         matter_href = file_cell.css("a::attr(href)").get() if file_cell is not None else None
         matter_id = ID_RE.search(matter_href or "")
-        item = AgendaItem(
+        return AgendaItem(
             id=item_id(mid, matter_id.group(1) if matter_id else None, number, title),
             number=number,
             title=title,
             text=_item_text(cells, title),
             matter=text(file_cell) or None,
             sequence=sequence,
-            links=_item_links(response, cells),
+            links=_item_links(spider, response, cells),
+            # Once minutes are in, the grid's Action and Result ("Pass"/"Fail") say the outcome.
+            outcome=make_outcome(
+                text(cells.get("action")),
+                passed_flag(None, text(cells.get("result"))),
+                "legistar_web",
+            ),
         )
+
+    rows = enumerate(grid[0].xpath(DATA_ROWS), start=1)
+    items: dict[str, AgendaItem] = {}
+    for item in read_items(spider, rows, read, "Legistar MeetingDetail items", response.url):
         items.setdefault(item.id, item)  # one matter listed twice keeps its first row
     return list(items.values())
 
@@ -74,12 +92,12 @@ def _item_text(cells: dict[str, Selector], title: str) -> str:
     return "\n".join(p for p in parts if p and p not in title)
 
 
-def _item_links(response: Response, cells: dict[str, Selector]) -> list[Link]:
+def _item_links(spider: AgendaSpider, response: Response, cells: dict[str, Selector]) -> list[Link]:
     """The matter's LegislationDetail page and the item's video, where linked."""
     links = []
     for header, kind, title in ITEM_LINK_COLUMNS:
         cell = cells.get(header)
-        url = cell_url(response, cell) if cell is not None else None
+        url = cell_url(spider, response, cell) if cell is not None else None
         if url:
             links.append(Link(title=title, url=url, kind=kind))
     return links
@@ -107,10 +125,13 @@ def row_cells(headers: list[str], row: Selector) -> dict[str, Selector]:
     return keyed
 
 
-def cell_url(response: Response, cell: Selector) -> str | None:
-    """Where a cell's first link leads (its href, or the address in its onclick), else None."""
+def cell_url(spider: AgendaSpider, response: Response, cell: Selector) -> str | None:
+    """Where a cell's first link leads (its href, or the address in its onclick), else None.
+
+    A bad address is dropped with a counted warning (`AgendaSpider.anchor_url`).
+    """
     anchor = cell.css("a")
-    return link_url(anchor[0], response.url) if anchor else None
+    return spider.anchor_url(anchor[0], response.url) if anchor else None
 
 
 def page_state(response: Response) -> dict[str, str]:

@@ -1,8 +1,9 @@
 """Helpers every platform spider shares: text, URLs, clock times, dates, decoding, lenient markup.
 
 One copy of each (issue 9): a spider imports these rather than keeping its own. They are pure
-functions of their arguments, so the table tests in ``tests/test_parse_helpers.py`` cover every
-spider at once.
+functions of their arguments, so table tests (``tests/test_fields.py`` for addresses and text)
+cover every spider at once. `web_url` is the one check of every address a spider keeps (issue 10;
+docs/platforms.md §3.8).
 """
 
 from __future__ import annotations
@@ -15,17 +16,33 @@ from typing import Any
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 from parsel import Selector, SelectorList
+from pydantic import ValidationError
+from pydantic_core import SchemaValidator, core_schema
 
 from pipeline.text.safexml import decode_xml, parse_lenient
 
 # --- text -------------------------------------------------------------------------------------
 
-# Characters that render as nothing: zero-width spaces and joiners, the BOM, soft hyphens.
-INVISIBLE_RE = re.compile("[\u00ad\u200b-\u200d\u2060\ufeff]")
+# Characters that render as nothing: zero-width spaces and joiners, the BOM, soft hyphens; and
+# what is not text at all: control characters (C0 but the whitespace `split` folds, DEL, C1)
+# and lone surrogates (a JSON "\ud800" escape), which would break the stored JSON.
+INVISIBLE_RE = re.compile(
+    "[\u00ad\u200b-\u200d\u2060\ufeff\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\ud800-\udfff]"
+)
+
+
+class BadValue(ValueError):
+    """A value that is there but cannot stand in its field (a link to no web address).
+
+    The spider drops that field, with a counted warning, and keeps the rest of the row.
+    """
 
 
 def squash(value: Any) -> str:
-    """Single-spaced text ("" for None); non-breaking and zero-width spaces fold too."""
+    """Single-spaced text ("" for None); odd spaces fold, control characters are dropped.
+
+    Non-breaking and zero-width spaces fold; control characters and lone surrogates go.
+    """
     if value is None:
         return ""
     return " ".join(INVISIBLE_RE.sub("", str(value)).split())
@@ -42,8 +59,19 @@ def text(selected: Selector | SelectorList[Selector] | None) -> str:
 
 # An address pasted after a path by a template bug: "/TemplateDesigner/https://host/MetaViewer…".
 EMBEDDED_URL_RE = re.compile(r"^[^:?#]*?/(https?://.+)$", re.IGNORECASE)
-# An href that leads nowhere by itself: script, in-page anchor, mail, phone.
-NOWHERE_RE = re.compile(r"^(?:javascript:|#|mailto:|tel:)", re.IGNORECASE)
+# An href that is no link at all, by design: empty, an in-page anchor, a script that does nothing
+# ("javascript:void(0);", "javascript:;") — pages put these on buttons whose onclick does the work.
+NO_LINK_RE = re.compile(
+    r"^(?:#.*|javascript:\s*(?:void\s*\(?\s*0\s*\)?|return\s+false)?\s*;?\s*)$", re.I
+)
+# Characters a browser removes from an address before reading it (WHATWG URL: tab, CR, LF).
+URL_STRIPPED_RE = re.compile(r"[\t\r\n]")
+# The model's own check of an address (`pipeline.models.Link.url` is `HttpUrl`): pydantic's URL
+# schema with `HttpUrl`'s constraints, run by pydantic-core without the Python wrapper around it
+# (half the cost; `tests/test_fields.py` holds the two to the same verdicts).
+HTTP_URL = SchemaValidator(
+    core_schema.url_schema(max_length=2083, allowed_schemes=["http", "https"], host_required=True)
+)
 # A quoted argument in script that looks like an address: absolute, protocol-relative, rooted,
 # or a page of a known server technology ("Video.aspx?…", "MediaPlayer.php?…").
 SCRIPT_URL_RE = re.compile(
@@ -66,15 +94,25 @@ def is_http(value: Any) -> bool:
     return isinstance(value, str) and value.strip().lower().startswith(("http://", "https://"))
 
 
-def absolute(href: str | None, base: str) -> str | None:
-    """An absolute http(s) URL for `href` on page `base`, or None where it leads nowhere.
+def web_url(href: Any, base: str = "") -> str | None:
+    """The absolute, normalised http(s) address `href` stands for on page `base`.
+
+    The one check of every address a spider keeps (issue 10): None where `href` is no link at
+    all (empty, ``#…``, ``javascript:void(0)``); `BadValue` where it is there but is not a usable
+    web address — another scheme (``mailto:``, ``javascript:alert(1)``, ``ftp:``), a broken host
+    (``http://evil.example|click``, a space in the host), an address too long. A space in a path
+    is percent-encoded, as browsers do. What it returns, `pipeline.models.Link` accepts.
 
     Protocol-relative vendor links (``//host/…``) take https; a bare ``www.host/…`` (no scheme,
     seen on Granicus agendas) is a host, not a relative path; an address pasted after a path
     (``/TemplateDesigner/https://…``, Walnut Creek's minutes) is that address.
     """
-    href = squash(href)
-    if not href or NOWHERE_RE.match(href):
+    if href is None:
+        return None
+    if not isinstance(href, str):
+        raise BadValue(f"not an address but a {type(href).__name__}")
+    href = INVISIBLE_RE.sub("", URL_STRIPPED_RE.sub("", href)).strip()
+    if not href or NO_LINK_RE.match(href):
         return None
     embedded = EMBEDDED_URL_RE.match(href)
     if embedded:
@@ -83,8 +121,25 @@ def absolute(href: str | None, base: str) -> str | None:
         href = f"https:{href}"
     elif href.lower().startswith("www."):
         href = f"https://{href}"
-    url = urljoin(base, href)
-    return url if is_http(url) else None
+    try:  # most addresses are absolute already: joining them is the costly part
+        url = href if href[:8].lower().startswith(("http://", "https://")) else urljoin(base, href)
+    except ValueError as exc:  # urljoin rejects a malformed IPv6 host
+        raise BadValue(str(exc)) from exc
+    if not is_http(url):
+        scheme = href.split(":", 1)[0][:20] if ":" in href else ""
+        raise BadValue(f"not an http(s) address ({scheme or 'relative'}: link)")
+    try:
+        return str(HTTP_URL.validate_python(url))
+    except ValidationError as exc:
+        raise BadValue(exc.errors()[0]["msg"]) from exc
+
+
+def absolute(href: str | None, base: str) -> str | None:
+    """`web_url`, None for any value that is no usable address (for guesses: script arguments)."""
+    try:
+        return web_url(href, base)
+    except BadValue:
+        return None
 
 
 def script_url(script: str | None, base: str) -> str | None:
@@ -101,14 +156,25 @@ def script_url(script: str | None, base: str) -> str | None:
 
 
 def link_url(anchor: Selector, base: str) -> str | None:
-    """Where an ``<a>`` really leads: its href, else the address in its script."""
-    url = absolute(anchor.attrib.get("href"), base)
+    """Where an ``<a>`` really leads: its href, else the address in its script.
+
+    `BadValue` when the href is a bad address (``mailto:``, a broken host) and no script names a
+    good one: the caller drops that link, counted (`AgendaSpider.anchor_url`).
+    """
+    href = anchor.attrib.get("href")
+    problem: BadValue | None = None
+    try:
+        url = web_url(href, base)
+    except BadValue as exc:
+        url, problem = None, exc
     if url and url.split("#")[0] != base.split("#")[0]:
         return url
-    scripted = script_url(anchor.attrib.get("onclick"), base) or script_url(
-        anchor.attrib.get("href"), base
-    )
-    return scripted or url
+    scripted = script_url(anchor.attrib.get("onclick"), base) or script_url(href, base)
+    if scripted:
+        return scripted
+    if problem is not None:
+        raise problem
+    return url
 
 
 # --- clock times and dates --------------------------------------------------------------------

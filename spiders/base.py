@@ -8,25 +8,33 @@ every such class in ``spiders/``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, datetime, time, timedelta
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo
 
 import scrapy
-from parsel import SelectorList
+from parsel import Selector, SelectorList
 from pydantic import BaseModel, ConfigDict
 from scrapy.http import Response
 
 from pipeline.ingest.detect import page_kind, page_kinds
-from pipeline.models import Meeting, RawDocument, meeting_id
-from pipeline.redact import carries_secret
+from pipeline.models import Document, Link, LinkKind, Meeting, RawDocument, meeting_id
+from pipeline.redact import carries_secret, describe
+from spiders._health import field_dropped
+from spiders._parse import BadValue, link_url, squash, web_url
 
 if TYPE_CHECKING:
     from pipeline.models import Source
 
 MAX_DOCUMENT_BYTES = 25 * 1024 * 1024
+# Meeting dates a spider believes: from this year to a few years past today. Anything else
+# (0001-01-01 placeholders, 9999-12-31) is a bad value that would overflow downstream.
+EARLIEST_YEAR = 1990
+YEARS_AHEAD = 5
+
+T = TypeVar("T")
 
 
 class SourceError(Exception):
@@ -65,6 +73,8 @@ class AgendaSpider(scrapy.Spider):
     # Page kind (`pipeline.ingest.detect.page_kind`) → the method reading a saved copy of it,
     # called with (url, body); `parse_saved` routes by what the page holds, not by its address.
     saved_readers: ClassVar[dict[str, str]] = {}
+    # The row being read (set by `spiders._rows.read_rows`), named by field warnings.
+    field_context: str = ""
 
     @classmethod
     def variant_for(cls, source: Source) -> type[AgendaSpider]:
@@ -119,9 +129,12 @@ class AgendaSpider(scrapy.Spider):
         )
 
     def in_window(self, start: datetime) -> bool:
-        """True when `start`'s local date falls in the crawl window."""
+        """True when `start`'s local date falls in the crawl window (False past datetime's range)."""
         first, last = self.window()
-        return first <= start.astimezone(self.tz).date() <= last
+        try:
+            return first <= start.astimezone(self.tz).date() <= last
+        except OverflowError:
+            return False
 
     def wants_body(self, body_name: str) -> bool:
         """True when the source has no body filter, or `body_name` is in it."""
@@ -138,6 +151,54 @@ class AgendaSpider(scrapy.Spider):
                 "the page may have changed shape"
             )
         return selected
+
+    # --- fields: one bad value costs that value (issue 10) -----------------------------------
+
+    def url(self, value: Any, base: str = "", field: str = "link") -> str | None:
+        """`web_url` of `value` on page `base`; a bad address is dropped with a counted warning."""
+        try:
+            return web_url(value, base)
+        except BadValue as exc:
+            field_dropped(self, field, value, str(exc))
+            return None
+
+    def anchor_url(self, anchor: Selector, base: str, field: str = "link") -> str | None:
+        """Where an ``<a>`` leads (`link_url`); a bad href no script makes good is dropped, counted."""
+        try:
+            return link_url(anchor, base)
+        except BadValue as exc:
+            field_dropped(self, field, anchor.attrib.get("href"), str(exc))
+            return None
+
+    def link(self, title: Any, value: Any, kind: LinkKind, base: str = "") -> Link | None:
+        """A `Link` to `value` (made absolute on `base`), or None — counted — when it is no address."""
+        url = self.url(value, base, f"{kind} link")
+        if url is None:
+            return None
+        return Link(title=squash(title)[:300] or kind.title(), url=url, kind=kind)
+
+    def number(self, value: Any, field: str) -> int | None:
+        """A whole number ("12", 12, "12.0"); None when empty; a bad one dropped with a warning."""
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        return self.value(field, value, _whole_number)
+
+    def value(self, field: str, raw: Any, parse: Callable[[Any], T]) -> T | None:
+        """`parse(raw)`; None, with a counted warning, when `raw` is no value of that field."""
+        try:
+            return parse(raw)
+        except (ValueError, TypeError, ArithmeticError) as exc:
+            field_dropped(self, field, raw, str(exc).splitlines()[0][:160] if str(exc) else "")
+            return None
+
+    def plausible(self, start: datetime) -> datetime:
+        """`start`, or `BadValue` when its year is before 1990 or more than 5 years ahead."""
+        latest = self.today().year + YEARS_AHEAD
+        if not EARLIEST_YEAR <= start.year <= latest:
+            raise BadValue(
+                f"meeting date {start.date().isoformat()} outside {EARLIEST_YEAR}–{latest}"
+            )
+        return start
 
     # --- shared crawl helpers ---------------------------------------------------------------
 
@@ -200,9 +261,10 @@ class AgendaSpider(scrapy.Spider):
 
     def meeting_or_document(self, meeting: Meeting, document_url: str | None) -> Any:
         """The meeting itself, or a request for its agenda document when one should be read."""
-        if document_url and self.source.fetch_documents:
-            return self.document_request(document_url, meeting)
-        return meeting
+        url = (
+            self.url(document_url, field="agenda document") if self.source.fetch_documents else None
+        )
+        return self.document_request(url, meeting) if url else meeting
 
     def parse_agenda_document(self, response: Response, meeting: Meeting) -> Iterator[Meeting]:
         """Attach the agenda document's bytes for the extract stage."""
@@ -230,9 +292,18 @@ class AgendaSpider(scrapy.Spider):
         return meeting
 
     def agenda_document_failed(self, failure: Any) -> Iterator[Meeting]:
-        """The agenda could not be downloaded: keep the meeting, note the problem."""
+        """The agenda could not be downloaded: keep the meeting, note the problem.
+
+        The failed document stays on the meeting as a `Document` with its error, so a meeting
+        left without items says its agenda was not read (`pipeline.ingest.unread`).
+        """
         meeting: Meeting = failure.request.meta["meeting"]
         self.logger.warning("agenda document for %s failed: %s", meeting.id, failure.value)
+        response = getattr(failure.value, "response", None)
+        why = f"HTTP {response.status}" if response is not None else describe(failure.value)
+        meeting.documents.append(
+            Document(url=failure.request.url, error=f"download failed: {why[:200]}")
+        )
         if self.crawler is not None and self.crawler.stats is not None:
             self.crawler.stats.inc_value("agenda_watch/document_errors")
         yield meeting
@@ -249,8 +320,10 @@ class AgendaSpider(scrapy.Spider):
         """A meeting of this source with its id, zone and scrape time filled in.
 
         The id is `meeting_id` of `id_key` (default: the platform id), else of `key` (default:
-        the title), so a spider keeps the ids it has always given.
+        the title), so a spider keeps the ids it has always given. A start outside the plausible
+        years is `BadValue` (the row is dropped, counted).
         """
+        self.plausible(start)
         return Meeting(
             id=meeting_id(self.source.id, start, id_key or platform_id, key or title),
             source=self.source.id,
@@ -308,3 +381,15 @@ class AgendaSpider(scrapy.Spider):
         Document hosts found while crawling are not known here; the host gate covers them.
         """
         return {host for url in cls.source_urls() if (host := urlparse(url).hostname)}
+
+
+def _whole_number(value: Any) -> int:
+    """``12``, ``"12"``, ``"12.0"`` → 12; anything else raises ValueError."""
+    if isinstance(value, bool):
+        raise ValueError("a truth value, not a number")
+    if isinstance(value, int):
+        return value
+    number = float(str(value).strip())
+    if not number.is_integer():
+        raise ValueError(f"not a whole number: {value!r}")
+    return int(number)

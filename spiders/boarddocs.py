@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator, Iterator
 from datetime import date, datetime, time
+from functools import cached_property
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
@@ -32,7 +33,6 @@ from scrapy.http import Response
 from pipeline.ingest.detect import page_kind
 from pipeline.models import AgendaItem, Link, Meeting, item_id
 from spiders._parse import (
-    absolute,
     decode,
     html_page,
     parse_clock,
@@ -42,7 +42,7 @@ from spiders._parse import (
     text,
     xml_page,
 )
-from spiders._rows import json_rows, read_rows, repaired
+from spiders._rows import json_rows, numbered_items, read_rows, repaired
 from spiders._vocab import clean_body, clean_name, status_from_text
 from spiders.base import AgendaSpider, PlatformOptions, UnexpectedShape
 
@@ -85,7 +85,7 @@ class BoardDocsSpider(AgendaSpider):
 
     # --- URLs -----------------------------------------------------------------------------
 
-    @property
+    @cached_property
     def board_url(self) -> str:
         """The site's ``…/Board.nsf/`` folder, from ``base_url`` (any page under it) or the slug."""
         base = str(self.source.base_url or DEFAULT_SITE).rstrip("/")
@@ -200,7 +200,7 @@ class BoardDocsSpider(AgendaSpider):
             raise UnexpectedShape(f"BoardDocs meeting {platform_id} without a start date")
         at = self._parse_time(name, text(node.xpath("./description")))
         start = self.localize(_day(day), at)
-        link = squash(node.xpath("./link/text()").get())
+        link = self.link("Meeting", node.xpath("./link/text()").get(), "detail", self.board_url)
         meeting = self.new_meeting(
             start,
             clean_name(name) or "Meeting",
@@ -209,38 +209,48 @@ class BoardDocsSpider(AgendaSpider):
             body=clean_body(node.attrib.get("bodyname")) or clean_body(name),
             time_known=at is not None,
             status=status_from_text(name),
-            url=link or None,
-            links=[Link(title="Meeting", url=link, kind="detail")] if link else [],
+            url=str(link.url) if link else None,
+            links=[link] if link else [],
         )
         meeting.items = self._parse_feed_items(meeting.id, node)
         return meeting
 
     def _parse_feed_items(self, mid: str, node: Selector) -> list[AgendaItem]:
         """``<item>`` elements in order; their section (``<category><name>``) is the item text."""
-        items: list[AgendaItem] = []
-        for category in node.xpath(".//category"):
-            section = text(category.xpath("./name"))
-            for element in category.xpath("./agendaitems/item"):
-                number, title = _split_number(text(element.xpath("./name")))
-                link = squash(element.xpath("./link/text()").get())
-                item = self._item(mid, element.attrib.get("id"), number, title, section, link)
-                if item is not None:
-                    items.append(item.model_copy(update={"sequence": len(items) + 1}))
-        return items
+        entries = [
+            (text(category.xpath("./name")), element)
+            for category in node.xpath(".//category")
+            for element in category.xpath("./agendaitems/item")
+        ]
+
+        def read(entry: tuple[str, Selector]) -> AgendaItem | None:
+            section, element = entry
+            number, title = _split_number(text(element.xpath("./name")))
+            link = element.xpath("./link/text()").get()
+            return self._item(mid, element.attrib.get("id"), number, title, section, link)
+
+        return numbered_items(self, entries, read, "BoardDocs <item>s", self.board_url)
 
     def _item(
-        self, mid: str, unique: str | None, number: str | None, title: str, section: str, link: str
+        self,
+        mid: str,
+        unique: str | None,
+        number: str | None,
+        title: str,
+        section: str,
+        link: str | None,
     ) -> AgendaItem | None:
         if not title:
             self.logger.debug("skip item %s: no name", unique)
             return None
+        detail = self.link(title, link, "detail", self.board_url)
         return AgendaItem(
             id=item_id(mid, unique, number, title),
             number=number,
             title=title,
             text=section,
             sequence=0,
-            links=[Link(title=title, url=link, kind="detail")] if link else [],
+            links=[detail] if detail else [],
         )
 
     # --- JSON lists -----------------------------------------------------------------------
@@ -252,12 +262,16 @@ class BoardDocsSpider(AgendaSpider):
     def _parse_list_meeting(self, row: dict[str, Any]) -> Meeting | None:
         unique = str(row.get("unique") or row.get("Unique") or "")
         stamp = str(row.get("numberdate") or row.get("Date") or "")
-        if not unique or not stamp:
+        if not unique and not stamp:
             return None  # the list ends with an empty {}
+        if not unique or not stamp:
+            raise UnexpectedShape(f"list entry without unique/date: {unique!r} {stamp!r}")
         name = squash(row.get("name") or row.get("Name")) or "Meeting"
         meeting = self._committee_meeting(_day(stamp), name, squash(row.get("Description")), unique)
-        agenda = f"{self.board_url}PRINT-AgendaDetailed?open&id={unique}"
-        meeting.links.append(Link(title="Agenda", url=agenda, kind="agenda"))
+        agenda = self.link(
+            "Agenda", f"{self.board_url}PRINT-AgendaDetailed?open&id={unique}", "agenda"
+        )
+        meeting.links += [agenda] if agenda else []
         return meeting
 
     def _committee_meeting(
@@ -265,7 +279,11 @@ class BoardDocsSpider(AgendaSpider):
     ) -> Meeting:
         """A meeting of a committee's list or fragment: the time, if any, is in its words."""
         at = self._parse_time(name, description)
-        goto = f"{self.board_url}goto?open&id={unique}" if unique else None
+        goto = (
+            self.url(f"{self.board_url}goto?open&id={unique}", field="meeting url")
+            if unique
+            else None
+        )
         return self.new_meeting(
             self.localize(day, at),
             clean_name(name) or "Meeting",
@@ -284,25 +302,25 @@ class BoardDocsSpider(AgendaSpider):
     def _parse_agenda_items(self, mid: str, url: str, body: bytes) -> list[AgendaItem]:
         """``dt.category`` sections and their ``li.item`` entries, in page order."""
         page = html_page(body)
-        items: list[AgendaItem] = []
         section = ""
         nodes = page.xpath(
             "//*[contains(concat(' ', normalize-space(@class), ' '), ' category ')]"
             " | //li[contains(concat(' ', normalize-space(@class), ' '), ' item ')]"
         )
-        for node in nodes:
+
+        def read(node: Selector) -> AgendaItem | None:
+            nonlocal section
             order = text(node.css(".order"))
             name = text(node.css(".title, .category-name")) or text(node).removeprefix(order)
             if node.root.tag != "li":
                 section = squash(f"{order} {name}")
-                continue
+                return None
             number, title = (order or None, clean_name(name)) if order else _split_number(name)
             unique = node.attrib.get("unique") or node.attrib.get("id")
-            link = absolute(f"goto?open&id={unique}", self.board_url) if unique else ""
-            item = self._item(mid, unique, number, title, section, link or "")
-            if item is not None:
-                items.append(item.model_copy(update={"sequence": len(items) + 1}))
-        return items
+            link = f"goto?open&id={unique}" if unique else None
+            return self._item(mid, unique, number, title, section, link)
+
+        return numbered_items(self, nodes, read, "BoardDocs agenda items", url)
 
     def _parse_detail_fragment(self, url: str, body: bytes) -> Meeting:
         """One meeting from the ``div#wrap-meeting`` fragment (name, long date, description)."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator, Iterator
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -21,8 +21,8 @@ from pydantic import BaseModel
 from scrapy.http import Response
 
 from pipeline.models import AgendaItem, Link, Meeting, MeetingStatus, Source, item_id
-from spiders._parse import absolute, json_records, load_json
-from spiders._rows import read_rows
+from spiders._parse import json_records, load_json, squash
+from spiders._rows import numbered_items, read_rows
 from spiders._vocab import clean_body, clean_name, link_kind, status_from_text
 from spiders.base import AgendaSpider, PlatformOptions, SourceError, UnexpectedShape
 
@@ -33,6 +33,9 @@ HTML_TAG_RE = re.compile(r"<[a-zA-Z/][^>]*>")
 
 # CivicClerk's placeholders for "no date": 1900-01-01 (platforms.md §3.2) and .NET's 0001-01-01.
 EMPTY_DATES = ("1900-01-01", "0001-01-01")
+
+# Where a node without a readable ``sortOrder`` goes: after its siblings.
+_LAST = 1 << 62
 
 API_HOST_SUFFIX = ".api.civicclerk.com"
 PORTAL_HOST_SUFFIX = ".portal.civicclerk.com"
@@ -82,10 +85,11 @@ class CivicClerkSpider(AgendaSpider):
         return base or f"https://{self.source.slug}.portal.civicclerk.com"
 
     def events_url(self, today: date, skip: int = 0) -> str:
-        """One page of ``/Events`` in the configured window, oldest first."""
+        """One page of ``/Events`` in the configured window (its last day too), oldest first."""
         first, last = self.window(today)
+        after = last + timedelta(days=1)
         # Local dates are right here: the API compares against local wall time labelled Z.
-        odata = f"startDateTime ge {first:%Y-%m-%d} and startDateTime lt {last:%Y-%m-%d}"
+        odata = f"startDateTime ge {first:%Y-%m-%d} and startDateTime lt {after:%Y-%m-%d}"
         categories = self.options.category_ids
         if categories:
             odata += f" and categoryId in ({','.join(str(c) for c in categories)})"
@@ -126,7 +130,7 @@ class CivicClerkSpider(AgendaSpider):
         if not self._keep(event):
             return None
         meeting = self._parse_meeting(event, [])
-        agenda_id = event.get("agendaId")
+        agenda_id = self.number(event.get("agendaId"), "agendaId")
         if agenda_id:
             url = f"{self.api_base}/Meetings/{agenda_id}"
             return self._api_request(url, self.parse_agenda, meeting=meeting, event=event)
@@ -141,7 +145,8 @@ class CivicClerkSpider(AgendaSpider):
             self.logger.info("agenda %s of %s not published", event.get("agendaId"), meeting.id)
             yield self.meeting_or_document(meeting, self._agenda_file_url(event))
             return
-        items = self._parse_items(meeting.id, self._agenda_items(self._json(response, "agenda")))
+        nodes = self._agenda_items(self._json(response, "agenda"))
+        items = self._parse_items(meeting.id, nodes, response.url)
         if not items:
             yield self.meeting_or_document(meeting, self._agenda_file_url(event))
             return
@@ -158,7 +163,7 @@ class CivicClerkSpider(AgendaSpider):
         """``/v1/Meetings/{agendaId}`` → agenda items."""
         agenda = MEETING_PATH_RE.search(urlsplit(url).path.rstrip("/"))
         mid = f"{self.source.id}/saved/{agenda.group(1) if agenda else 'agenda'}"
-        yield from self._parse_items(mid, self._agenda_items(self._load(body, url, "agenda")))
+        yield from self._parse_items(mid, self._agenda_items(self._load(body, url, "agenda")), url)
 
     # --- responses ------------------------------------------------------------------------
 
@@ -217,21 +222,32 @@ class CivicClerkSpider(AgendaSpider):
 
     def _agenda_file_url(self, event: dict[str, Any]) -> str | None:
         """Download URL of the event's published agenda file, if any."""
-        for file in event.get("publishedFiles") or []:
-            if str(file.get("type") or "").strip().lower() == "agenda" and file.get("fileId"):
+        for file in self._files(event):
+            if squash(file.get("type")).lower() == "agenda":
                 return self.file_url(int(file["fileId"]))
         return None
+
+    def _files(self, event: dict[str, Any]) -> list[dict[str, Any]]:
+        """``publishedFiles`` entries with a whole-number ``fileId`` (a bad one costs its file)."""
+        files = event.get("publishedFiles")
+        return [
+            {**f, "fileId": file_id}
+            for f in (files if isinstance(files, list) else [])
+            if isinstance(f, dict)
+            and (file_id := self.number(f.get("fileId"), "publishedFiles[].fileId"))
+        ]
 
     # --- fields ---------------------------------------------------------------------------
 
     def _parse_meeting(self, event: dict[str, Any], items: list[AgendaItem]) -> Meeting:
-        if "id" not in event:
-            raise UnexpectedShape(f"event without id: {sorted(event)[:8]}")
+        event_id = self.number(event.get("id"), "id")
+        if event_id is None:
+            raise UnexpectedShape(f"event without a usable id: {sorted(event)[:8]}")
         start, time_known = self._parse_start(event)
         return self.new_meeting(
             start,
             self._parse_title(event),
-            str(event["id"]),
+            str(event_id),
             body=self._parse_body(event),
             time_known=time_known,
             location=self._parse_location(event),
@@ -263,8 +279,9 @@ class CivicClerkSpider(AgendaSpider):
         return self.source.name or "Meeting"
 
     def _parse_location(self, event: dict[str, Any]) -> str:
-        """Street, city, state and ZIP from ``eventLocation``."""
-        loc = event.get("eventLocation") or {}
+        """Street, city, state and ZIP from ``eventLocation`` (whose fields can all be null)."""
+        loc = event.get("eventLocation")
+        loc = loc if isinstance(loc, dict) else {}
         region = " ".join(_clean(loc.get(k)) for k in ("state", "zipCode") if loc.get(k))
         parts = [_clean(loc.get(k)) for k in ("address1", "address2", "city")] + [region]
         # Some tenants repeat address1 in address2; keep each part once.
@@ -279,10 +296,10 @@ class CivicClerkSpider(AgendaSpider):
 
     def _parse_url(self, event: dict[str, Any]) -> str:
         """The event's page on the public portal."""
-        return f"{self.portal_base}/event/{event['id']}"
+        return f"{self.portal_base}/event/{self.number(event['id'], 'id')}"
 
     def _parse_links(self, event: dict[str, Any]) -> list[Link]:
-        """Published files (as portal pages), the media page, and the event page."""
+        """Published files (as portal pages), the media page (Cablecast's), and the event page."""
         base = self._parse_url(event)
         links = [
             Link(
@@ -290,38 +307,54 @@ class CivicClerkSpider(AgendaSpider):
                 url=f"{base}/files/agenda/{f['fileId']}",
                 kind=link_kind(_clean(f.get("type")), "attachment"),
             )
-            for f in event.get("publishedFiles") or []
-            if isinstance(f, dict) and f.get("fileId")
+            for f in self._files(event)
         ]
-        media = absolute(str(event.get("externalMediaUrl") or ""), base)
-        if media:
-            links.append(Link(title="Video", url=media, kind="video"))
+        media = self.link("Video", event.get("externalMediaUrl"), "video", base)
+        if media is not None:
+            links.append(media)
         elif event.get("hasMedia"):
             links.append(Link(title="Video", url=f"{base}/media", kind="video"))
         links.append(Link(title="Meeting details", url=base, kind="detail"))
         return links
 
-    def _parse_items(self, mid: str, nodes: list[dict[str, Any]]) -> list[AgendaItem]:
-        """Agenda items in outline order, children after their parent; sections included."""
-        items: list[AgendaItem] = []
-        for node in _walk(nodes):
-            title = _clean(node.get("agendaObjectItemName"))
-            if not title:
-                self.logger.debug("skip agenda node %s: no title", node.get("id"))
-                continue
-            number = _clean(node.get("agendaObjectItemOutlineNumber")) or None
-            platform_id = str(node["id"]) if node.get("id") is not None else None
-            items.append(
-                AgendaItem(
-                    id=item_id(mid, platform_id, number, title),
-                    number=number,
-                    title=title,
-                    text=self._parse_item_text(node, title),
-                    matter=self._parse_item_matter(node),
-                    sequence=len(items) + 1,
-                )
-            )
-        return items
+    def _parse_items(self, mid: str, nodes: list[dict[str, Any]], url: str) -> list[AgendaItem]:
+        """Agenda items in outline order, children after their parent; sections included.
+
+        A bad node costs that item (its children stay); a bad ``sortOrder`` sorts it last.
+        """
+        read = lambda node: self._parse_item(mid, node)  # noqa: E731
+        return numbered_items(self, self._walk(nodes), read, "CivicClerk agenda items", url)
+
+    def _parse_item(self, mid: str, node: dict[str, Any]) -> AgendaItem | None:
+        title = _clean(node.get("agendaObjectItemName"))
+        if not title:  # a node that names nothing: a bad row (its children are still read)
+            raise UnexpectedShape(f"agenda node {node.get('id')} without a name")
+        number = _clean(node.get("agendaObjectItemOutlineNumber")) or None
+        platform_id = self.number(node.get("id"), "agenda item id")
+        return AgendaItem(
+            id=item_id(mid, str(platform_id) if platform_id is not None else None, number, title),
+            number=number,
+            title=title,
+            text=self._parse_item_text(node, title),
+            matter=self._parse_item_matter(node),
+        )
+
+    def _sort_order(self, node: dict[str, Any]) -> int:
+        """``sortOrder``; none sorts first (as the portal shows it), a bad one last (counted)."""
+        raw = node.get("sortOrder")
+        order = self.number(raw, "sortOrder")
+        if order is None:
+            return 0 if raw is None or not str(raw).strip() else _LAST
+        return order
+
+    def _walk(self, nodes: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+        """Depth-first over agenda nodes and their ``childItems``, in ``sortOrder``."""
+        order = {id(n): self._sort_order(n) for n in nodes}
+        for node in sorted(nodes, key=lambda n: order[id(n)]):
+            yield node
+            children = node.get("childItems")
+            if isinstance(children, list):
+                yield from self._walk([c for c in children if isinstance(c, dict)])
 
     def _parse_item_text(self, node: dict[str, Any], title: str) -> str:
         """The item's description, where it adds to the title."""
@@ -346,13 +379,6 @@ def _is_api_host(url: Any) -> bool:
     return bool(url) and (urlsplit(str(url)).hostname or "").endswith(API_HOST_SUFFIX)
 
 
-def _walk(nodes: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-    """Depth-first over agenda nodes and their ``childItems``, in ``sortOrder``."""
-    for node in sorted(nodes, key=lambda n: n.get("sortOrder") or 0):
-        yield node
-        yield from _walk([c for c in node.get("childItems") or [] if isinstance(c, dict)])
-
-
 def _clean(value: Any) -> str:
     """Plain single-spaced text; item names and descriptions may carry HTML."""
     if value is None:
@@ -360,4 +386,4 @@ def _clean(value: Any) -> str:
     text = str(value)
     if HTML_TAG_RE.search(text) or "&" in text:
         text = BeautifulSoup(text, "html.parser").get_text(" ")
-    return " ".join(text.split())
+    return squash(text)

@@ -31,7 +31,7 @@ from scrapy.http import Response
 from scrapy.selector import SelectorList as ScrapySelectorList
 
 from pipeline.models import Link, LinkKind, Meeting
-from spiders._parse import absolute, html_page, squash, text
+from spiders._parse import html_page, squash, text
 from spiders._rows import read_rows
 from spiders._vocab import clean_body, clean_name, status_from_text
 from spiders.base import AgendaSpider, PlatformOptions
@@ -234,7 +234,7 @@ class CivicPlusSpider(AgendaSpider):
         """Agenda (PDF/HTML), packet, minutes and media links, each URL once."""
         links: dict[str, Link] = {}
         for anchor in row.css("a[href]"):
-            url = absolute(anchor.attrib["href"], page_url)
+            url = self.url(anchor.attrib["href"], page_url)
             if not url or "previousversions" in url.lower():
                 continue
             kind, title = _classify(url, anchor)

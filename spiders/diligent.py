@@ -25,7 +25,6 @@ from scrapy.http import Response
 
 from pipeline.models import Link, LinkKind, Meeting, RawDocument
 from spiders._parse import (
-    absolute,
     html_page,
     month_dates,
     parse_clock,
@@ -100,7 +99,7 @@ class DiligentSpider(AgendaSpider):
         for record, meeting in self._parse_list(response.url, response.body, filtered=True):
             if record.get("Published") and self.source.fetch_documents:
                 yield self.meeting_request(
-                    f"{self.host_url}{MEETINGS_PATH}/{record['Id']}/meetingDocuments",
+                    f"{self.host_url}{MEETINGS_PATH}/{meeting.platform_id}/meetingDocuments",
                     self.parse_documents,
                     meeting,
                     errback=self.documents_failed,
@@ -175,9 +174,10 @@ class DiligentSpider(AgendaSpider):
     # --- fields ---------------------------------------------------------------------------
 
     def _parse_meeting(self, record: dict[str, Any]) -> Meeting:
-        if "Id" not in record:
-            raise UnexpectedShape(f"Diligent meeting without Id: {sorted(record)[:8]}")
-        platform_id = str(record["Id"])
+        meeting_id = self.number(record.get("Id"), "Id")
+        if meeting_id is None:
+            raise UnexpectedShape(f"Diligent meeting without a usable Id: {sorted(record)[:8]}")
+        platform_id = str(meeting_id)
         title = self._parse_title(record)
         start, time_known = self._parse_start(record)
         detail = f"{self.host_url}/Portal/MeetingInformation.aspx?Org=Cal&Id={platform_id}"
@@ -217,21 +217,28 @@ class DiligentSpider(AgendaSpider):
         """The meeting's documents: agenda and minutes as printable pages, packets as files."""
         links = []
         for document in documents:
-            kind = DOCUMENT_TYPES.get(int(document.get("DocumentType") or 0))
+            kind = DOCUMENT_TYPES.get(
+                self.number(document.get("DocumentType"), "DocumentType") or 0
+            )
             if kind is None or document.get("Id") is None:
                 continue
-            url = f"{self.host_url}/document/{document['Id']}/?printPdf=true"
-            links.append(Link(title=kind[0], url=url, kind=kind[1]))
+            url = f"{self.host_url}/document/{squash(document['Id'])}/?printPdf=true"
+            link = self.link(kind[0], url, kind[1])
+            links += [link] if link else []
         return links
 
     def _parse_attachments(self, html: str) -> list[Link]:
         """``/document/…`` links inside the agenda HTML."""
-        links = []
-        for anchor in html_page(html).css("a[href*='/document/']"):
-            url = absolute(anchor.attrib["href"], self.host_url + "/")
-            if url:
-                links.append(Link(title=text(anchor) or "Attachment", url=url, kind="attachment"))
-        return links
+        links = [
+            self.link(
+                text(anchor) or "Attachment",
+                anchor.attrib["href"],
+                "attachment",
+                self.host_url + "/",
+            )
+            for anchor in html_page(html).css("a[href*='/document/']")
+        ]
+        return [link for link in links if link is not None]
 
     def _meeting_from_agenda(self, url: str, documents: list[dict[str, Any]]) -> Meeting:
         """The meeting an agenda's heading describes.

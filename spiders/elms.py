@@ -26,8 +26,8 @@ from pydantic import BaseModel, Field
 from scrapy.http import Response
 
 from pipeline.models import AgendaItem, Link, LinkKind, Meeting, MeetingStatus, item_id
-from spiders._parse import is_http, load_json, squash
-from spiders._rows import read_rows
+from spiders._parse import load_json, squash
+from spiders._rows import read_items, read_rows
 from spiders._vocab import clean_body, status_from_text
 from spiders.base import AgendaSpider, PlatformOptions, SourceError, UnexpectedShape
 
@@ -110,9 +110,9 @@ class ElmsSpider(AgendaSpider):
         yield from read_rows(
             self, records, self._meeting_or_document, "eLMS meetings", response.url
         )
-        top = int(meta.get("top") or len(records))
+        top = self.number(meta.get("top"), "meta.top") or len(records)
         nxt = skip + top
-        if not records or nxt >= int(meta.get("count") or 0):
+        if not records or nxt >= (self.number(meta.get("count"), "meta.count") or 0):
             return
         if page >= self.options.max_pages:
             self.logger.warning(
@@ -131,7 +131,7 @@ class ElmsSpider(AgendaSpider):
         meeting = self._parse_meeting(record)
         if meeting.items:
             return meeting
-        return self.meeting_or_document(meeting, self._parse_agenda_url(record))
+        return self.meeting_or_document(meeting, _agenda_url(meeting))
 
     def read_meetings(self, url: str, body: bytes) -> Iterator[BaseModel]:
         """A ``/meeting`` page, or one ``/meeting/{id}`` object → meetings."""
@@ -161,19 +161,21 @@ class ElmsSpider(AgendaSpider):
     # --- fields ---------------------------------------------------------------------------
 
     def _parse_meeting(self, record: dict[str, Any]) -> Meeting:
-        if not record.get("meetingId") or not record.get("date"):
+        if not squash(record.get("meetingId")) or not record.get("date"):
             raise UnexpectedShape(f"eLMS meeting without meetingId/date: {sorted(record)[:8]}")
         start = self._parse_start(record)
         body = self._parse_body(record)
         meeting = self.new_meeting(
             start,
             body,
-            str(record["meetingId"]),
+            squash(record["meetingId"]),
             body=body,
             location=squash(record.get("location")),
             status=self._parse_status(record),
             url=self._parse_url(record),
             links=self._parse_links(record),
+            # The free-text comment can say how the public may comment (the comment stage reads it).
+            comment_texts=[str(record["comment"])] if record.get("comment") else [],
         )
         meeting.items = self._parse_items(meeting.id, record)
         return meeting
@@ -202,66 +204,69 @@ class ElmsSpider(AgendaSpider):
 
     def _parse_url(self, record: dict[str, Any]) -> str:
         """The meeting's portal page."""
-        return f"{self.portal_base}/Meeting/?meetingId={record['meetingId']}"
+        query = urlencode({"meetingId": squash(record["meetingId"])})
+        return f"{self.portal_base}/Meeting/?{query}"
 
     def _parse_links(self, record: dict[str, Any]) -> list[Link]:
         """Attached files in their ``sort`` order, the video, the transcript and the portal page."""
-        files = sorted(_files(record), key=lambda f: int(f.get("sort") or 0))
-        links = [
-            Link(
-                title=_file_title(f),
-                url=str(f["path"]),
-                kind=FILE_KINDS.get(str(f.get("attachmentType") or "").lower(), "other"),
-            )
-            for f in files
-        ]
+        links = [file_link for _sort, file_link in self._files(record)]
         for key, title, kind in MEDIA_FIELDS:
-            if is_http(record.get(key)):
-                links.append(Link(title=title, url=str(record[key]), kind=kind))
+            media = self.link(title, record.get(key), kind)
+            if media is not None:
+                links.append(media)
         links.append(Link(title="Meeting details", url=self._parse_url(record), kind="detail"))
         return links
 
-    def _parse_agenda_url(self, record: dict[str, Any]) -> str | None:
-        """The agenda PDF to read: the Agenda file sorted last (a revised agenda follows the original)."""
-        agendas = [f for f in _files(record) if str(f.get("attachmentType")).lower() == "agenda"]
-        if not agendas:
-            return None
-        return str(max(agendas, key=lambda f: int(f.get("sort") or 0))["path"])
+    def _files(self, record: dict[str, Any]) -> list[tuple[int, Link]]:
+        """``files[]`` as (sort, link), in ``sort`` order; a bad path or sort costs only itself."""
+        found = []
+        files = record.get("files")
+        for file in files if isinstance(files, list) else []:
+            if not isinstance(file, dict):
+                continue
+            kind = FILE_KINDS.get(str(file.get("attachmentType") or "").lower(), "other")
+            link = self.link(_file_title(file), file.get("path"), kind)
+            if link is not None:
+                found.append((self.number(file.get("sort"), "files[].sort") or 0, link))
+        return sorted(found, key=lambda pair: pair[0])
 
     def _parse_items(self, mid: str, record: dict[str, Any]) -> list[AgendaItem]:
         """Items from ``agenda[]`` when the API fills it (null in list responses so far)."""
+        rows = record.get("agenda")
+        numbered = enumerate(rows if isinstance(rows, list) else [], start=1)
+        read = lambda pair: self._parse_item(mid, *pair)  # noqa: E731
         items: dict[str, AgendaItem] = {}
-        for sequence, row in enumerate(record.get("agenda") or [], start=1):
-            title = (
-                " ".join(str(row.get("matterTitle") or "").split()) if isinstance(row, dict) else ""
-            )
-            if not title:
-                self.logger.debug("skip agenda row %d of %s: no matterTitle", sequence, mid)
-                continue
-            matter = str(row.get("recordNumber") or "").strip() or None
-            matter_id = str(row.get("matterId") or "").strip() or None
-            item = AgendaItem(
-                id=item_id(mid, matter_id, matter, title),
-                title=title,
-                text=" ".join(str(row.get("actionText") or "").split()),
-                matter=matter,
-                sequence=sequence,
-                links=self._parse_item_links(matter_id),
-            )
+        for item in read_items(self, numbered, read, "eLMS agenda[]", self.api_base):
             items.setdefault(item.id, item)  # a matter listed twice keeps its first row
         return list(items.values())
+
+    def _parse_item(self, mid: str, sequence: int, row: Any) -> AgendaItem | None:
+        title = squash(row.get("matterTitle")) if isinstance(row, dict) else ""
+        if not title:
+            raise UnexpectedShape(f"agenda row {sequence} without a matterTitle")
+        matter = squash(row.get("recordNumber")) or None
+        matter_id = squash(row.get("matterId")) or None
+        return AgendaItem(
+            id=item_id(mid, matter_id, matter, title),
+            title=title,
+            text=squash(row.get("actionText")),
+            matter=matter,
+            sequence=sequence,
+            links=self._parse_item_links(matter_id),
+        )
 
     def _parse_item_links(self, matter_id: str | None) -> list[Link]:
         """The matter's portal page, when the item names a matter."""
         if not matter_id:
             return []
-        url = f"{self.portal_base}/Matter/?matterId={matter_id}"
+        url = f"{self.portal_base}/Matter/?{urlencode({'matterId': matter_id})}"
         return [Link(title="Matter details", url=url, kind="detail")]
 
 
-def _files(record: dict[str, Any]) -> list[dict[str, Any]]:
-    """``files[]`` entries that have an http(s) ``path``."""
-    return [f for f in record.get("files") or [] if isinstance(f, dict) and is_http(f.get("path"))]
+def _agenda_url(meeting: Meeting) -> str | None:
+    """The agenda PDF to read: the Agenda file sorted last (a revised agenda follows the original)."""
+    agendas = [str(link.url) for link in meeting.links if link.kind == "agenda"]
+    return agendas[-1] if agendas else None
 
 
 def _file_title(file: dict[str, Any]) -> str:

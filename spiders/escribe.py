@@ -16,7 +16,7 @@ import re
 from collections.abc import AsyncIterator, Iterator
 from datetime import date, datetime, timedelta
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import scrapy
 from pydantic import BaseModel
@@ -24,8 +24,8 @@ from scrapy.http import Response
 from scrapy.selector import Selector
 
 from pipeline.models import AgendaItem, Link, Meeting, MeetingStatus, item_id
-from spiders._parse import squash
-from spiders._rows import json_rows, read_rows
+from spiders._parse import absolute, squash
+from spiders._rows import json_rows, numbered_items, read_rows
 from spiders._vocab import clean_body, clean_name, link_kind, status_from_text
 from spiders.base import AgendaSpider, PlatformOptions, SourceError, UnexpectedShape
 
@@ -59,9 +59,10 @@ class EscribeSpider(AgendaSpider):
         """``https://pub-{client}.escribemeetings.com`` unless ``base_url`` overrides it."""
         return self.configured_base(f"https://pub-{self.source.slug}.escribemeetings.com")
 
-    def absolute(self, url: str) -> str:
-        """A document URL made absolute against the site root (not the page-method path)."""
-        return urljoin(f"{self.site_base}/", url)
+    @property
+    def site_root(self) -> str:
+        """The base document URLs are relative to: the site root (not the page-method path)."""
+        return f"{self.site_base}/"
 
     def calendar_request(self, first: date, last: date) -> scrapy.Request:
         """POST the calendar page method for meetings from `first` up to `last`."""
@@ -160,12 +161,9 @@ class EscribeSpider(AgendaSpider):
         for wanted in ("agenda", "postagenda"):
             for doc in docs:
                 is_html = str(doc.get("Format") or "").strip().upper() == "HTML"
-                if (
-                    str(doc.get("Type") or "").lower() == wanted
-                    and is_html == html
-                    and doc.get("Url")
-                ):
-                    return self.absolute(str(doc["Url"]))
+                url = absolute(doc.get("Url"), self.site_root)  # a bad one is counted as a link
+                if str(doc.get("Type") or "").lower() == wanted and is_html == html and url:
+                    return url
         return None
 
     # --- fields ---------------------------------------------------------------------------
@@ -224,46 +222,49 @@ class EscribeSpider(AgendaSpider):
     def _parse_url(self, row: dict[str, Any]) -> str | None:
         """The HTML agenda page (it renders without JavaScript), else the calendar's ``Url``."""
         html = self._agenda_url(row, html=True)
-        return html or (self.absolute(str(row["Url"])) if row.get("Url") else None)
+        return html or absolute(row.get("Url"), self.site_root)  # a bad Url is counted as a link
 
     def _parse_links(self, row: dict[str, Any]) -> list[Link]:
         """Every ``MeetingDocumentLink`` (agendas, post-agendas, extra files) and the detail page."""
+        docs = row.get("MeetingDocumentLink")
+        found = [
+            self.link(
+                squash(doc.get("Title")) or "Document",
+                doc.get("Url"),
+                link_kind(str(doc.get("Type") or ""), "attachment"),
+                self.site_root,
+            )
+            for doc in (docs if isinstance(docs, list) else [])
+            if isinstance(doc, dict)
+        ]
+        found.append(self.link("Meeting details", row.get("Url"), "detail", self.site_root))
         links: dict[str, Link] = {}
-        for doc in row.get("MeetingDocumentLink") or []:
-            if not isinstance(doc, dict) or not str(doc.get("Url") or "").strip():
-                continue
-            url = self.absolute(str(doc["Url"]))
-            kind = link_kind(str(doc.get("Type") or ""), "attachment")
-            title = squash(doc.get("Title")) or "Document"
-            links.setdefault(url, Link(title=title, url=url, kind=kind))
-        if row.get("Url"):
-            url = self.absolute(str(row["Url"]))
-            links.setdefault(url, Link(title="Meeting details", url=url, kind="detail"))
+        for link in found:
+            if link is not None:
+                links.setdefault(str(link.url), link)
         return list(links.values())
 
     def _parse_items(self, mid: str, html: str, url: str) -> list[AgendaItem]:
         """Items of a ``Meeting.aspx`` page in page order (empty if it has none)."""
-        page = Selector(text=html)
-        items: list[AgendaItem] = []
-        for node in page.css("div.AgendaItem"):
+
+        def read(node: Selector) -> AgendaItem | None:
             if not ITEM_CLASS_RE.search(node.attrib.get("class", "")):
-                continue  # wrappers that share the AgendaItem class prefix
+                return None  # wrappers that share the AgendaItem class prefix
             title = squash(" ".join(node.css(".AgendaItemTitle ::text").getall()))
             if not title:
                 self.logger.debug("skip AgendaItem without a title in %s", url)
-                continue
+                return None
             number = squash(" ".join(node.css(".AgendaItemCounter ::text").getall())) or None
-            items.append(
-                AgendaItem(
-                    id=item_id(mid, None, number, title),
-                    number=number,
-                    title=title,
-                    text=self._parse_item_text(node),
-                    sequence=len(items) + 1,
-                    links=self._parse_item_links(node, url),
-                )
+            return AgendaItem(
+                id=item_id(mid, None, number, title),
+                number=number,
+                title=title,
+                text=self._parse_item_text(node),
+                links=self._parse_item_links(node, url),
             )
-        return items
+
+        nodes = Selector(text=html).css("div.AgendaItem")
+        return numbered_items(self, nodes, read, "eScribe AgendaItems", url)
 
     def _parse_item_text(self, node: Selector) -> str:
         """The item's description rows."""
@@ -273,7 +274,8 @@ class EscribeSpider(AgendaSpider):
         """The item's attachments."""
         links: dict[str, Link] = {}
         for anchor in node.css(".AgendaItemAttachment a[href]"):
-            href = urljoin(url, anchor.attrib["href"])
             title = squash(" ".join(anchor.css("::text").getall())) or "Attachment"
-            links.setdefault(href, Link(title=title, url=href, kind="attachment"))
+            link = self.link(title, anchor.attrib["href"], "attachment", url)
+            if link is not None:
+                links.setdefault(str(link.url), link)
         return list(links.values())

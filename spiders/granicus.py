@@ -41,12 +41,12 @@ from spiders._granicus import (
     column_labels,
     first_line,
     outline,
+    row_note,
     url_link_kind,
     viewer_id,
 )
 from spiders._parse import (
     html_page,
-    link_url,
     month_dates,
     parse_clock,
     parse_month_date,
@@ -55,7 +55,7 @@ from spiders._parse import (
 )
 from spiders._rows import read_rows
 from spiders._vocab import clean_body, clean_name, status_from_text
-from spiders.base import AgendaSpider, PlatformOptions, SourceError
+from spiders.base import AgendaSpider, PlatformOptions, SourceError, UnexpectedShape
 
 # RTA titles embed the date ISO-style: "Board of Directors on 2018-06-21  - (…)".
 ISO_DATE_RE = re.compile(r"\s+on\s+(\d{4})-(\d{2})-(\d{2})\b")
@@ -65,6 +65,8 @@ ADJOURN_RE = re.compile(r"^adjourn", re.IGNORECASE)
 CALL_TO_ORDER_RE = re.compile(r"call\s+to\s+order", re.IGNORECASE)
 # Visible text only: sort keys hide in ``display:none`` spans.
 VISIBLE = ".//text()[not(ancestor::*[contains(translate(@style, ' ', ''), 'display:none')])]"
+# A div row's text outside its title (where a status can stand).
+NOT_COMMITTEE = ".//text()[not(ancestor::span[contains(@class, 'committee')])]"
 # Listing rows in the page's source text (to notice rows the parser lost).
 RAW_ROW_RE = re.compile(r"<td\b[^>]*headers=[\"'](?:Event)?Name\b", re.IGNORECASE)
 
@@ -87,6 +89,8 @@ class ListingRow:
     links: list[Link] = field(default_factory=list)
     agenda_url: str | None = None
     platform_id: str | None = None
+    # The row's visible text (its date cell, a notes column): where a status can stand too.
+    note: str = ""
 
 
 class GranicusSpider(AgendaSpider):
@@ -226,9 +230,10 @@ class GranicusSpider(AgendaSpider):
         title = clean_name(text(roles["name"]))
         when = squash(" ".join(roles["date"].xpath(VISIBLE).getall()))
         day = parse_month_date(when)
+        if not title and not when:
+            return None  # a spacer row
         if not title or day is None:
-            self.logger.debug("skip row without name or date: %r %r", title, when)
-            return None
+            raise UnexpectedShape(f"Granicus row without a name or a date: {title!r} {when!r}")
         links = self._parse_links(tr, page_url, roles["name"])
         agenda = next((str(lk.url) for lk in links if "agendaviewer" in str(lk.url).lower()), None)
         held = "duration" in roles or "clip_id=" in (agenda or "")
@@ -241,6 +246,7 @@ class GranicusSpider(AgendaSpider):
             links=links,
             agenda_url=agenda,
             platform_id=viewer_id(agenda),
+            note=row_note(when, roles),
         )
 
     def _div_row(self, div: Selector, page_url: str) -> ListingRow | None:
@@ -268,6 +274,7 @@ class GranicusSpider(AgendaSpider):
             links=links,
             agenda_url=agenda,
             platform_id=viewer_id(agenda),
+            note=squash(" ".join(div.xpath(NOT_COMMITTEE).getall())),
         )
 
     # --- fields ---------------------------------------------------------------------------
@@ -282,9 +289,10 @@ class GranicusSpider(AgendaSpider):
             id_key=key,
             body=row.body,
             time_known=at is not None,
-            # Cancelled only when the row's own title says so (agenda items never decide it).
-            status=status_from_text(row.title),
-            url=row.agenda_url or page_url,
+            # Cancelled or moved when the row's own title or cells say so (the shared vocabulary:
+            # "RESCHEDULED", "Postponed", "(No Meeting)"); agenda items never decide it.
+            status=status_from_text(row.title, row.note),
+            url=row.agenda_url or self.url(page_url, field="meeting url"),
             links=row.links,
         )
 
@@ -311,7 +319,7 @@ class GranicusSpider(AgendaSpider):
             anchors += name_cell.css("a")
         links: dict[str, Link] = {}
         for anchor in anchors:
-            url = link_url(anchor, page_url)
+            url = self.anchor_url(anchor, page_url)
             if not url or url.split("#")[0] == page_url.split("#")[0]:
                 continue
             label = text(anchor) or squash(anchor.css("img::attr(alt)").get(""))
@@ -363,7 +371,7 @@ class GranicusSpider(AgendaSpider):
 
     def _item_link(self, anchor: Selector, url: str) -> Link | None:
         """One item link: a file, or the item's position in the video."""
-        target = link_url(anchor, url)
+        target = self.anchor_url(anchor, url)
         if not target or target.split("#")[0] == url.split("#")[0]:
             return None
         kind: LinkKind = "video" if "mediaplayer.php" in target.lower() else "attachment"

@@ -42,7 +42,8 @@ from pipeline.ilga.pages import (
     parse_status_page,
     says_no_hearings,
 )
-from pipeline.models import AgendaItem, Bill, Link, Meeting, item_id, meeting_id
+from pipeline.models import AgendaItem, Bill, Link, Meeting, item_id
+from spiders._rows import Tally, report
 from spiders.base import AgendaSpider, NoRowsFound, PlatformOptions, SourceError, UnexpectedShape
 
 SITE_URL = "https://www.ilga.gov"
@@ -237,42 +238,48 @@ class IlgaSpider(AgendaSpider):
 
     def _parse_bill(self, body: bytes, url: str, parser: Any = parse_bill_xml) -> Bill:
         """A bill from its bulk XML (default) or, with `parse_status_page`, its status page."""
-        try:
-            bill: Bill = parser(body, url, self.source.id, self.tz)
-        except IlgaParseError as exc:
-            raise UnexpectedShape(f"{self.source.id}: {exc}") from exc
+        bill: Bill = self._read(parser, body, url, self.source.id, self.tz)
         bill.scraped_at = self.now()
         return bill
 
     def _parse_hearing(self, body: bytes, url: str) -> Meeting:
-        try:
-            page = parse_hearing_page(body, url, self.tz)
-        except IlgaParseError as exc:
-            raise UnexpectedShape(f"{self.source.id}: {exc}") from exc
+        page: HearingPage = self._read(parse_hearing_page, body, url, self.tz)
         platform_id = f"{page.committee_id}-{page.hearing_id}" if page.hearing_id else None
-        mid = meeting_id(self.source.id, page.start, platform_id, page.committee)
-        return Meeting(
-            id=mid,
-            source=self.source.id,
-            jurisdiction=self.source.jurisdiction,
+        link = self.link("Hearing page (witness slips)", url, "detail")
+        meeting = self.new_meeting(
+            page.start,
+            f"{page.committee} hearing",
+            platform_id,
+            key=page.committee,
             body=page.committee,
-            title=f"{page.committee} hearing",
-            start=page.start,
-            timezone=self.source.timezone,
             time_known=page.time_known,
             location=page.location,
-            url=url,
-            links=[Link(title="Hearing page (witness slips)", url=url, kind="detail")],
-            items=self._parse_items(mid, page, url),
-            platform_id=platform_id,
-            scraped_at=self.now(),
+            url=str(link.url) if link else None,
+            links=[link] if link else [],
         )
+        meeting.items = self._parse_items(meeting.id, page, link)
+        return meeting
 
-    def _parse_items(self, mid: str, page: HearingPage, url: str) -> list[AgendaItem]:
-        """One item per bill posted; its amendment rows ("HB5207 (HCA1)") join the bill's text."""
+    def _read(self, parser: Any, *args: Any) -> Any:
+        """`parser(*args)`, its `IlgaParseError` as `UnexpectedShape` naming the source."""
+        try:
+            return parser(*args)
+        except IlgaParseError as exc:
+            raise UnexpectedShape(f"{self.source.id}: {exc}") from exc
+
+    def _parse_items(self, mid: str, page: HearingPage, link: Link | None) -> list[AgendaItem]:
+        """One item per bill posted; its amendment rows ("HB5207 (HCA1)") join the bill's text.
+
+        An item's sequence is its first row's place in the table; rows the page parser could not
+        read (text but no bill) are an `ItemShortfall`, counted.
+        """
         rows: dict[str, list[HearingBill]] = {}
         for row in page.bills:
             rows.setdefault(row.label, []).append(row)
+        seen = len(page.bills) + len(page.unreadable)
+        tally = Tally("ILGA hearing bills", str(link.url) if link else "", seen, seen)
+        tally.read, tally.failures, tally.name = len(page.bills), page.unreadable, "ItemShortfall"
+        report(self, tally)
         return [
             AgendaItem(
                 id=item_id(mid, label, None, label),
@@ -280,10 +287,16 @@ class IlgaSpider(AgendaSpider):
                 title=label,
                 text=_result_text(group),
                 matter=label,
-                sequence=sequence,
-                links=[Link(title="Hearing page (witness slips)", url=url, kind="detail")],
+                sequence=group[0].row,
+                links=[link] if link else [],
+                # The bill row's own "create witness slip" link, else the hearing page, whose
+                # rows carry those links (the site's documented way to file one).
+                witness_slip_url=next(
+                    (r.witness_slip_url for r in group if r.witness_slip_url),
+                    str(link.url) if link else None,
+                ),
             )
-            for sequence, (label, group) in enumerate(rows.items(), start=1)
+            for label, group in rows.items()
         ]
 
     def _count(self, key: str, count: int) -> None:

@@ -9,7 +9,9 @@ carries the agenda outline in ``table#MeetingDetail`` when the clerk built one (
 many tenants, then the agenda exists only as the ``FileOpen.aspx?Type=14`` PDF): one row per
 entry, indented by empty leading cells, with ``td.Num`` (numbering restarts at each level, and
 can be empty) and ``td.Title``; a row linking ``FileOpen.aspx`` is an attachment of the entry
-above. Pages often declare no charset yet carry UTF-8.
+above. Pages often declare no charset yet carry UTF-8. A list view of a window without meetings
+keeps its (empty) meetings panel ``#ContentPlaceholder1_pnlMeetings``: an empty listing, not a
+page that changed shape.
 """
 
 from __future__ import annotations
@@ -19,7 +21,6 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
-from urllib.parse import urljoin
 
 import scrapy
 from parsel import Selector
@@ -27,10 +28,10 @@ from pydantic import BaseModel
 from scrapy.http import Response
 
 from pipeline.models import AgendaItem, Link, LinkKind, Meeting, item_id
+from spiders._health import empty_listing
 from spiders._parse import (
     decode,
     html_page,
-    link_url,
     parse_clock,
     parse_month_date,
     parse_numeric_date,
@@ -38,7 +39,7 @@ from spiders._parse import (
     squash,
     text,
 )
-from spiders._rows import read_rows
+from spiders._rows import read_items, read_rows
 from spiders._vocab import clean_body, clean_name, link_kind, status_from_text
 from spiders.base import AgendaSpider, UnexpectedShape
 
@@ -52,6 +53,8 @@ TOOLTIP_FIELD_RE = re.compile(r"^(Board|Type|Status):\s*(.*)$")
 RAW_ROW_RE = re.compile(r"class=[\"'][^\"']*\bMeetingRow\b", re.IGNORECASE)
 # An address that is a placeholder: "N/A   N/A, NA  N/A".
 PLACEHOLDER_RE = re.compile(r"^(?:\W|n/?a\b)*$", re.IGNORECASE)
+# The list view's meetings panel: there even when the window holds no meeting.
+MEETINGS_PANEL = "#ContentPlaceholder1_pnlMeetings, [id$='_pnlMeetings']"
 # An outline number as printed: "5.", "A.", "1.a", "IV.".
 NUMBER_RE = re.compile(r"^(?:\d{1,3}|[A-Z]|[IVXLC]{1,6})(?:\.[0-9A-Za-z]{1,3})*\.?$")
 
@@ -99,6 +102,9 @@ class Iqm2Spider(AgendaSpider):
         for meeting in self._parse_rows(response.url, response.body, filtered=True):
             if not self.in_window(meeting.start):
                 continue
+            if meeting.url is None:  # its link was unusable (counted): the list's facts only
+                yield self.meeting_or_document(meeting, _agenda_url(meeting))
+                continue
             yield self.meeting_request(
                 str(meeting.url), self.parse_detail, meeting, errback=self.detail_failed
             )
@@ -138,11 +144,16 @@ class Iqm2Spider(AgendaSpider):
             # A page listing meetings without the row control (a home or board page): each
             # meeting link whose text or tooltip holds a date is a row.
             rows = page.xpath("//a[contains(@href, 'Detail_Meeting.aspx')]/..")
+        if not rows and page.css(MEETINGS_PANEL):
+            # The list view is there, with nothing in it: a quiet window, not a changed page.
+            empty_listing(self, "IQM2 meetings panel", url)
+            return
         if not rows:
             self.rows(rows, "IQM2 meeting rows (div.MeetingRow or Detail_Meeting links)")
 
         def read(row: Selector) -> Meeting | None:
-            tooltip = _tooltip(row.css("a[href*='Detail_Meeting']::attr(title)").get(""))
+            anchor = _meeting_anchor(row)
+            tooltip = _tooltip(anchor.attrib.get("title", "") if anchor is not None else "")
             body_name = self._parse_body(row, tooltip)
             if filtered and not self.wants_body(body_name):
                 return None
@@ -152,12 +163,12 @@ class Iqm2Spider(AgendaSpider):
         yield from read_rows(self, rows, read, "IQM2 meeting rows", url, seen)
 
     def _parse_row(self, row: Selector, tooltip: dict[str, Any], body: str, page: str) -> Meeting:
-        anchor = row.css("a[href*='Detail_Meeting']")
-        if not anchor:
+        anchor = _meeting_anchor(row)
+        if anchor is None:
             raise UnexpectedShape(f"IQM2 row without a meeting link on {page}")
-        url = urljoin(page, anchor[0].attrib["href"])
-        platform_id = query_value(url, "ID")
-        start, time_known = self._parse_start(text(anchor), str(anchor[0].attrib.get("title", "")))
+        url = self.url(anchor.attrib.get("href"), page, "meeting url")
+        platform_id = query_value(url, "ID") if url else None
+        start, time_known = self._parse_start(text(anchor), str(anchor.attrib.get("title", "")))
         title = self._parse_title(row, body)
         cancelled = text(row.css(".MeetingCancelled"))
         return self.new_meeting(
@@ -171,7 +182,7 @@ class Iqm2Spider(AgendaSpider):
             url=url,
             links=[
                 *self._parse_row_links(row, page),
-                Link(title="Meeting", url=url, kind="detail"),
+                *([Link(title="Meeting", url=url, kind="detail")] if url else []),
             ],
         )
 
@@ -199,7 +210,7 @@ class Iqm2Spider(AgendaSpider):
         details = row.css(".RowDetails")
         if details:
             return text(details)
-        anchor = row.css("a[href*='Detail_Meeting']")
+        anchor = _meeting_anchor(row)
         return squash(WHEN_RE.sub("", text(row).replace(text(anchor), "", 1)))
 
     def _parse_row_links(self, row: Selector, page: str) -> list[Link]:
@@ -207,7 +218,7 @@ class Iqm2Spider(AgendaSpider):
         links: list[Link] = []
         for anchor in row.css(".MeetingLinks a, a[href*='FileOpen'], a[onclick*='SplitView']"):
             label = text(anchor) or anchor.css("img::attr(alt)").get("")
-            url = link_url(anchor, page)
+            url = self.anchor_url(anchor, page)
             if not url or url.split("#")[0] == page.split("#")[0]:
                 continue
             if any(str(link.url) == url for link in links):
@@ -260,7 +271,7 @@ class Iqm2Spider(AgendaSpider):
         kinds: dict[str, LinkKind] = {"agenda": "agenda", "agenda_packet": "packet"}
         links: dict[str, Link] = {}
         for anchor in page.css("#ContentPlaceholder1_pnlDownloads a"):
-            target = link_url(anchor, url)
+            target = self.anchor_url(anchor, url)
             if not target or target.split("#")[0] == url.split("#")[0]:
                 continue
             data_type = anchor.attrib.get("data-type", "")
@@ -279,13 +290,14 @@ class Iqm2Spider(AgendaSpider):
         """
         items: list[AgendaItem] = []
         stack: list[_Entry] = []
-        for row in page.xpath("//table[@id='MeetingDetail']//tr"):
+
+        def read(row: Selector) -> AgendaItem | None:
             cells = row.xpath("./td")
             title_cell = (
                 row.xpath("./td[contains(@class,'Title')]") or [c for c in cells if text(c)][-1:]
             )
             if not title_cell:
-                continue
+                return None
             depth = len(row.xpath("./td[contains(@class,'Title')]/preceding-sibling::td")) or (
                 len(cells) - 1
             )
@@ -294,12 +306,17 @@ class Iqm2Spider(AgendaSpider):
             file_href = title_cell[0].css("a[href*='FileOpen'], a[href*='FileView']")
             if label.lower() == "document" or (file_href and stack and depth > stack[-1].depth):
                 self._attach(items, title_cell[0], title, url)
-                continue
+                return None
             while stack and stack[-1].depth >= depth:
                 stack.pop()
             number = self._compose_number(stack, label)
             stack.append(_Entry(depth, number))
-            items.append(self._outline_item(mid, title_cell[0], number, title, len(items) + 1, url))
+            item = self._outline_item(mid, title_cell[0], number, title, len(items) + 1, url)
+            items.append(item)
+            return item
+
+        rows = page.xpath("//table[@id='MeetingDetail']//tr")
+        read_items(self, rows, read, "IQM2 MeetingDetail outline", url)
         return items
 
     def _compose_number(self, stack: list[_Entry], label: str) -> str | None:
@@ -312,17 +329,19 @@ class Iqm2Spider(AgendaSpider):
 
     def _attach(self, items: list[AgendaItem], cell: Selector, title: str, url: str) -> None:
         href = cell.css("a::attr(href)").get()
-        if items and href:
-            items[-1].links.append(Link(title=title, url=urljoin(url, href), kind="attachment"))
+        link = self.link(title, href, "attachment", url) if items and href else None
+        if link is not None:
+            items[-1].links.append(link)
 
     def _outline_item(
         self, mid: str, cell: Selector, number: str | None, title: str, sequence: int, url: str
     ) -> AgendaItem:
         legifile = cell.css("a[href*='Detail_LegiFile']::attr(href)").get()
-        platform_id = query_value(urljoin(url, legifile), "ID") if legifile else None
+        platform_id = query_value(legifile, "ID") if legifile else None
         # The entry's own page: its legislative file, else the motion record.
         page = legifile or cell.css("a[href*='Detail_']::attr(href)").get()
-        links = [Link(title=title, url=urljoin(url, page), kind="detail")] if page else []
+        link = self.link(title, page, "detail", url) if page else None
+        links = [link] if link is not None else []
         return AgendaItem(
             id=item_id(mid, platform_id, number, title),
             number=number,
@@ -345,6 +364,15 @@ def _tooltip(title: str) -> dict[str, Any]:
         elif line and after_status:
             fields["location"].append(squash(line))
     return fields
+
+
+def _meeting_anchor(row: Selector) -> Selector | None:
+    """The row's meeting link: its ``div.RowLink`` anchor whatever the href, else a Detail link.
+
+    (A row without the row control has only its ``Detail_Meeting`` link.)
+    """
+    found = row.css("div.RowLink a") or row.css("a[href*='Detail_Meeting']")
+    return found[0] if found else None
 
 
 def _agenda_url(meeting: Meeting) -> str | None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import AsyncIterator, Iterator
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode, urlsplit
 
@@ -20,11 +20,12 @@ from bs4 import BeautifulSoup
 from pydantic import BaseModel
 from scrapy.http import Response
 
-from pipeline.models import AgendaItem, Link, Meeting, MeetingStatus, item_id
+from pipeline.models import AgendaItem, Link, LinkKind, Meeting, MeetingStatus, item_id
 from pipeline.redact import register_secret
 from spiders._legistar import LegistarOptions
-from spiders._parse import is_http, parse_clock
-from spiders._rows import json_rows, read_rows
+from spiders._outcomes import make_outcome, make_vote, passed_flag
+from spiders._parse import is_http, parse_clock, squash
+from spiders._rows import json_rows, read_items, read_rows
 from spiders._vocab import clean_body, clean_name, status_from_text
 from spiders.base import AgendaSpider, ApiDisabled, SourceError, UnexpectedShape
 from spiders.legistar_web import LegistarWebSpider
@@ -41,6 +42,15 @@ HTML_TAG_RE = re.compile(
 API_STATUSES = (400, 401, 403, 404, 500, 502, 503)
 # The Web API host every Legistar client shares (one politeness slot for all of them).
 DEFAULT_API = "https://webapi.legistar.com/v1"
+# The sequence of an item whose own is unreadable: after every item that has one.
+UNKNOWN_SEQUENCE = 1_000_000
+# Event fields holding a link: (field, link title, link kind).
+EVENT_LINKS: tuple[tuple[str, str, LinkKind], ...] = (
+    ("EventAgendaFile", "Agenda", "agenda"),
+    ("EventMinutesFile", "Minutes", "minutes"),
+    ("EventVideoPath", "Video", "video"),
+    ("EventInSiteURL", "Meeting details", "detail"),
+)
 
 
 class LegistarApiSpider(AgendaSpider):
@@ -92,11 +102,12 @@ class LegistarApiSpider(AgendaSpider):
         return f"{self.api_base}{path}{suffix}"
 
     def events_url(self, skip: int, today: date) -> str:
-        """One page of ``/events`` in the configured window, oldest first."""
+        """One page of ``/events`` in the configured window (its last day too), oldest first."""
         first, last = self.window(today)
+        after = last + timedelta(days=1)
         odata = (
             f"EventDate ge datetime'{first:%Y-%m-%d}T00:00:00' "
-            f"and EventDate lt datetime'{last:%Y-%m-%d}T00:00:00'"
+            f"and EventDate lt datetime'{after:%Y-%m-%d}T00:00:00'"
         )
         params = {
             "$filter": odata,
@@ -129,23 +140,29 @@ class LegistarApiSpider(AgendaSpider):
             )
 
     def _items_request(self, event: dict[str, Any]) -> scrapy.Request | None:
-        """The request for a wanted event's items (None for a body outside the filter)."""
+        """The request for a wanted event's items (None for a body outside the filter).
+
+        The meeting is built here, while the event is a listing row: a bad event costs that row
+        (counted), and its items' answer only adds items.
+        """
         body = clean_body(event.get("EventBodyName"))
         if not self.wants_body(body):
             self.logger.debug("skip event %s: body %r not in filter", event.get("EventId"), body)
             return None
+        meeting = self._parse_meeting(event, [])
         url = self.api_url(
-            f"/events/{event['EventId']}/eventitems",
+            f"/events/{meeting.platform_id}/eventitems",
             {"AgendaNote": "1", "MinutesNote": "1", "Attachments": "1"},
         )
-        return self._api_request(url, self.parse_event_items, event=event)
+        return self._api_request(url, self.parse_event_items, meeting=meeting)
 
-    def parse_event_items(self, response: Response, event: dict[str, Any]) -> Iterator[Any]:
-        """An event's items: build the meeting, then fetch its agenda document if wanted."""
+    def parse_event_items(self, response: Response, meeting: Meeting) -> Iterator[Any]:
+        """An event's items onto its meeting, then its agenda document if wanted."""
         rows = self._json_list(response, "event items")
-        meeting = self._parse_meeting(event, rows)
-        agenda = event.get("EventAgendaFile")
-        yield self.meeting_or_document(meeting, str(agenda) if agenda else None)
+        site = {"EventInSiteURL": str(meeting.url) if meeting.url else None}
+        meeting.items = self._parse_items(meeting.id, rows, response.url, self._web_base(site))
+        agenda = next((str(link.url) for link in meeting.links if link.kind == "agenda"), None)
+        yield self.meeting_or_document(meeting, agenda)
 
     def read_events(self, url: str, body: bytes) -> Iterator[BaseModel]:
         """``/events`` (or one ``/events/{id}``) → meetings, without items."""
@@ -159,7 +176,8 @@ class LegistarApiSpider(AgendaSpider):
         path = urlsplit(url).path.rstrip("/").lower()
         event_id = path.split("/")[-2] if path.endswith("/eventitems") else "event"
         rows = self._records(body, url, "EventItemId", "event items")
-        yield from self._parse_items(f"{self.source.id}/saved/{event_id}", rows, self._web_base({}))
+        mid = f"{self.source.id}/saved/{event_id}"
+        yield from self._parse_items(mid, rows, url, self._web_base({}))
 
     def read_web_page(self, url: str, body: bytes) -> Iterator[BaseModel]:
         """A web calendar, body or meeting page: read by the web-calendar variant."""
@@ -188,26 +206,37 @@ class LegistarApiSpider(AgendaSpider):
     # --- fields ---------------------------------------------------------------------------
 
     def _parse_meeting(self, event: dict[str, Any], rows: list[dict[str, Any]]) -> Meeting:
-        if "EventId" not in event or "EventDate" not in event:
-            raise UnexpectedShape(f"event without EventId/EventDate: {sorted(event)[:8]}")
+        event_id = self._parse_event_id(event)
         start, time_known = self._parse_start(event)
         body = clean_body(event.get("EventBodyName")) or self.source.name or "Meeting"
+        links = self._parse_links(event)
         meeting = self.new_meeting(
             start,
             self._parse_title(event),
-            str(event["EventId"]),
+            event_id,
             key=body,
             body=body,
             time_known=time_known,
             location=self._parse_location(event),
             status=self._parse_status(event),
-            url=event.get("EventInSiteURL") or None,
-            links=self._parse_links(event),
+            url=next((str(link.url) for link in links if link.kind == "detail"), None),
+            links=links,
             # A rescheduled Legistar meeting keeps its EventId: the same meeting, a new date.
-            identity=f"legistar:{event['EventId']}",
+            identity=f"legistar:{event_id}",
+            # EventComment often says how to comment (read by the comment stage, never stored).
+            comment_texts=[str(event["EventComment"])] if event.get("EventComment") else [],
         )
-        meeting.items = self._parse_items(meeting.id, rows, self._web_base(event))
+        meeting.items = self._parse_items(meeting.id, rows, self.api_base, self._web_base(event))
         return meeting
+
+    def _parse_event_id(self, event: dict[str, Any]) -> str:
+        """``EventId``, a whole number (it goes into the items URL and the ledger's identity)."""
+        if "EventId" not in event or "EventDate" not in event:
+            raise UnexpectedShape(f"event without EventId/EventDate: {sorted(event)[:8]}")
+        event_id = self.number(event["EventId"], "EventId")
+        if event_id is None:
+            raise UnexpectedShape(f"event with an unusable EventId {event['EventId']!r}")
+        return str(event_id)
 
     def _parse_start(self, event: dict[str, Any]) -> tuple[datetime, bool]:
         """Local start from ``EventDate`` (date part) and ``EventTime`` (wall-clock text)."""
@@ -221,7 +250,7 @@ class LegistarApiSpider(AgendaSpider):
 
     def _parse_location(self, event: dict[str, Any]) -> str:
         """Location text with CRLFs folded to one line."""
-        return " ".join(str(event.get("EventLocation") or "").split())
+        return squash(event.get("EventLocation"))
 
     def _parse_status(self, event: dict[str, Any]) -> MeetingStatus:
         """From the body name, location, comment or agenda status; a Draft agenda is tentative."""
@@ -232,17 +261,8 @@ class LegistarApiSpider(AgendaSpider):
 
     def _parse_links(self, event: dict[str, Any]) -> list[Link]:
         """Agenda and minutes files, video and the meeting-detail page, where present."""
-        fields = (
-            ("EventAgendaFile", "Agenda", "agenda"),
-            ("EventMinutesFile", "Minutes", "minutes"),
-            ("EventVideoPath", "Video", "video"),
-            ("EventInSiteURL", "Meeting details", "detail"),
-        )
-        return [
-            Link(title=title, url=str(event[key]), kind=kind)
-            for key, title, kind in fields
-            if is_http(event.get(key))
-        ]
+        links = [self.link(title, event.get(key), kind) for key, title, kind in EVENT_LINKS]
+        return [link for link in links if link is not None]
 
     def _web_base(self, event: dict[str, Any]) -> str:
         """The client's web site: where the event's own page is, else the configured one."""
@@ -252,37 +272,86 @@ class LegistarApiSpider(AgendaSpider):
                 return f"{parts.scheme}://{parts.netloc}"
         return f"https://{self.source.slug}.legistar.com"
 
-    def _parse_items(self, mid: str, rows: list[dict[str, Any]], web_base: str) -> list[AgendaItem]:
-        """Agenda items in agenda order; minutes-only rows (no agenda sequence) are left out."""
+    def _parse_items(
+        self, mid: str, rows: list[dict[str, Any]], url: str, web_base: str
+    ) -> list[AgendaItem]:
+        """Agenda items in agenda order; minutes-only rows (no agenda sequence) are left out.
+
+        A bad row costs that item; a bad sequence puts the item last, a bad attachment costs
+        the attachment.
+        """
+        read = lambda row: self._parse_item(mid, row, web_base)  # noqa: E731
         items: dict[str, AgendaItem] = {}
-        for row in rows:
-            if row.get("EventItemAgendaSequence") is None:
-                continue
-            title = _clean(row.get("EventItemTitle")) or _clean(row.get("EventItemMatterName"))
-            if not title:
-                self.logger.debug("skip item %s: no title", row.get("EventItemId"))
-                continue
-            number = _clean(row.get("EventItemAgendaNumber")) or None
-            platform_id = str(row["EventItemId"]) if row.get("EventItemId") is not None else None
-            item = AgendaItem(
-                id=item_id(mid, platform_id, number, title),
-                number=number,
-                title=title,
-                text=self._parse_item_text(row, title),
-                matter=_clean(row.get("EventItemMatterFile")) or None,
-                sequence=int(row["EventItemAgendaSequence"]),
-                links=self._parse_item_links(row, web_base),
-            )
+        for item in read_items(self, rows, read, "Legistar event items", url):
             items.setdefault(item.id, item)  # the API can repeat rows; ids dedupe them
         return sorted(items.values(), key=lambda i: i.sequence)
 
+    def _parse_item(self, mid: str, row: dict[str, Any], web_base: str) -> AgendaItem | None:
+        if row.get("EventItemAgendaSequence") is None:
+            return None
+        title = _clean(row.get("EventItemTitle")) or _clean(row.get("EventItemMatterName"))
+        if not title:  # an agenda row (it has a sequence) that names nothing: a bad row
+            raise UnexpectedShape(f"item {row.get('EventItemId')} without a title")
+        number = _clean(row.get("EventItemAgendaNumber")) or None
+        platform_id = self.number(row.get("EventItemId"), "EventItemId")
+        sequence = self.number(row["EventItemAgendaSequence"], "EventItemAgendaSequence")
+        return AgendaItem(
+            id=item_id(mid, str(platform_id) if platform_id is not None else None, number, title),
+            number=number,
+            title=title,
+            text=self._parse_item_text(row, title),
+            matter=_clean(row.get("EventItemMatterFile")) or None,
+            sequence=sequence if sequence is not None else UNKNOWN_SEQUENCE,
+            links=self._parse_item_links(row, web_base),
+            outcome=self._parse_item_outcome(row),
+        )
+
     def _parse_item_text(self, row: dict[str, Any], title: str) -> str:
-        """Matter name, agenda note and the action taken (on minutes), where they add to the title."""
+        """Matter name and agenda note, where they add to the title.
+
+        The action taken is the item's `Outcome`, not its text: an outcome arriving after the
+        meeting is an ``outcome`` notice, not an "item changed" one.
+        """
         parts = [_clean(row.get("EventItemMatterName")), _clean(row.get("EventItemAgendaNote"))]
-        action = _clean(row.get("EventItemActionName"))
-        if action:
-            parts.append(f"Action: {action}")
         return "\n".join(p for p in parts if p and p not in title)
+
+    def _parse_item_outcome(self, row: dict[str, Any]) -> Any:
+        """The action taken and the pass flag (filled once minutes are entered), else None."""
+        action = _clean(row.get("EventItemActionName")) or _clean(row.get("EventItemActionText"))
+        passed = passed_flag(row.get("EventItemPassedFlag"), row.get("EventItemPassedFlagName"))
+        return make_outcome(
+            action,
+            passed,
+            "legistar_api",
+            tally=_clean(row.get("EventItemTally")),
+            mover=_clean(row.get("EventItemMover")),
+            seconder=_clean(row.get("EventItemSeconder")),
+        )
+
+    # --- roll calls (asked for by the roll-call stage, for relevant decided items only) ----
+
+    def roll_call_request(self, meeting: Meeting, item: AgendaItem) -> scrapy.Request | None:
+        """``/eventitems/{EventItemId}/votes`` for an item of this meeting, None without an id."""
+        key = item.id.removeprefix(meeting.id + "/")
+        if not key.isdigit():
+            return None
+        return scrapy.Request(
+            self.api_url(f"/eventitems/{key}/votes"),
+            meta={"handle_httpstatus_list": list(API_STATUSES)},
+            dont_filter=True,
+        )
+
+    def parse_roll_call(self, response: Response) -> list[Any]:
+        """Votes from a ``/votes`` answer; an error answer (some clients 500 here) is no votes."""
+        if response.status >= 400:
+            # The path only: the query can carry the client's token.
+            self.logger.info(
+                "no votes at %s (HTTP %s)", urlsplit(response.url).path, response.status
+            )
+            return []
+        rows = json_rows(response.body, response.url, ("VotePersonName",), "votes")
+        votes = [make_vote(r.get("VotePersonName"), r.get("VoteValueName")) for r in rows]
+        return [v for v in votes if v is not None]
 
     def _parse_item_links(self, row: dict[str, Any], web_base: str) -> list[Link]:
         """The matter's own page (its legislation details), then its attachments.
@@ -290,27 +359,23 @@ class LegistarApiSpider(AgendaSpider):
         The page is reached through the site's gateway by the API's matter id: the web pages'
         ``LegislationDetail.aspx?ID=&GUID=`` use their own ids, which the API does not give.
         """
-        matter_id = str(row.get("EventItemMatterId") or "")
-        page = (
-            [
-                Link(
-                    title="Legislation details",
-                    url=f"{web_base}/Gateway.aspx?M=L&ID={matter_id}",
-                    kind="detail",
-                )
-            ]
-            if matter_id.isdigit()
-            else []
+        matter_id = self.number(row.get("EventItemMatterId"), "EventItemMatterId")
+        page = self.link(
+            "Legislation details",
+            f"{web_base}/Gateway.aspx?M=L&ID={matter_id}" if matter_id is not None else None,
+            "detail",
         )
-        return page + [
-            Link(
-                title=_clean(att.get("MatterAttachmentName")) or "Attachment",
-                url=str(att["MatterAttachmentHyperlink"]),
-                kind="attachment",
+        attachments = row.get("EventItemMatterAttachments")
+        links = [page] + [
+            self.link(
+                _clean(att.get("MatterAttachmentName")) or "Attachment",
+                att.get("MatterAttachmentHyperlink"),
+                "attachment",
             )
-            for att in row.get("EventItemMatterAttachments") or []
-            if isinstance(att, dict) and is_http(att.get("MatterAttachmentHyperlink"))
+            for att in (attachments if isinstance(attachments, list) else [])
+            if isinstance(att, dict)
         ]
+        return [link for link in links if link is not None]
 
 
 def _clean(value: Any) -> str:
@@ -320,4 +385,4 @@ def _clean(value: Any) -> str:
     text = str(value)
     if HTML_TAG_RE.search(text):
         text = BeautifulSoup(text, "html.parser").get_text(" ")
-    return " ".join(text.split())
+    return squash(text)

@@ -32,6 +32,7 @@ from pydantic import BaseModel
 from scrapy.http import Response
 
 from pipeline.models import AgendaItem, Link, Meeting
+from spiders._health import empty_listing
 from spiders._legistar import (
     DATA_ROWS,
     ID_RE,
@@ -291,7 +292,7 @@ class LegistarWebSpider(AgendaSpider):
             links = self._parse_links(response, cells)
             meeting = self._parse_meeting(response, cells, body, links)
             detail = next((str(lk.url) for lk in links if lk.kind == "detail"), None)
-            return meeting, detail, self._parse_agenda_url(response, cells)
+            return meeting, detail, self._parse_agenda_url(links)
 
         rows = grid.xpath(DATA_ROWS)
         seen = len(RAW_ROW_RE.findall(response.text)) if len(response.css(GRIDS)) == 1 else None
@@ -309,7 +310,7 @@ class LegistarWebSpider(AgendaSpider):
             )
         grid = grids[0]
         if not grid.xpath(DATA_ROWS) and grid.css("tr.rgNoRecords"):
-            self.logger.info("calendar %s says it has no meetings", response.url)
+            empty_listing(self, "Legistar meeting grid (No records)", response.url)
             return None
         return grid
 
@@ -336,7 +337,7 @@ class LegistarWebSpider(AgendaSpider):
             time_known=time_known,
             location=self._parse_location(cells),
             status=self._parse_status(cells),
-            url=detail or response.url,
+            url=detail or self.url(response.url, field="meeting url"),
             links=links,
             # The ID= of MeetingDetail is the API's EventId, which survives a reschedule.
             identity=f"legistar:{platform_id}" if platform_id else None,
@@ -390,7 +391,7 @@ class LegistarWebSpider(AgendaSpider):
         for header, cell in cells.items():
             if header in NON_DOCUMENT_COLUMNS:
                 continue
-            url = cell_url(response, cell)
+            url = cell_url(self, response, cell)
             if url:
                 title = (
                     "Meeting details" if header == "meeting details" else clean_name(header).title()
@@ -398,18 +399,14 @@ class LegistarWebSpider(AgendaSpider):
                 links.setdefault(url, Link(title=title, url=url, kind=link_kind(header)))
         return list(links.values())
 
-    def _parse_agenda_url(self, response: Response, cells: dict[str, Selector]) -> str | None:
-        """The agenda document to read when no item grid is available."""
-        for header in AGENDA_COLUMNS:
-            cell = cells.get(header)
-            url = cell_url(response, cell) if cell is not None else None
-            if url:
-                return url
-        return None
+    def _parse_agenda_url(self, links: list[Link]) -> str | None:
+        """The agenda document to read when no item grid is available (by its column's name)."""
+        titled = {link.title.lower(): str(link.url) for link in reversed(links)}
+        return next((titled[h] for h in AGENDA_COLUMNS if h in titled), None)
 
     def _detail_items(self, response: Response, mid: str) -> list[AgendaItem] | None:
         """Items in the MeetingDetail grid; None (logged) when the page has no grid at all."""
-        items = detail_items(response, mid)
+        items = detail_items(self, response, mid)
         if items is None:
             self.logger.warning("no agenda-item grid on %s", response.url)
         return items

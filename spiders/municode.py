@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
 from typing import Any
-from urllib.parse import urljoin
 
 import scrapy
 from parsel import Selector
@@ -20,7 +19,8 @@ from pydantic import BaseModel, Field
 from scrapy.http import Response
 
 from pipeline.models import Link, LinkKind, Meeting
-from spiders._parse import absolute, html_page, text
+from spiders._health import empty_listing
+from spiders._parse import html_page, text
 from spiders._rows import read_rows
 from spiders._vocab import clean_body, clean_name, status_from_text
 from spiders.base import AgendaSpider, PlatformOptions, UnexpectedShape
@@ -65,10 +65,10 @@ class MunicodeSpider(AgendaSpider):
                 self.logger.debug("skip %s: body %r not in filter", meeting.id, meeting.body)
                 continue
             yield self.meeting_or_document(meeting, _agenda_url(meeting))
-        next_href = response.css("li.pager-next a::attr(href)").get()
-        if next_href and reached_window and page + 1 < self.options.max_pages:
+        next_url = self.url(response.css("li.pager-next a::attr(href)").get(), response.url)
+        if next_url and reached_window and page + 1 < self.options.max_pages:
             yield scrapy.Request(
-                urljoin(response.url, next_href),
+                next_url,
                 callback=self.parse_list,
                 cb_kwargs={"page": page + 1},
             )
@@ -83,7 +83,7 @@ class MunicodeSpider(AgendaSpider):
         page = html_page(body)
         rows = page.css("tr.odd, tr.even") or page.xpath("//tr[td[@data-th='Date']]")
         if not rows and page.css(".view-empty"):
-            self.logger.info("%s: the list says there are no meetings", self.source.id)
+            empty_listing(self, "Municode list (.view-empty)", url)
             return
         rows = self.rows(rows, "Municode tr.odd/tr.even rows")
         yield from read_rows(self, rows, lambda r: self._parse_row(r, url), "Municode rows", url)
@@ -113,16 +113,14 @@ class MunicodeSpider(AgendaSpider):
 
     def _parse_links(self, row: Selector, page: str) -> list[Link]:
         """Agenda, packet and minutes PDFs, plus the meeting title's own link if it has one."""
-        links = []
-        for column, kind in COLUMNS.items():
-            for anchor in row.css(f"td[data-th={column}] a[href]"):
-                url = absolute(anchor.attrib["href"], page)
-                if url:
-                    links.append(Link(title=text(anchor) or column, url=url, kind=kind))
-        detail = absolute(row.css("td[data-th=Meeting] a::attr(href)").get(), page)
-        if detail:
-            links.append(Link(title="Meeting", url=detail, kind="detail"))
-        return links
+        links = [
+            self.link(text(anchor) or column, anchor.attrib["href"], kind, page)
+            for column, kind in COLUMNS.items()
+            for anchor in row.css(f"td[data-th={column}] a[href]")
+        ]
+        detail = row.css("td[data-th=Meeting] a::attr(href)").get()
+        links.append(self.link("Meeting", detail, "detail", page))
+        return [link for link in links if link is not None]
 
 
 def _first(links: list[Link], kind: str) -> str | None:

@@ -4,7 +4,8 @@ Facts this relies on (docs/platforms.md §4.13): the list grid's rows are ``tr.r
 with cells date ("09/27/22" or "6/17/2025" — two- or four-digit year, no time), meeting type and
 location, and an icon whose ``onclick`` opens ``MeetingView.aspx?MeetingID=…``; that page is
 server-rendered HTML with the full item list, so it is the agenda document the pipeline reads.
-Hennepin County MN fronts NovusAGENDA with a JSON API (``{"dtMtg": [...], "dtItm": [...]}``)
+The list shows its own default range (changed only by a postback), so the crawl window is applied
+to its rows here. Hennepin County MN fronts NovusAGENDA with a JSON API (``{"dtMtg": [...], "dtItm": [...]}``)
 whose ``MeetingDate`` is naive local time; ``options: {mode: board_api}`` reads it.
 """
 
@@ -24,8 +25,8 @@ from scrapy.selector import SelectorList
 
 from pipeline.ingest.detect import page_kind
 from pipeline.models import AgendaItem, Link, Meeting, Source, item_id
+from spiders._health import empty_listing
 from spiders._parse import (
-    absolute,
     html_page,
     load_json,
     parse_numeric_date,
@@ -34,7 +35,7 @@ from spiders._parse import (
     squash,
     text,
 )
-from spiders._rows import read_rows
+from spiders._rows import numbered_items, read_rows
 from spiders._vocab import clean_body, status_from_text
 from spiders.base import AgendaSpider, PlatformOptions, SourceError, UnexpectedShape
 
@@ -118,8 +119,15 @@ class NovusAgendaSpider(AgendaSpider):
             yield scrapy.Request(self.list_url, callback=self.parse_list)
 
     def parse_list(self, response: Response) -> Iterator[Any]:
-        """Each wanted meeting, with its HTML agenda (MeetingView) fetched for its items."""
+        """Each wanted meeting in the window, with its HTML agenda (MeetingView) fetched.
+
+        The list shows its own default range (a postback changes it), so the crawl window is
+        applied here.
+        """
         for meeting in self._parse_grid(response.url, response.body, filtered=True):
+            if not self.in_window(meeting.start):
+                self.logger.debug("skip %s: outside the crawl window", meeting.id)
+                continue
             yield self.meeting_or_document(meeting, _agenda_document(meeting))
 
     def parse_agenda_document(self, response: Response, meeting: Meeting) -> Iterator[Meeting]:
@@ -135,30 +143,31 @@ class NovusAgendaSpider(AgendaSpider):
 
     def _parse_view_items(self, mid: str, url: str, body: bytes) -> list[AgendaItem]:
         """Rows linking an item's ``CoverSheet.aspx``: number cell, title; the section above."""
-        items: list[AgendaItem] = []
         section = ""
-        for row in html_page(body).xpath("//tr[td]"):
+
+        def read(row: Selector) -> AgendaItem | None:
+            nonlocal section
             cover = row.css("a[href*='CoverSheet']")
             if not cover:
                 cells = [text(td) for td in row.xpath("./td") if text(td)]
                 section = cells[0] if len(cells) == 1 else section
-                continue
+                return None
             title = text(cover[0])
             number = next(
                 (text(td) for td in row.xpath("./td") if text(td) and text(td) != title), None
             )
-            link = absolute(cover[0].attrib.get("href"), url)
-            items.append(
-                AgendaItem(
-                    id=item_id(mid, query_value(link or "", "ItemID"), number, title),
-                    number=number,
-                    title=title,
-                    text=section,
-                    sequence=len(items) + 1,
-                    links=[Link(title="Cover sheet", url=link, kind="detail")] if link else [],
-                )
+            href = cover[0].attrib.get("href")
+            link = self.link("Cover sheet", href, "detail", url)
+            return AgendaItem(
+                id=item_id(mid, query_value(href or "", "ItemID"), number, title),
+                number=number,
+                title=title,
+                text=section,
+                links=[link] if link else [],
             )
-        return items
+
+        rows = html_page(body).xpath("//tr[td]")
+        return numbered_items(self, rows, read, "NovusAGENDA MeetingView items", url)
 
     def parse_board_api(self, response: Response) -> Iterator[Any]:
         """Meetings with their items; an agenda PDF only for meetings without items."""
@@ -182,7 +191,7 @@ class NovusAgendaSpider(AgendaSpider):
         grid = html_page(body).css(GRID_TABLE)
         rows = grid.xpath(GRID_ROWS)
         if not rows and grid.xpath(GRID_EMPTY):
-            self.logger.info("%s: the meeting grid says there are no records", self.source.id)
+            empty_listing(self, "NovusAGENDA meeting grid (No records)", url)
             return
         rows = self.rows(SelectorList(rows), "NovusAGENDA radGridMeetings rows")
 
@@ -216,23 +225,21 @@ class NovusAgendaSpider(AgendaSpider):
 
     def _parse_row_links(self, row: Selector, page: str) -> list[Link]:
         """Agenda PDF, minutes PDF and the HTML agenda page (``MinutesMeetingID=-1`` form)."""
-        links: list[Link] = []
-        for href in row.css("a[href*='DisplayAgendaPDF']::attr(href)").getall():
-            url = absolute(href, page)
-            if url is None:
+        links: list[Link | None] = []
+        for href in row.css("a::attr(href)").getall():  # every address is checked, counted
+            url = self.url(href, page)
+            if url is None or "displayagendapdf" not in url.lower():
                 continue
             if query_value(url, "MeetingID"):
-                links.append(Link(title="Agenda PDF", url=url, kind="agenda"))
+                links.append(self.link("Agenda PDF", url, "agenda"))
             else:
-                links.append(Link(title="Minutes PDF", url=url, kind="minutes"))
+                links.append(self.link("Minutes PDF", url, "minutes"))
         onclick = " ".join(row.css("a::attr(onclick)").getall())
         view = MEETING_VIEW_RE.search(onclick) and script_url(onclick, page)
-        if view:
-            meeting = query_value(view, "MeetingID") or ""
-            links.append(
-                Link(title="Agenda (HTML)", url=self.meeting_view_url(meeting), kind="detail")
-            )
-        return links
+        meeting = self.number(query_value(view, "MeetingID"), "MeetingID") if view else None
+        if meeting is not None:
+            links.append(self.link("Agenda (HTML)", self.meeting_view_url(str(meeting)), "detail"))
+        return [link for link in links if link is not None]
 
     # --- board API ------------------------------------------------------------------------
 
@@ -240,20 +247,25 @@ class NovusAgendaSpider(AgendaSpider):
         data = load_json(body)
         if not isinstance(data, dict) or not isinstance(data.get("dtMtg"), list):
             raise UnexpectedShape(f"board API: expected {{dtMtg, dtItm}} at {url}")
-        items_by_meeting: dict[Any, list[dict[str, Any]]] = {}
-        for row in data.get("dtItm") or []:
-            items_by_meeting.setdefault(row.get("MeetingID"), []).append(row)
+        items_by_meeting: dict[str, list[dict[str, Any]]] = {}
+        item_rows = data.get("dtItm")
+        for row in item_rows if isinstance(item_rows, list) else []:
+            if isinstance(row, dict):
+                items_by_meeting.setdefault(squash(row.get("MeetingID")), []).append(row)
 
         def read(record: dict[str, Any]) -> Meeting | None:
             if filtered and not self.wants_body(clean_body(record.get("MeetingType"))):
                 return None
-            rows = items_by_meeting.get(record.get("MeetingID"), [])
+            rows = items_by_meeting.get(squash(record.get("MeetingID")), [])
             return self._parse_api_meeting(record, rows)
 
         yield from read_rows(self, data["dtMtg"], read, "NovusAGENDA board API meetings", url)
 
     def _parse_api_meeting(self, record: dict[str, Any], rows: list[dict[str, Any]]) -> Meeting:
-        platform_id = str(record["MeetingID"])
+        meeting_number = self.number(record.get("MeetingID"), "MeetingID")
+        if meeting_number is None:
+            raise UnexpectedShape(f"board API meeting without a usable MeetingID: {record!r:.120}")
+        platform_id = str(meeting_number)
         title = squash(record.get("MeetingType")) or "Meeting"
         start = datetime.fromisoformat(str(record["MeetingDate"])).replace(tzinfo=self.tz)
         links = []
@@ -275,16 +287,19 @@ class NovusAgendaSpider(AgendaSpider):
 
     def _parse_api_items(self, mid: str, rows: list[dict[str, Any]]) -> list[AgendaItem]:
         """Items in API order; the agenda category ("Consent", "Addendum") is their text."""
-        return [
-            AgendaItem(
-                id=item_id(mid, str(row["AgendaItemID"]), None, str(row["Title"])),
-                title=" ".join(str(row["Title"]).split()),
-                text=str(row.get("AgendaCategory") or ""),
-                sequence=n,
+
+        def read(row: dict[str, Any]) -> AgendaItem | None:
+            title = squash(row.get("Title"))
+            if row.get("AgendaItemID") is None or not title:
+                raise UnexpectedShape(f"board API item without AgendaItemID/Title: {row!r:.80}")
+            return AgendaItem(
+                id=item_id(mid, squash(row["AgendaItemID"]), None, title),
+                title=title,
+                text=squash(row.get("AgendaCategory")),
             )
-            for n, row in enumerate(rows, start=1)
-            if row.get("AgendaItemID") is not None and str(row.get("Title") or "").strip()
-        ]
+
+        url = str(self.source.api_url or "")
+        return numbered_items(self, rows, read, "NovusAGENDA board API items", url)
 
 
 def _agenda_document(meeting: Meeting) -> str | None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime, time
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import scrapy
 from bs4 import BeautifulSoup, Tag
@@ -23,12 +23,11 @@ from scrapy.http import Response
 
 from pipeline.models import AgendaItem, Link, Meeting, MeetingStatus, item_id
 from spiders._parse import (
-    absolute,
     parse_clock,
     parse_month_date,
     squash,
 )
-from spiders._rows import json_rows, read_rows
+from spiders._rows import json_rows, numbered_items, read_rows
 from spiders._vocab import clean_body, clean_name, link_kind, status_from_text
 from spiders.base import AgendaSpider, PlatformOptions, SourceError, UnexpectedShape
 
@@ -97,7 +96,10 @@ class PrimeGovSpider(AgendaSpider):
         """(record, meeting) for each wanted record; a bad record costs only itself."""
 
         def read(row: dict[str, Any]) -> tuple[dict[str, Any], Meeting] | None:
-            return (row, self._parse_meeting(row)) if self._keep(row) else None
+            if not self._keep(row):
+                return None
+            row = {**row, "documentList": self._documents(row)}
+            return row, self._parse_meeting(row)
 
         yield from read_rows(self, rows, read, "PrimeGov meetings", url)
 
@@ -128,6 +130,20 @@ class PrimeGovSpider(AgendaSpider):
     def _records(self, body: bytes, url: str) -> list[dict[str, Any]]:
         """The meeting records of a JSON answer, however it wraps them."""
         return json_rows(body, url, MEETING_KEYS, "PrimeGov meetings")
+
+    def _documents(self, row: dict[str, Any]) -> list[dict[str, Any]]:
+        """``documentList`` entries whose ``id`` and ``templateId`` are numbers (others counted).
+
+        Read once per record; the rest of the spider sees only these.
+        """
+        documents = []
+        for doc in _documents(row):
+            ids = [
+                self.number(doc.get(key), f"documentList[].{key}") for key in ("id", "templateId")
+            ]
+            if None not in ids:
+                documents.append({**doc, "id": ids[0], "templateId": ids[1]})
+        return documents
 
     def _keep(self, row: dict[str, Any]) -> bool:
         """False (logged) for committees or bodies outside the source's filters."""
@@ -198,40 +214,35 @@ class PrimeGovSpider(AgendaSpider):
     def _parse_links(self, row: dict[str, Any]) -> list[Link]:
         """Every compiled document (HTML and files) and the video."""
         links = [
-            Link(
-                title=squash(d.get("templateName")) or "Document",
-                url=self.document_url(d),
-                kind=link_kind(str(d.get("templateName") or "")),
+            self.link(
+                squash(d.get("templateName")) or "Document",
+                self.document_url(d),
+                link_kind(str(d.get("templateName") or "")),
             )
             for d in _documents(row)
-            if d.get("id") and d.get("templateId")
         ]
         # Granicus video links are protocol-relative.
-        video = absolute(str(row.get("videoUrl") or ""), f"{self.site_base}/")
-        if video:
-            links.append(Link(title="Video", url=video, kind="video"))
-        return links
+        links.append(self.link("Video", row.get("videoUrl"), "video", f"{self.site_base}/"))
+        return [link for link in links if link is not None]
 
     def _parse_items(self, mid: str, html: str, url: str) -> list[AgendaItem]:
         """Items of a compiled HTML agenda, in page order (empty if it has no agenda-items)."""
-        soup = BeautifulSoup(html, "html.parser")
-        items: list[AgendaItem] = []
-        for div in soup.select("div.agenda-item"):
+
+        def read(div: Tag) -> AgendaItem | None:
             number, title = _item_heading(div)
             if not title:
                 self.logger.debug("skip agenda-item without text in %s", url)
-                continue
-            items.append(
-                AgendaItem(
-                    id=item_id(mid, None, number, title),
-                    number=number,
-                    title=title,
-                    text=self._parse_item_text(div),
-                    sequence=len(items) + 1,
-                    links=self._parse_item_links(div, url),
-                )
+                return None
+            return AgendaItem(
+                id=item_id(mid, None, number, title),
+                number=number,
+                title=title,
+                text=self._parse_item_text(div),
+                links=self._parse_item_links(div, url),
             )
-        return items
+
+        divs = BeautifulSoup(html, "html.parser").select("div.agenda-item")
+        return numbered_items(self, divs, read, "PrimeGov agenda-items", url)
 
     def _parse_item_text(self, div: Tag) -> str:
         """Text between the item and its attachments: the action and vote, on minutes."""
@@ -243,10 +254,11 @@ class PrimeGovSpider(AgendaSpider):
         for sibling in _following(div):
             for anchor in sibling.select("div.attachment-holder a[href]"):
                 href, title = str(anchor["href"]), _text(anchor)
-                if not title or href.startswith(("#", "javascript:")):
+                if not title:
                     continue  # the holder's first link is an icon without text
-                absolute = urljoin(url, href)
-                links.setdefault(absolute, Link(title=title, url=absolute, kind="attachment"))
+                link = self.link(title, href, "attachment", url)
+                if link is not None:
+                    links.setdefault(str(link.url), link)
         return list(links.values())
 
 

@@ -39,8 +39,14 @@ TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 ITEM_PIPELINES = {
     "pipeline.ingest.stages.ValidateMeeting": 100,
     "pipeline.ingest.stages.ExtractText": 200,
+    "pipeline.ingest.followups.ReadCommentWindow": 250,
     "pipeline.ingest.stages.ClassifyItems": 300,
+    "pipeline.ingest.followups.FetchRollCalls": 350,
+    "pipeline.ingest.followups.ReadMinutes": 360,
     "pipeline.ingest.stages.StoreMeeting": 400,
+}
+SPIDER_MIDDLEWARES = {
+    "pipeline.ingest.stages.ImplausibleDates": 900,  # next to the callbacks' output
 }
 EXTENSIONS = {
     # First: puts the redacting filter on the log handlers Scrapy has just set up.
@@ -76,6 +82,13 @@ AGENDA_WATCH_TODAY = _APP.today.isoformat() if _APP.today else ""
 AGENDA_WATCH_PDF_TIMEOUT = _APP.pdf_timeout_s
 AGENDA_WATCH_PDF_MAX_PAGES = 200
 AGENDA_WATCH_PDF_WORKER_DELAY = _APP.pdf_worker_delay_s
+# OCR of pages without a text layer, in the PDF worker (pipeline.text.ocr.OcrOptions).
+AGENDA_WATCH_OCR = _APP.ocr
+AGENDA_WATCH_OCR_ENGINE = _APP.ocr_engine
+AGENDA_WATCH_OCR_LANGUAGE = _APP.ocr_language
+AGENDA_WATCH_OCR_MAX_PAGES = _APP.ocr_max_pages
+AGENDA_WATCH_OCR_PAGE_TIMEOUT = _APP.ocr_page_timeout_s
+AGENDA_WATCH_OCR_DPI = _APP.ocr_dpi
 
 # Legistar Web API page size ($top); the API returns at most 1000 records per response.
 AGENDA_WATCH_LEGISTAR_PAGE_SIZE = _APP.legistar_page_size

@@ -153,3 +153,14 @@ def chromium() -> str:
             )
         pytest.skip("no Chromium here (Debian: apt-get install chromium); CI runs this test")
     return found
+
+
+@pytest.fixture(scope="session")
+def tesseract() -> str:
+    """Debian's tesseract (OCR); skips the test when there is none, except under CI."""
+    found = shutil.which("tesseract")
+    if found is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI must run the OCR tests, but tesseract is missing (.ci/run installs it)")
+        pytest.skip("no tesseract here (Debian: apt-get install tesseract-ocr); CI runs this test")
+    return found

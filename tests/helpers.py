@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import json
 import shutil
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, JobExecutionEvent
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.date import DateTrigger
 
 from pipeline.ingest.crawl import CrawlResult, crawl_one
 from pipeline.models import Meeting
@@ -17,6 +24,7 @@ from pipeline.replay import ReplayServer
 from pipeline.settings import Settings
 from pipeline.store.files import JsonStore
 from tests.conftest import TOPICS
+from tests.fakeslack import VALID_TOKEN
 
 
 @dataclass
@@ -74,3 +82,35 @@ def crawl_recorded(
         return RecordedCrawl(
             result, JsonStore(data), list(server.requests), server.base_url, server.request_headers
         )
+
+
+def use_fake_slack(monkeypatch: pytest.MonkeyPatch, url: str, channel: str = "C0AGENDA01") -> None:
+    """Point delivery at the fake Slack (tests/fakeslack.py) with a bot token and a channel."""
+    monkeypatch.setenv("SLACK_BOT_TOKEN", VALID_TOKEN)
+    monkeypatch.setenv("SLACK_API_URL", url)
+    monkeypatch.setenv("SLACK_CHANNEL", channel)
+
+
+def run_job_once(add_job: Callable[..., None], settings: Settings, now: datetime) -> None:
+    """Start a real APScheduler, let the job `add_job` adds fire once (clock pinned at `now`), stop.
+
+    `add_job(scheduler, settings, trigger=…, clock=…)` is one of scheduler.py's ``add_*_job``; the
+    job runs in the scheduler's own thread at once (a date trigger), as it would on its schedule.
+    """
+    sched = BackgroundScheduler(timezone=ZoneInfo("America/Chicago"))
+    done = threading.Event()
+    errors: list[BaseException] = []
+
+    def listener(event: JobExecutionEvent) -> None:
+        if event.exception is not None:
+            errors.append(event.exception)
+        done.set()
+
+    sched.add_listener(listener, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
+    add_job(sched, settings, trigger=DateTrigger(run_date=datetime.now(UTC)), clock=lambda: now)
+    sched.start()
+    try:
+        assert done.wait(60), "the job did not run"
+    finally:
+        sched.shutdown(wait=True)
+    assert not errors, errors

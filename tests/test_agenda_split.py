@@ -612,6 +612,7 @@ def _crawl(
 def test_extract_stage_splits_pdf_docx_and_leaves_scans_alone(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("AGENDA_WATCH_OCR", "0")  # OCR of scans: tests/test_ocr.py, test_unread.py
     meetings = _crawl(
         tmp_path,
         monkeypatch,

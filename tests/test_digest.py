@@ -7,17 +7,13 @@ out of, the next 14 days. Delivery uses a real bot-token client posting to tests
 
 from __future__ import annotations
 
-import threading
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, JobExecutionEvent
-from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
-from apscheduler.triggers.date import DateTrigger
 
 import scheduler
 from pipeline.config import ConfigError
@@ -25,6 +21,7 @@ from pipeline.deliver.digest import week_key
 from pipeline.settings import Settings
 from pipeline.store.ledger import Ledger
 from tests.fakeslack import VALID_TOKEN, FakeSlackServer
+from tests.helpers import run_job_once
 from tests.test_upcoming import write_stored_meetings
 
 CHICAGO = ZoneInfo("America/Chicago")
@@ -42,25 +39,7 @@ def _settings(tmp_path: Path, slack: FakeSlackServer) -> Settings:
 
 def _run_job(settings: Settings, now: datetime) -> None:
     """Start a scheduler, let the digest job fire once with the clock at `now`, stop it."""
-    sched = BackgroundScheduler(timezone=CHICAGO)
-    done = threading.Event()
-    errors: list[BaseException] = []
-
-    def listener(event: JobExecutionEvent) -> None:
-        if event.exception is not None:
-            errors.append(event.exception)
-        done.set()
-
-    sched.add_listener(listener, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
-    scheduler.add_digest_job(
-        sched, settings, trigger=DateTrigger(run_date=datetime.now(CHICAGO)), clock=lambda: now
-    )
-    sched.start()
-    try:
-        assert done.wait(60), "the digest job did not run"
-    finally:
-        sched.shutdown(wait=True)
-    assert not errors, errors
+    run_job_once(scheduler.add_digest_job, settings, now)
 
 
 def _digest_rows(settings: Settings) -> list[tuple[str, str]]:

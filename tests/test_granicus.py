@@ -156,7 +156,7 @@ def test_bozeman_listing_and_html_agenda_through_the_engine(
         },
     )
     # Rows 2026-08-03 … 08-16: four held clips and two upcoming events. The other agendas
-    # are not recorded (404): those meetings are kept without items, with a warning only.
+    # are not recorded (404): those meetings are kept without items, counted as not read.
     assert crawl.result.returncode == 0 and crawl.result.errors == 0, crawl.result.message
     assert crawl.result.meetings == 6
     by_id = {m.id: m for m in crawl.meetings()}
@@ -189,9 +189,12 @@ def test_bozeman_listing_and_html_agenda_through_the_engine(
     assert mpo.platform_id == "event_id=1468"
     [doc] = mpo.documents
     assert doc.error is None and "WARRENVILLE PUBLIC LIBRARY DISTRICT" in doc.text
-    # Agenda not reachable: the meeting is still stored, with its listing links.
+    # Agenda not reachable: the meeting is still stored, with its listing links, and its agenda
+    # is counted as not read (the failed download stays on it, pipeline/ingest/unread.py).
     study = by_id["bozeman/20260806/study_commission"]
-    assert study.items == [] and study.documents == []
+    assert study.items == [] and [d.error for d in study.documents] == ["download failed: HTTP 404"]
+    assert study.unread is not None and study.unread.reason == "download failed"
+    assert crawl.result.unread == sum(m.unread is not None for m in by_id.values()) > 0
     assert {link.kind for link in study.links} >= {"agenda", "video"}
     # Requests went to the configured host, not to bozeman.granicus.com.
     assert "/AgendaViewer.php?view_id=1&clip_id=2784" in crawl.requests

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.deliver.delivery import deliver
+from pipeline.deliver.outbox import deliver
 from pipeline.ingest.crawl import crawl_one
 from pipeline.replay import ReplayServer
 from pipeline.store.health import source_health

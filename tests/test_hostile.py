@@ -22,14 +22,14 @@ from bs4 import BeautifulSoup
 from click.testing import CliRunner
 
 from pipeline.cli import main
-from pipeline.deliver.delivery import deliver
+from pipeline.deliver.outbox import deliver
 from pipeline.deliver.slack import escape, link, render, safe_url
 from pipeline.models import Link, Meeting, Notice, example_meeting
 from pipeline.settings import Settings
 from pipeline.store.ledger import Ledger
 from pipeline.views.calendar import EventVersions, calendar_bytes
-from pipeline.views.site import build_site, render_page
-from pipeline.views.upcoming import UpcomingQuery
+from pipeline.views.site import build_site, render_page, site_query
+from pipeline.views.upcoming import UpcomingQuery, select_upcoming
 from tests.conftest import FIXTURES
 from tests.fakeslack import VALID_TOKEN, FakeSlackServer
 from tests.helpers import RecordedCrawl, crawl_recorded
@@ -183,7 +183,8 @@ def test_html_page_shows_the_text_and_runs_none_of_it(
     crawled: RecordedCrawl, tmp_path: Path
 ) -> None:
     query = UpcomingQuery(first=FIRST, days=30)
-    meetings, _ = build_site(crawled.store, tmp_path / "site", query, EventVersions(None), NOW)
+    selected = select_upcoming(crawled.store.iter_meetings(), site_query(query))
+    meetings, _ = build_site(selected, tmp_path / "site", query, EventVersions(None), NOW)
     assert len(meetings) == len(CORPUS)
     html = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
     assert not UNSAFE.search(html)

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from pipeline.deliver.delivery import deliver
+from pipeline.deliver.outbox import deliver
 from pipeline.models import Bill
 from pipeline.settings import Settings
 from pipeline.store.files import bill_path
@@ -277,6 +277,7 @@ def test_bill_life_in_one_thread(
     positions = [enacted.index(line) for line in order]
     assert positions == sorted(positions)
     assert "Public Act 104-0288" in enacted  # in the header once enacted
+    assert "*Final action*" in enacted and "*Bill update*" not in enacted
 
     # What is stored: the bill with its whole history and the hearing; the hearing as a meeting
     # (organizers' upcoming/matches) whose bill item is named and classified by its synopsis.
@@ -305,7 +306,8 @@ def test_bill_life_in_one_thread(
         kinds = [r["kind"] for r in ledger.conn.execute("SELECT kind FROM notices ORDER BY id")]
     finally:
         ledger.close()
-    assert kinds == ["bill_new", "bill_update", "bill_update", "bill_update", "bill_update"]
+    # The Public Act ends the bill's road: posted as its outcome ("Final action"), in the thread.
+    assert kinds == ["bill_new", "bill_update", "bill_update", "bill_update", "outcome"]
     # `agenda-watch matches` lists the bill beside agenda items, with its next hearing and Public Act.
     [row] = [r for r in bill_match_rows(data) if r["number"] == "SB1881"]
     assert row["kind"] == "bill" and row["public_act"] == "104-0288"

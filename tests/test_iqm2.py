@@ -8,6 +8,9 @@ because no real capture of a populated IQM2 outline exists.
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import lxml.html
 import pytest
 
 from pipeline.models import Meeting, Source
@@ -223,8 +226,50 @@ def test_detail_page_reads_5_30_pm_as_17_30() -> None:
     assert meeting.items == []  # table#MeetingDetail is empty in this capture
 
 
-def test_a_list_page_without_rows_is_an_error() -> None:
+def _santa_monica_without_rows(panel: bool = True) -> bytes:
+    """BUILT from the REAL Santa Monica list: every meeting row (and month divider) removed, as
+    the list view of a quiet window renders; without `panel`, the meetings panel goes too."""
+    root = lxml.html.fromstring((IQM2 / "city-scrapers-ca__santa_monica.html").read_bytes())
+    for row in root.xpath(
+        "//div[contains(@class,'MeetingRow') or contains(@class,'MonthHeader')]"
+        + ("" if panel else " | //*[@id='ContentPlaceholder1_pnlMeetings']")
+    ):
+        row.drop_tree()
+    page: bytes = lxml.html.tostring(root)
+    assert b"Detail_Meeting" not in page
+    return page
+
+
+def test_a_quiet_window_is_an_empty_listing_not_a_changed_page(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     spider = _spider("x")
-    page = b"<html><body><div id='ContentPlaceholder1_pnlMeetings' class='Section'></div></body></html>"
+    url = "https://x.iqm2.com/Citizens/Calendar.aspx?From=1/1/2026&To=1/31/2026&View=List"
+    with caplog.at_level("INFO"):
+        assert list(spider.parse_saved(url, _santa_monica_without_rows())) == []  # type: ignore[attr-defined]
+    assert "EmptyListing: IQM2 meetings panel" in caplog.text
+
+
+def test_a_list_page_without_its_meetings_panel_is_an_error() -> None:
+    spider = _spider("x")
+    page = _santa_monica_without_rows(panel=False)
     with pytest.raises(NoRowsFound, match="MeetingRow"):
         list(spider.parse_saved("https://x.iqm2.com/Citizens/Calendar.aspx", page))  # type: ignore[attr-defined]
+
+
+def test_a_quiet_month_through_the_engine_is_no_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    crawl = crawl_recorded(
+        tmp_path,
+        monkeypatch,
+        {"id": "quiet", "platform": "iqm2", "base_url": "{{BASE}}/Citizens/Default.aspx"},
+        [{"path": "/Citizens/Calendar.aspx", "file": "list.html", "content_type": "text/html"}],
+        {"list.html": _santa_monica_without_rows()},
+    )
+    # No meetings, and no error: the run is empty (health counts it so), not broken.
+    assert (crawl.result.meetings, crawl.result.errors) == (0, 0)
+    assert crawl.result.finish_reason == "finished"
+    assert "NoRowsFound" not in crawl.result.message
+    log = (crawl.result.log_path or Path()).read_text()
+    assert "EmptyListing: IQM2 meetings panel" in log

@@ -65,7 +65,7 @@ def test_an_old_ledger_file_is_migrated_and_keeps_its_rows(tmp_path: Path) -> No
     assert ledger.stored_meeting_id(meeting) == "oak/20251202/1234"
     ledger.close()
     raw = sqlite3.connect(path)
-    assert raw.execute("PRAGMA user_version").fetchone()[0] == LEDGER_VERSION == 1
+    assert raw.execute("PRAGMA user_version").fetchone()[0] == LEDGER_VERSION == 2
     keys = raw.execute("SELECT id, meeting_id, bill_key FROM subjects ORDER BY id").fetchall()
     assert keys == [
         ("bill:104:HB1312", None, "bill:104:HB1312"),
@@ -74,7 +74,12 @@ def test_an_old_ledger_file_is_migrated_and_keeps_its_rows(tmp_path: Path) -> No
     ]
     # Every table of the current layout exists after the migration.
     tables = {r[0] for r in raw.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    assert {"subjects", "notices", "threads", "runs", "source_health"} <= tables
+    assert {"subjects", "notices", "threads", "runs", "source_health", "meeting_index"} <= tables
+    assert {"delivery_pause", "set_aside"} <= tables
+    # Layout 2's claim and dead-letter columns were added to the old notices table.
+    columns = [r[1] for r in raw.execute("PRAGMA table_info(notices)")]
+    assert columns[-4:] == ["owner", "lease_until", "dead_at", "alerted_at"]
+    assert {"reminders", "outcomes"} <= tables  # layout 2
     raw.close()
     Ledger(path).close()  # opening a current file again changes nothing
     assert sqlite3.connect(path).execute("SELECT COUNT(*) FROM subjects").fetchone()[0] == 3

@@ -209,14 +209,27 @@ def test_oakland_event_items_through_the_engine(
         ("Legislation details", "https://oakland.legistar.com/Gateway.aspx?M=L&ID=30070"),
         ("View Report", "http://oakland.legistar1.com/oakland/attachments/51dd9de1-"),
     ]
-    assert "Action: Approved" in minutes.text
-    continued = next(i for i in items if i.matter == "18-1371")
-    assert continued.number == "3" and "Action: Continued" in continued.text
-    assert all(
-        "Approved the Recommendation of Staff, and Forward" in i.text
-        for i in items
-        if i.number in {"4", "5", "6", "7"}
+    # The action taken is the item's outcome (PROVENANCE: item 1 "Approved", flag Pass, moved by
+    # Rebecca Kaplan, seconded by Loren Taylor), not part of its text.
+    assert minutes.outcome is not None and "Action" not in minutes.text
+    assert (minutes.outcome.result, minutes.outcome.action, minutes.outcome.passed) == (
+        "adopted",
+        "Approved",
+        True,
     )
+    assert (minutes.outcome.mover, minutes.outcome.seconder) == ("Rebecca Kaplan", "Loren Taylor")
+    continued = next(i for i in items if i.matter == "18-1371")
+    assert continued.number == "3" and continued.outcome is not None
+    assert (continued.outcome.result, continued.outcome.action) == ("deferred", "Continued")
+    forwarded = [i.outcome for i in items if i.number in {"4", "5", "6", "7"}]
+    assert all(
+        o is not None
+        and o.action == "Approved the Recommendation of Staff, and Forward"
+        and o.result == "adopted"
+        for o in forwarded
+    )
+    # Procedural rows (roll call, Open Forum, the ADA notice) have no action: no outcome.
+    assert sum(i.outcome is not None for i in items) == 7
     # 7 items have a matter, each with its page; 10 matter attachments in all.
     assert sum(i.matter is not None for i in items) == 7
     pages = [lk for i in items for lk in i.links if lk.kind == "detail"]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.deliver.delivery import deliver
+from pipeline.deliver.outbox import deliver
 from pipeline.ingest.crawl import crawl_one
 from pipeline.replay import ReplayServer
 from pipeline.settings import Settings
@@ -22,15 +22,18 @@ CHANNEL = "C0AGENDA01"
 
 def bot_settings(
     tmp_path: Path,
-    replay: ReplayServer,
+    replay: ReplayServer | None,
     slack: FakeSlackServer,
     monkeypatch: pytest.MonkeyPatch,
     token: str = VALID_TOKEN,
 ) -> Settings:
+    """Bot-mode settings against the fake Slack; sources on `replay` (None: no crawls)."""
     monkeypatch.setenv("SLACK_BOT_TOKEN", token)
     monkeypatch.setenv("SLACK_API_URL", slack.url)
     monkeypatch.setenv("SLACK_CHANNEL", CHANNEL)
-    return make_settings(tmp_path, replay.base_url, monkeypatch)
+    return make_settings(
+        tmp_path, replay.base_url if replay else "http://127.0.0.1:9/", monkeypatch
+    )
 
 
 def run_deliver(settings: Settings):  # type: ignore[no-untyped-def]

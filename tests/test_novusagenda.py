@@ -8,6 +8,7 @@ agenda page is BUILT (``built_meeting_view.html``): no real capture of it exists
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -24,17 +25,19 @@ IMMIGRATION_ITEM = (
 )
 
 
-@pytest.fixture(scope="module")
-def dinuba(tmp_path_factory: pytest.TempPathFactory) -> RecordedCrawl:
+def _dinuba_crawl(tmp_path: Path, days_back: int) -> RecordedCrawl:
+    """The real Dinuba list (and the built MeetingView) crawled on 2022-09-20, the capture's time."""
     with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setenv("AGENDA_WATCH_TODAY", "2022-09-20")
         crawl = crawl_recorded(
-            tmp_path_factory.mktemp("dinuba"),
+            tmp_path,
             monkeypatch,
             {
                 "id": "dinuba",
                 "platform": "novusagenda",
                 "base_url": "{{BASE}}/agendapublic/meetingsgeneral.aspx?MeetingType=1&Date=6ms",
                 "timezone": "America/Los_Angeles",
+                "days_back": days_back,
             },
             [
                 {
@@ -57,6 +60,21 @@ def dinuba(tmp_path_factory: pytest.TempPathFactory) -> RecordedCrawl:
         )
     assert crawl.result.returncode == 0, crawl.result.message
     return crawl
+
+
+@pytest.fixture(scope="module")
+def dinuba(tmp_path_factory: pytest.TempPathFactory) -> RecordedCrawl:
+    return _dinuba_crawl(tmp_path_factory.mktemp("dinuba"), days_back=90)
+
+
+def test_the_list_is_cut_to_the_crawl_window(tmp_path: Path) -> None:
+    """The list shows its own default range (6 months here); a 7-day look back keeps the window."""
+    crawl = _dinuba_crawl(tmp_path, days_back=7)
+    # 2022-09-20 - 7 days = 2022-09-13: the July and August meetings are outside.
+    dates = [m.start.date().isoformat() for m in crawl.meetings()]
+    assert dates == ["2022-09-13", "2022-09-27"]
+    views = [r for r in crawl.requests if r.startswith("/agendapublic/MeetingView.aspx")]
+    assert len(views) == 2
 
 
 def test_dinuba_meetings_grid(dinuba: RecordedCrawl) -> None:

@@ -24,9 +24,10 @@ from click.testing import CliRunner
 
 from pipeline.cli import main
 from pipeline.store.files import JsonStore
+from pipeline.store.index import stored_meetings
 from pipeline.views.calendar import EventVersions
-from pipeline.views.site import build_site
-from pipeline.views.upcoming import UpcomingQuery
+from pipeline.views.site import build_site, site_query
+from pipeline.views.upcoming import UpcomingQuery, load_upcoming
 from tests.test_upcoming import EXPECTED_IDS, FIRST, OAK_PARK_URL, write_stored_meetings
 
 NOW = datetime(2026, 10, 24, 13, 0, tzinfo=UTC)
@@ -34,9 +35,13 @@ PHONE = (390, 844)
 
 
 def _build(tmp_path: Path) -> Path:
-    store = write_stored_meetings(tmp_path / "data")
+    data = tmp_path / "data"
+    write_stored_meetings(data)
     out = tmp_path / "site"
-    build_site(store, out, UpcomingQuery(first=FIRST), EventVersions(None), NOW)
+    query = UpcomingQuery(first=FIRST)
+    with stored_meetings(data, data / "ledger.sqlite3") as index:
+        selected = load_upcoming(index, site_query(query))
+    build_site(selected, out, query, EventVersions(None), NOW)
     return out
 
 

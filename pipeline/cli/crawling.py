@@ -11,7 +11,7 @@ from pipeline.cli.common import settings_of
 from pipeline.cli.errors import echo_problems
 from pipeline.cli.views import show_matches
 from pipeline.config import ConfigError, check_sources, check_topics, check_watchlist
-from pipeline.deliver.delivery import deliver as deliver_outbox
+from pipeline.deliver.outbox import deliver as deliver_outbox
 from pipeline.demo import failing_on_purpose, run_demo
 from pipeline.ingest.crawl import crawl_many, workers_for
 from pipeline.settings import Settings
@@ -46,11 +46,13 @@ def crawl_and_deliver(settings: Settings, source_ids: list[str], deliver_after: 
     results = crawl_many(settings, wanted, on_result=lambda r: click.echo(r.line()), sources=found)
     failed = [r for r in results if not r.ok]
     totals = {
-        k: sum(getattr(r, k) for r in results) for k in ("meetings", "items", "matches", "notices")
+        k: sum(getattr(r, k) for r in results)
+        for k in ("meetings", "items", "matches", "notices", "unread")
     }
     click.echo(
         f"done: {len(results)} sources ({len(failed)} with problems), {totals['meetings']} meetings, "
         f"{totals['items']} items, {totals['matches']} matches, {totals['notices']} notices queued"
+        + (f", {totals['unread']} agendas not read" if totals["unread"] else "")
     )
     for r in failed:
         if r.log_path:

@@ -16,6 +16,7 @@ from typing import IO, Any
 import click
 
 from pipeline.config import ConfigError, Problem
+from pipeline.store.ledger import LedgerDamaged
 
 FIX_HINT = "fix them, then `agenda-watch check-config` checks every file again"
 
@@ -112,6 +113,10 @@ class Main(click.Group):
             if ctx.params.get("debug"):
                 raise
             raise ConfigProblems(exc.problems) from None
+        except LedgerDamaged as exc:  # its message names the file and `agenda-watch doctor`
+            if ctx.params.get("debug"):
+                raise
+            raise Failure(str(exc)) from None
         except Exception as exc:
             if ctx.params.get("debug"):
                 raise

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -11,13 +12,8 @@ import click
 from pipeline.cli.common import settings_of
 from pipeline.clock import utcnow
 from pipeline.store.files import write_atomic
-from pipeline.views.export import (
-    EXPORT_FORMATS,
-    ExportFormat,
-    export_lines,
-    load_meetings,
-    select_meetings,
-)
+from pipeline.store.index import stored_meetings
+from pipeline.views.export import EXPORT_FORMATS, ExportFormat, export_lines, export_selection
 
 
 @click.command("export")
@@ -52,22 +48,35 @@ def export(
     A file that cannot be read, or a meeting with no URL to cite as its source, is named on
     stderr and left out; the rest is written and the exit status is 1.
     """
-    loaded = load_meetings(settings_of(ctx).data_dir)
-    for missing in sorted(set(sources) - {m.source for m in loaded.meetings}):
-        click.echo(f"note: no stored meetings from source {missing!r}", err=True)
-    chosen = select_meetings(loaded.meetings, since.date() if since else None, frozenset(sources))
-    problems = list(loaded.problems)
-    lines = list(export_lines(chosen, fmt, utcnow(), problems))
-    text = "".join(f"{line}\n" for line in lines)
-    if out:
-        try:
-            write_atomic(out, text.encode("utf-8"))
-        except OSError as exc:
-            click.echo(f"cannot write {out}: {exc.strerror or exc}", err=True)
-            sys.exit(1)
-        click.echo(f"{len(lines)} meetings written to {out}", err=True)
-    else:
-        click.echo(text, nl=False)
+    settings = settings_of(ctx)
+    problems: list[str] = []
+    written = 0
+    with stored_meetings(settings.data_dir, settings.ledger_path) as index:
+        for missing in sorted(set(sources) - index.sources()):
+            click.echo(f"note: no stored meetings from source {missing!r}", err=True)
+        problems += [f"{path}: not a readable meeting ({why})" for path, why in index.problems()]
+        chosen = index.meetings(
+            export_selection(since.date() if since else None, frozenset(sources))
+        )
+        lines = export_lines(chosen, fmt, utcnow(), problems)
+
+        def counted() -> Iterator[bytes]:
+            nonlocal written
+            for line in lines:
+                written += 1
+                yield f"{line}\n".encode()
+
+        if out:  # streamed, one meeting in memory at a time
+            try:
+                write_atomic(out, counted())
+            except OSError as exc:
+                click.echo(f"cannot write {out}: {exc.strerror or exc}", err=True)
+                sys.exit(1)
+            click.echo(f"{written} meetings written to {out}", err=True)
+        else:
+            for chunk in counted():
+                sys.stdout.buffer.write(chunk)
+            sys.stdout.flush()
     for problem in problems:
         click.echo(f"skipped: {problem}", err=True)
     sys.exit(1 if problems else 0)

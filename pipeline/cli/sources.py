@@ -39,7 +39,10 @@ if TYPE_CHECKING:
 @click.command()
 @click.pass_context
 def sources(ctx: click.Context) -> None:
-    """Configured sources and their health: last success, items, failing and empty runs."""
+    """Configured sources and their health: last success, items, failing and empty runs.
+
+    The note names the last run's agendas that could not be read ("2 not read"), then its error.
+    """
     settings = settings_of(ctx)
     found, problems = check_sources(settings.sources_path)
     ledger = Ledger(settings.ledger_path)
@@ -57,6 +60,8 @@ def sources(ctx: click.Context) -> None:
         last = (h.last_success or "never")[:16].replace("T", " ")
         # Stored messages are cleaned when written; older rows are cleaned here too.
         note = safe_message(h.last_message) if h.runs else "never crawled"
+        if h.last_unread:  # agendas counsel must read by hand
+            note = "; ".join(part for part in (f"{h.last_unread} not read", note) if part)
         click.echo(
             f"{s.id:<24} {s.platform:<11} {'yes' if s.enabled else 'no':<3} {last:<18} "
             f"{h.last_meetings:>4} {h.last_items:>5} {h.consecutive_failures:>4} "

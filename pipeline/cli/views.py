@@ -1,4 +1,7 @@
-"""Read-only commands over what is stored: ``matches``, ``upcoming`` and ``site``."""
+"""Commands over what is stored: ``matches``, ``upcoming``, ``site``, and ``reindex``.
+
+The views read through the meeting index (`pipeline.store.index`): only the documents they show.
+"""
 
 from __future__ import annotations
 
@@ -11,23 +14,44 @@ from typing import Any
 import click
 
 from pipeline.cli.common import settings_of, window_options, window_query
+from pipeline.clock import utcnow
 from pipeline.models import clean_text
 from pipeline.settings import Settings
-from pipeline.store.files import JsonStore
+from pipeline.store.index import MeetingIndex, stored_meetings
+from pipeline.store.ledger import Ledger
 from pipeline.views.calendar import EventVersions, calendar_bytes
-from pipeline.views.format import bill_match_rows, match_rows, matches_table, upcoming_table
-from pipeline.views.site import build_site, render_page
-from pipeline.views.upcoming import select_upcoming, upcoming_json
+from pipeline.views.deadlines import (
+    deadline_rows,
+    deadline_window,
+    deadlines_table,
+    select_deadlines,
+)
+from pipeline.views.format import (
+    bill_match_rows,
+    match_rows,
+    match_selection,
+    matches_table,
+    upcoming_table,
+)
+from pipeline.views.site import build_site, render_page, site_query
+from pipeline.views.upcoming import UpcomingQuery, load_upcoming, upcoming_json
 
 
 def show_matches(settings: Settings, since: date | None, fmt: str) -> None:
     """Print stored matches (agenda items and tracked bills) as a table or JSON."""
-    rows = match_rows(JsonStore(settings.data_dir), since)
+    with stored_meetings(settings.data_dir, settings.ledger_path) as index:
+        rows = match_rows(index.meetings(match_selection(since)), since)
     rows += bill_match_rows(settings.data_dir, since)
     if fmt == "json":
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
     else:
         click.echo(clean_text(matches_table(rows)))  # models clean their text; so is the rest
+
+
+def note_unknown_sources(index: MeetingIndex, query: UpcomingQuery) -> None:
+    """Say on stderr which asked-for sources have no stored meetings (a typo, usually)."""
+    for missing in sorted(query.sources - index.sources()):
+        click.echo(f"note: no stored meetings from source {missing!r}", err=True)
 
 
 @click.command()
@@ -48,6 +72,12 @@ def matches(ctx: click.Context, since: Any, fmt: str) -> None:
     default="table",
     show_default=True,
 )
+@click.option(
+    "--deadlines",
+    is_flag=True,
+    help="List deadlines instead: public-comment windows closing and witness-slip hearings "
+    "(table or json), soonest first.",
+)
 @click.pass_context
 def upcoming(
     ctx: click.Context,
@@ -56,15 +86,30 @@ def upcoming(
     sources: tuple[str, ...],
     topics: tuple[str, ...],
     fmt: str,
+    deadlines: bool,
 ) -> None:
     """Upcoming meetings and hearings with relevant items, soonest first, in local time."""
     settings = settings_of(ctx)
     query = window_query(first, days, sources, topics)
-    stored = list(JsonStore(settings.data_dir).iter_meetings())
-    known = {m.source for m in stored}
-    for missing in sorted(query.sources - known):
-        click.echo(f"note: no stored meetings from source {missing!r}", err=True)
-    meetings = select_upcoming(stored, query)
+    with stored_meetings(settings.data_dir, settings.ledger_path) as index:
+        note_unknown_sources(index, query)
+        if deadlines:
+            if fmt not in ("table", "json"):
+                raise click.UsageError("--deadlines lists as a table or as json")
+            found = select_deadlines(load_upcoming(index, deadline_window(query)), query, utcnow())
+        else:
+            meetings = load_upcoming(index, query)
+    if deadlines:
+        if fmt == "json":
+            rows = {"from": query.first.isoformat(), "to": query.last.isoformat()}
+            click.echo(
+                json.dumps(
+                    {**rows, "deadlines": deadline_rows(found)}, indent=2, ensure_ascii=False
+                )
+            )
+        else:
+            click.echo(clean_text(deadlines_table(found, query)))
+        return
     if fmt == "json":
         click.echo(json.dumps(upcoming_json(meetings, query), indent=2, ensure_ascii=False))
     elif fmt == "ics":
@@ -100,8 +145,33 @@ def site(
     settings = settings_of(ctx)
     query = window_query(first, days, sources, topics)
     versions = EventVersions.load(settings.data_dir)
-    meetings, feeds = build_site(JsonStore(settings.data_dir), out_dir, query, versions)
+    with stored_meetings(settings.data_dir, settings.ledger_path) as index:
+        note_unknown_sources(index, query)
+        selected = load_upcoming(index, site_query(query))
+    meetings, feeds = build_site(selected, out_dir, query, versions)
     click.echo(
         f"wrote {out_dir / 'index.html'}: {len(meetings)} meeting(s); "
         f"{len(feeds)} calendar feed(s) under {out_dir / 'calendar'}/"
     )
+
+
+@click.command("reindex")
+@click.pass_context
+def reindex(ctx: click.Context) -> None:
+    """Rebuild the index the views read (from every stored meeting document).
+
+    Views keep the index up to date by themselves; this rebuilds it from nothing, e.g. after
+    restoring the data dir or the ledger from a backup.
+    """
+    settings = settings_of(ctx)
+    ledger = Ledger(settings.ledger_path)
+    try:
+        index = MeetingIndex(settings.data_dir, ledger)
+        index.refresh(rebuild=True)
+        problems = index.problems()
+        count = len(ledger.index_stamps())
+    finally:
+        ledger.close()
+    click.echo(f"indexed {count - len(problems)} stored meeting(s) under {index.root}")
+    for path, why in problems:
+        click.echo(f"not a readable meeting: {path} ({why})", err=True)

@@ -1,10 +1,14 @@
-"""Deliver the outbox: Slack bot token (threads), incoming webhook, or files under the data dir.
+"""Where notices go: a Slack bot token (threads), an incoming webhook, or files under the data dir.
 
-Exactly-once in bot mode: a notice is marked in flight (committed) before it is posted and sent
-after; on the next run, in-flight notices are looked up in Slack by the message metadata we attach
-(``conversations.history`` / ``conversations.replies``) and only re-posted if Slack has no such
-message. Webhooks cannot be searched, so an in-flight webhook notice is re-sent (at least once):
-a crash in the instant between Slack's answer and our commit can repeat that one message.
+Each sink posts one rendered message, finds a message it may already have posted (by the
+metadata we attach, for reconciliation) and says what a failure means (`DeliveryError`): whether
+the message may have landed (``posted``: "no" or "unknown") and whose fault it was (``cause``).
+`pipeline.deliver.outbox` runs the outbox through a sink.
+
+Retries inside one call are only those that cannot duplicate a message: a rate limit (Slack did
+not take the post) with a short Retry-After, a refused connection, and Slack's own 5xx answers.
+A read timeout or a connection reset after sending is never retried here: the message may be
+in Slack, so the notice stays in flight until reconciliation has looked.
 """
 
 from __future__ import annotations
@@ -12,45 +16,100 @@ from __future__ import annotations
 import json
 import logging
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
+from urllib.error import URLError
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
+from slack_sdk.http_retry import RateLimitErrorRetryHandler, RetryHandler
 from slack_sdk.http_retry.builtin_handlers import ServerErrorRetryHandler
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
 from slack_sdk.webhook import WebhookClient
 
-from pipeline.clock import utcnow
-from pipeline.deliver.slack import METADATA_EVENT, Message, render
+from pipeline.deliver.slack import METADATA_EVENT, Message
 from pipeline.redact import describe, redact, register_secret
 from pipeline.settings import Settings
-from pipeline.store.files import write_atomic
-from pipeline.store.ledger import Ledger, QueuedNotice
+from pipeline.store.files import safe_name, write_atomic
 
 logger = logging.getLogger(__name__)
 
 # Slack channel ids (C…, G…, D…); names must be resolved to ids for history lookups.
 CHANNEL_ID_RE = re.compile(r"^[CGD][A-Z0-9]{6,}$")
-# Errors after which continuing this run is pointless (auth) or impolite (rate limits, outages).
-STOP_ERRORS = {"invalid_auth", "not_authed", "token_revoked", "account_inactive", "ratelimited"}
-RECONCILE_SLACK_S = 300
-# Notice kinds that open a thread; every other kind replies in its thread when one exists.
-THREAD_STARTERS = (
-    "new_matches",
-    "source_failing",
-    "bill_new",
-)  # look this far before the in-flight mark for our message
+RECONCILE_SLACK_S = 300  # look this far before the in-flight mark for our message
+# Slack's answers that refuse this one message for good: it goes to the dead letters.
+REJECTED = frozenset(
+    {
+        "invalid_blocks",
+        "invalid_blocks_format",
+        "msg_too_long",
+        "no_text",
+        "invalid_arguments",
+        "invalid_attachments",
+        "too_many_attachments",
+        "invalid_metadata_format",
+        "invalid_metadata_schema",
+        "metadata_too_large",
+        "channel_not_found",
+        "not_in_channel",
+        "is_archived",
+        "thread_not_found",
+        "cannot_reply_to_message",
+        "restricted_action",
+        "invalid_payload",  # webhooks
+    }
+)
+# Answers about our credentials or app: nothing will post until someone fixes the setup.
+AUTH_ERRORS = frozenset(
+    {
+        "invalid_auth",
+        "not_authed",
+        "token_revoked",
+        "token_expired",
+        "account_inactive",
+        "missing_scope",
+        "no_permission",
+        "not_allowed_token_type",
+        "team_access_not_granted",
+        "access_denied",
+        "ekm_access_denied",
+        "org_login_required",
+    }
+)
+MAX_RETRY_AFTER_S = 30  # a longer Retry-After ends the run (and pauses delivery) instead
+Cause = Literal["notice", "slack", "setup", "rate"]
 
 
 class DeliveryError(Exception):
-    """A post failed; ``stop`` says whether the rest of this run should wait for the next one."""
+    """A call failed.
 
-    def __init__(self, message: str, *, stop: bool) -> None:
+    - ``cause``: "notice" (Slack refused this message for good), "slack" (an outage or an
+      unexplained error: try one other notice before giving up), "setup" (credentials, channel
+      config, webhook gone: stop now), "rate" (rate limited: stop now, wait ``retry_after`` s).
+    - ``posted``: "no" when the message is known not to be in Slack, "unknown" when it may be.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        cause: Cause,
+        posted: Literal["no", "unknown"] = "no",
+        retry_after: float | None = None,
+    ) -> None:
         super().__init__(message)
-        self.stop = stop
+        self.cause = cause
+        self.posted = posted
+        self.retry_after = retry_after
+
+    @property
+    def stop(self) -> bool:
+        """Whether the rest of this run should wait for the next one."""
+        return self.cause in ("setup", "rate")
 
 
 @dataclass
@@ -78,26 +137,89 @@ class Sink(Protocol):
         """The ts of our message for `notice_id` if Slack already has it, else None."""
 
 
-@dataclass
-class DeliveryReport:
-    """What a delivery run did."""
+class SafeRetry(RateLimitErrorRetryHandler):
+    """Retry only what cannot post twice.
 
-    mode: str  # bot, webhook or file
-    sent: int = 0  # posted in this run
-    reconciled: int = 0  # left in flight by a crash, and found already in Slack
-    requeued: int = 0  # left in flight, not in Slack: queued again
-    failed: int = 0  # could not be posted this run (still queued)
-    pending: int = 0  # queued or in flight after the run
-    errors: list[str] = field(default_factory=list)  # what went wrong, secrets redacted
-    files: list[Path] = field(default_factory=list)  # file mode: the messages written
+    That is a refused connection (the request never left) and a 429 with a short Retry-After
+    (Slack took nothing; it is waited for). A longer Retry-After ends the run instead.
+    """
 
-    def summary(self) -> str:
-        """One line for humans."""
-        line = (
-            f"deliver ({self.mode}): {self.sent} sent, {self.reconciled} found already posted, "
-            f"{self.failed} failed, {self.pending} still queued"
-        )
-        return line + "".join(f"\n  error: {e}" for e in self.errors[:5])
+    def _can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        if response is not None:
+            return response.status_code == 429 and (
+                _retry_after(response.headers) <= MAX_RETRY_AFTER_S
+            )
+        return _refused(error)
+
+    def prepare_for_next_attempt(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> None:
+        """Wait before the next attempt: Retry-After for a 429, the usual backoff otherwise."""
+        if response is None:
+            RetryHandler.prepare_for_next_attempt(self, state=state, request=request, error=error)
+        else:
+            super().prepare_for_next_attempt(state=state, request=request, response=response)
+
+
+def _retry_after(headers: Any) -> float:
+    """The Retry-After header in seconds (1 when absent or unreadable)."""
+    for key, value in dict(headers or {}).items():
+        if key.lower() == "retry-after":
+            raw = value[0] if isinstance(value, list) else value
+            try:
+                return max(1.0, float(raw))
+            except (TypeError, ValueError):
+                return 1.0
+    return 1.0
+
+
+def _refused(error: BaseException | None) -> bool:
+    if isinstance(error, URLError):
+        error = error.reason if isinstance(error.reason, BaseException) else None
+    return isinstance(error, ConnectionRefusedError)
+
+
+def _retry_handlers() -> list[RetryHandler]:
+    # The retry state is shared: at most two retries per call in all.
+    return [SafeRetry(max_retry_count=2), ServerErrorRetryHandler(max_retry_count=2)]
+
+
+def transport_error(what: str, exc: OSError) -> DeliveryError:
+    """A failure below HTTP: refused means not sent; anything else (timeout, reset) may have."""
+    if _refused(exc):
+        return DeliveryError(f"cannot reach {what}: connection refused", cause="slack")
+    return DeliveryError(
+        f"no answer from {what}: {type(exc).__name__}: {exc}", cause="slack", posted="unknown"
+    )
+
+
+def api_error(exc: SlackApiError) -> DeliveryError:
+    """What a Slack Web API error answer means for the message and for the run."""
+    response = exc.response
+    data = response.data if isinstance(response.data, dict) else {}
+    error = str(data.get("error") or "")
+    status = response.status_code
+    said = f"Slack said {error}" if error else f"Slack answered HTTP {status}"
+    if status == 429 or error == "ratelimited":
+        return DeliveryError(said, cause="rate", retry_after=_retry_after(response.headers))
+    if error in REJECTED:
+        return DeliveryError(said, cause="notice")
+    if error in AUTH_ERRORS or status in (401, 403, 404):
+        return DeliveryError(said, cause="setup")
+    # An error Slack explained was not posted; a bare 5xx (a proxy's 502/504) may have been.
+    return DeliveryError(said, cause="slack", posted="no" if error else "unknown")
 
 
 class Redactor:
@@ -117,17 +239,10 @@ class BotSink:
 
     mode = "bot"
 
-    def __init__(self, token: str, base_url: str, redact: Redactor) -> None:
+    def __init__(self, token: str, base_url: str, redact: Redactor, timeout_s: int = 30) -> None:
         self.redact = redact
         self.client = WebClient(
-            token=token,
-            base_url=base_url,
-            timeout=30,
-            retry_handlers=[
-                ConnectionErrorRetryHandler(max_retry_count=2),
-                RateLimitErrorRetryHandler(max_retry_count=3),
-                ServerErrorRetryHandler(max_retry_count=2),
-            ],
+            token=token, base_url=base_url, timeout=timeout_s, retry_handlers=_retry_handlers()
         )
         self._channel_ids: dict[str, str] = {}
 
@@ -153,14 +268,14 @@ class BotSink:
             if name in self._channel_ids or not cursor:
                 break
         if name not in self._channel_ids:
-            raise DeliveryError(f"channel {channel!r} not found (invite the bot?)", stop=False)
+            raise DeliveryError(f"channel {channel!r} not found (invite the bot?)", cause="notice")
         return self._channel_ids[name]
 
     def canonical(self, channel: str | None) -> str:
         """The channel's id (names are looked up once)."""
         if not channel:
             raise DeliveryError(
-                "no channel: set SLACK_CHANNEL or the source's slack_channel", stop=True
+                "no channel: set SLACK_CHANNEL or the source's slack_channel", cause="setup"
             )
         return self.resolve(channel)
 
@@ -221,14 +336,15 @@ class BotSink:
         try:
             return method(**{k: v for k, v in kwargs.items() if v is not None})
         except SlackApiError as exc:
-            error = str(exc.response.get("error") or f"HTTP {exc.response.status_code}")
-            stop = error in STOP_ERRORS or exc.response.status_code >= 500
-            raise DeliveryError(f"Slack said {error}", stop=stop) from None
-        except OSError as exc:  # connection refused/reset after the retry handlers gave up
-            raise DeliveryError(self.redact(f"cannot reach Slack: {exc}"), stop=True) from None
+            raise api_error(exc) from None
+        except OSError as exc:  # refused after the retries, or sent and no answer
+            error = transport_error("Slack", exc)
+            raise DeliveryError(
+                self.redact(str(error)), cause=error.cause, posted=error.posted
+            ) from None
         except Exception as exc:  # anything else the client raises: its text may hold the token
             raise DeliveryError(
-                self.redact(f"Slack client error: {describe(exc)}"), stop=True
+                self.redact(f"Slack client error: {describe(exc)}"), cause="setup"
             ) from None
 
 
@@ -237,39 +353,41 @@ class WebhookSink:
 
     mode = "webhook"
 
-    def __init__(self, url: str, redact: Redactor) -> None:
+    def __init__(self, url: str, redact: Redactor, timeout_s: int = 30) -> None:
         self.redact = redact
-        self.client = WebhookClient(
-            url,
-            timeout=30,
-            retry_handlers=[
-                ConnectionErrorRetryHandler(max_retry_count=2),
-                RateLimitErrorRetryHandler(max_retry_count=3),
-                ServerErrorRetryHandler(max_retry_count=2),
-            ],
-        )
+        self.client = WebhookClient(url, timeout=timeout_s, retry_handlers=_retry_handlers())
 
     def canonical(self, channel: str | None) -> str:
         """A webhook posts to the one channel it was made for."""
         return "webhook"
 
     def post(self, message: Message, channel: str | None, thread_ts: str | None) -> Posted:
-        """POST the message; a non-200 answer is an error (the client does not raise on it)."""
+        """POST the message; a non-200 answer is an error (the client does not raise on it).
+
+        400 refuses the message (dead letter); 403, 404 and 410 mean the webhook itself is gone
+        or barred (stop); 429 a rate limit; 5xx an outage (Slack answered: not posted).
+        """
         try:
             resp = self.client.send(
                 text=message.text, blocks=message.blocks, unfurl_links=False, unfurl_media=False
             )
         except OSError as exc:
+            error = transport_error("the webhook", exc)
             raise DeliveryError(
-                self.redact(f"cannot reach the webhook: {exc}"), stop=True
+                self.redact(str(error)), cause=error.cause, posted=error.posted
             ) from None
         except Exception as exc:  # e.g. ValueError("unknown url type: '<the URL>'"): redacted
-            raise DeliveryError(self.redact(f"webhook error: {describe(exc)}"), stop=True) from None
-        if resp.status_code != 200:
-            stop = resp.status_code == 429 or resp.status_code >= 500
-            body = self.redact(str(resp.body)[:100])
-            raise DeliveryError(f"webhook answered HTTP {resp.status_code}: {body}", stop=stop)
-        return Posted(ts=None, channel=None)
+            raise DeliveryError(
+                self.redact(f"webhook error: {describe(exc)}"), cause="setup"
+            ) from None
+        status = resp.status_code
+        if status == 200:
+            return Posted(ts=None, channel=None)
+        said = f"webhook answered HTTP {status}: {self.redact(str(resp.body)[:100])}"
+        if status == 429:
+            raise DeliveryError(said, cause="rate", retry_after=_retry_after(resp.headers))
+        cause: Cause = "notice" if status == 400 else "slack" if status >= 500 else "setup"
+        raise DeliveryError(said, cause=cause)
 
     def find(
         self, notice_id: str, channel: str, thread_ts: str | None, since: datetime
@@ -285,12 +403,15 @@ class FileSink:
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
-        self.current_id = ""
 
     def path_for(self, notice_id: str) -> Path:
-        """The file for a notice: named after its id, so a rewrite is idempotent."""
+        """The file for a notice: named after its id (`safe_name`), so a rewrite is idempotent."""
+        return self.directory / f"{safe_name(notice_id)}.json"
+
+    def legacy_path(self, notice_id: str) -> Path:
+        """The name earlier versions gave the file (lossy, unbounded)."""
         safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in notice_id)
-        return self.directory / f"{safe}.json"
+        return self.directory / f"{safe[:200]}.json"
 
     def canonical(self, channel: str | None) -> str:
         """The configured channel name, kept in the file for reference."""
@@ -307,15 +428,20 @@ class FileSink:
         }
         notice_id = str(message.metadata["event_payload"]["notice_id"])
         path = self.path_for(notice_id)
-        write_atomic(path, json.dumps(payload, indent=2, ensure_ascii=False).encode())
+        try:
+            write_atomic(path, json.dumps(payload, indent=2, ensure_ascii=False).encode())
+        except OSError as exc:  # a full or read-only disk: every notice would fail alike
+            raise DeliveryError(f"cannot write {path}: {exc}", cause="setup") from None
         return Posted(ts=f"file:{path.name}", channel=channel or "file")
 
     def find(
         self, notice_id: str, channel: str, thread_ts: str | None, since: datetime
     ) -> str | None:
         """A file already written for the notice counts as posted."""
-        path = self.path_for(notice_id)
-        return f"file:{path.name}" if path.exists() else None
+        for path in (self.path_for(notice_id), self.legacy_path(notice_id)):
+            if path.exists():
+                return f"file:{path.name}"
+        return None
 
 
 def make_sink(settings: Settings) -> tuple[Sink, Redactor]:
@@ -326,83 +452,9 @@ def make_sink(settings: Settings) -> tuple[Sink, Redactor]:
     redact = Redactor(secrets)
     mode = settings.delivery_mode()
     if mode == "bot" and settings.slack_bot_token:
-        return BotSink(
-            settings.slack_bot_token.get_secret_value(), settings.slack_api_url, redact
-        ), redact
+        token = settings.slack_bot_token.get_secret_value()
+        return BotSink(token, settings.slack_api_url, redact, settings.slack_timeout_s), redact
     if mode == "webhook" and settings.slack_webhook_url:
-        return WebhookSink(settings.slack_webhook_url.get_secret_value(), redact), redact
+        url = settings.slack_webhook_url.get_secret_value()
+        return WebhookSink(url, redact, settings.slack_timeout_s), redact
     return FileSink(settings.data_dir / "outbox"), redact
-
-
-def deliver(settings: Settings, ledger: Ledger, sink: Sink | None = None) -> DeliveryReport:
-    """Reconcile in-flight notices, then post every queued one, oldest first."""
-    if sink is None:
-        sink, redact = make_sink(settings)
-    else:
-        redact = Redactor([])
-    report = DeliveryReport(mode=sink.mode)
-    try:
-        _reconcile(settings, ledger, sink, report)
-        for queued in ledger.pending(("queued",)):
-            try:
-                path = _post_one(settings, ledger, sink, queued)
-            except DeliveryError as exc:
-                message = redact(str(exc))
-                ledger.mark_queued(queued.row_id, message)
-                report.failed += 1
-                report.errors.append(f"notice {queued.row_id}: {message}")
-                logger.error("notice %s not delivered: %s", queued.row_id, message)
-                if exc.stop:
-                    break
-                continue
-            report.sent += 1
-            if path:
-                report.files.append(path)
-    except DeliveryError as exc:  # reconciliation could not reach Slack: try again next run
-        report.errors.append(redact(str(exc)))
-        logger.error("delivery stopped: %s", redact(str(exc)))
-    counts = ledger.counts()
-    report.pending = counts.get("queued", 0) + counts.get("inflight", 0)
-    return report
-
-
-def _channel_for(settings: Settings, queued: QueuedNotice) -> str | None:
-    return queued.notice.channel or settings.slack_channel
-
-
-def _reconcile(settings: Settings, ledger: Ledger, sink: Sink, report: DeliveryReport) -> None:
-    for queued in ledger.pending(("inflight",)):
-        channel = queued.channel or sink.canonical(_channel_for(settings, queued))
-        thread_ts = _parent_ts(ledger, queued, channel)
-        since = datetime.fromisoformat(queued.inflight_at) if queued.inflight_at else utcnow()
-        ts = sink.find(queued.notice.id, channel, thread_ts, since)
-        if ts:
-            ledger.mark_sent(
-                queued.row_id, ts, None if thread_ts else (queued.notice.thread_key, channel)
-            )
-            report.reconciled += 1
-            logger.info("notice %s was already posted (ts %s)", queued.row_id, ts)
-        else:
-            ledger.mark_queued(queued.row_id, "in flight when the last run stopped; not in Slack")
-            report.requeued += 1
-
-
-def _parent_ts(ledger: Ledger, queued: QueuedNotice, channel: str) -> str | None:
-    if queued.notice.kind in THREAD_STARTERS:
-        return None
-    return ledger.thread_ts(queued.notice.thread_key, channel)
-
-
-def _post_one(settings: Settings, ledger: Ledger, sink: Sink, queued: QueuedNotice) -> Path | None:
-    channel = sink.canonical(_channel_for(settings, queued))
-    thread_ts = _parent_ts(ledger, queued, channel)
-    message = render(queued.notice)
-    ledger.mark_inflight(queued.row_id, channel)
-    posted = sink.post(message, channel, thread_ts)
-    starts_thread = thread_ts is None and posted.ts is not None
-    ledger.mark_sent(
-        queued.row_id, posted.ts, (queued.notice.thread_key, channel) if starts_thread else None
-    )
-    if isinstance(sink, FileSink):
-        return sink.path_for(queued.notice.id)
-    return None

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from pipeline.clock import utcnow
-from pipeline.deliver.delivery import DeliveryReport, deliver
+from pipeline.deliver.outbox import DeliveryReport, deliver
 from pipeline.models import Notice
 from pipeline.settings import Settings
-from pipeline.store.files import JsonStore
+from pipeline.store.index import open_index
 from pipeline.store.ledger import Ledger
 from pipeline.views.upcoming import DISPLAY_ZONE, UpcomingQuery, load_upcoming
 
@@ -39,7 +39,7 @@ def queue_weekly_digest(
     now = now or utcnow()
     first = now.astimezone(DISPLAY_ZONE).date()
     meetings = load_upcoming(
-        JsonStore(settings.data_dir), UpcomingQuery(first=first, days=DIGEST_DAYS)
+        open_index(settings.data_dir, ledger), UpcomingQuery(first=first, days=DIGEST_DAYS)
     )
     if not meetings:
         logger.info("weekly digest: nothing relevant in the next %d days", DIGEST_DAYS)

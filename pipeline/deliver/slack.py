@@ -9,27 +9,42 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from pipeline.display import (
+    channel_text,
     day_label,
+    deadline_when,
     item_reference,
     item_title,
     item_topics,
     item_url,
     meeting_url,
+    outcome_summary,
     status_label,
     topic_list,
     truncate,
+    vote_groups,
     when,
 )
-from pipeline.models import AgendaItem, Bill, Classification, Meeting, Notice
+from pipeline.models import (
+    AgendaItem,
+    Bill,
+    Classification,
+    CommentChannel,
+    Meeting,
+    Notice,
+    Reminder,
+)
+from pipeline.text.comments import upcoming_deadline
 
 METADATA_EVENT = "agenda_watch_notice"
 MAX_SECTION = 2900  # Slack caps section text at 3000 characters
 MAX_ITEMS = 20  # keeps a message well under Slack's 50-block limit
+ILLINOIS_ZONE = "America/Chicago"  # General Assembly hearings are on Springfield's clock
 ZWJ = "\u2060"  # word joiner: invisible, stops "@channel" being read as a mention
 
 # Literal broadcast words, in any case, e.g. "@channel" in a pasted agenda note.
@@ -42,6 +57,8 @@ KIND_HEADINGS = {
     "meeting_changed": "Update: meeting changed",
     "source_failing": "Source failing",
     "source_recovered": "Source recovered",
+    "outcome": "Outcome",
+    "agenda_unread": "Agenda not read",
 }
 
 
@@ -172,6 +189,49 @@ def render_alert(notice: Notice) -> Message:
     )
 
 
+def render_dead(notice: Notice) -> Message:
+    """An ops message: notices Slack refused for good (or that would not render).
+
+    It says how to list them and how to retry one once the cause is fixed.
+    """
+    n = len(notice.dead)
+    text = f"{n} notice(s) could not be delivered and were set aside."
+    lines = [f"*{escape(text)}*"]
+    for dead in notice.dead[:MAX_ITEMS]:
+        lines.append(
+            f"• #{dead.row} {escape(dead.kind)} from {escape(dead.source)}: "
+            f"{escape(truncate(dead.reason, 200))}"
+        )
+    if n > MAX_ITEMS:
+        lines.append(f"• …and {n - MAX_ITEMS} more")
+    lines.append(
+        "List them with `agenda-watch notices --dead`; after fixing the cause, "
+        "`agenda-watch notices --retry ROW` queues one again."
+    )
+    return Message(
+        text=escape(text), blocks=[_section("\n".join(lines))], metadata=_metadata(notice)
+    )
+
+
+def render_unread(notice: Notice) -> Message:
+    """A short note: this meeting's agenda could not be read; its link, so a person can look."""
+    meeting = notice.meeting
+    assert meeting is not None and meeting.unread is not None
+    unread = meeting.unread
+    heading = KIND_HEADINGS["agenda_unread"]
+    body = link(meeting_url(meeting), meeting.body or meeting.title)
+    document = link(str(unread.url) if unread.url else None, "The agenda")
+    lines = [
+        f"*{heading}* · {escape(meeting.jurisdiction)}\n{body} · {escape(when(meeting))}",
+        f"{document} could not be read ({unread.reason}): please look at it by hand.",
+    ]
+    if unread.detail:
+        lines.append(f"Detail: {escape(truncate(unread.detail, 300))}")
+    blocks = [_section("\n".join(lines)), _context(f"agenda-watch · {notice.source}")]
+    text = f"{heading} ({unread.reason}): {meeting.body} {when(meeting)}"
+    return Message(text=escape(truncate(text, 400)), blocks=blocks, metadata=_metadata(notice))
+
+
 def _digest_section(meeting: Meeting) -> str:
     status = status_label(meeting.status)
     body = link(meeting_url(meeting), meeting.body or meeting.title)
@@ -207,7 +267,7 @@ def render_digest(notice: Notice) -> Message:
     return Message(text=escape(heading), blocks=blocks, metadata=_metadata(notice))
 
 
-BILL_HEADINGS = {"bill_new": "New bill", "bill_update": "Bill update"}
+BILL_HEADINGS = {"bill_new": "New bill", "bill_update": "Bill update", "outcome": "Final action"}
 BILL_SNIPPET = 160  # characters of synopsis shown either side of the first matched words
 
 
@@ -248,6 +308,8 @@ def render_bill(notice: Notice) -> Message:
     blocks = [_section(summary)]
     if notice.changes:
         blocks.append(_section(_change_lines(notice.changes, 600)))
+    if hearings := _hearing_lines(bill, notice.created_at):
+        blocks.append(_section(hearings))
     if match := _bill_match(bill):
         blocks.append(_section(match))
     blocks.append(_context(why_footer(notice.source, [bill.classification])))
@@ -258,14 +320,22 @@ def render_bill(notice: Notice) -> Message:
 
 def render(notice: Notice) -> Message:
     """The Block Kit message for a notice (first message of a thread, or a follow-up)."""
+    if notice.reminder is not None:
+        return render_reminder(notice)
     if notice.bill is not None:
         return render_bill(notice)
     if notice.kind == "weekly_digest":
         return render_digest(notice)
     if notice.alert is not None:
         return render_alert(notice)
+    if notice.kind == "delivery_failed":
+        return render_dead(notice)
+    if notice.kind == "agenda_unread":
+        return render_unread(notice)
     meeting = notice.meeting
     assert meeting is not None
+    if notice.kind == "outcome":
+        return render_outcome(notice)
     status = status_label(meeting.status)
     heading = KIND_HEADINGS[notice.kind]
     where = escape(meeting.jurisdiction)
@@ -275,6 +345,8 @@ def render(notice: Notice) -> Message:
         summary += f" · *{status}*"
     if meeting.location:
         summary += f"\n{escape(truncate(meeting.location, 300))}"
+    if comment := comment_line(meeting, notice.created_at):
+        summary += f"\n{comment}"
     blocks = [_section(summary)]
     if notice.changes:
         blocks.append(_section(_change_lines(notice.changes, 300)))
@@ -286,3 +358,118 @@ def render(notice: Notice) -> Message:
     n = len(meeting.items)
     text = f"{heading}: {meeting.body} {when(meeting)}" + (f" — {n} relevant item(s)" if n else "")
     return Message(text=escape(truncate(text, 400)), blocks=blocks, metadata=_metadata(notice))
+
+
+# --- public comment, hearings, outcomes and reminders -------------------------------------------
+
+
+def channel_links(channels: list[CommentChannel]) -> str:
+    """The ways to comment: web forms and video rooms as links, the rest as escaped text."""
+    parts = []
+    for c in channels[:6]:
+        if c.kind in ("web", "video") and c.value:
+            label = "online form" if c.kind == "web" else "video"
+            url = c.value if c.value.startswith("http") else f"https://{c.value}"
+            parts.append(link(url, label))
+        else:
+            parts.append(escape(channel_text(c.kind, c.value)))
+    return ", ".join(parts)
+
+
+def comment_line(meeting: Meeting, now: datetime) -> str | None:
+    """``*Public comment*: by <deadline> · e-mail … · 3 minutes`` (None when nothing is known)."""
+    window = meeting.comment
+    if window is None:
+        return None
+    parts = []
+    deadline = upcoming_deadline(window, now)
+    if deadline is not None:
+        at = deadline_when(deadline.at, deadline.time_given, meeting.timezone)
+        parts.append(f"by *{escape(at)}*")
+    elif window.deadlines:
+        parts.append("the deadline has passed")
+    if window.channels:
+        parts.append(channel_links(window.channels))
+    if window.limit_text:
+        parts.append(escape(truncate(window.limit_text, 80)))
+    return f"*Public comment*: {' · '.join(parts)}" if parts else None
+
+
+def _hearing_lines(bill: Bill, now: datetime) -> str:
+    """Hearings still ahead: committee, time, room, and the link to file a witness slip."""
+    lines = []
+    for h in sorted((h for h in bill.hearings if h.start >= now), key=lambda h: h.start):
+        at = deadline_when(h.start, h.time_known, ILLINOIS_ZONE)
+        line = f"*Hearing*: {escape(h.committee)} · *{escape(at)}*"
+        if h.location:
+            line += f" · {escape(truncate(h.location, 200))}"
+        slip = h.slip_url()
+        if slip:
+            line += f" · {link(slip, f'File a witness slip for {bill.label}')}"
+        lines.append(line)
+    return "\n".join(lines[:5])
+
+
+def _outcome_section(item: AgendaItem, meeting: Meeting) -> str:
+    number = f"*{escape(item.number)}* " if item.number else ""
+    lines = [f"{number}{link(item_url(item, meeting), truncate(item_title(item), 300))}"]
+    if item.outcome is not None:
+        lines.append(f"→ *{escape(truncate(outcome_summary(item.outcome), 600))}*")
+        for label, names in vote_groups(item.outcome):
+            lines.append(f"{label} ({len(names)}): {escape(truncate(', '.join(names), 900))}")
+    return truncate("\n".join(lines), MAX_SECTION)
+
+
+def render_outcome(notice: Notice) -> Message:
+    """How the meeting's relevant items were decided, each with its roll call where published."""
+    meeting = notice.meeting
+    assert meeting is not None
+    body = link(meeting_url(meeting), meeting.body or meeting.title)
+    summary = f"*Outcome* · {escape(meeting.jurisdiction)}\n{body} · {escape(when(meeting))}"
+    blocks = [_section(summary)]
+    blocks += [_section(_outcome_section(item, meeting)) for item in meeting.items[:MAX_ITEMS]]
+    if len(meeting.items) > MAX_ITEMS:
+        blocks.append(_context(f"…and {len(meeting.items) - MAX_ITEMS} more"))
+    blocks.append(_context(f"agenda-watch · {notice.source}"))
+    first = meeting.items[0].outcome if meeting.items else None
+    text = f"Outcome: {meeting.body} {when(meeting)}" + (
+        f" — {outcome_summary(first)}" if first else ""
+    )
+    return Message(text=escape(truncate(text, 400)), blocks=blocks, metadata=_metadata(notice))
+
+
+def _reminder_heading(r: Reminder) -> str:
+    at = deadline_when(r.due, r.time_known, r.timezone)
+    if r.kind == "witness_slip":
+        return f"Reminder: witness slips for {r.subject} — hearing {at}"
+    return f"Reminder: public comment closes {at}"
+
+
+def render_reminder(notice: Notice) -> Message:
+    """A reminder in its thread: what is due, when (local), where to act."""
+    r = notice.reminder
+    assert r is not None
+    heading = _reminder_heading(r)
+    lines = [f"*{escape(heading)}*"]
+    if r.kind == "witness_slip":
+        where = " · ".join(escape(x) for x in (r.body, truncate(r.location, 200)) if x)
+        lines.append(where)
+        if r.url:
+            lines.append(link(str(r.url), "File a witness slip"))
+        lines.append(
+            "The House takes slips until the hearing ends, the Senate until the end of its day."
+        )
+    else:
+        lines.append(link(str(r.url) if r.url else None, f"{r.subject} · {r.body}"))
+        if r.deadline_text:
+            lines.append(f"“{escape(truncate(r.deadline_text, 300))}”")
+        how = channel_links(r.channels)
+        if how:
+            lines.append(f"How: {how}")
+        if r.limit_text:
+            lines.append(f"Limit: {escape(truncate(r.limit_text, 100))}")
+    blocks = [
+        _section("\n".join(x for x in lines if x)),
+        _context(f"agenda-watch · {notice.source}"),
+    ]
+    return Message(text=escape(truncate(heading, 400)), blocks=blocks, metadata=_metadata(notice))

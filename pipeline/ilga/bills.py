@@ -20,7 +20,7 @@ from pathlib import Path
 
 from pipeline.clock import utcnow
 from pipeline.ilga.classify import search_text
-from pipeline.ilga.notices import change_lines, hearing_changes, summary_lines
+from pipeline.ilga.notices import change_lines, final_action, hearing_changes, summary_lines
 from pipeline.ilga.snapshot import BillState, merge_hearings
 from pipeline.models import Bill, BillHearing, Notice, NoticeKind
 from pipeline.store.changes import content_hash
@@ -68,7 +68,8 @@ class BillLedger:
                 kind, changes = "bill_new", summary_lines(bill, prior)
             elif tracked and prior is not None:
                 changes = change_lines(bill, prior)
-                kind = "bill_update" if changes else None
+                if changes:  # a final action is the bill's outcome: "Final action" in its thread
+                    kind = "outcome" if final_action(bill, prior) else "bill_update"
             self.ledger.save_bill(bill.thread_key, bill.source, state.dump(), tracked)
             if kind is None:
                 return []

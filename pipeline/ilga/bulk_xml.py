@@ -28,6 +28,8 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+from pydantic import ValidationError
+
 from pipeline.models import (
     Bill,
     BillAction,
@@ -60,6 +62,13 @@ ACTION_KINDS: tuple[tuple[re.Pattern[str], BillActionKind], ...] = (
     (re.compile(r"^(?:Pre-?)?filed\s+with\s+(?:the\s+)?(?:Clerk|Secretary)\b", re.I), "filed"),
     (re.compile(r"^Public\s+Act\b", re.I), "public_act"),
     (re.compile(r"^Governor\s+Approved\b", re.I), "signed"),
+    # The end of a vetoed or abandoned bill: "Total Veto Stands - No Positive Action Taken",
+    # "Bill Dead - No Positive Action Taken" (checked before "Total Veto").
+    (re.compile(r"^(?:Total\s+Veto\s+Stands|Bill\s+Dead)\b", re.I), "died"),
+    (
+        re.compile(r"\bOverride\s+(?:Total\s+|Item\s+|Reduction\s+)?Veto\b.*\bPassed\b", re.I),
+        "veto_overridden",
+    ),
     (
         re.compile(
             r"^(?:Governor\s+(?:Total\s+|Amendatory\s+|Item\s+|Reduction\s+)?Veto|Total\s+Veto|Vetoed)",
@@ -71,6 +80,10 @@ ACTION_KINDS: tuple[tuple[re.Pattern[str], BillActionKind], ...] = (
     (re.compile(r"^Passed\s+Both\s+Houses\b", re.I), "passed_both"),
     (re.compile(r"^(?:House|Senate)\s+Concurs\b", re.I), "concurred"),
     (re.compile(r"^Third\s+Reading\b.*\b(?:Lost|Failed)\b", re.I), "failed"),
+    # A committee vote that failed ("Motion Do Pass - Lost … 004-007-000"), a resolution lost.
+    (re.compile(r"^(?:Motion\s+)?Do\s+Pass\b.*\bLost\b|^Resolution\s+Lost\b", re.I), "failed"),
+    # Missed a committee or floor deadline: back to Rules (House) or Assignments (Senate).
+    (re.compile(r"^Rule\s+[\d-]+\s*\(\w\)\s*/\s*Re-?referred\b", re.I), "stalled"),
     (re.compile(r"^Session\s+Sine\s+Die\b", re.I), "died"),
     (
         re.compile(r"^(?:Do\s+Pass|Recommends\s+Be\s+Adopted|Be\s+Adopted)\b", re.I),
@@ -246,13 +259,16 @@ def parse_hearing_line(text: str, tz: ZoneInfo = CHICAGO) -> BillHearing | None:
     clock = parse_clock(m.group("clock") or "")
     committee = m.group("committee")
     chamber = "Senate" if committee.lower().startswith("senate") else ""
-    return BillHearing(
-        committee=committee,
-        chamber=chamber,
-        start=datetime.combine(day, clock or time(0, 0), tzinfo=tz),
-        time_known=clock is not None,
-        location=m.group("location").strip(),
-    )
+    try:
+        return BillHearing(
+            committee=committee,
+            chamber=chamber,
+            start=datetime.combine(day, clock or time(0, 0), tzinfo=tz),
+            time_known=clock is not None,
+            location=m.group("location").strip(),
+        )
+    except ValidationError:  # a placeholder or typo year: not a hearing to show
+        return None
 
 
 # --- bulk XML -----------------------------------------------------------------------------------

@@ -21,8 +21,12 @@ NOTIFY_KINDS = {
     "signed": "Signed by the Governor",
     "vetoed": "Vetoed",
     "public_act": "Public Act",
-    "died": "Died at the end of the General Assembly",
+    "died": "Died",
+    "veto_overridden": "Veto overridden",
+    "stalled": "Re-referred after missing a deadline",
 }
+# Kinds that end a bill's road (posted as the bill's outcome, heading "Final action").
+FINAL_KINDS = frozenset({"public_act", "vetoed", "died", "failed", "veto_overridden"})
 SYNOPSIS_IN_NOTICE = 400  # characters of an amendment's synopsis quoted in a change line
 
 
@@ -37,8 +41,8 @@ def hearing_line(hearing: BillHearing, verb: str) -> str:
     line = f"Hearing {verb}: {hearing.committee}, {hearing_when(hearing)}"
     if hearing.location:
         line += f", {hearing.location}"
-    if hearing.url:
-        line += f"; witness slips: {hearing.url}"
+    if slip := hearing.slip_url():
+        line += f"; witness slips: {slip}"
     return line
 
 
@@ -72,6 +76,12 @@ def summary_lines(bill: Bill, prior: BillState | None) -> list[str]:
             lines.append(f"Now relevant after: {', '.join(new)}")
     lines += [hearing_line(h, "posted") for h in bill.hearings]
     return lines
+
+
+def final_action(bill: Bill, prior: BillState) -> bool:
+    """True when the bill has a new action that ends its road (enacted, vetoed, died, failed)."""
+    seen = set(prior.actions)
+    return any(a.kind in FINAL_KINDS and action_key(a) not in seen for a in bill.actions)
 
 
 def change_lines(bill: Bill, prior: BillState) -> list[str]:

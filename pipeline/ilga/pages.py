@@ -225,6 +225,8 @@ class HearingBill:
     motion: str = ""
     vote: str = ""
     result: str = ""
+    row: int = 0  # the row's place in the table (1, 2, …), so a row lost renumbers nothing
+    witness_slip_url: str | None = None
 
     @property
     def label(self) -> str:
@@ -245,6 +247,8 @@ class HearingPage:
     location: str
     details: dict[str, str] = field(default_factory=dict)
     bills: list[HearingBill] = field(default_factory=list)
+    # Rows of the bills table without a bill label: lost, and said (the spider counts them).
+    unreadable: list[str] = field(default_factory=list)
 
 
 HEARING_LABELS = (
@@ -290,6 +294,7 @@ def parse_hearing_page(body: bytes, url: str, tz: ZoneInfo = CHICAGO) -> Hearing
     start = datetime.combine(parse_date(details["Date"]), clock or time(0, 0), tzinfo=tz)
     ids = HEARING_URL_RE.search(url)
     chamber = ids.group(1).title() if ids else committee.split()[0]
+    bills, unreadable = _hearing_bills(page, url)
     return HearingPage(
         committee=committee,
         chamber=chamber,
@@ -299,21 +304,45 @@ def parse_hearing_page(body: bytes, url: str, tz: ZoneInfo = CHICAGO) -> Hearing
         time_known=clock is not None,
         location=details.get("Location", ""),
         details=details,
-        bills=_hearing_bills(page),
+        bills=bills,
+        unreadable=unreadable,
     )
 
 
-def _hearing_bills(page: Selector) -> list[HearingBill]:
+# A witness-slip link in a bill's row ("Create Witness Slip": my.ilga.gov/WitnessSlip/Create/…),
+# whatever its host or case; the hearing page itself is the fallback (its rows carry those links).
+WITNESS_SLIP_HREF_RE = re.compile(r"witness[\s_-]*slip", re.I)
+
+
+def _hearing_bills(page: Selector, url: str) -> tuple[list[HearingBill], list[str]]:
+    """The bills table's rows (with their witness-slip links), and the rows without a bill label."""
     heading = page.xpath("//*[contains(normalize-space(text()), 'Bills Assigned To Hearing')][1]")
     bills: list[HearingBill] = []
-    for row in heading.xpath("following::table[1]//tr[td]"):
+    unreadable: list[str] = []
+    for place, row in enumerate(heading.xpath("following::table[1]//tr[td]"), start=1):
         cells = [clean_text(c.xpath("string(.)").get()) for c in row.xpath("./td")]
         label = split_label(cells[0]) if cells else None
-        if label is None:
+        if label is None:  # every data row of this table names a bill: this one is lost
+            unreadable.append(f"row {place}: {' | '.join(cells)[:120]!r}")
             continue
         cells += [""] * 4
-        bills.append(HearingBill(label[0], label[1], label[2], cells[1], cells[2], cells[3]))
-    return bills
+        slip = next(
+            (
+                urljoin(url, href)
+                for a in row.xpath(".//a")
+                if (href := a.attrib.get("href", "").strip())
+                and (
+                    WITNESS_SLIP_HREF_RE.search(href)
+                    or WITNESS_SLIP_HREF_RE.search(a.xpath("string(.)").get() or "")
+                )
+                and urlsplit(urljoin(url, href)).scheme in ("http", "https")
+            ),
+            None,
+        )
+        bills.append(
+            HearingBill(label[0], label[1], label[2], cells[1], cells[2], cells[3], place, slip)
+        )
+    return bills, unreadable
 
 
 def hearing_links(body: bytes, url: str) -> list[str]:

@@ -26,6 +26,7 @@ from pipeline.ingest.stages import ClassifyItems, ValidateMeeting
 from pipeline.models import Bill, BillHearing, Meeting, Source
 from pipeline.settings import Paths
 from pipeline.store.files import JsonStore
+from pipeline.store.index import MeetingIndex
 from pipeline.store.ledger import Ledger
 
 if TYPE_CHECKING:
@@ -177,7 +178,11 @@ class StoreIlga:
 
     def _store_hearing(self, meeting: Meeting) -> list[Any]:
         self.store.write(meeting)
-        self.bills.ledger.record_seen(meeting)
+        index = MeetingIndex(self.store.data_dir, self.bills.ledger)
+        row = index.row_of(meeting.id)
+        with self.bills.ledger.transaction():  # the views' index row with the ledger update
+            self.bills.ledger.record_seen(meeting)
+            index.record(row)
         ga = _ga(self.crawler)
         notices = []
         for item in meeting.items:
@@ -192,6 +197,7 @@ class StoreIlga:
                 location=meeting.location,
                 url=meeting.url,
                 meeting_id=meeting.id,
+                witness_slip_url=item.witness_slip_url,
             )
             notices += self.bills.record_hearing(
                 meeting.source, ga, f"{label[0]}{label[1]}", hearing, self._channel()

@@ -62,6 +62,7 @@ class CrawlResult:
     matches: int = 0
     notices: int = 0
     errors: int = 0
+    unread: int = 0  # meetings whose agenda could not be read (pipeline.ingest.unread)
     finish_reason: str = ""
     message: str = ""
     log_path: Path | None = None
@@ -81,7 +82,8 @@ class CrawlResult:
         mark = "ok  " if self.ok else "FAIL"
         line = (
             f"{mark} {self.source:<24} {self.meetings:>4} meetings {self.items:>5} items "
-            f"{self.matches:>3} matches {self.errors:>2} errors {self.seconds:6.1f}s"
+            f"{self.matches:>3} matches {self.errors:>2} errors {self.unread:>2} not read "
+            f"{self.seconds:6.1f}s"
         )
         if self.message:
             line += f"  {self.message[:160]}"
@@ -227,6 +229,7 @@ class BatchCrawl:
             matches=row["matches"],
             notices=row["notices"],
             errors=row["errors"],
+            unread=row["unread"],
             finish_reason=finished,
             message=row["message"] or "",
             log_path=log_path,

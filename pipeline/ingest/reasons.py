@@ -132,12 +132,14 @@ def crawl_reason(
     """
     tally = tally or HostTally()
     invalid = int(stats.get("agenda_watch/invalid_meetings", 0))
+    dates = int(stats.get("agenda_watch/implausible_dates", 0))  # see ImplausibleDates
     parts = [
         _network_part(stats, tally),
         _robots_part(stats),
         _spider_part(first_error),
         _http_part(stats, tally, first_error),
         f"{_plural(invalid, 'meeting')} dropped as invalid (see the log)" if invalid else "",
+        f"{_plural(dates, 'meeting')} dropped for an implausible date" if dates else "",
         str(stats.get("agenda_watch/warning") or ""),
     ]
     found = "; ".join(p for p in parts if p)

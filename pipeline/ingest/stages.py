@@ -19,14 +19,25 @@ from scrapy.exceptions import DropItem
 
 from pipeline.classify.classifier import Classifier
 from pipeline.classify.meeting import classify_meeting
+from pipeline.clock import utcnow
 from pipeline.ingest import shared
 from pipeline.ingest.reasons import HostTally, crawl_reason
-from pipeline.models import AgendaItem, Document, Meeting, RawDocument, item_id
+from pipeline.ingest.unread import unread_notice, unread_of, version_of
+from pipeline.models import (
+    AgendaItem,
+    Document,
+    Meeting,
+    RawDocument,
+    is_implausible_date,
+    item_id,
+)
 from pipeline.settings import Paths
 from pipeline.store.files import JsonStore, write_atomic
+from pipeline.store.index import MeetingIndex
 from pipeline.store.ledger import Ledger
 from pipeline.text.agenda_split import split_agenda
 from pipeline.text.docx import docx_text, looks_like_docx
+from pipeline.text.ocr import OcrOptions
 from pipeline.text.pdftext import PdfExtractor, PdfText, looks_like_pdf, shared_extractor
 
 if TYPE_CHECKING:
@@ -44,6 +55,16 @@ RUN_ID_SETTING = "AGENDA_WATCH_RUN_ID"
 def _stat(crawler: Crawler, key: str, count: int = 1) -> None:
     if crawler.stats is not None:
         crawler.stats.inc_value(f"agenda_watch/{key}", count)
+
+
+def pdf_extractor(settings: Any) -> PdfExtractor:
+    """The process's shared PDF extractor for the crawl's limits (AGENDA_WATCH_PDF_*, _OCR*)."""
+    return shared_extractor(
+        timeout_s=settings.getfloat("AGENDA_WATCH_PDF_TIMEOUT", 30.0),
+        max_pages=settings.getint("AGENDA_WATCH_PDF_MAX_PAGES", 200),
+        worker_delay_s=settings.getfloat("AGENDA_WATCH_PDF_WORKER_DELAY", 0.0),
+        ocr=OcrOptions.from_scrapy(settings),
+    )
 
 
 class ValidateMeeting:
@@ -64,14 +85,46 @@ class ValidateMeeting:
                 item.model_dump() if isinstance(item, Meeting) else item
             )
         except ValidationError as exc:
-            _stat(self.crawler, "invalid_meetings")
+            if is_implausible_date(exc):  # a placeholder date (9999-12-31): this meeting only
+                _stat(self.crawler, "implausible_dates")
+                logger.warning("dropped a meeting with an implausible date: %s", exc.errors()[0])
+            else:
+                _stat(self.crawler, "invalid_meetings")
             raise DropItem(f"invalid meeting: {exc}") from exc
-        if isinstance(item, Meeting):
+        if isinstance(item, Meeting):  # the transient fields are not dumped: carry them over
             meeting.raw_documents = item.raw_documents
+            meeting.comment_texts = item.comment_texts
         if len({i.id for i in meeting.items}) != len(meeting.items):
             _stat(self.crawler, "invalid_meetings")
             raise DropItem(f"meeting {meeting.id} has duplicate item ids")
         return meeting
+
+
+class ImplausibleDates:
+    """Spider middleware: a placeholder date (9999-12-31) costs its meeting, not the crawl.
+
+    It is a counted warning (``agenda_watch/implausible_dates``), not a crawl error. The
+    callback that built it stops there; spiders that build many meetings in one callback catch
+    the error per row themselves (`pipeline.models.is_implausible_date`).
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        """Scrapy's factory."""
+        return cls(crawler)
+
+    def process_spider_exception(self, response: Any, exception: Exception) -> list[Any] | None:
+        """Swallow (and count) an implausible date; leave every other error to Scrapy."""
+        if not (isinstance(exception, ValidationError) and is_implausible_date(exception)):
+            return None
+        _stat(self.crawler, "implausible_dates")
+        logger.warning(
+            "dropped a meeting from %s: %s", response.url, exception.errors()[0].get("msg")
+        )
+        return []
 
 
 class ExtractText:
@@ -79,7 +132,9 @@ class ExtractText:
 
     A meeting that arrives without items gets them split from its first document that has text
     (`pipeline.text.agenda_split.split_agenda`), so agenda-only platforms are classified like the rest.
-    A document without a text layer keeps its `Document.error` and yields no items.
+    Pages without a text layer are read by OCR where it is installed and on; a document OCR
+    cannot read keeps its `Document.error` and yields no items. A meeting left without items
+    although a document was fetched gets `Meeting.unread` (`pipeline.ingest.unread`).
     """
 
     DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -92,27 +147,33 @@ class ExtractText:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        """Scrapy's factory; limits from the AGENDA_WATCH_PDF_* settings."""
+        """Scrapy's factory; limits from the AGENDA_WATCH_PDF_* and AGENDA_WATCH_OCR* settings."""
         settings = crawler.settings
         # One long-lived worker for every crawl in the process (it recycles itself).
-        extractor = shared_extractor(
-            timeout_s=settings.getfloat("AGENDA_WATCH_PDF_TIMEOUT", 30.0),
-            max_pages=settings.getint("AGENDA_WATCH_PDF_MAX_PAGES", 200),
-            worker_delay_s=settings.getfloat("AGENDA_WATCH_PDF_WORKER_DELAY", 0.0),
-        )
+        extractor = pdf_extractor(settings)
         return cls(crawler, extractor, Paths.from_scrapy(settings).data_dir / "textcache")
 
     async def process_item(self, meeting: Meeting) -> Meeting:
-        """Replace the meeting's raw documents with extracted `Document`s."""
+        """Replace the meeting's raw documents with extracted `Document`s; note an unread agenda."""
+        versions: dict[str, str] = {}
         for raw in meeting.raw_documents:
             document = await self._extract(raw)
             if document.error:
                 _stat(self.crawler, "document_errors")
                 logger.warning("%s: %s: %s", meeting.id, raw.url, document.error)
             meeting.documents.append(document)
+            versions[str(document.url)] = version_of(raw.body)
         meeting.raw_documents = []
         if not meeting.items:
             meeting.items = self._split_items(meeting)
+        meeting.unread = unread_of(meeting, versions)
+        if meeting.unread is not None:
+            logger.warning(
+                "%s: agenda not read (%s): %s",
+                meeting.id,
+                meeting.unread.reason,
+                meeting.unread.url,
+            )
         return meeting
 
     def _split_items(self, meeting: Meeting) -> list[AgendaItem]:
@@ -146,10 +207,13 @@ class ExtractText:
             except ValueError:
                 path.unlink(missing_ok=True)
             else:
-                _stat(self.crawler, "documents_from_cache")
-                return cached
+                if cached.final:  # (a scan cached before OCR existed is read again)
+                    _stat(self.crawler, "documents_from_cache")
+                    return cached
         result = await self.extractor.extract(body)
-        if result.error is None:
+        if result.ocr_pages:
+            _stat(self.crawler, "documents_ocr")
+        if result.final:  # not after a failure: the next run may read it (e.g. OCR installed)
             write_atomic(path, result.model_dump_json().encode())
         return result
 
@@ -168,6 +232,9 @@ class ExtractText:
             error = result.problem
             if result.truncated and not error:
                 logger.warning("%s: only the first %d pages were read", raw.url, result.page_count)
+            if result.ocr_error or result.ocr_skipped:
+                why = result.ocr_error or f"{result.ocr_skipped} page(s) past the OCR page cap"
+                logger.warning("%s: pages without a text layer left unread: %s", raw.url, why)
             return Document(
                 url=raw.url,
                 content_type="application/pdf",
@@ -226,6 +293,7 @@ class StoreMeeting:
         paths = Paths.from_scrapy(crawler.settings)
         self.store = JsonStore(paths.data_dir)
         self.ledger = shared.ledger(paths.ledger_path)
+        self.index = MeetingIndex(paths.data_dir, self.ledger)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -233,15 +301,28 @@ class StoreMeeting:
         return cls(crawler)
 
     def process_item(self, meeting: Meeting) -> Meeting:
-        """Store, then record; the order makes a crash between them harmless (rerun re-queues)."""
+        """Store, then record; the order makes a crash between them harmless (rerun re-queues).
+
+        The views' index row of the document goes in the same transaction as the ledger update.
+        """
         moved_from = self.ledger.stored_meeting_id(meeting)
         if not self.store.write(meeting):
             _stat(self.crawler, "meetings_unchanged")
+        row = self.index.row_of(meeting.id)  # read back: the index describes the file
         source = getattr(self.crawler.spider, "source", None)
         channel = source.slack_channel if source is not None else None
-        notices = self.ledger.record_meeting(meeting, channel)
-        if moved_from and moved_from != meeting.id:  # rescheduled: one document per meeting
-            self.store.remove(moved_from)
+        retired = moved_from if moved_from and moved_from != meeting.id else None
+        with self.ledger.transaction():
+            notices = self.ledger.record_meeting(meeting, channel)
+            notices += self.ledger.record_outcomes(meeting, channel)  # after the thread's opener
+            if meeting.unread is not None:
+                _stat(self.crawler, "unread")
+                note = unread_notice(meeting, channel, utcnow())
+                if note is not None and self.ledger.queue_notice(note):  # once per version
+                    notices.append(note)
+            self.index.record(row, retired)
+        if retired:  # rescheduled: one document per meeting
+            self.store.remove(retired)
         _stat(self.crawler, "meetings")
         _stat(self.crawler, "notices_queued", len(notices))
         return meeting
@@ -306,6 +387,7 @@ class RunRecorder:
             matches=int(stats.get("agenda_watch/matches", 0)),
             notices=int(stats.get("agenda_watch/notices_queued", 0)),
             errors=errors,
+            unread=int(stats.get("agenda_watch/unread", 0)),
             finish_reason=reason,
             message=self._message(stats, meetings),
         )

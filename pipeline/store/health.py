@@ -30,6 +30,7 @@ class SourceHealth:
     last_success: str | None
     last_meetings: int
     last_items: int
+    last_unread: int  # meetings of the last run whose agenda could not be read
     consecutive_failures: int
     consecutive_empty: int
     alerting: bool
@@ -55,6 +56,7 @@ def source_health(ledger: Ledger, source: str) -> SourceHealth:
         last_success=success["started_at"] if success else None,
         last_meetings=rows[0]["meetings"] if rows else 0,
         last_items=rows[0]["items"] if rows else 0,
+        last_unread=rows[0]["unread"] if rows else 0,
         consecutive_failures=failures,
         consecutive_empty=zero,
         alerting=ledger.source_alerting(source),

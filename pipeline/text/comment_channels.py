@@ -1,6 +1,6 @@
 """How the public may comment, and for how long: channels and limits read from one sentence.
 
-`channels_in(sentence)` returns (kind, value) pairs, kinds from `CHANNEL_KINDS`:
+`channels_in(sentence)` returns (kind, value) pairs, kinds from `pipeline.models.CHANNEL_KINDS`:
 - e-mail addresses, URLs (Zoom-like hosts are `video`) and phone numbers found in the sentence,
   validated and normalised (phone = 10 digits, vanity letters kept: "213621CITY");
 - the kinds a sentence offers without an address ("by e-mail", "online form", "speaker card",
@@ -20,15 +20,11 @@ than a per-speaker allowance beside it in the same sentence (a period's total).
 from __future__ import annotations
 
 import re
-from typing import Literal, get_args
 from urllib.parse import urlsplit
 
+# The vocabularies live with the models that store them (a meeting keeps its comment window).
+from pipeline.models import ChannelKind, LimitUnit
 from pipeline.text.comment_time import NUM, count_of
-
-ChannelKind = Literal["email", "web", "phone", "video", "in_person", "mail"]
-CHANNEL_KINDS: tuple[ChannelKind, ...] = get_args(ChannelKind)
-LimitUnit = Literal["minutes", "words", "pages", "characters"]
-LIMIT_UNITS: tuple[LimitUnit, ...] = get_args(LimitUnit)
 
 VIDEO_HOSTS = ("zoom.us", "zoomgov.com", "webex.com", "teams.microsoft.com", "meet.google.com")
 COMMON_TLDS = frozenset("com org net gov edu us mil int info biz io co me ca uk app".split())

@@ -32,19 +32,16 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from pydantic import AwareDatetime, Field
-
-from pipeline.models import StrictModel
-from pipeline.text.comment_channels import (
+# The result models are part of the stored meeting (`Meeting.comment`), so they live in models.
+from pipeline.models import (
     CHANNEL_KINDS,
     LIMIT_UNITS,
-    SUBMITS,
-    ChannelKind,
-    LimitUnit,
-    channel_key,
-    channels_in,
-    limits_in,
+    CommentChannel,
+    CommentDeadline,
+    CommentLimit,
+    CommentWindow,
 )
+from pipeline.text.comment_channels import SUBMITS, channel_key, channels_in, limits_in
 from pipeline.text.comment_time import Found, find_deadlines
 
 __all__ = [
@@ -56,6 +53,7 @@ __all__ = [
     "CommentLimit",
     "CommentWindow",
     "extract_comment_window",
+    "merge_windows",
     "paragraphs",
     "upcoming_deadline",
 ]
@@ -65,47 +63,6 @@ MAX_SENTENCE = 1_500  # longer runs (tables, unpunctuated PDF text) are cut into
 MAX_SOURCE = 2_000  # characters of the read sentences kept in `source_text`
 CUE_BEFORE, CUE_AFTER = 4, 1  # a cue sentence this many sentences before / after makes one relevant
 DEADLINE_CUE_BEFORE = 3  # … and, for reading deadlines, this many before (or CUE_AFTER after)
-
-
-class CommentChannel(StrictModel):
-    """A way to comment: ``kind`` from `CHANNEL_KINDS`; ``value`` the address, URL or phone digits, or ""."""
-
-    kind: ChannelKind
-    value: str = Field(default="", max_length=300)
-
-
-class CommentLimit(StrictModel):
-    """One speaker's or one comment's allowance, e.g. 3 minutes; ``text`` is the phrase as written."""
-
-    amount: int = Field(ge=1, le=10_000)
-    unit: LimitUnit
-    text: str = Field(max_length=200)
-
-
-class CommentDeadline(StrictModel):
-    """When a window closes (aware, in the body's zone); ``time_given`` is False for a date alone (23:59)."""
-
-    at: AwareDatetime
-    text: str = Field(max_length=300)
-    time_given: bool = True
-
-
-class CommentWindow(StrictModel):
-    """How and by when the public may comment on one meeting.
-
-    - ``deadline``: the earliest of ``deadlines`` (None when the text gives none), and its words.
-    - ``channels``: distinct (kind, value) pairs; a kind with an address drops its empty entry.
-    - ``limits``: distinct per-speaker/per-comment allowances; ``limit_text`` the first as written.
-    - ``source_text``: the sentences read, joined (at most `MAX_SOURCE` characters).
-    """
-
-    deadline: AwareDatetime | None = None
-    deadline_text: str = ""
-    deadlines: list[CommentDeadline] = Field(default_factory=list)
-    channels: list[CommentChannel] = Field(default_factory=list)
-    limits: list[CommentLimit] = Field(default_factory=list)
-    limit_text: str = ""
-    source_text: str = ""
 
 
 # Typographic spaces, dashes and quotes folded to ASCII so one pattern reads them all.
@@ -292,6 +249,35 @@ def extract_comment_window(text: str, meeting_start: datetime) -> CommentWindow 
         limits=distinct_limits,
         limit_text=distinct_limits[0].text if distinct_limits else "",
         source_text=" ".join(read)[:MAX_SOURCE],
+    )
+
+
+def merge_windows(windows: list[CommentWindow]) -> CommentWindow | None:
+    """One window from several read from different texts of one meeting (None when none).
+
+    Deadlines are kept once per instant, earliest first; channels once per (kind, value), an
+    address dropping its kind's empty entry; limits once per (amount, unit), first text kept.
+    """
+    if not windows:
+        return None
+    if len(windows) == 1:
+        return windows[0]
+    by_time: dict[datetime, CommentDeadline] = {}
+    for deadline in sorted((d for w in windows for d in w.deadlines), key=lambda d: d.at):
+        by_time.setdefault(deadline.at, deadline)
+    ordered = list(by_time.values())
+    limits: dict[tuple[int, str], CommentLimit] = {}
+    for limit in (lim for w in windows for lim in w.limits):
+        limits.setdefault((limit.amount, limit.unit), limit)
+    merged_limits = list(limits.values())
+    return CommentWindow(
+        deadline=ordered[0].at if ordered else None,
+        deadline_text=ordered[0].text if ordered else "",
+        deadlines=ordered,
+        channels=_distinct_channels([c for w in windows for c in w.channels]),
+        limits=merged_limits,
+        limit_text=merged_limits[0].text if merged_limits else "",
+        source_text=" ".join(w.source_text for w in windows if w.source_text)[:MAX_SOURCE],
     )
 
 

@@ -3,7 +3,8 @@
 PDFium is not thread-safe and untrusted PDFs can hang, exhaust memory or crash native code
 (see docs/libraries.md §6). So PDFium runs only inside one spawned worker process per
 `PdfExtractor`; a stuck worker is killed on timeout and a dead one is replaced. Bad input never
-raises: every failure comes back as `PdfText.error`.
+raises: every failure comes back as `PdfText.error`. Pages without a text layer are read by OCR
+(`pipeline.text.ocr`) in the same worker, when OCR options are given.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import pypdfium2.raw as pdfium_c
 from pydantic import Field
 
 from pipeline.models import StrictModel
+from pipeline.text.ocr import OCR_FOUND_NOTHING, OcrOptions, read_pages
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
@@ -61,8 +63,13 @@ class PdfText(StrictModel):
     - ``error``: why extraction failed ("not a PDF", "encrypted", "damaged: …", "timed out after
       N s", "too large: …", "worker died: …"), else None. Pages may still hold partial text.
     - ``no_text_layer``: the PDF has pages but (almost) no extractable text, e.g. a scan: it needs
-      OCR. Never treat it as an empty agenda; `problem` turns it into a `Document.error` text.
+      OCR. Never treat it as an empty agenda; `problem` turns it into a `Document.error` text
+      unless OCR read it.
     - ``truncated``: the page cap was hit; only the first ``max_pages`` pages were extracted.
+    - ``ocr_pages``: 1-based pages whose text OCR read (it is in ``pages``).
+    - ``ocr_error``: why pages without a text layer were not read by OCR (engine missing, OCR
+      off, a timeout); worth trying again, so such a result is not cached.
+    - ``ocr_skipped``: pages without a text layer left unread by the OCR page cap.
     """
 
     pages: list[str] = Field(default_factory=list)
@@ -70,6 +77,9 @@ class PdfText(StrictModel):
     error: str | None = None
     no_text_layer: bool = False
     truncated: bool = False
+    ocr_pages: list[int] = Field(default_factory=list)
+    ocr_error: str | None = None
+    ocr_skipped: int = 0
 
     @property
     def text(self) -> str:
@@ -81,9 +91,21 @@ class PdfText(StrictModel):
         """What to store as `Document.error`: the error, or a note that there is no text layer."""
         if self.error:
             return self.error
-        if self.no_text_layer:
-            return "no text layer (scanned or outlined glyphs); OCR needed"
+        if self.no_text_layer and not self.ocr_pages:
+            why = f" ({self.ocr_error})" if self.ocr_error else ""
+            return f"no text layer (scanned or outlined glyphs): needs OCR{why}"
         return None
+
+    @property
+    def final(self) -> bool:
+        """True when the same bytes would extract the same again: worth caching.
+
+        Not after a failure, nor when OCR could not run on pages that need it (missing engine,
+        OCR off, a timeout), nor for a scan extracted before OCR was tried on it.
+        """
+        if self.error is not None or self.ocr_error not in (None, OCR_FOUND_NOTHING):
+            return False
+        return not (self.no_text_layer and not self.ocr_pages and self.ocr_error is None)
 
 
 def looks_like_pdf(data: bytes, content_type: str = "") -> bool:
@@ -101,9 +123,10 @@ def normalise_text(text: str) -> str:
     return _CONTROL_RE.sub("", _LINE_HYPHEN_RE.sub("-", text))
 
 
-def extract_pdf_bytes(data: bytes, max_pages: int = 200) -> PdfText:
+def extract_pdf_bytes(data: bytes, max_pages: int = 200, ocr: OcrOptions | None = None) -> PdfText:
     """Extract per-page text from PDF bytes with pypdfium2; never raises for bad input.
 
+    With `ocr`, pages without a text layer are then read by OCR (or say why they were not).
     Runs PDFium in the calling process: call it from the `PdfExtractor` worker (or a single-threaded
     script), never from several threads at once.
     """
@@ -116,7 +139,8 @@ def extract_pdf_bytes(data: bytes, max_pages: int = 200) -> PdfText:
     except Exception as exc:  # any library failure is a bad file, not a crash
         return PdfText(error=f"damaged: {type(exc).__name__}: {exc}")
     try:
-        return _extract_pages(doc, max_pages)
+        result = _extract_pages(doc, max_pages)
+        return result if ocr is None or result.error else _add_ocr(doc, result, ocr)
     except Exception as exc:  # e.g. a broken page tree
         return PdfText(error=f"damaged: {type(exc).__name__}: {exc}")
     finally:
@@ -140,13 +164,36 @@ def _extract_pages(doc: pdfium.PdfDocument, max_pages: int) -> PdfText:
         except Exception:  # one unreadable page must not lose the others
             pages.append("")
             bad.append(index + 1)
-    chars = sum(len("".join(p.split())) for p in pages)
+    chars = sum(_chars(p) for p in pages)
     return PdfText(
         pages=pages,
         page_count=page_count,
         error=f"damaged: unreadable page(s) {bad}" if bad else None,
         no_text_layer=chars < MIN_CHARS_PER_PAGE * len(pages),
         truncated=page_count > max_pages,
+    )
+
+
+def _chars(page: str) -> int:
+    """Non-whitespace characters on a page."""
+    return len("".join(page.split()))
+
+
+def _add_ocr(doc: pdfium.PdfDocument, result: PdfText, ocr: OcrOptions) -> PdfText:
+    """`result` with its pages that have (almost) no text read by OCR, where OCR can."""
+    wanted = [i for i, page in enumerate(result.pages) if _chars(page) < MIN_CHARS_PER_PAGE]
+    if not wanted:
+        return result
+    found = read_pages(doc, wanted, ocr)
+    pages = list(result.pages)
+    for index, text in found.texts.items():
+        pages[index] = normalise_text(text).strip()
+    read = [index + 1 for index in sorted(found.texts) if pages[index]]
+    error = found.error
+    if error is None and not read and result.no_text_layer:
+        error = OCR_FOUND_NOTHING
+    return result.model_copy(
+        update={"pages": pages, "ocr_pages": read, "ocr_error": error, "ocr_skipped": found.skipped}
     )
 
 
@@ -195,11 +242,13 @@ def _rss_bytes(pid: int) -> int:
         return 0
 
 
-def _worker_extract(data: bytes, max_pages: int, delay_s: float) -> PdfText:
+def _worker_extract(
+    data: bytes, max_pages: int, delay_s: float, ocr: OcrOptions | None = None
+) -> PdfText:
     """Entry point run inside the worker process (`delay_s`: see `PdfExtractor.worker_delay_s`)."""
     if delay_s > 0:
         time.sleep(delay_s)
-    return extract_pdf_bytes(data, max_pages)
+    return extract_pdf_bytes(data, max_pages, ocr)
 
 
 class PdfExtractor:
@@ -229,9 +278,11 @@ class PdfExtractor:
         worker_delay_s: float = 0.0,
         recycle_documents: int = RECYCLE_DOCUMENTS,
         recycle_rss: int = RECYCLE_RSS,
+        ocr: OcrOptions | None = None,
     ) -> None:
         """Set the limits; no process is started until the first PDF.
 
+        With `ocr`, a PDF's deadline is `timeout_s` plus the OCR budget (`OcrOptions.budget_s`).
         `worker_delay_s` is a test-only hook: seconds the worker sleeps before each PDF, to play a
         pathological PDF deterministically (it can be changed between calls).
         """
@@ -243,10 +294,16 @@ class PdfExtractor:
         self.recycle_rss = recycle_rss
         self.documents = 0  # PDFs sent to the current worker
         self.workers_started = 0
+        self.ocr = ocr
         self._pool: ProcessPoolExecutor | None = None
         self._sync_lock = threading.Lock()
         # asyncio.Lock binds to the first loop that waits on it; keep one per loop.
         self._async_lock: tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None = None
+
+    @property
+    def deadline_s(self) -> float:
+        """Seconds one PDF may take in the worker: `timeout_s`, plus the OCR budget if any."""
+        return self.timeout_s + (self.ocr.budget_s if self.ocr else 0.0)
 
     def _precheck(self, data: bytes) -> PdfText | None:
         """Return an error result for input not worth sending to the worker, else None."""
@@ -271,7 +328,9 @@ class PdfExtractor:
                 self.workers_started += 1
             try:
                 self.documents += 1
-                return self._pool.submit(_worker_extract, data, self.max_pages, self.worker_delay_s)
+                return self._pool.submit(
+                    _worker_extract, data, self.max_pages, self.worker_delay_s, self.ocr
+                )
             except BrokenProcessPool:  # the idle worker died since the last call
                 self._kill()
         raise BrokenProcessPool("could not start a PDF worker")
@@ -307,7 +366,7 @@ class PdfExtractor:
         """Return the error result for a failed call; kill a stuck or dead worker."""
         if isinstance(exc, TimeoutError):
             self._kill()
-            return PdfText(error=f"timed out after {self.timeout_s:g} s")
+            return PdfText(error=f"timed out after {self.deadline_s:g} s")
         if isinstance(exc, BrokenProcessPool):
             self._kill()
             return PdfText(error=f"worker died: {exc}".rstrip(": "))
@@ -319,7 +378,7 @@ class PdfExtractor:
             return early
         with self._sync_lock:
             try:
-                return self._submit(data).result(timeout=self.timeout_s)
+                return self._submit(data).result(timeout=self.deadline_s)
             except Exception as exc:  # timeouts, dead worker, spawn failure
                 return self._failed(exc)
             finally:
@@ -335,7 +394,7 @@ class PdfExtractor:
         async with self._async_lock[1]:
             try:
                 future = asyncio.wrap_future(self._submit(data))
-                return await asyncio.wait_for(future, self.timeout_s)
+                return await asyncio.wait_for(future, self.deadline_s)
             except Exception as exc:  # timeouts, dead worker, spawn failure
                 return self._failed(exc)
             except asyncio.CancelledError:
@@ -368,20 +427,23 @@ class PdfExtractor:
         self.close()
 
 
-_SHARED: dict[tuple[float, int], PdfExtractor] = {}
+_SHARED: dict[tuple[float, int, OcrOptions | None], PdfExtractor] = {}
 
 
 def shared_extractor(
-    timeout_s: float = 30.0, max_pages: int = 200, worker_delay_s: float = 0.0
+    timeout_s: float = 30.0,
+    max_pages: int = 200,
+    worker_delay_s: float = 0.0,
+    ocr: OcrOptions | None = None,
 ) -> PdfExtractor:
     """The process's extractor for these limits: every crawl in the process shares its worker.
 
     Stop it with `close_shared` when the process is done crawling (the worker also dies with the
     process). `worker_delay_s` (the test hook) is set on it at each call.
     """
-    key = (timeout_s, max_pages)
+    key = (timeout_s, max_pages, ocr)
     if key not in _SHARED:
-        _SHARED[key] = PdfExtractor(timeout_s=timeout_s, max_pages=max_pages)
+        _SHARED[key] = PdfExtractor(timeout_s=timeout_s, max_pages=max_pages, ocr=ocr)
     _SHARED[key].worker_delay_s = worker_delay_s
     return _SHARED[key]
 

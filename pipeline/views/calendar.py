@@ -36,6 +36,7 @@ from pipeline.display import (
 from pipeline.models import Meeting
 from pipeline.store.files import write_atomic
 from pipeline.views.civic import DEFAULT_DURATION, platform_end
+from pipeline.views.format import comment_text
 
 PRODID = "-//agenda-watch//Upcoming votes//EN"
 UID_DOMAIN = "agenda-watch"
@@ -105,7 +106,7 @@ def _summary(meeting: Meeting) -> str:
     return f"{status}: {text}" if status else text
 
 
-def _description(meeting: Meeting) -> str:
+def _description(meeting: Meeting, now: datetime) -> str:
     lines = [f"{meeting.body} · {meeting.jurisdiction}"]
     if meeting.title.casefold() != meeting.body.casefold():
         lines.append(meeting.title)
@@ -118,6 +119,8 @@ def _description(meeting: Meeting) -> str:
     elif platform_end(meeting) is None:
         hours = DEFAULT_DURATION.total_seconds() / 3600
         lines.append(f"The source gave no end time; shown as {hours:g} hours.")
+    if comment := comment_text(meeting, now):
+        lines.append(comment)
     lines += ["", "Relevant items:"]
     for item in meeting.items:
         number = f"{item.number} " if item.number else ""
@@ -126,6 +129,8 @@ def _description(meeting: Meeting) -> str:
         url = item_url(item, meeting)
         if url and url != meeting_url(meeting):
             lines.append(f"  {url}")
+        if item.witness_slip_url:
+            lines.append(f"  File a witness slip: {item.witness_slip_url}")
     lines.append("")
     lines += [f"{ln['title']}: {ln['url']}" for ln in meeting_links(meeting)]
     lines.append(f"(agenda-watch · source {meeting.source})")
@@ -160,7 +165,7 @@ def build_event(meeting: Meeting, versions: EventVersions, now: datetime) -> Eve
     topics = sorted({t for i in meeting.items if i.classification for t in i.classification.topics})
     if topics:
         event.add("categories", [topic_label(t) for t in topics])
-    event.add("description", _description(meeting))
+    event.add("description", _description(meeting, now))
     digest = hashlib.sha256(event.to_ical()).hexdigest()
     sequence, modified = versions.stamp(uid, digest, now)
     event.add("sequence", sequence)
@@ -170,11 +175,8 @@ def build_event(meeting: Meeting, versions: EventVersions, now: datetime) -> Eve
     return event
 
 
-def build_calendar(
-    meetings: list[Meeting], name: str, versions: EventVersions, now: datetime | None = None
-) -> Calendar:
-    """A VCALENDAR with one VEVENT per meeting and a VTIMEZONE for every zone used."""
-    now = now or utcnow()
+def _assemble(events: list[tuple[Meeting, Event]], name: str, now: datetime) -> Calendar:
+    """A VCALENDAR holding `events` (already built) and a VTIMEZONE for every zone they use."""
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
@@ -183,15 +185,23 @@ def build_calendar(
     cal.add("x-wr-calname", name)
     cal.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
     cal.add("x-published-ttl", "PT6H")  # Outlook's older spelling of REFRESH-INTERVAL
-    years = [m.start.year for m in meetings] or [now.year]
+    years = [m.start.year for m, _ in events] or [now.year]
     first, last = date(min(years) - 1, 1, 1), date(max(years) + 2, 1, 1)
-    if not meetings:
+    if not events:
         # RFC 5545 wants at least one component; an empty feed still carries its zone.
         cal.add_component(Timezone.from_tzid(DEFAULT_ZONE, first_date=first, last_date=last))
-    for meeting in meetings:
-        cal.add_component(build_event(meeting, versions, now))
+    for _, event in events:
+        cal.add_component(event)
     cal.add_missing_timezones(first_date=first, last_date=last)
     return cal
+
+
+def build_calendar(
+    meetings: list[Meeting], name: str, versions: EventVersions, now: datetime | None = None
+) -> Calendar:
+    """A VCALENDAR with one VEVENT per meeting and a VTIMEZONE for every zone used."""
+    now = now or utcnow()
+    return _assemble([(m, build_event(m, versions, now)) for m in meetings], name, now)
 
 
 def calendar_bytes(
@@ -223,16 +233,20 @@ def write_feeds(
     base = out_dir / "calendar"
     by_source_dir = base / "by-source"
     by_source_dir.mkdir(parents=True, exist_ok=True)
+    # Each event is built once and shared by the combined feed and its source's feed.
+    events = [(m, build_event(m, versions, now)) for m in meetings]
+    by_source: dict[str, list[tuple[Meeting, Event]]] = {}
+    for pair in events:
+        by_source.setdefault(pair[0].source, []).append(pair)
     feeds = [Feed("calendar/all.ics", "All sources", None, len(meetings))]
-    write_atomic(
-        base / "all.ics", calendar_bytes(meetings, "Upcoming votes (agenda-watch)", versions, now)
-    )
-    sources = sorted({m.source for m in meetings})
+    everything = _assemble(events, "Upcoming votes (agenda-watch)", now)
+    write_atomic(base / "all.ics", bytes(everything.to_ical()))
+    sources = sorted(by_source)
     for source in sources:
-        mine = [m for m in meetings if m.source == source]
-        title = mine[0].jurisdiction if mine else source
-        data = calendar_bytes(mine, f"Upcoming votes: {title} (agenda-watch)", versions, now)
-        write_atomic(by_source_dir / f"{source}.ics", data)
+        mine = by_source[source]
+        title = mine[0][0].jurisdiction
+        cal = _assemble(mine, f"Upcoming votes: {title} (agenda-watch)", now)
+        write_atomic(by_source_dir / f"{source}.ics", bytes(cal.to_ical()))
         feeds.append(
             Feed(f"calendar/by-source/{source}.ics", f"{title} ({source})", source, len(mine))
         )

@@ -39,6 +39,7 @@ from pydantic import ValidationError
 
 from pipeline.display import topic_label
 from pipeline.models import AgendaItem, Meeting, slugify
+from pipeline.store.ledger import IndexSelection
 from pipeline.views.civic import (
     DEFAULT_DURATION,
     classify_body,
@@ -234,6 +235,15 @@ def select_meetings(
     ]
     picked.sort(key=lambda m: (m.start, m.source, m.id))
     return picked
+
+
+def export_selection(
+    since: date | None = None, sources: frozenset[str] = frozenset()
+) -> IndexSelection:
+    """What `select_meetings` keeps, as an index selection (read in the same order)."""
+    return IndexSelection(
+        first_local=since.isoformat() if since else None, sources=sources, latest=True
+    )
 
 
 def json_line(obj: dict[str, Any]) -> str:

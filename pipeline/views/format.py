@@ -2,29 +2,49 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
+from pipeline.clock import utcnow
 from pipeline.display import (
+    channel_text,
+    deadline_when,
     item_title,
     item_topics,
     item_url,
     local_start,
     meeting_links,
     meeting_url,
+    outcome_summary,
     status_label,
     truncate,
     when,
 )
-from pipeline.models import TOPICS, Meeting
-from pipeline.store.files import JsonStore, iter_bills
+from pipeline.models import TOPICS, AgendaItem, CommentWindow, Meeting
+from pipeline.store.files import iter_bills
+from pipeline.store.index import utc_text
+from pipeline.store.ledger import IndexSelection
+from pipeline.text.comments import upcoming_deadline
 
 
-def match_rows(store: JsonStore, since: date | None = None) -> list[dict[str, Any]]:
+def match_selection(since: date | None = None) -> IndexSelection:
+    """The index rows `match_rows` may keep: relevant meetings starting near or after `since`.
+
+    `match_rows` compares the start's date as stored (its own UTC offset, under a day from UTC),
+    so every meeting it keeps starts after midnight UTC of the day before `since`.
+    """
+    if since is None:
+        return IndexSelection(relevant=True)
+    earliest = datetime.combine(since - timedelta(days=1), time(), UTC)
+    return IndexSelection(min_start_utc=utc_text(earliest), relevant=True)
+
+
+def match_rows(meetings: Iterable[Meeting], since: date | None = None) -> list[dict[str, Any]]:
     """Every relevant agenda item, soonest meeting first, as plain JSON-ready dicts."""
     rows: list[dict[str, Any]] = []
-    for meeting in store.iter_meetings():
+    for meeting in meetings:
         if since and meeting.start.date() < since:
             continue
         for item in meeting.relevant_items():
@@ -46,6 +66,7 @@ def match_rows(store: JsonStore, since: date | None = None) -> list[dict[str, An
                     "topics": list(c.topics),
                     "score": c.score,
                     "evidence": [e.model_dump() for e in c.evidence],
+                    "outcome": outcome_row(item),
                 }
             )
     rows.sort(key=lambda r: (r["meeting_start"], r["source"], r["id"]))
@@ -139,6 +160,7 @@ def upcoming_rows(meetings: list[Meeting]) -> list[dict[str, Any]]:
                 "url": meeting_url(m),
                 "links": meeting_links(m),
                 "topics": meeting_topics(m),
+                "comment": comment_row(m.comment),
                 "items": [
                     {
                         "id": i.id,
@@ -151,6 +173,8 @@ def upcoming_rows(meetings: list[Meeting]) -> list[dict[str, Any]]:
                             {e.text for e in i.classification.evidence} if i.classification else (),
                             key=str.casefold,
                         ),
+                        "witness_slip_url": str(i.witness_slip_url) if i.witness_slip_url else None,
+                        "outcome": outcome_row(i),
                     }
                     for i in m.items
                 ],
@@ -159,14 +183,64 @@ def upcoming_rows(meetings: list[Meeting]) -> list[dict[str, Any]]:
     return rows
 
 
+def comment_row(window: CommentWindow | None) -> dict[str, Any] | None:
+    """How and by when to comment, JSON-ready: every deadline (ISO, body's offset), channels, limit."""
+    if window is None:
+        return None
+    return {
+        "deadlines": [
+            {"at": d.at.isoformat(), "time_given": d.time_given, "text": d.text}
+            for d in window.deadlines
+        ],
+        "channels": [{"kind": c.kind, "value": c.value} for c in window.channels],
+        "limit": window.limit_text or None,
+    }
+
+
+def outcome_row(item: AgendaItem) -> dict[str, Any] | None:
+    """The item's outcome and roll call, JSON-ready (None before the platform records one)."""
+    o = item.outcome
+    if o is None:
+        return None
+    return {
+        "result": o.result,
+        "action": o.action,
+        "passed": o.passed,
+        "tally": o.tally or None,
+        "votes": [{"name": v.name, "vote": v.value, "as_recorded": v.raw} for v in o.votes],
+    }
+
+
+def comment_text(meeting: Meeting, now: datetime) -> str:
+    """``Public comment: by Mon Mar 9, 2026 5:00 PM CDT · e-mail clerk@… · 3 minutes`` or ""."""
+    window = meeting.comment
+    if window is None:
+        return ""
+    parts = []
+    deadline = upcoming_deadline(window, now)
+    if deadline is not None:
+        parts.append(f"by {deadline_when(deadline.at, deadline.time_given, meeting.timezone)}")
+    parts += [channel_text(c.kind, c.value) for c in window.channels[:4]]
+    if window.limit_text:
+        parts.append(truncate(window.limit_text, 60))
+    return f"Public comment: {' · '.join(parts)}" if parts else ""
+
+
 def meeting_topics(meeting: Meeting) -> list[str]:
     """Topics of the meeting's items, in the order `TOPICS` lists them."""
     found = {t for i in meeting.items if i.classification for t in i.classification.topics}
     return [t for t in TOPICS if t in found]
 
 
-def upcoming_table(meetings: list[Meeting], first: date, last: date) -> str:
-    """Terminal text: one block per meeting (local time, body, status), its items and links."""
+def upcoming_table(
+    meetings: list[Meeting], first: date, last: date, now: datetime | None = None
+) -> str:
+    """Terminal text: one block per meeting (local time, body, status), its items and links.
+
+    Each meeting shows how and by when to comment (deadlines still ahead of `now`), each bill of a
+    hearing its witness-slip link, each decided item its outcome.
+    """
+    now = now or utcnow()
     span = f"{first:%a %b} {first.day} – {last:%a %b} {last.day}, {last.year}"
     if not meetings:
         return (
@@ -180,9 +254,15 @@ def upcoming_table(meetings: list[Meeting], first: date, last: date) -> str:
         head = f"{when(m)}  {m.body} · {m.jurisdiction}"
         lines.append(f"{status}: {head}" if status else head)
         lines.append(f"  [{m.source}] {m.title}" + (f" · {m.location}" if m.location else ""))
+        if comment := comment_text(m, now):
+            lines.append(f"  {comment}")
         for i in m.items:
             number = f"{i.number} " if i.number else ""
             lines.append(f"  • {number}{truncate(item_title(i), 100)}  [{item_topics(i)}]")
+            if i.witness_slip_url:
+                lines.append(f"    File a witness slip: {i.witness_slip_url}")
+            if i.outcome:
+                lines.append(f"    Outcome: {outcome_summary(i.outcome)}")
         for ln in meeting_links(m)[:3]:
             lines.append(f"    {ln['title']}: {ln['url']}")
         lines.append("")

@@ -25,10 +25,11 @@ from urllib.parse import urlsplit
 from pipeline.clock import utcnow
 from pipeline.display import item_url, local_start, meeting_links, status_label, topic_label
 from pipeline.models import TOPICS, Meeting
-from pipeline.store.files import JsonStore, write_atomic
+from pipeline.store.files import write_atomic
 from pipeline.views.calendar import EventVersions, Feed, write_feeds
-from pipeline.views.format import meeting_topics
-from pipeline.views.upcoming import DISPLAY_ZONE, UpcomingQuery, select_upcoming, upcoming_json
+from pipeline.views.deadlines import Deadline, meeting_deadlines
+from pipeline.views.format import comment_text, meeting_topics
+from pipeline.views.upcoming import DISPLAY_ZONE, UpcomingQuery, upcoming_json
 
 FEED_DAYS_BACK = 7  # calendar feeds keep last week's meetings, so events do not vanish at once
 FEED_DAYS = 372  # …and reach a year ahead: a calendar shows whatever is known
@@ -59,6 +60,10 @@ select { font: inherit; padding: .4rem; max-width: 100%; }
 .topic { font-size: .8rem; border: 1px solid var(--muted); border-radius: 1rem;
   padding: 0 .45rem; white-space: nowrap; color: var(--muted); }
 .links a { margin-right: .75rem; }
+.deadlines { list-style: none; padding: 0; }
+.deadlines li { background: var(--card); border-left: 4px solid var(--warn); padding: .4rem .75rem;
+  margin: .4rem 0; border-radius: .25rem; }
+.comment, .slip { font-size: .95rem; }
 """.strip()
 
 SCRIPT = """
@@ -131,7 +136,35 @@ def _a(url: str | None, label: str) -> str:
     return f'<a href="{href}" rel="noopener">{text}</a>' if href else text
 
 
-def _meeting_html(m: Meeting, feed_for: dict[str, str]) -> str:
+def _deadline_html(d: Deadline) -> str:
+    """One deadline: local time, what to do, for what, and where."""
+    how = f" · {escape(', '.join(d.how()))}" if d.how() else ""
+    limit = f" · {escape(d.limit_text)}" if d.limit_text else ""
+    action = "File a witness slip" if d.kind == "witness_slip" else d.label
+    target = f"{d.what} ({d.body})" if d.kind == "witness_slip" else d.what
+    return (
+        f'<li class="{escape(d.kind)}" data-jurisdiction="{escape(d.jurisdiction, quote=True)}">'
+        f'<time datetime="{d.at.isoformat()}"><strong>{escape(d.when)}</strong></time> · '
+        f"{_a(d.url, action)}: {escape(target)} · {escape(d.jurisdiction)}{how}{limit}</li>"
+    )
+
+
+def _deadlines_html(meetings: list[Meeting], now: datetime) -> str:
+    """The "Deadlines" section, soonest first (empty when nothing is due in the window)."""
+    found = sorted(
+        (d for m in meetings for d in meeting_deadlines(m, now)), key=lambda d: (d.at, d.what)
+    )
+    if not found:
+        return ""
+    items = "\n".join(_deadline_html(d) for d in found)
+    return (
+        '<section class="deadlines-first" aria-labelledby="deadlines">\n'
+        '<h2 id="deadlines">Deadlines: act before these</h2>\n'
+        f'<ul class="deadlines">\n{items}\n</ul>\n</section>'
+    )
+
+
+def _meeting_html(m: Meeting, feed_for: dict[str, str], now: datetime) -> str:
     start = local_start(m)
     status = status_label(m.status)
     badge = f' <span class="badge">{escape(status)}</span>' if status else ""
@@ -141,14 +174,21 @@ def _meeting_html(m: Meeting, feed_for: dict[str, str]) -> str:
         topics = list(i.classification.topics) if i.classification else []
         chips = " ".join(f'<span class="topic">{escape(topic_label(t))}</span>' for t in topics)
         number = f'<span class="num">{escape(i.number)}</span> ' if i.number else ""
+        slip = (
+            f' <span class="slip">{_a(str(i.witness_slip_url), "File a witness slip")}</span>'
+            if i.witness_slip_url
+            else ""
+        )
         items.append(
             f'<li class="item" data-topics="{escape(" ".join(topics), quote=True)}">'
-            f"{number}{_a(item_url(i, m), i.title)} {chips}</li>"
+            f"{number}{_a(item_url(i, m), i.title)} {chips}{slip}</li>"
         )
     links = [_a(ln["url"], ln["title"]) for ln in meeting_links(m)]
     if m.source in feed_for:
         links.append(f'<a href="{escape(feed_for[m.source], quote=True)}">Calendar feed</a>')
     location = f'<p class="meta">{escape(m.location)}</p>' if m.location else ""
+    if comment := comment_text(m, now):
+        location += f'<p class="comment">{escape(comment)}</p>'
     same = m.title.casefold() == m.body.casefold()
     meta = m.jurisdiction if same else f"{m.jurisdiction} · {m.title}"
     return (
@@ -181,7 +221,7 @@ def render_page(
     t_opts = "".join(f'<option value="{t}">{escape(topic_label(t))}</option>' for t in topics)
     days = []
     for day, group in groupby(meetings, key=lambda m: local_start(m).date()):
-        cards = "\n".join(_meeting_html(m, feed_for) for m in group)
+        cards = "\n".join(_meeting_html(m, feed_for, now) for m in group)
         days.append(
             f'<section class="day" data-date="{day.isoformat()}">\n'
             f"<h2>{day:%A}, {day:%B} {day.day}, {day.year}</h2>\n{cards}\n</section>"
@@ -221,6 +261,7 @@ Times are local to each body. Cancelled meetings stay listed, struck through.</p
 <p id="count" aria-live="polite">{len(meetings)} meetings</p>
 </form>
 <main>
+{_deadlines_html(meetings, now)}
 {chr(10).join(days)}
 <p id="empty"{"" if not meetings else " hidden"}>No meetings match.</p>
 </main>
@@ -235,25 +276,48 @@ source before acting: agendas change.</p>
 """
 
 
-def build_site(
-    store: JsonStore,
-    out_dir: Path,
-    query: UpcomingQuery,
-    versions: EventVersions,
-    now: datetime | None = None,
-) -> tuple[list[Meeting], list[Feed]]:
-    """Write ``index.html``, ``upcoming.json`` and the calendar feeds under `out_dir`."""
-    now = now or utcnow()
-    stored = list(store.iter_meetings())
-    meetings = select_upcoming(stored, query)
-    feed_query = UpcomingQuery(
+def site_query(query: UpcomingQuery) -> UpcomingQuery:
+    """One window covering the page's (`query`) and the feeds' (`feed_query`), same filters."""
+    feeds = feed_query(query)
+    last = max(query.last, feeds.last)
+    return UpcomingQuery(
+        first=feeds.first,
+        days=(last - feeds.first).days + 1,
+        sources=query.sources,
+        topics=query.topics,
+    )
+
+
+def feed_query(query: UpcomingQuery) -> UpcomingQuery:
+    """The calendar feeds' window: from a week before the page's first day, a year ahead."""
+    return UpcomingQuery(
         first=query.first - timedelta(days=FEED_DAYS_BACK),
         days=FEED_DAYS,
         sources=query.sources,
         topics=query.topics,
     )
+
+
+def _within(meetings: list[Meeting], query: UpcomingQuery) -> list[Meeting]:
+    return [m for m in meetings if query.first <= local_start(m).date() <= query.last]
+
+
+def build_site(
+    selected: list[Meeting],
+    out_dir: Path,
+    query: UpcomingQuery,
+    versions: EventVersions,
+    now: datetime | None = None,
+) -> tuple[list[Meeting], list[Feed]]:
+    """Write ``index.html``, ``upcoming.json`` and the calendar feeds under `out_dir`.
+
+    `selected` is the upcoming selection of `site_query(query)` (`load_upcoming`, or
+    `select_upcoming` over meetings in hand), read once for the page and the feeds.
+    """
+    now = now or utcnow()
+    meetings = _within(selected, query)
     out_dir.mkdir(parents=True, exist_ok=True)
-    feeds = write_feeds(select_upcoming(stored, feed_query), out_dir, versions, now)
+    feeds = write_feeds(_within(selected, feed_query(query)), out_dir, versions, now)
     versions.save()
     data = json.dumps(upcoming_json(meetings, query), indent=2, ensure_ascii=False)
     write_atomic(out_dir / "upcoming.json", data.encode())

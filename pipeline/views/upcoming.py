@@ -2,7 +2,9 @@
 
 ``agenda-watch upcoming`` prints them (table, JSON, iCalendar or one HTML page); the static site
 (`pipeline.views.site`), the calendar feeds (`pipeline.views.calendar`) and the weekly digest
-(`pipeline.deliver.digest`) all select meetings through `select_upcoming`, so they always agree.
+(`pipeline.deliver.digest`) all select meetings through `load_upcoming`, so they always agree.
+It reads only the documents the meeting index (`pipeline.store.index`) selects; `select_upcoming`
+is the same rule over meetings already in hand (a full scan gives the same answer).
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ from zoneinfo import ZoneInfo
 
 from pipeline.display import local_start
 from pipeline.models import Meeting
-from pipeline.store.files import JsonStore
+from pipeline.store.index import MeetingIndex
+from pipeline.store.ledger import IndexSelection
 from pipeline.views.format import upcoming_rows
 
 DISPLAY_ZONE = ZoneInfo("America/Chicago")  # "today" for organizers is an Illinois day
@@ -98,9 +101,27 @@ def select_upcoming(meetings: Iterable[Meeting], query: UpcomingQuery) -> list[M
     return picked
 
 
-def load_upcoming(store: JsonStore, query: UpcomingQuery) -> list[Meeting]:
-    """`select_upcoming` over every stored meeting."""
-    return select_upcoming(store.iter_meetings(), query)
+def upcoming_selection(query: UpcomingQuery) -> IndexSelection:
+    """What `select_upcoming` keeps, as an index selection (the latest copies, relevant, …)."""
+    return IndexSelection(
+        first_local=query.first.isoformat(),
+        last_local=query.last.isoformat(),
+        sources=query.sources,
+        topics=query.topics,
+        relevant=True,
+        latest=True,
+    )
+
+
+def load_upcoming(index: MeetingIndex, query: UpcomingQuery) -> list[Meeting]:
+    """`select_upcoming` over the stored meetings, reading only those the index selects."""
+    picked = [
+        snap
+        for m in index.meetings(upcoming_selection(query))
+        if (snap := relevant_snapshot(m, query.topics)) is not None
+    ]
+    picked.sort(key=lambda m: (m.start, m.source, m.id))
+    return picked
 
 
 def upcoming_json(meetings: list[Meeting], query: UpcomingQuery) -> dict[str, Any]:
