@@ -24,6 +24,7 @@ from pipeline.models import Document, Link, LinkKind, Meeting, RawDocument, meet
 from pipeline.redact import carries_secret, describe
 from spiders._health import field_dropped
 from spiders._parse import BadValue, link_url, squash, web_url
+from spiders._when import When, local_datetime, read_stamp, read_when
 
 if TYPE_CHECKING:
     from pipeline.models import Source
@@ -104,8 +105,23 @@ class AgendaSpider(scrapy.Spider):
         return ZoneInfo(self.source.timezone)
 
     def localize(self, day: date, at: time | None) -> datetime:
-        """A zone-aware start from a local date and wall-clock time (midnight if unknown)."""
-        return datetime.combine(day, at or time(0, 0), tzinfo=self.tz)
+        """A zone-aware start from a local date and wall-clock time (midnight if unknown).
+
+        DST edges follow `spiders._when.local_datetime`: an ambiguous time is its first
+        occurrence, a time in the spring-forward gap moves forward by the gap.
+        """
+        return local_datetime(day, at, self.tz)
+
+    def when(self, value: str | None) -> When | None:
+        """The date and times written in `value` (`spiders._when.read_when`).
+
+        The crawl date places a date written without a year.
+        """
+        return read_when(value, self.today())
+
+    def stamp(self, value: Any) -> When:
+        """An API's date-time stamp (`spiders._when.read_stamp`); ValueError when it has none."""
+        return read_stamp(value, self.today())
 
     def now(self) -> datetime:
         """Now in the source's zone."""
