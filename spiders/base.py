@@ -24,6 +24,7 @@ from pipeline.models import Document, Link, LinkKind, Meeting, RawDocument, meet
 from pipeline.redact import carries_secret, describe
 from spiders._health import field_dropped
 from spiders._parse import BadValue, link_url, squash, web_url
+from spiders._vocab import clean_location, marked
 from spiders._when import When, local_datetime, read_stamp, read_when
 
 if TYPE_CHECKING:
@@ -340,17 +341,38 @@ class AgendaSpider(scrapy.Spider):
         years is `BadValue` (the row is dropped, counted).
         """
         self.plausible(start)
+        title, fields = self.unmarked(title, fields)
         return Meeting(
             id=meeting_id(self.source.id, start, id_key or platform_id, key or title),
             source=self.source.id,
             jurisdiction=self.source.jurisdiction,
-            title=title,
+            title=fields.pop("title", title),
             start=start,
             timezone=self.source.timezone,
             platform_id=platform_id,
             scraped_at=self.now(),
             **fields,
         )
+
+    @staticmethod
+    def unmarked(title: str, fields: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        """The title and fields with status words taken out of the text they were written into.
+
+        What the words say sets the status where the spider read none ("…IllinoisCANCELLED");
+        a location's "SPECIAL MEETING" note moves to the title (under ``fields["title"]``; the
+        returned title, which keys the id, is without it). A title that was nothing but status
+        words becomes the body's name.
+        """
+        named = marked(title)
+        place = clean_location(fields.get("location"))
+        cleaned = named.text or squash(fields.get("body")) or squash(title)
+        status = fields.get("status") or "scheduled"
+        if status == "scheduled":
+            status = next((s for s in (named.status, place.status) if s != "scheduled"), status)
+        shown = cleaned
+        if place.special and not named.special:
+            shown = f"{cleaned} - Special Meeting"
+        return cleaned, {**fields, "location": place.text, "status": status, "title": shown}
 
     # --- `agenda-watch parse` ---------------------------------------------------------------
 

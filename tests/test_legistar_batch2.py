@@ -352,8 +352,15 @@ def test_cincinnati_rows_through_the_engine(
         ("Healthy Neighborhoods", "2024-10-01T12:30:00-04:00"),
     ]
     assert all(any(link.kind == "agenda" for link in m.links) for m in cancelled)
-    special = [m for m in meetings if "SPECIAL" in m.location]
+    # "SPECIAL SESSION" / "SPECIAL MEETING" glued to two locations: a note, not a status; it
+    # leaves the location (which stays the place) for the title.
+    special = [m for m in meetings if m.title.endswith(" - Special Meeting")]
     assert len(special) == 2 and all(m.status == "scheduled" for m in special)
+    assert sorted(m.location for m in special) == [
+        "Council Chambers, Room 300",
+        "Sayler Park Recreation Center, 6720 Home City Avenue, Cincinnati, Ohio 45233",
+    ]
+    assert all("NOTICE" not in m.location for m in cancelled)
     # Rows 0–7 (the future meetings) link only their body page and iCal: no documents.
     future = [m for m in meetings if m.start.date().isoformat() >= "2024-10-18"]
     assert len(future) == 8 and all(m.links == [] for m in future)
