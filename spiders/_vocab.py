@@ -27,9 +27,9 @@ from spiders._parse import squash
 # Status words glued to the word before them: Legistar writes "…Chicago, IllinoisCANCELLED",
 # other grids "Council ChambersPostponed". A space is put back before the status is read.
 GLUED_RE = re.compile(
-    r"(?<=[a-z0-9.,)])(?=(?:CANCEL|Cancel|POSTPONED|Postponed|RE-?SCHEDULED|Rescheduled|"
-    r"NOTICE OF CANCEL|Notice of Cancel|NO MEETING|TENTATIVE|Tentative|AMENDED|REVISED|"
-    r"SPECIAL (?:MEETING|SESSION)|Special (?:Meeting|Session))(?![a-z]))"
+    r"(?<=[a-z0-9.,)])(?=(?:CANCEL(?:L?ED|LATION)|Cancel(?:l?ed|lation)|POSTPONED|Postponed|"
+    r"RE-?SCHEDULED|Re-?scheduled|NOTICE OF CANCEL|Notice of Cancellation|NO MEETING|TENTATIVE|"
+    r"Tentative|AMENDED|REVISED|SPECIAL (?:MEETING|SESSION)|Special (?:Meeting|Session))(?![a-z]))"
 )
 # Cancellation. No leading word boundary: a star or a glued word may stand before it
 # ("***CANCELED***"). "Cancellation" covers "Notice of Cancellation", "Cancellation Notice" and
@@ -84,7 +84,7 @@ def status_from_text(*texts: str | None) -> MeetingStatus:
 # --- status words in other fields -----------------------------------------------------------
 
 # What follows "rescheduled to", "canceled due to": up to a separator, a bracket or the end.
-_TAIL = r"[^;|()\[\]]*?(?=\s*$|\s+[-–—|/]\s|\s*[()\[\];|])"
+_TAIL = r"[^;|()\[\]]*?(?=\s*$|\s+[-–—/]+\s|\s*[()\[\];:|*])"
 # Status phrases with the words around them that belong to them.
 STATUS_PHRASE_RE = re.compile(
     r"(?:\*+\s*)?"
@@ -319,6 +319,7 @@ def clean_body(name: str | None) -> str:
     cleaned = clean_name(name)
     if not any(hint in cleaned.lower() for hint in STATUS_HINTS):
         return cleaned
-    unmarked = clean_name(marked(cleaned, keep_special=False).text) or cleaned
+    body = split_body(cleaned)[0] or cleaned  # first: "Special Meeting of the …" is a kind
+    unmarked = clean_name(marked(body, keep_special=False).text) or body
     unmarked = clean_name(NAME_STATUS_RE.sub(" ", unmarked)) or unmarked
     return split_body(unmarked)[0] or unmarked

@@ -238,7 +238,7 @@ class LegistarApiSpider(AgendaSpider):
         return self.localize(day, at), at is not None
 
     def _parse_title(self, event: dict[str, Any]) -> str:
-        """The body name as listed (status words kept); Legistar has no separate title."""
+        """The body name as listed; Legistar has no separate title (status words leave it later)."""
         return clean_name(event.get("EventBodyName")) or self.source.name or "Meeting"
 
     def _parse_location(self, event: dict[str, Any]) -> str:
