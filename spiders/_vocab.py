@@ -85,12 +85,16 @@ def status_from_text(*texts: str | None) -> MeetingStatus:
 
 # What follows "rescheduled to", "canceled due to": up to a separator, a bracket or the end.
 _TAIL = r"[^;|()\[\]]*?(?=\s*$|\s+[-–—/]+\s|\s*[()\[\];:|*])"
+# "Meeting" that belongs to a status phrase ("Village Board - Meeting Cancelled"), not to a name
+# before it ("Board Meeting CANCELLED" keeps "Board Meeting"): at the start or after a separator.
+_LONE_MEETING = r"(?:(?<![\w,.)]\s)(?<![\w,.)])meeting\s+)"
 # Status phrases with the words around them that belong to them.
 STATUS_PHRASE_RE = re.compile(
     r"(?:\*+\s*)?"
-    r"(?:\b(?:this\s+)?(?:meeting\s+)?(?:has\s+been|is|was|will\s+be)\s+(?=cancel|postpon|re-?sch))?"
+    r"(?:\b(?:this\s+meeting\s+|" + _LONE_MEETING + r")?(?:has\s+been|is|was|will\s+be)\s+"
+    r"(?=cancel|postpon|re-?sch))?"
     r"(?:"
-    r"\b(?:notice\s+of\s+)?(?:meeting\s+)?cancel(?:l?ed|lation)\b(?:\s+notice\b)?"
+    r"\b(?:notice\s+of\s+)?(?:" + _LONE_MEETING + r")?cancel(?:l?ed|lation)\b(?:\s+notice\b)?"
     r"(?:\s*[-–—:]?\s*(?:due\s+to|because\s+of|for\s+lack\s+of|no\s+quorum)\b" + _TAIL + ")?"
     r"|\bno\s+meeting\b(?:\s+(?:this\s+month|scheduled|will\s+be\s+held)\b)?"
     r"|\b(?:re-?scheduled|postponed|deferred)\s+(?:to|until|till|for|from)\b" + _TAIL + ""

@@ -25,7 +25,7 @@ from pipeline.redact import carries_secret, describe
 from spiders._health import field_dropped
 from spiders._parse import BadValue, link_url, squash, web_url
 from spiders._vocab import clean_location, marked
-from spiders._when import When, local_datetime, read_stamp, read_when
+from spiders._when import When, local_datetime, read_clock, read_stamp, read_when
 
 if TYPE_CHECKING:
     from pipeline.models import Source
@@ -119,6 +119,16 @@ class AgendaSpider(scrapy.Spider):
         The crawl date places a date written without a year.
         """
         return read_when(value, self.today())
+
+    def end_of(self, start: datetime, value: str | None) -> datetime | None:
+        """The end a time field gives as a range ("6:00 PM - 8:00 PM"), on `start`'s day; else None.
+
+        An end that reads before the start is on the next day (`When.end_in`).
+        """
+        clock = read_clock(value)
+        if clock.start is None or clock.end is None:
+            return None
+        return When(start.astimezone(self.tz).date(), clock.start, clock.end).end_in(self.tz)
 
     def stamp(self, value: Any) -> When:
         """An API's date-time stamp (`spiders._when.read_stamp`); ValueError when it has none."""

@@ -26,7 +26,7 @@ from scrapy.http import Response
 from pipeline.models import Link, LinkKind, Meeting, RawDocument
 from spiders._parse import html_page, squash, text
 from spiders._rows import json_rows, read_rows
-from spiders._vocab import clean_body, clean_name, status_from_text
+from spiders._vocab import clean_body, clean_name, marked, status_from_text
 from spiders._when import before_time, parse_clock
 from spiders.base import AgendaSpider, PlatformOptions, UnexpectedShape
 
@@ -188,7 +188,7 @@ class DiligentSpider(AgendaSpider):
 
     def _parse_title(self, record: dict[str, Any]) -> str:
         """The meeting's name without its date suffix, else its type's name."""
-        name = NAME_DATE_RE.sub("", squash(record.get("Name")))
+        name = NAME_DATE_RE.sub("", marked(record.get("Name")).text)  # the date ends the name
         return clean_name(name) or clean_name(record.get("MeetingTypeName")) or "Meeting"
 
     def _parse_start(self, record: dict[str, Any]) -> tuple[datetime, bool]:

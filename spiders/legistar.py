@@ -210,6 +210,7 @@ class LegistarApiSpider(AgendaSpider):
             key=body,
             body=body,
             time_known=time_known,
+            end=self.end_of(start, str(event.get("EventTime") or "")) if time_known else None,
             location=self._parse_location(event),
             status=self._parse_status(event),
             url=next((str(link.url) for link in links if link.kind == "detail"), None),

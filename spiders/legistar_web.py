@@ -336,6 +336,7 @@ class LegistarWebSpider(AgendaSpider):
             key=body,
             body=body,
             time_known=time_known,
+            end=self.end_of(start, text(cells.get("meeting time"))) if time_known else None,
             location=self._parse_location(cells),
             status=self._parse_status(cells),
             url=detail or self.url(response.url, field="meeting url"),
