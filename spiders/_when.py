@@ -117,6 +117,10 @@ MS_DATE_RE = re.compile(r"^/?Date\((-?\d+)(?:[+-]\d{4})?\)/?$")
 COMPACT_RE = re.compile(r"^(\d{4})(\d{2})(\d{2})(?:T?(\d{2})(\d{2})(\d{2})?(Z)?)?$")
 
 
+# Years a written date can mean; outside them it is a placeholder (0001-01-01, 9999-12-31). The
+# spider's own plausibility check (`AgendaSpider.plausible`) then names the bad value.
+PLAUSIBLE_YEARS = (1900, 2199)
+
 # --- results ----------------------------------------------------------------------------------
 
 
@@ -149,7 +153,10 @@ class When:
         """The start, aware, in `tz` (local midnight when the time is unknown)."""
         if self.offset is not None:
             stamped = datetime.combine(self.day, self.start or time(0), timezone(self.offset))
-            return stamped.astimezone(tz)
+            try:
+                return stamped.astimezone(tz)
+            except OverflowError:  # a placeholder year: left for the spider's plausibility check
+                return stamped
         return local_datetime(self.day, self.start, tz)
 
     def end_in(self, tz: tzinfo) -> datetime | None:
@@ -169,8 +176,11 @@ def local_datetime(day: date, at: time | None, tz: tzinfo) -> datetime:
     An ambiguous time is its first occurrence (``fold=0``, daylight time); a time in the
     spring-forward gap moves forward by the gap (2:30 → 3:30 daylight time).
     """
-    naive = datetime.combine(day, at or time(0)).replace(tzinfo=tz, fold=0)
-    return naive.astimezone(UTC).astimezone(tz)
+    wall = datetime.combine(day, at or time(0)).replace(tzinfo=tz, fold=0)
+    try:
+        return wall.astimezone(UTC).astimezone(tz)
+    except OverflowError:  # a 0001-01-01 or 9999-12-31 placeholder: left for `plausible` to name
+        return wall
 
 
 # --- times ------------------------------------------------------------------------------------
@@ -339,12 +349,17 @@ def _dates(value: str, today: date | None) -> list[_Found]:
                 )
                 if guess:
                     found.append(_Found(guess, match.start(), match.end(), inferred=True))
-    # Overlaps: keep the longest at each place; written years beat inferred ones.
+    # Overlaps: keep the longest at each place; written years beat inferred ones, and real dates
+    # beat placeholders ("0001-01-01", "9999-12-31"), which are read only when alone.
     kept: list[_Found] = []
     for item in sorted(found, key=lambda f: (f.start, -(f.end - f.start))):
         if not any(k.start <= item.start < k.end for k in kept):
             kept.append(item)
-    return sorted(kept, key=lambda k: (k.inferred, k.start))
+    return sorted(kept, key=lambda k: (_placeholder(k.day), k.inferred, k.start))
+
+
+def _placeholder(day: date) -> bool:
+    return not PLAUSIBLE_YEARS[0] <= day.year <= PLAUSIBLE_YEARS[1]
 
 
 def parse_date(value: str | None, today: date | None = None) -> date | None:

@@ -218,6 +218,10 @@ class AgendaSpider(scrapy.Spider):
             field_dropped(self, field, raw, str(exc).splitlines()[0][:160] if str(exc) else "")
             return None
 
+    def believable(self, day: date) -> bool:
+        """True when `day` is within the years `plausible` accepts (to pick among candidates)."""
+        return EARLIEST_YEAR <= day.year <= self.today().year + YEARS_AHEAD
+
     def plausible(self, start: datetime) -> datetime:
         """`start`, or `BadValue` when its year is before 1990 or more than 5 years ahead."""
         latest = self.today().year + YEARS_AHEAD

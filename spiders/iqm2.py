@@ -187,7 +187,7 @@ class Iqm2Spider(AgendaSpider):
         """Local start from the link text "Jan 5, 2026 1:00 PM" (12-hour), else its tooltip."""
         for value in (label, tooltip):
             when = self.when(value)
-            if when is not None:
+            if when is not None and self.believable(when.day):  # a placeholder: try the tooltip
                 return when.start_in(self.tz), when.time_known
         raise UnexpectedShape(f"IQM2 meeting date not understood: {label!r}")
 
