@@ -231,10 +231,15 @@ def _tokens(value: str) -> list[_Token]:
 
 
 def read_clock(value: str | None) -> Clock:
-    """The start (and end) time written in `value`; ``Clock()`` when none or "TBD"."""
+    """The start (and end) time written in `value`; ``Clock()`` when none or "TBD".
+
+    "TBD" before any time ("Time TBD (was 7:00 PM)") means none; after one ("7:00 PM,
+    Location TBD") it is about something else.
+    """
     cleaned = squash(value)
-    if not cleaned or NO_TIME_RE.search(cleaned):
-        return Clock()
+    undecided = NO_TIME_RE.search(cleaned)
+    if undecided:
+        cleaned = cleaned[: undecided.start()]
     tokens = _tokens(cleaned)
     for token, following in zip(tokens, [*tokens[1:], None][: len(tokens)], strict=True):
         end = None

@@ -13,29 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.models import Meeting, Source
-from spiders.loader import spider_class_for
 from tests.conftest import FIXTURES
-from tests.vocab_cases import CASES, SpiderCase
+from tests.vocab_cases import CASES, SpiderCase, parse_page
 
 ROOT = Path(__file__).resolve().parent.parent
 WORDINGS = ("CANCELLED", " - CANCELED - RESCHEDULED TO DEC. 9, 2025", " ***CANCELED***")
 # Where a case's status anchor is not the end of its field, the end of that field instead (the
 # wordings go at the end, as sites write them): BoardDocs names go on after the anchor's text.
 FIELD_ENDS = {"boarddocs/chi_teacherpension.xml": "<name>Investment Committee Meeting</name>"}
-
-
-def _parse(platform: str, url: str, page: bytes, options: dict[str, object]) -> list[Meeting]:
-    source = Source(
-        id="t",
-        name="",
-        jurisdiction="Test",
-        platform=platform,
-        timezone="America/Chicago",
-        options=options,
-    )
-    records = list(spider_class_for(source)().parse_saved(url, page))
-    return [r for r in records if isinstance(r, Meeting)]
 
 
 def _glued(case: SpiderCase, wording: str) -> bytes:
@@ -55,8 +40,8 @@ def _glued(case: SpiderCase, wording: str) -> bytes:
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.fixture.split("/")[-1][:30])
 @pytest.mark.parametrize("wording", WORDINGS)
 def test_status_words_set_the_status_and_leave_the_field(case: SpiderCase, wording: str) -> None:
-    before = _parse(case.platform, case.url, case.page(), case.options)
-    after = _parse(case.platform, case.url, _glued(case, wording), case.options)
+    before = parse_page(case.platform, case.url, case.page(), case.options)
+    after = parse_page(case.platform, case.url, _glued(case, wording), case.options)
     assert len(before) == len(after)
     reached = [
         (old, new) for old, new in zip(before, after, strict=True) if old.status != new.status
@@ -73,7 +58,7 @@ def test_status_words_set_the_status_and_leave_the_field(case: SpiderCase, wordi
 def test_the_demo_cook_county_location_is_a_place() -> None:
     """The demo recording's cancelled committee has "…IllinoisCANCELLED" as its location."""
     recording = ROOT / "pipeline" / "demo_recordings" / "cook_county" / "events.json"
-    meetings = _parse(
+    meetings = parse_page(
         "legistar", "https://webapi.legistar.com/v1/cook-county/events", recording.read_bytes(), {}
     )
     human = next(m for m in meetings if m.body == "Committee on Human Relations")
@@ -99,7 +84,7 @@ def test_legistar_event_time_wordings(event_time: str, start: str, end: str | No
     """The real LA Metro capture (FIXTURES/legistar) with its first EventTime reworded."""
     data = json.loads((FIXTURES / "legistar" / "scrapers-lametro__event.json").read_bytes())
     data["EventTime"] = event_time
-    meetings = _parse(
+    meetings = parse_page(
         "legistar", "https://webapi.legistar.com/v1/metro/events", json.dumps(data).encode(), {}
     )
     first = meetings[0]

@@ -14,6 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from pipeline.models import Meeting, Source
+from spiders.loader import spider_class_for
 from tests.conftest import FIXTURES
 
 Edit = Callable[[bytes, str], bytes]
@@ -55,6 +57,22 @@ class SpiderCase:
         anchor = self.body_anchor.encode()
         new = self.body_anchor.replace(self.body_name, decorated).encode()
         return self.page().replace(anchor, new)
+
+
+def parse_page(platform: str, url: str, page: bytes, options: dict[str, Any]) -> list[Meeting]:
+    """The records the real spider of `platform` reads from a saved `page` of `url`."""
+    source = Source(
+        id="t",
+        name="",
+        jurisdiction="Test",
+        platform=platform,
+        timezone="America/Chicago",
+        options=options,
+    )
+    records = list(spider_class_for(source)().parse_saved(url, page))
+    meetings = [r for r in records if isinstance(r, Meeting)]
+    assert meetings and len(meetings) == len(records)
+    return meetings
 
 
 def _elms_comment(page: bytes, wording: str) -> bytes:
