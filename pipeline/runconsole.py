@@ -105,7 +105,9 @@ def setup_run_logging(settings: Settings, stream: TextIO | None = None) -> RunLo
     file = rotating_handler(log_path, settings.log_max_bytes, settings.log_backups)
     for handler in (console, file):
         handler.setFormatter(ZonedFormatter())
-    setup_logging(logging.INFO, LOG_FORMAT, force=True, handlers=[console, file])
+    # INFO at least; DEBUG when the CLI was asked for more (-v).
+    level = min(logging.INFO, logging.getLogger().getEffectiveLevel())
+    setup_logging(level, LOG_FORMAT, force=True, handlers=[console, file])
     # APScheduler logs every job it adds and every run of the 15-minute reminder job: noise.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     return RunLogging(console, log_path, live)
