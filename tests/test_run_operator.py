@@ -37,7 +37,7 @@ from pipeline.settings import Settings
 from pipeline.store.files import JsonStore
 from pipeline.store.ledger import Ledger
 from tests.batchsupport import sites
-from tests.conftest import ROOT, TOPICS
+from tests.conftest import ROOT, TOPICS, examples
 from tests.test_orphans import _alive, _cmdline, _descendants
 
 CHICAGO = ZoneInfo("America/Chicago")
@@ -130,7 +130,7 @@ def test_logs_rotate_by_size_keeping_the_backups_asked_for(tmp_path: Path) -> No
 
 
 @given(st.lists(st.binary(max_size=700) | st.just(b"line\n" * 50), max_size=30))
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 def test_a_workers_output_log_never_passes_its_size_and_keeps_the_newest(
     chunks: list[bytes],
 ) -> None:
