@@ -291,6 +291,12 @@ def test_under_a_terminal_summary_live_progress_and_two_ctrl_c_stop_at_once(
     runs = _runs(run.data)
     assert runs and all(r["finished_at"] for r in runs), runs
     assert [r["source"] for r in runs if r["finish_reason"] == "interrupted"] == ["demo_oak_park"]
+    # The source's own log: where its crawl starts, with Chicago times too.
+    source_log = (run.data / "logs" / "demo_oak_park.log").read_text()
+    first = source_log.splitlines()[0]
+    assert re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d (CST|CDT) \[demo_oak_park\] INFO: ", first)
+    [oak_park] = [r for r in runs if r["source"] == "demo_oak_park"]
+    assert first.endswith(f"----- crawl of demo_oak_park starts (run {oak_park['run_id']}) -----")
 
 
 @pytest.mark.engine

@@ -71,6 +71,14 @@ class SourceLogRouter(logging.Handler):
             # Scrapy's line format, with the time in Chicago and its zone (not the host's zone).
             handler.setFormatter(ZonedFormatter(settings.get("LOG_FORMAT")))
             self._files[name] = handler
+            # The file keeps earlier crawls: mark where this one starts.
+            run_id = settings.get("AGENDA_WATCH_RUN_ID") or "?"
+            start = f"----- crawl of {name} starts (run {run_id}) -----"
+            handler.handle(
+                logging.makeLogRecord(
+                    {"name": name, "msg": start, "levelname": "INFO", "levelno": 20}
+                )
+            )
 
     def registered(self, name: str) -> bool:
         """True while records of source `name` are routed."""
