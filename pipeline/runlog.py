@@ -12,6 +12,8 @@ from __future__ import annotations
 import logging
 import logging.handlers
 import os
+import select
+import time
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -100,6 +102,20 @@ class RotatingSink:
         self._file.close()
         rotate_if_large(self.path, 0, self.backups)
         self._file = open(self.path, "ab")
+
+    def drain(self, fd: int, within_s: float = 2.0) -> None:
+        """Copy what is left in a pipe whose writer exited, up to its end.
+
+        At most `within_s` seconds: a stray process may still hold the pipe open.
+        """
+        deadline = time.monotonic() + within_s
+        while time.monotonic() < deadline:
+            if not select.select([fd], [], [], 0.1)[0]:
+                continue
+            output = os.read(fd, 65536)
+            if not output:
+                return
+            self.write(output)
 
     def close(self) -> None:
         """Close the file."""

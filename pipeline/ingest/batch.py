@@ -352,6 +352,11 @@ class BatchCrawl:
             settings=self.options.scrapy_settings,
         )
         # Its stdout and stderr come through a pipe into a log that rotates by size.
+        log = RotatingSink(
+            self.log_dir / f"worker-{slot}.log",
+            self.settings.log_max_bytes,
+            self.settings.log_backups,
+        )
         log_read, log_write = os.pipe()
         proc = subprocess.Popen(
             [sys.executable, "-m", "pipeline.ingest.worker"],
@@ -364,11 +369,6 @@ class BatchCrawl:
         )
         os.close(write_fd)
         os.close(log_write)
-        log = RotatingSink(
-            self.log_dir / f"worker-{slot}.log",
-            self.settings.log_max_bytes,
-            self.settings.log_backups,
-        )
         try:
             assert proc.stdin is not None
             try:
@@ -377,7 +377,7 @@ class BatchCrawl:
             except OSError:  # it died before reading: its exit code tells the rest
                 pass
             outcome = self._watch(proc, read_fd, log_read, log)
-            _drain(log_read, log)
+            log.drain(log_read)  # what the dead worker wrote last
             return outcome
         finally:
             os.close(read_fd)
@@ -465,18 +465,6 @@ def _signal(proc: subprocess.Popen[bytes], sig: int, group: bool) -> None:
             proc.send_signal(sig)
     except (ProcessLookupError, PermissionError):
         pass
-
-
-def _drain(fd: int, log: RotatingSink, within_s: float = 2.0) -> None:
-    """Copy what is left in a dead worker's output pipe (a stray holder of it gets `within_s`)."""
-    deadline = time.monotonic() + within_s
-    while time.monotonic() < deadline:
-        if not select.select([fd], [], [], 0.1)[0]:
-            continue
-        output = os.read(fd, 65536)
-        if not output:
-            return
-        log.write(output)
 
 
 def _exit_text(code: int | None) -> str:
