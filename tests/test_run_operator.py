@@ -32,7 +32,9 @@ from hypothesis import strategies as st
 import scheduler
 from pipeline.demo import replay_hosts, write_demo_config
 from pipeline.ingest.dispatch import CrawlDispatcher
+from pipeline.ingest.progress import CrawlProgress
 from pipeline.runlog import RotatingSink, ZonedFormatter, rotate_if_large, rotating_handler
+from pipeline.runstop import Stopper, close_interrupted
 from pipeline.settings import Settings
 from pipeline.store.files import JsonStore
 from pipeline.store.ledger import Ledger
@@ -148,6 +150,40 @@ def test_a_workers_output_log_never_passes_its_size_and_keeps_the_newest(
         tail = b"".join(p.read_bytes() for p in files)
         # Nothing lost in between or reordered; at least the last write is all there.
         assert written.endswith(tail) and tail.endswith(chunks[-1] if chunks else b"")
+
+
+def test_first_signal_asks_a_graceful_stop_the_second_a_stop_now() -> None:
+    stopper = Stopper()
+    stopper.handle(signal.SIGTERM, None)
+    assert stopper.requested.is_set() and not stopper.forced.is_set()
+    assert stopper.exit_status() == 0
+    stopper.handle(signal.SIGINT, None)
+    assert stopper.forced.is_set() and stopper.exit_status() == 128 + signal.SIGINT == 130
+    stopper.handle(signal.SIGTERM, None)  # a third changes nothing
+    assert stopper.exit_status() == 130
+
+
+def test_runs_a_stop_now_cut_off_are_closed_as_interrupted_once(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.sqlite3"
+    ledger = Ledger(path)
+    ledger.start_run("run-a", "oak_park")
+    ledger.start_run("run-b", "cook_county")
+    ledger.finish_run("run-b", "cook_county", meetings=2, finish_reason="finished")
+    ledger.close()
+    progress = CrawlProgress()
+    progress.begin(3)
+    progress.started("oak_park", "run-a")
+    progress.started("cook_county", "run-b")  # recorded already: left as it is
+    progress.update("oak_park", pages=4, meetings=1, items=3)
+    assert close_interrupted(path, progress.snapshot()) == 1
+    assert close_interrupted(path, progress.snapshot()) == 0
+    ledger = Ledger(path)
+    try:
+        a, b = ledger.run("run-a"), ledger.run("run-b")
+    finally:
+        ledger.close()
+    assert a and a["finish_reason"] == "interrupted" and a["finished_at"] and a["errors"] == 1
+    assert b and b["finish_reason"] == "finished" and b["meetings"] == 2
 
 
 # --- the command, end to end -------------------------------------------------------------
