@@ -2,8 +2,9 @@
 
 fresh2.jsonl (164 items) was written and measured before rules 2026-12-06.5 (first sight P 0.947
 R 0.789, hard R 0.627) and its errors fixed by kind, so it is development data now; fresh3.jsonl
-(51 items) was written after those rules were frozen and measured once (P 0.900 R 0.667), and
-the rules are not tuned on it. Both are constructed in the wording of Illinois agendas and
+(51 items) was written after those rules were frozen, measured once (P 0.900 R 0.667), then its
+errors were fixed by kind in 2026-12-06.6, so it is development data too; fresh4.jsonl (58 items,
+tests/test_classifier_kinds.py) is the first-sight set of those rules. All are constructed in the wording of Illinois agendas and
 General Assembly synopses.
 
 dev2.jsonl holds real agenda items, notices and bills collected from public pages (each with its
@@ -40,12 +41,10 @@ CONCEPT_HEADING_RE = re.compile(r"^### ([a-z]+\.[a-z0-9_]+): ", re.MULTILINE)
 DEV2_MIN_TP, DEV2_MAX_FP = 85, 1
 DEV2_MIN_HARD_TP, DEV2_MAX_HARD_FP = 48, 1
 DEV2_MIN_ES_TP, DEV2_MAX_ES_FP = 27, 0
-# Floors, a little below what rules 2026-12-06.5 measured: fresh2 (written before them, then
-# development data) 90/90 found, 0 false alarms, 51/51 hard, 14/14 Spanish; fresh3 (written
-# after them, never tuned on) 18 of 27 found, 2 false alarms, at first sight.
+# Floors, a little below what rules 2026-12-06.5 measured on fresh2 (written before them, then
+# development data): 90/90 found, 0 false alarms, 51/51 hard, 14/14 Spanish.
 FRESH2_MIN_TP, FRESH2_MAX_FP = 88, 1
 FRESH2_MIN_HARD_TP, FRESH2_MIN_ES_TP = 49, 13
-FRESH3_MIN_TP, FRESH3_MAX_FP = 17, 3
 
 
 @pytest.fixture(scope="module")
@@ -301,7 +300,7 @@ def test_accents_do_not_matter(classifier: Classifier) -> None:
             assert text[e.start : e.end] == e.text  # offsets are the original text's
 
 
-# --- fresh2 and fresh3 (tests/fixtures/eval/README-fresh2.md, README-fresh3.md) ---
+# --- fresh2, fresh3, fresh4 (tests/fixtures/eval/README-fresh2.md, -fresh3.md, -fresh4.md) ---
 
 
 def _load(name: str) -> list[dict[str, Any]]:
@@ -319,7 +318,11 @@ def _is_hard(row: dict[str, Any]) -> bool:
 
 @pytest.mark.parametrize(
     ("name", "prefix", "size", "positives", "spanish"),
-    [("fresh2.jsonl", "fresh2-", 164, 90, 24), ("fresh3.jsonl", "fresh3-", 51, 27, 8)],
+    [
+        ("fresh2.jsonl", "fresh2-", 164, 90, 24),
+        ("fresh3.jsonl", "fresh3-", 51, 27, 8),
+        ("fresh4.jsonl", "fresh4-", 58, 29, 10),
+    ],
 )
 def test_fresh_sets_shape(name: str, prefix: str, size: int, positives: int, spanish: int) -> None:
     rows = _load(name)
@@ -339,15 +342,12 @@ def test_fresh_sets_repeat_no_text_of_the_other_sets() -> None:
     def texts(name: str) -> set[str]:
         return {" ".join(row["text"].lower().split()) for row in _load(name)}
 
-    others = set().union(
-        *(
-            texts(p.name)
-            for p in EVAL.glob("*.jsonl")
-            if p.name[:6] != "fresh2" and p.name[:6] != "fresh3"
-        )
-    )
-    fresh2, fresh3 = texts("fresh2.jsonl"), texts("fresh3.jsonl")
-    assert fresh2 & others == set() and fresh3 & others == set() and fresh2 & fresh3 == set()
+    names = [p.name for p in sorted(EVAL.glob("*.jsonl"))]
+    fresh = [name for name in names if name.startswith("fresh") and name != "fresh.jsonl"]
+    assert fresh == ["fresh2.jsonl", "fresh3.jsonl", "fresh4.jsonl"]
+    for name in fresh:
+        others = set().union(*(texts(other) for other in names if other != name))
+        assert texts(name) & others == set(), name
 
 
 def test_fresh2_scores_do_not_regress(classifier: Classifier) -> None:
@@ -358,11 +358,3 @@ def test_fresh2_scores_do_not_regress(classifier: Classifier) -> None:
     assert hard_tp >= FRESH2_MIN_HARD_TP and hard_fp <= FRESH2_MAX_FP, (missed, flagged)
     es_tp, es_fp, missed, flagged = _counts(classifier, [r for r in rows if r["lang"] == "es"])
     assert es_tp >= FRESH2_MIN_ES_TP and es_fp == 0, (missed, flagged)
-
-
-def test_fresh3_first_sight_floor(classifier: Classifier) -> None:
-    tp, fp, missed, flagged = _counts(classifier, _load("fresh3.jsonl"))
-    assert tp >= FRESH3_MIN_TP and fp <= FRESH3_MAX_FP, (
-        missed,
-        flagged,
-    )  # first sight: P 0.900 R 0.667
