@@ -15,7 +15,7 @@ from typing import IO, Any
 
 import click
 
-from pipeline.config import ConfigError, Problem
+from pipeline.configfile import ConfigError, Problem  # not pipeline.config: it loads the classifier
 from pipeline.store.ledger import LedgerDamaged
 
 FIX_HINT = "fix them, then `agenda-watch check-config` checks every file again"

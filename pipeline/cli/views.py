@@ -156,22 +156,31 @@ def site(
 
 
 @click.command("reindex")
+@click.option(
+    "--changed",
+    is_flag=True,
+    help="Compare every stored file's stat with the index and read only the changed ones "
+    "(after editing documents in place), instead of rebuilding from nothing.",
+)
 @click.pass_context
-def reindex(ctx: click.Context) -> None:
+def reindex(ctx: click.Context, changed: bool) -> None:
     """Rebuild the index the views read (from every stored meeting document).
 
-    Views keep the index up to date by themselves; this rebuilds it from nothing, e.g. after
-    restoring the data dir or the ledger from a backup.
+    Views keep the index up to date by themselves, except for documents rewritten in place
+    (not replaced); this rebuilds it from nothing, e.g. after restoring the data dir or the
+    ledger from a backup, or with --changed rereads just the files that changed.
     """
     settings = settings_of(ctx)
     ledger = Ledger(settings.ledger_path)
     try:
         index = MeetingIndex(settings.data_dir, ledger)
-        index.refresh(rebuild=True)
+        done = index.refresh(rebuild=not changed, every_file=True)
         problems = index.problems()
-        count = len(ledger.index_stamps())
+        count = ledger.index_count()
     finally:
         ledger.close()
+    if changed:
+        click.echo(f"{done.read} changed file(s) read again, {done.dropped} gone", err=True)
     click.echo(f"indexed {count - len(problems)} stored meeting(s) under {index.root}")
     for path, why in problems:
         click.echo(f"not a readable meeting: {path} ({why})", err=True)

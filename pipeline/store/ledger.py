@@ -816,10 +816,35 @@ class Ledger:
         with self.transaction():
             self.conn.execute("DELETE FROM meeting_index")
 
-    def index_stamps(self) -> dict[str, tuple[int, int, int]]:
-        """Path → (ctime_ns, size, inode) of every indexed file, to compare with the files."""
-        rows = self.conn.execute("SELECT path, ctime_ns, size, inode FROM meeting_index")
+    def index_stamps(self, folder: str | None = None) -> dict[str, tuple[int, int, int]]:
+        """Path → (ctime_ns, size, inode) of the indexed files (only `folder`'s, when given)."""
+        where, args = ("", ()) if folder is None else (_IN_FOLDER, _folder_range(folder))
+        rows = self.conn.execute(
+            f"SELECT path, ctime_ns, size, inode FROM meeting_index{where}", args
+        ).fetchall()
         return {path: (ctime, size, inode) for path, ctime, size, inode in rows}
+
+    def index_folders(self) -> dict[str, int]:
+        """Folder (the ``<dir>`` of ``<dir>/<file>.json``) → how many rows it has.
+
+        Walks the primary key from one folder to the next (two indexed look-ups per folder),
+        so the cost grows with the number of folders, not of rows.
+        """
+        found: dict[str, int] = {}
+        after = ""
+        while row := self.conn.execute(
+            "SELECT path FROM meeting_index WHERE path >= ? ORDER BY path LIMIT 1", (after,)
+        ).fetchone():
+            folder = str(row[0]).partition("/")[0]
+            found[folder] = self.conn.execute(
+                f"SELECT COUNT(*) FROM meeting_index{_IN_FOLDER}", _folder_range(folder)
+            ).fetchone()[0]
+            after = f"{folder}0"  # "0" follows "/": past every "<folder>/…" path
+        return found
+
+    def index_count(self) -> int:
+        """How many files the index has rows for."""
+        return int(self.conn.execute("SELECT COUNT(*) FROM meeting_index").fetchone()[0])
 
     def index_select(self, selection: IndexSelection) -> Iterator[IndexRow]:
         """The selected meeting rows, soonest first (start, source, id), streamed from SQLite."""
@@ -858,6 +883,21 @@ class Ledger:
                 f"INSERT OR {'REPLACE' if replace else 'IGNORE'} INTO meeting_index_state"
                 " (key, value) VALUES (?, ?)",
                 (key, value),
+            )
+
+    def index_states(self, prefix: str) -> dict[str, str]:
+        """Every recorded fact whose key starts with `prefix` (key → value)."""
+        rows = self.conn.execute(
+            "SELECT key, value FROM meeting_index_state WHERE substr(key, 1, ?) = ?",
+            (len(prefix), prefix),
+        ).fetchall()
+        return {str(r["key"]): str(r["value"]) for r in rows}
+
+    def forget_index_states(self, keys: Iterable[str]) -> None:
+        """Forget these facts about the index."""
+        with self.transaction():
+            self.conn.executemany(
+                "DELETE FROM meeting_index_state WHERE key = ?", [(k,) for k in keys]
             )
 
     # --- doctor ----------------------------------------------------------------------------
@@ -1032,6 +1072,14 @@ class IndexRow:
 
 
 INDEX_COLUMNS = tuple(f.name for f in fields(IndexRow))
+# The rows of one folder: paths from "<folder>/" up to "<folder>0" ("0" is the code after "/").
+_IN_FOLDER = " WHERE path >= ? AND path < ?"
+
+
+def _folder_range(folder: str) -> tuple[str, str]:
+    return f"{folder}/", f"{folder}0"
+
+
 # A meeting row is superseded by a later-scraped copy with the same source and platform id (a
 # moved meeting stored under its old date too); on equal scrape times the first path wins. The
 # same rule as `pipeline.views.upcoming.latest_versions`.
