@@ -144,11 +144,16 @@ def accepts(row: IndexRow, selection: IndexSelection) -> bool:
 
 @dataclass(frozen=True)
 class Refreshed:
-    """What a refresh did: files read again, rows dropped, whether it rebuilt from nothing."""
+    """What a refresh did.
+
+    Files read again, rows dropped, whether it rebuilt from nothing, and how many folders had
+    their files compared with their rows.
+    """
 
     read: int
     dropped: int
     rebuilt: bool
+    looked: int = 0
 
 
 # Facts kept per folder in ``meeting_index_state``: ``folder:<name>`` → `_seal`.
@@ -295,6 +300,7 @@ class MeetingIndex:
         settled_before = time.time_ns() - SETTLED_NS
         counts = self.ledger.index_folders()
         pending = _Pending(self.ledger)
+        looked = 0
         names = set(folders) | set(counts) | {key.removeprefix(SEAL) for key in sealed}
         for name in sorted(names):
             st = folders.get(name)
@@ -306,6 +312,7 @@ class MeetingIndex:
             if not (rebuild or every_file) and sealed.get(key) == _seal(st, counts.get(name, 0)):
                 continue
             present = self._compare(name, pending)
+            looked += 1
             settled = st.st_ctime_ns < settled_before
             pending.seal(key, _seal(st, present) if settled else None, sealed)
         pending.flush()
@@ -313,7 +320,7 @@ class MeetingIndex:
             self.ledger.set_index_state("version", INDEX_VERSION)
         if pending.read or pending.dropped:
             logger.info("meeting index: %d file(s) read, %d dropped", pending.read, pending.dropped)
-        return Refreshed(read=pending.read, dropped=pending.dropped, rebuilt=rebuild)
+        return Refreshed(pending.read, pending.dropped, rebuild, looked)
 
     def _compare(self, folder: str, pending: _Pending) -> int:
         """Compare `folder`'s files with their rows, queueing what changed; files it now holds."""
