@@ -30,6 +30,9 @@ from pipeline.store import index as index_module
 from pipeline.store.files import JsonStore, meeting_path
 from pipeline.store.index import SEAL, MeetingIndex, Refreshed
 from pipeline.store.ledger import IndexRow, Ledger
+from tests.conftest import make_settings
+from tests.test_delivery_faults import meeting_notice, queue
+from tests.test_doctor import PAGE, damage
 from tests.test_index import QUERIES, assert_views_agree
 from tests.test_upcoming import EXPECTED_IDS, FIRST, write_stored_meetings
 
@@ -226,3 +229,27 @@ def test_folders_and_their_rows_are_found_without_a_scan(
         assert ledger.index_count() == len(paths)
     finally:
         ledger.close()
+
+
+def test_a_view_reads_the_ledger_only_where_it_looks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No whole-file integrity check before a view: damage elsewhere leaves it working.
+
+    Damage it does read is still one line pointing at ``doctor``; ``notices`` reads the
+    damaged pages and says so.
+    """
+    settings = make_settings(tmp_path, "http://127.0.0.1:9/", monkeypatch)
+    write_stored_meetings(settings.data_dir)
+    assert _upcoming_ids(settings.data_dir) == EXPECTED_IDS  # the index: the ledger's first pages
+    queue(settings, *[meeting_notice(n) for n in range(200)])  # then ~100 pages of notices
+    damage(settings.ledger_path, settings.ledger_path.stat().st_size // PAGE - 3)
+    assert _upcoming_ids(settings.data_dir) == EXPECTED_IDS
+    listed = CliRunner().invoke(main, ["notices"])
+    assert listed.exit_code == 1 and "is damaged" in listed.stderr
+    damage(settings.ledger_path, 0, pages=2)  # the header and schema: every read fails
+    args = ["upcoming", "--from", FIRST.isoformat()]
+    out = CliRunner().invoke(main, ["--data-dir", str(settings.data_dir), *args])
+    assert out.exit_code == 1
+    assert f"the ledger {settings.ledger_path} is damaged" in out.stderr
+    assert "agenda-watch doctor" in out.stderr and "Traceback" not in out.output

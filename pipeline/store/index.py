@@ -387,8 +387,14 @@ def open_index(data_dir: Path, ledger: Ledger) -> MeetingIndex:
 
 @contextmanager
 def stored_meetings(data_dir: Path, ledger_path: Path) -> Iterator[MeetingIndex]:
-    """Open the ledger, refresh the index from the files, and close the ledger afterwards."""
-    ledger = Ledger(ledger_path)
+    """Open the ledger, refresh the index from the files, and close the ledger afterwards.
+
+    The ledger's whole-file integrity check is skipped: it reads every page of the ledger (all
+    meetings' item snapshots, every notice), which is what a view must not do. A damaged page a
+    view does read still fails as `LedgerDamaged` (one line pointing at ``agenda-watch
+    doctor``), and the crawl and delivery, which write everywhere, still check the whole file.
+    """
+    ledger = Ledger(ledger_path, check=False)
     try:
         yield open_index(data_dir, ledger)
     finally:
