@@ -34,8 +34,8 @@ from pipeline.views.format import (
 )
 from pipeline.views.upcoming import UpcomingQuery, load_upcoming, upcoming_json
 
-# _SLOW_IMPORTS: the calendar and site modules are imported where they are used: icalendar
-# takes ~30 ms to import, a tenth of `matches --since` at 100,000 stored meetings.
+# The calendar and site modules are imported where they are used: icalendar takes ~30 ms to
+# import, a tenth of `matches --since` at 100,000 stored meetings.
 
 
 def show_matches(settings: Settings, since: date | None, fmt: str) -> None:
@@ -116,14 +116,16 @@ def upcoming(
     if fmt == "json":
         click.echo(json.dumps(upcoming_json(meetings, query), indent=2, ensure_ascii=False))
     elif fmt == "ics":
-        from pipeline.views.calendar import EventVersions, calendar_bytes  # see _SLOW_IMPORTS
+        # Deferred: icalendar is slow to import (see the note on the imports above).
+        from pipeline.views.calendar import EventVersions, calendar_bytes
 
         versions = EventVersions.load(settings.data_dir)
         data = calendar_bytes(meetings, "Upcoming votes (agenda-watch)", versions)
         versions.save()
         sys.stdout.buffer.write(data)
     elif fmt == "html":
-        from pipeline.views.site import render_page  # see _SLOW_IMPORTS
+        # Deferred: the site module imports icalendar, slow to import (see the imports above).
+        from pipeline.views.site import render_page
 
         click.echo(render_page(meetings, query, feeds=[]))
     else:
@@ -149,7 +151,8 @@ def site(
     topics: tuple[str, ...],
 ) -> None:
     """Write a static page of upcoming votes, with calendar (.ics) and JSON feeds, to --out."""
-    from pipeline.views.calendar import EventVersions  # see _SLOW_IMPORTS
+    # Deferred: icalendar is slow to import (see the note on the imports above).
+    from pipeline.views.calendar import EventVersions
     from pipeline.views.site import build_site, site_query
 
     settings = settings_of(ctx)
