@@ -20,6 +20,7 @@ from pipeline.deliver.outbox import HOST, DeliveryPolicy, abandoned, new_owner, 
 from pipeline.models import Notice, NoticeKind
 from pipeline.store import ledger as ledger_module
 from pipeline.store.ledger import Ledger, OutboxRow
+from tests.conftest import examples
 
 LEASE = timedelta(minutes=10)
 START = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
@@ -283,7 +284,7 @@ def test_the_claim_protocol_never_posts_twice() -> None:
             super().teardown()
 
     Drained.TestCase.settings = settings(
-        max_examples=50,
+        max_examples=examples(50),
         stateful_step_count=40,
         deadline=None,
         suppress_health_check=[HealthCheck.too_slow],
