@@ -30,7 +30,7 @@ from pipeline.store import index as index_module
 from pipeline.store.files import JsonStore, meeting_path
 from pipeline.store.index import SEAL, MeetingIndex, Refreshed
 from pipeline.store.ledger import IndexRow, Ledger
-from tests.conftest import make_settings
+from tests.conftest import examples, make_settings
 from tests.test_delivery_faults import meeting_notice, queue
 from tests.test_doctor import PAGE, damage
 from tests.test_index import QUERIES, assert_views_agree
@@ -210,7 +210,7 @@ def test_rows_lost_from_a_sealed_folder_are_read_again(tmp_path: Path, settled: 
 FOLDER_NAMES = st.text(alphabet="ab-._0/~", min_size=1, max_size=4).filter(lambda s: "/" not in s)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(files=st.sets(st.tuples(FOLDER_NAMES, st.sampled_from(["1.json", "2.json", "x.json"]))))
 def test_folders_and_their_rows_are_found_without_a_scan(
     tmp_path_factory: pytest.TempPathFactory, files: set[tuple[str, str]]
