@@ -92,16 +92,20 @@ def deliver(ctx: click.Context) -> None:
 
 
 @click.command()
+@click.option("--now", is_flag=True, help="Crawl every enabled source once at start as well.")
 @click.pass_context
-def run(ctx: click.Context) -> None:
-    """Run the scheduler: sources due together crawl as one batch, then delivery."""
+def run(ctx: click.Context, now: bool) -> None:
+    """Run the scheduler: sources due together crawl as one batch, then delivery.
+
+    Ctrl-C (or SIGTERM) once stops after the running crawls close; twice stops at once.
+    """
     settings = settings_of(ctx)
     # What the scheduler would refuse, said as check-config says it (broken topic rules would
     # also fail every crawl at its first item).
     problems = check_topics(settings.topics_path) + check_sources(settings.sources_path)[1]
     if problems:
         raise ConfigError(problems)
-    sys.exit(scheduler.main(settings))
+    sys.exit(scheduler.main(settings, run_now=now))
 
 
 @click.command()
