@@ -56,7 +56,7 @@ def crawl_and_deliver(settings: Settings, source_id: str) -> None:
     result = crawl_one(settings, source_id, settings.crawl_timeout_s)
     logger.info("%s", result.line())
     with _deliver_lock:  # two sources finishing together must not post the same notice twice
-        ledger = Ledger(settings.ledger_path)
+        ledger = Ledger(settings.ledger)
         try:
             report = deliver(settings, ledger)
         finally:
@@ -87,7 +87,7 @@ def build_scheduler(settings: Settings) -> BlockingScheduler:
 def digest_and_deliver(settings: Settings, clock: Callable[[], datetime] | None = None) -> None:
     """The weekly digest job: queue this week's digest (if due and not empty), then deliver."""
     with _deliver_lock:
-        ledger = Ledger(settings.ledger_path)
+        ledger = Ledger(settings.ledger)
         try:
             queue_weekly_digest(settings, ledger, clock() if clock else None)
             report = deliver(settings, ledger)
@@ -152,7 +152,7 @@ def _add_singleton(
 def remind_and_deliver(settings: Settings, clock: Callable[[], datetime] | None = None) -> None:
     """The reminder job: queue the reminders now due (each once), then deliver."""
     with _deliver_lock:
-        ledger = Ledger(settings.ledger_path)
+        ledger = Ledger(settings.ledger)
         try:
             queued = queue_reminders(settings, ledger, clock() if clock else None)
             report = deliver(settings, ledger)

@@ -60,6 +60,9 @@ AGENDA_WATCH_REPLAY_HOSTS = _APP.replay_hosts
 # Where the data and the config are (`pipeline.settings.Paths.from_scrapy` reads these).
 AGENDA_WATCH_DATA_DIR = str(_APP.data_dir.resolve())
 AGENDA_WATCH_CONFIG_DIR = str(_APP.config_dir.resolve())
+# The ledger: a postgresql:// URL shared by several machines, or "" for the SQLite file in the
+# data dir (a secret: Scrapy's settings log is redacted, pipeline/redact.py).
+AGENDA_WATCH_LEDGER_URL = _APP.ledger_url.get_secret_value() if _APP.ledger_url else ""
 # The ledger's id of this crawl; the crawl runner sets it (-s) so it can find the run's record.
 AGENDA_WATCH_RUN_ID = ""
 # "Today" for the crawl window ("" = the source's real today).

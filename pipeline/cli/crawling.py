@@ -63,7 +63,7 @@ def crawl_and_deliver(settings: Settings, source_ids: list[str], deliver_after: 
 
 def deliver_and_report(settings: Settings) -> int:
     """Deliver the outbox and print what happened; 1 when a notice could not be posted."""
-    ledger = Ledger(settings.ledger_path)
+    ledger = Ledger(settings.ledger)
     try:
         report = deliver_outbox(settings, ledger)
     finally:

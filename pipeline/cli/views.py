@@ -39,7 +39,7 @@ from pipeline.views.upcoming import UpcomingQuery, load_upcoming, upcoming_json
 
 def show_matches(settings: Settings, since: date | None, fmt: str) -> None:
     """Print stored matches (agenda items and tracked bills) as a table or JSON."""
-    with stored_meetings(settings.data_dir, settings.ledger_path) as index:
+    with stored_meetings(settings.data_dir, settings.ledger) as index:
         rows = match_rows(index.meetings(match_selection(since)), since)
     rows += bill_match_rows(settings.data_dir, since)
     if fmt == "json":
@@ -91,7 +91,7 @@ def upcoming(
     """Upcoming meetings and hearings with relevant items, soonest first, in local time."""
     settings = settings_of(ctx)
     query = window_query(first, days, sources, topics)
-    with stored_meetings(settings.data_dir, settings.ledger_path) as index:
+    with stored_meetings(settings.data_dir, settings.ledger) as index:
         note_unknown_sources(index, query)
         if deadlines:
             if fmt not in ("table", "json"):
@@ -145,7 +145,7 @@ def site(
     settings = settings_of(ctx)
     query = window_query(first, days, sources, topics)
     versions = EventVersions.load(settings.data_dir)
-    with stored_meetings(settings.data_dir, settings.ledger_path) as index:
+    with stored_meetings(settings.data_dir, settings.ledger) as index:
         note_unknown_sources(index, query)
         selected = load_upcoming(index, site_query(query))
     meetings, feeds = build_site(selected, out_dir, query, versions)
@@ -164,7 +164,7 @@ def reindex(ctx: click.Context) -> None:
     restoring the data dir or the ledger from a backup.
     """
     settings = settings_of(ctx)
-    ledger = Ledger(settings.ledger_path)
+    ledger = Ledger(settings.ledger)
     try:
         index = MeetingIndex(settings.data_dir, ledger)
         index.refresh(rebuild=True)

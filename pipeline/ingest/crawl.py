@@ -101,7 +101,7 @@ def crawl_one(settings: Settings, source_id: str, timeout_s: float) -> CrawlResu
     except subprocess.TimeoutExpired:
         returncode, stderr = None, f"timed out after {timeout_s:.0f}s"
     seconds = time.monotonic() - started
-    ledger = Ledger(settings.ledger_path)
+    ledger = Ledger(settings.ledger)
     try:
         row = ledger.run(run_id)
         if row is None or row.get("finished_at") is None:
@@ -160,7 +160,7 @@ def _check_health(settings: Settings, source_id: str) -> None:
     source = next((s for s in sources if s.id == source_id), None)
     if source is None:
         return
-    ledger = Ledger(settings.ledger_path)
+    ledger = Ledger(settings.ledger)
     try:
         check_health(
             ledger,

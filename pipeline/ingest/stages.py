@@ -291,7 +291,7 @@ class StoreMeeting:
         self.crawler = crawler
         paths = Paths.from_scrapy(crawler.settings)
         self.store = JsonStore(paths.data_dir)
-        self.ledger = Ledger(paths.ledger_path)
+        self.ledger = Ledger(paths.ledger)
         self.index = MeetingIndex(paths.data_dir, self.ledger)
         crawler.signals.connect(self.ledger.close, signal=signals.spider_closed)
 
@@ -363,7 +363,7 @@ class RunRecorder:
 
     def spider_opened(self) -> None:
         """Open the ledger and note the start."""
-        self.ledger = Ledger(Paths.from_scrapy(self.crawler.settings).ledger_path)
+        self.ledger = Ledger(Paths.from_scrapy(self.crawler.settings).ledger)
         self.ledger.start_run(self.run_id, self._source())
 
     def spider_closed(self, reason: str) -> None:
