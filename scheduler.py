@@ -1,12 +1,17 @@
-"""The scheduler behind ``agenda-watch run``: every source on its cron, delivery after each crawl.
+"""The scheduler behind ``agenda-watch run``: sources on their crons, crawled in batches.
 
-APScheduler 3 BlockingScheduler in America/Chicago. Each crawl runs in its own OS process (a
-Twisted reactor cannot be restarted); a job never overlaps itself (``max_instances=1``), missed
-runs collapse into one (``coalesce``) and may start up to ten minutes late (misfire grace).
-SIGTERM/SIGINT stop scheduling and let the running crawl's process be ended cleanly.
-The weekly Slack digest is one more job (default Monday 08:00 Chicago, setting ``digest_cron``,
-env ``AGENDA_WATCH_DIGEST_CRON``) that queues the week's digest once, then delivers. Reminders
-(public-comment deadlines, witness-slip hearings) are checked every `REMINDER_EVERY_MIN` minutes.
+APScheduler 3 BlockingScheduler in America/Chicago. There is one cron job per distinct
+schedule (and time zone); when it fires, it hands its sources to a `CrawlDispatcher`, which
+crawls everything that fell due together as one batch (a few worker processes, many sources
+each; `pipeline.ingest.crawl`), then delivers. A batch never overlaps another: sources due
+while one runs go into the next, once each, so missed runs collapse into one. Jobs may start up
+to ten minutes late (misfire grace). Politeness needs no start-time jitter: the host gate keeps
+one request at a time per host, the delay apart, across every source and process.
+SIGTERM/SIGINT stop scheduling and end the running batch cleanly (its crawls are closed and
+recorded). The weekly Slack digest is one more job (default Monday 08:00 Chicago, setting
+``digest_cron``, env ``AGENDA_WATCH_DIGEST_CRON``) that queues the week's digest once, then
+delivers. Reminders (public-comment deadlines, witness-slip hearings) are checked every
+`REMINDER_EVERY_MIN` minutes.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from types import FrameType
 from zoneinfo import ZoneInfo
 
@@ -31,18 +37,19 @@ from pipeline.config import (
     DEFAULT_SCHEDULE,
     ConfigError,
     Problem,
+    check_sources,
     cron_trigger,
     load_sources,
 )
 from pipeline.deliver.digest import queue_weekly_digest
 from pipeline.deliver.outbox import deliver
 from pipeline.deliver.reminders import queue_reminders
-from pipeline.ingest.crawl import crawl_one
+from pipeline.ingest.crawl import crawl_many
+from pipeline.ingest.dispatch import CrawlDispatcher
 from pipeline.redact import register_source_secrets, setup_logging
 from pipeline.settings import Settings, load_settings
 from pipeline.store.ledger import Ledger
 
-JITTER_S = 300  # spread sources sharing a cron line, so one host never sees a burst
 MISFIRE_GRACE_S = 600
 DIGEST_MISFIRE_GRACE_S = 6 * 3600  # a digest a few hours late still beats none that week
 REMINDER_EVERY_MIN = 15  # a reminder lands at most this late after its moment (24 h ahead)
@@ -51,11 +58,27 @@ logger = logging.getLogger("agenda_watch.scheduler")
 _deliver_lock = threading.Lock()
 
 
-def crawl_and_deliver(settings: Settings, source_id: str) -> None:
-    """One scheduled job: crawl the source in a child process, then deliver the outbox."""
-    result = crawl_one(settings, source_id, settings.crawl_timeout_s)
-    logger.info("%s", result.line())
-    with _deliver_lock:  # two sources finishing together must not post the same notice twice
+def crawl_batch(settings: Settings, source_ids: list[str], stop: threading.Event) -> None:
+    """Crawl the sources that came due (those still configured), then deliver the outbox."""
+    sources, problems = check_sources(settings.sources_path)
+    for problem in problems:
+        logger.error("config: %s", problem)
+    enabled = {s.id for s in sources if s.enabled}
+    gone = [sid for sid in source_ids if sid not in enabled]
+    if gone:
+        logger.warning("no longer configured or enabled, not crawled: %s", ", ".join(gone))
+    wanted = [sid for sid in source_ids if sid in enabled]
+    if wanted:
+        results = crawl_many(
+            settings,
+            wanted,
+            on_result=lambda r: logger.info("%s", r.line()),
+            sources=sources,
+            stop_event=stop,
+        )
+        failed = sum(not r.ok for r in results)
+        logger.info("crawled %d source(s), %d with problems", len(results), failed)
+    with _deliver_lock:  # the digest job delivers too: never the same notice twice
         ledger = Ledger(settings.ledger)
         try:
             report = deliver(settings, ledger)
@@ -64,18 +87,21 @@ def crawl_and_deliver(settings: Settings, source_id: str) -> None:
     logger.info("%s", report.summary())
 
 
-def build_scheduler(settings: Settings) -> BlockingScheduler:
-    """A scheduler with one cron job per enabled source."""
+def build_scheduler(settings: Settings, dispatcher: CrawlDispatcher) -> BlockingScheduler:
+    """A scheduler with one cron job per distinct schedule and zone, feeding `dispatcher`."""
     scheduler = BlockingScheduler(timezone=CHICAGO)
+    groups: dict[tuple[str, str], list[str]] = {}
     for source in load_sources(settings.sources_path):
-        trigger = cron_trigger(source.schedule or DEFAULT_SCHEDULE, ZoneInfo(source.timezone))
-        trigger.jitter = JITTER_S
+        groups.setdefault((source.schedule or DEFAULT_SCHEDULE, source.timezone), []).append(
+            source.id
+        )
+    for (schedule, zone), ids in sorted(groups.items()):
         scheduler.add_job(
-            crawl_and_deliver,
-            trigger,
-            args=[settings, source.id],
-            id=f"crawl:{source.id}",
-            name=f"crawl {source.id}",
+            dispatcher.submit,
+            cron_trigger(schedule, ZoneInfo(zone)),
+            args=[ids],
+            id=f"crawl:{schedule}@{zone}",
+            name=f"crawl of {len(ids)} source(s) ({schedule}, {zone})",
             max_instances=1,
             coalesce=True,
             misfire_grace_time=MISFIRE_GRACE_S,
@@ -183,8 +209,9 @@ def main(settings: Settings | None = None) -> int:
     settings = settings or load_settings()
     setup_logging(logging.INFO, "%(asctime)s %(levelname)s %(message)s", force=True)
     register_source_secrets(settings.sources_path)
+    dispatcher = CrawlDispatcher(partial(crawl_batch, settings))
     try:
-        scheduler = build_scheduler(settings)
+        scheduler = build_scheduler(settings, dispatcher)
         add_digest_job(scheduler, settings)
         add_reminder_job(scheduler, settings)
     except ConfigError as exc:
@@ -200,14 +227,18 @@ def main(settings: Settings | None = None) -> int:
             time.sleep(0.05)
 
     def stop(signum: int, frame: FrameType | None) -> None:
-        logger.info("signal %s: stopping after running jobs finish", signum)
+        logger.info("signal %s: stopping; the running crawl batch is closed cleanly", signum)
         threading.Thread(target=shutdown_when_running, daemon=True).start()
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     for job in scheduler.get_jobs():
         logger.info("scheduled %s (%s)", job.name, job.trigger)
-    scheduler.start()
+    dispatcher.start()
+    try:
+        scheduler.start()
+    finally:
+        dispatcher.stop()  # ends a running batch: its workers close their crawls, then exit
     logger.info("scheduler stopped")
     return 0
 

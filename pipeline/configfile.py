@@ -16,6 +16,10 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+# PyYAML's C loader (libyaml) where present: the same nodes and line marks, about 10x faster on
+# a 1,000-source file (issue 15: 555 ms with the Python loader, 57 ms with this one).
+YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 # A location inside a document: mapping keys and list indexes, as strings ("sources", "3", "id").
 YamlPath = tuple[str, ...]
 
@@ -90,7 +94,7 @@ class YamlSyntaxError(ValueError):
 
 def load_marked(text: str) -> MarkedYaml:
     """Parse one YAML document (safe types only); raises `YamlSyntaxError` with the line."""
-    loader = yaml.SafeLoader(text)
+    loader = YAML_LOADER(text)
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None

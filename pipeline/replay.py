@@ -57,22 +57,26 @@ def load_routes(root: Path) -> list[Route]:
 
 
 class ReplayServer:
-    """Serve recorded responses on 127.0.0.1 (port 0 = any free port) in a background thread."""
+    """Serve recorded responses on a loopback address (port 0 = any free port) in a thread.
 
-    def __init__(self, root: Path, port: int = 0) -> None:
+    `host` may be any 127.x.y.z address (Linux answers on all of them), so tests can serve
+    several "sites" on distinct hosts.
+    """
+
+    def __init__(self, root: Path, port: int = 0, host: str = "127.0.0.1") -> None:
         self.root = root
         self.routes = load_routes(root)
         self.requests: list[str] = []
         self.bodies: list[bytes] = []
         self.request_headers: list[dict[str, str]] = []
         self._lock = threading.Lock()
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", port), self._handler_class())
+        self._httpd = ThreadingHTTPServer((host, port), self._handler_class())
         self._httpd.daemon_threads = True
         self._thread: threading.Thread | None = None
 
     @property
     def base_url(self) -> str:
-        """``http://127.0.0.1:<port>``."""
+        """``http://<host>:<port>``."""
         host, port = self._httpd.server_address[:2]
         return f"http://{host!s}:{port}"
 

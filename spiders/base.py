@@ -374,6 +374,14 @@ class AgendaSpider(scrapy.Spider):
         """Base URLs this source crawls (for `find_by_request`)."""
         return [str(u) for u in (cls.source.base_url, cls.source.api_url) if u]
 
+    @classmethod
+    def crawl_hosts(cls) -> set[str]:
+        """Hosts this source is known to request before crawling (the crawl groups by them).
+
+        Document hosts found while crawling are not known here; the host gate covers them.
+        """
+        return {host for url in cls.source_urls() if (host := urlparse(url).hostname)}
+
 
 def _whole_number(value: Any) -> int:
     """``12``, ``"12"``, ``"12.0"`` → 12; anything else raises ValueError."""

@@ -23,6 +23,7 @@ from collections.abc import AsyncIterator, Iterator
 from datetime import date, datetime, time
 from functools import cached_property
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 import scrapy
 from parsel import Selector
@@ -45,6 +46,8 @@ from spiders._rows import json_rows, numbered_items, read_rows, repaired
 from spiders._vocab import clean_body, clean_name, status_from_text
 from spiders.base import AgendaSpider, PlatformOptions, UnexpectedShape
 
+# The shared BoardDocs host of tenants configured by slug (``{state}/{site}``).
+DEFAULT_SITE = "https://go.boarddocs.com"
 # An item's printed number before its title: "A. Education Session-Divestment", "1.1 Minutes".
 ITEM_NUMBER_RE = re.compile(r"^((?:\d{1,3}|[A-Z]|[ivxIVX]{1,5})(?:\.\d{1,3})*\.?)\s+(\S.*)$")
 # Meetings in the feed's source text (to notice meetings the parser lost).
@@ -85,12 +88,17 @@ class BoardDocsSpider(AgendaSpider):
     @cached_property
     def board_url(self) -> str:
         """The site's ``…/Board.nsf/`` folder, from ``base_url`` (any page under it) or the slug."""
-        base = str(self.source.base_url or "https://go.boarddocs.com").rstrip("/")
+        base = str(self.source.base_url or DEFAULT_SITE).rstrip("/")
         found = BOARD_NSF_RE.match(base + "/")
         if found:
             return found.group(1) + "/"
         slug = f"/{self.source.slug.strip('/')}" if self.source.slug else ""
         return f"{base}{slug}/Board.nsf/"
+
+    @classmethod
+    def crawl_hosts(cls) -> set[str]:
+        """The configured hosts, or the shared ``go.boarddocs.com`` when only a slug is set."""
+        return super().crawl_hosts() or {urlsplit(DEFAULT_SITE).hostname or ""}
 
     # --- crawl ----------------------------------------------------------------------------
 

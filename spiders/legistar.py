@@ -40,6 +40,8 @@ HTML_TAG_RE = re.compile(
 )
 
 API_STATUSES = (400, 401, 403, 404, 500, 502, 503)
+# The Web API host every Legistar client shares (one politeness slot for all of them).
+DEFAULT_API = "https://webapi.legistar.com/v1"
 # The sequence of an item whose own is unreadable: after every item that has one.
 UNKNOWN_SEQUENCE = 1_000_000
 # Event fields holding a link: (field, link title, link kind).
@@ -80,7 +82,13 @@ class LegistarApiSpider(AgendaSpider):
         """``https://webapi.legistar.com/v1/{slug}`` unless the config overrides it."""
         if self.source.api_url:
             return str(self.source.api_url).rstrip("/")
-        return f"https://webapi.legistar.com/v1/{self.source.slug}"
+        return f"{DEFAULT_API}/{self.source.slug}"
+
+    @classmethod
+    def crawl_hosts(cls) -> set[str]:
+        """The configured hosts, plus the shared Web API host when no ``api_url`` overrides it."""
+        shared = {urlsplit(DEFAULT_API).hostname or ""} if not cls.source.api_url else set()
+        return super().crawl_hosts() | shared
 
     def api_url(self, path: str, params: dict[str, str] | None = None) -> str:
         """An API URL with the client's token (if configured) added to the query."""

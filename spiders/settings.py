@@ -52,10 +52,23 @@ EXTENSIONS = {
     # First: puts the redacting filter on the log handlers Scrapy has just set up.
     "pipeline.redact.LogRedaction": 0,
     "pipeline.ingest.stages.RunRecorder": 500,
+    # Scrapy's LogCount hangs a counter per crawler on the root logger: with many sources in one
+    # process each would count the others' errors. SourceLogCount charges each line to its source.
+    "scrapy.extensions.logcount.LogCount": None,
+    "pipeline.ingest.sourcelog.SourceLogCount": 0,
 }
-# Demo and tests: public sites answered by a local replay (loaded only when hosts are listed).
-DOWNLOADER_MIDDLEWARES = {"pipeline.ingest.replayhosts.ReplayHostsMiddleware": 50}
+# Scrapy 2.19 starts an HTTP server per crawler that runs Python sent to it: not for a crawler
+# of hostile pages, and one port per source when many share a process.
+REMOTE_CONTROL_ENABLED = False
+DOWNLOADER_MIDDLEWARES = {
+    # Demo and tests: public sites answered by a local replay (loaded only when hosts are listed).
+    "pipeline.ingest.replayhosts.ReplayHostsMiddleware": 50,
+    # One request at a time per host across every source and crawl process, DOWNLOAD_DELAY apart
+    # (Scrapy's own slots are per crawler). After the HTTP cache (900): cached answers never wait.
+    "pipeline.ingest.hostgate.HostGateMiddleware": 960,
+}
 AGENDA_WATCH_REPLAY_HOSTS = _APP.replay_hosts
+AGENDA_WATCH_HOST_LOCK_DIR = str(_APP.data_dir.resolve() / "hostlocks")
 
 # Where the data and the config are (`pipeline.settings.Paths.from_scrapy` reads these).
 AGENDA_WATCH_DATA_DIR = str(_APP.data_dir.resolve())
@@ -63,6 +76,8 @@ AGENDA_WATCH_CONFIG_DIR = str(_APP.config_dir.resolve())
 # The ledger: a postgresql:// URL shared by several machines, or "" for the SQLite file in the
 # data dir (a secret: Scrapy's settings log is redacted, pipeline/redact.py).
 AGENDA_WATCH_LEDGER_URL = _APP.ledger_url.get_secret_value() if _APP.ledger_url else ""
+# Where health alerts from the crawl go (pipeline.ingest.stages.RunRecorder): not secrets.
+AGENDA_WATCH_OPS_CHANNEL = _APP.slack_ops_channel or _APP.slack_channel or ""
 # The ledger's id of this crawl; the crawl runner sets it (-s) so it can find the run's record.
 AGENDA_WATCH_RUN_ID = ""
 # "Today" for the crawl window ("" = the source's real today).
@@ -83,12 +98,13 @@ AGENDA_WATCH_OCR_DPI = _APP.ocr_dpi
 # Legistar Web API page size ($top); the API returns at most 1000 records per response.
 AGENDA_WATCH_LEGISTAR_PAGE_SIZE = _APP.legistar_page_size
 
-# HTTP cache with RFC 2616 semantics: a page the site marks fresh is not fetched again, and a stale
-# one is revalidated with If-None-Match / If-Modified-Since when the site gave an ETag or
-# Last-Modified, so an unchanged agenda costs a 304 instead of a download. Not every platform sends
-# these headers (CivicPlus does not, platforms.md §4.5); the ledger still keeps reruns silent.
+# HTTP cache used only for conditional requests: every page is asked for again, with
+# If-None-Match / If-Modified-Since when the site gave an ETag or Last-Modified, so an unchanged
+# agenda costs a 304 instead of a download; pages without validators are not stored at all
+# (pipeline/ingest/cachepolicy.py says why RFC2616Policy's freshness rules are wrong for us).
+# Not every platform sends these headers (CivicPlus does not, platforms.md §4.5).
 HTTPCACHE_ENABLED = _APP.http_cache
-HTTPCACHE_POLICY = "scrapy.extensions.httpcache.RFC2616Policy"
+HTTPCACHE_POLICY = "pipeline.ingest.cachepolicy.RevalidatePolicy"
 HTTPCACHE_STORAGE = "scrapy.extensions.httpcache.FilesystemCacheStorage"
 HTTPCACHE_DIR = str(_APP.data_dir.resolve() / "httpcache")
 HTTPCACHE_IGNORE_HTTP_CODES = [401, 403, 404, 429, 500, 502, 503, 504]

@@ -99,8 +99,10 @@ def slack() -> Iterator[FakeSlackServer]:
         yield server
 
 
-# Calls that start a crawl: each runs `scrapy crawl` in a child process.
-ENGINE_CALLS = frozenset({"crawl_one", "crawl_many", "crawl_recorded", "crawl_and_deliver"})
+# Calls that start a crawl: each runs crawl worker processes.
+ENGINE_CALLS = frozenset(
+    {"crawl_one", "crawl_many", "crawl_recorded", "crawl_and_deliver", "BatchCrawl"}
+)
 
 
 def _starts_engine(code: CodeType, module: ModuleType | None, seen: set[CodeType]) -> bool:

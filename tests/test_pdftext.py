@@ -215,3 +215,38 @@ def test_worker_crash_returns_error_and_recovers() -> None:
     assert recovered.error is None and "Logan Correctional Center" in recovered.text
     ex.close()
     assert _new_children(before) == []
+
+
+# --- the long-lived worker --------------------------------------------------------------------
+
+
+def test_one_worker_serves_many_documents_then_is_recycled() -> None:
+    data = (FIXTURES / AGENDA).read_bytes()
+    with PdfExtractor(recycle_documents=2) as extractor:
+        pids = []
+        for _ in range(5):
+            result = extractor.extract_sync(data)
+            assert result.error is None and result.page_count == 2
+            pids.append(extractor.worker_pids())
+        # Documents 1-2 in the first worker, 3-4 in the second, 5 in the third.
+        assert extractor.workers_started == 3
+        assert pids[1] == [] and pids[3] == []  # retired right after its second document
+        assert pids[0] and pids[2] and pids[0] != pids[2]
+
+
+def test_a_worker_grown_too_big_is_replaced_before_the_next_document() -> None:
+    data = (FIXTURES / AGENDA).read_bytes()
+    with PdfExtractor(recycle_rss=1) as extractor:  # any worker is "too big"
+        for _ in range(3):
+            assert extractor.extract_sync(data).page_count == 2
+        assert extractor.workers_started == 3
+
+
+def test_the_process_shares_one_extractor_per_limits() -> None:
+    from pipeline.text.pdftext import close_shared, shared_extractor
+
+    try:
+        assert shared_extractor(30, 200) is shared_extractor(30, 200)
+        assert shared_extractor(5, 200) is not shared_extractor(30, 200)
+    finally:
+        close_shared()

@@ -27,8 +27,10 @@ def meeting(key: str) -> Meeting:
 def test_ids_that_used_to_share_a_file_get_their_own(tmp_path: Path) -> None:
     store = JsonStore(tmp_path)
     keys = ["7009.1", "7009-1", "7009_1", "7009/1", "ABC", "abc", "x" * 300, "a b", "ü"]
-    paths = [store.write(meeting(k)) for k in keys]
-    assert len(set(paths)) == len(keys)
+    for k in keys:
+        assert store.write(meeting(k))  # each is new: written
+    paths = [meeting_path(tmp_path, meeting(k).id) for k in keys]
+    assert len(set(paths)) == len(keys) and all(p.is_file() for p in paths)
     assert [store.read(f"oak_park/20251202/{k}").id for k in keys] == [
         f"oak_park/20251202/{k}" for k in keys
     ]
@@ -78,7 +80,8 @@ def test_a_file_under_its_old_name_is_read_then_moved_and_a_colliding_one_is_lef
 
 def test_an_unreadable_file_is_skipped_noted_and_can_be_set_aside(tmp_path: Path) -> None:
     store = JsonStore(tmp_path)
-    good = store.write(meeting("1"))
+    store.write(meeting("1"))
+    good = meeting_path(tmp_path, meeting("1").id)
     bad = good.with_name("20251202-2.json")
     bad.write_text(
         good.read_text().replace("2025-12-02T19:00:00-06:00", "9999-12-31T23:30:00-06:00")

@@ -13,7 +13,7 @@ from pipeline.cli.views import show_matches
 from pipeline.config import ConfigError, check_sources, check_topics, check_watchlist
 from pipeline.deliver.outbox import deliver as deliver_outbox
 from pipeline.demo import failing_on_purpose, run_demo
-from pipeline.ingest.crawl import crawl_many
+from pipeline.ingest.crawl import crawl_many, workers_for
 from pipeline.settings import Settings
 from pipeline.store.ledger import Ledger
 
@@ -41,8 +41,9 @@ def crawl_and_deliver(settings: Settings, source_ids: list[str], deliver_after: 
             click.echo(f"cannot crawl {sid}: {why}; `agenda-watch sources` lists the ids", err=True)
         return 1
     wanted = source_ids or sorted(known)
-    click.echo(f"crawling {len(wanted)} source(s), {settings.crawl_parallel} at a time…")
-    results = crawl_many(settings, wanted, on_result=lambda r: click.echo(r.line()))
+    workers = workers_for(settings, len(wanted))
+    click.echo(f"crawling {len(wanted)} source(s), up to {workers} worker process(es)…")
+    results = crawl_many(settings, wanted, on_result=lambda r: click.echo(r.line()), sources=found)
     failed = [r for r in results if not r.ok]
     totals = {
         k: sum(getattr(r, k) for r in results)
@@ -79,7 +80,7 @@ def deliver_and_report(settings: Settings) -> int:
 @click.option("--no-deliver", is_flag=True, help="Only crawl; leave notices queued.")
 @click.pass_context
 def crawl(ctx: click.Context, sources: tuple[str, ...], no_deliver: bool) -> None:
-    """Crawl SOURCES (default: all enabled), each in its own process, then deliver."""
+    """Crawl SOURCES (default: all enabled), many per worker process, then deliver."""
     sys.exit(crawl_and_deliver(settings_of(ctx), list(sources), not no_deliver))
 
 
@@ -93,7 +94,7 @@ def deliver(ctx: click.Context) -> None:
 @click.command()
 @click.pass_context
 def run(ctx: click.Context) -> None:
-    """Run the scheduler: each source on its cron, delivery after each crawl."""
+    """Run the scheduler: sources due together crawl as one batch, then delivery."""
     settings = settings_of(ctx)
     # What the scheduler would refuse, said as check-config says it (broken topic rules would
     # also fail every crawl at its first item).

@@ -25,7 +25,6 @@ from zoneinfo import ZoneInfo
 
 from bs4 import BeautifulSoup
 from scrapy import Request as ScrapyRequest
-from scrapy import signals
 
 from pipeline.clock import utcnow
 from pipeline.ingest.stages import pdf_extractor
@@ -198,9 +197,7 @@ class ReadMinutes:
         """Scrapy's factory; the PDF worker starts only when a minutes PDF is read."""
         settings = crawler.settings
         store = JsonStore(Paths.from_scrapy(settings).data_dir)
-        stage = cls(crawler, store, pdf_extractor(settings))
-        crawler.signals.connect(stage.extractor.close, signal=signals.spider_closed)
-        return stage
+        return cls(crawler, store, pdf_extractor(settings))  # the process's shared worker
 
     async def process_item(self, meeting: Meeting) -> Meeting:
         """The meeting, its bare relevant items given the outcome their minutes record."""

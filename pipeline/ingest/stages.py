@@ -20,6 +20,7 @@ from scrapy.exceptions import DropItem
 from pipeline.classify.classifier import Classifier
 from pipeline.classify.meeting import classify_meeting
 from pipeline.clock import utcnow
+from pipeline.ingest import shared
 from pipeline.ingest.reasons import HostTally, crawl_reason
 from pipeline.ingest.unread import unread_notice, unread_of, version_of
 from pipeline.models import (
@@ -27,17 +28,19 @@ from pipeline.models import (
     Document,
     Meeting,
     RawDocument,
+    Source,
     is_implausible_date,
     item_id,
 )
 from pipeline.settings import Paths
 from pipeline.store.files import JsonStore, write_atomic
+from pipeline.store.health import check_health
 from pipeline.store.index import MeetingIndex
 from pipeline.store.ledger import Ledger
 from pipeline.text.agenda_split import split_agenda
 from pipeline.text.docx import docx_text, looks_like_docx
 from pipeline.text.ocr import OcrOptions
-from pipeline.text.pdftext import PdfExtractor, PdfText, looks_like_pdf
+from pipeline.text.pdftext import PdfExtractor, PdfText, looks_like_pdf, shared_extractor
 
 if TYPE_CHECKING:
     from typing import Self
@@ -47,6 +50,10 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 MAX_DOCUMENT_TEXT = 500_000  # characters of extracted text kept per document
+# The run id the crawl runner gave this source (a crawler setting; else a fresh one).
+RUN_ID_SETTING = "AGENDA_WATCH_RUN_ID"
+# Where a source's health alerts go (the ops channel, else the default one; "" = the default).
+OPS_CHANNEL_SETTING = "AGENDA_WATCH_OPS_CHANNEL"
 
 
 def _stat(crawler: Crawler, key: str, count: int = 1) -> None:
@@ -55,8 +62,8 @@ def _stat(crawler: Crawler, key: str, count: int = 1) -> None:
 
 
 def pdf_extractor(settings: Any) -> PdfExtractor:
-    """A PDF extractor with the crawl's limits (AGENDA_WATCH_PDF_* and AGENDA_WATCH_OCR*)."""
-    return PdfExtractor(
+    """The process's shared PDF extractor for the crawl's limits (AGENDA_WATCH_PDF_*, _OCR*)."""
+    return shared_extractor(
         timeout_s=settings.getfloat("AGENDA_WATCH_PDF_TIMEOUT", 30.0),
         max_pages=settings.getint("AGENDA_WATCH_PDF_MAX_PAGES", 200),
         worker_delay_s=settings.getfloat("AGENDA_WATCH_PDF_WORKER_DELAY", 0.0),
@@ -146,14 +153,9 @@ class ExtractText:
     def from_crawler(cls, crawler: Crawler) -> Self:
         """Scrapy's factory; limits from the AGENDA_WATCH_PDF_* and AGENDA_WATCH_OCR* settings."""
         settings = crawler.settings
+        # One long-lived worker for every crawl in the process (it recycles itself).
         extractor = pdf_extractor(settings)
-        stage = cls(crawler, extractor, Paths.from_scrapy(settings).data_dir / "textcache")
-        crawler.signals.connect(stage.close, signal=signals.spider_closed)
-        return stage
-
-    def close(self) -> None:
-        """Stop the PDF worker process."""
-        self.extractor.close()
+        return cls(crawler, extractor, Paths.from_scrapy(settings).data_dir / "textcache")
 
     async def process_item(self, meeting: Meeting) -> Meeting:
         """Replace the meeting's raw documents with extracted `Document`s; note an unread agenda."""
@@ -272,8 +274,8 @@ class ClassifyItems:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        """Scrapy's factory; rules from ``topics.yaml`` in the config dir."""
-        return cls(crawler, Classifier.from_yaml(Paths.from_scrapy(crawler.settings).topics_path))
+        """Scrapy's factory; rules from ``topics.yaml`` in the config dir (once per process)."""
+        return cls(crawler, shared.classifier(Paths.from_scrapy(crawler.settings).topics_path))
 
     def process_item(self, meeting: Meeting) -> Meeting:
         """Fill ``classification`` on every item (adding synthetic ones for title and documents)."""
@@ -285,15 +287,17 @@ class ClassifyItems:
 
 
 class StoreMeeting:
-    """Write the meeting's JSON document, then update the ledger and queue notices in one go."""
+    """Write the meeting's JSON document, then update the ledger and queue notices in one go.
+
+    An unchanged meeting's document is left as it is (no rewrite, no fsync).
+    """
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         paths = Paths.from_scrapy(crawler.settings)
         self.store = JsonStore(paths.data_dir)
-        self.ledger = Ledger(paths.ledger)
+        self.ledger = shared.ledger(paths.ledger)
         self.index = MeetingIndex(paths.data_dir, self.ledger)
-        crawler.signals.connect(self.ledger.close, signal=signals.spider_closed)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -306,7 +310,8 @@ class StoreMeeting:
         The views' index row of the document goes in the same transaction as the ledger update.
         """
         moved_from = self.ledger.stored_meeting_id(meeting)
-        self.store.write(meeting)
+        if not self.store.write(meeting):
+            _stat(self.crawler, "meetings_unchanged")
         row = self.index.row_of(meeting.id)  # read back: the index describes the file
         source = getattr(self.crawler.spider, "source", None)
         channel = source.slack_channel if source is not None else None
@@ -333,7 +338,7 @@ class RunRecorder:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         # The crawl runner names the run (to find its record afterwards); else a fresh id.
-        self.run_id = crawler.settings.get("AGENDA_WATCH_RUN_ID") or uuid.uuid4().hex
+        self.run_id = crawler.settings.get(RUN_ID_SETTING) or uuid.uuid4().hex
         self.ledger: Ledger | None = None
         self.first_error = ""
         self.hosts = HostTally()  # which hosts answered, for the run's message
@@ -362,8 +367,8 @@ class RunRecorder:
             self.first_error = f"{failure.type.__name__}: {failure.getErrorMessage()}"
 
     def spider_opened(self) -> None:
-        """Open the ledger and note the start."""
-        self.ledger = Ledger(Paths.from_scrapy(self.crawler.settings).ledger)
+        """Note the start in the ledger."""
+        self.ledger = shared.ledger(Paths.from_scrapy(self.crawler.settings).ledger)
         self.ledger.start_run(self.run_id, self._source())
 
     def spider_closed(self, reason: str) -> None:
@@ -373,6 +378,11 @@ class RunRecorder:
         stats = self.crawler.stats.get_stats() if self.crawler.stats else {}
         errors = int(stats.get("log_count/ERROR", 0))
         meetings = int(stats.get("agenda_watch/meetings", 0))
+        if reason == "closespider_timeout" and not self.first_error:
+            timeout = self.crawler.settings.getfloat("CLOSESPIDER_TIMEOUT")
+            self.first_error = f"stopped by the crawl timeout ({timeout:g} s)"
+        elif reason == "shutdown" and not self.first_error:
+            self.first_error = "stopped before its end: the crawl was shut down"
         self.ledger.finish_run(
             self.run_id,
             self._source(),
@@ -385,7 +395,15 @@ class RunRecorder:
             finish_reason=reason,
             message=self._message(stats, meetings),
         )
-        self.ledger.close()
+        self._check_health()
+
+    def _check_health(self) -> None:
+        """Alert (or say recovered) from the crawl itself: a Scrapyd job has no parent to."""
+        source = getattr(self.crawler.spider, "source", None)
+        if self.ledger is None or not isinstance(source, Source):
+            return
+        channel = self.crawler.settings.get(OPS_CHANNEL_SETTING) or None
+        check_health(self.ledger, source.id, source.name, source.alert_after, channel)
 
     def _message(self, stats: dict[str, Any], meetings: int) -> str:
         """Why the crawl found what it found: network, robots.txt, HTTP, shape, or empty."""

@@ -11,6 +11,7 @@ inside is checked) and move to the new name the next time their meeting is store
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import re
@@ -50,6 +51,10 @@ def safe_name(text: str) -> str:
     return f"{prefix}{HASH_MARK}{digest}"
 
 
+def _safe(text: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_" else "-" for c in text.replace("/", "-"))
+
+
 def meeting_path(data_dir: Path, meeting_id: str) -> Path:
     """Where a meeting's JSON lives: ``meetings/<source>/<date>-<key>.json`` (see `safe_name`)."""
     source, _, rest = meeting_id.partition("/")
@@ -64,8 +69,7 @@ def meeting_path(data_dir: Path, meeting_id: str) -> Path:
 def legacy_meeting_path(data_dir: Path, meeting_id: str) -> Path:
     """The name earlier versions gave a meeting (lossy: ``7009.1`` and ``7009-1`` shared it)."""
     source, _, rest = meeting_id.partition("/")
-    safe = "".join(c if c.isalnum() or c in "-_" else "-" for c in rest.replace("/", "-"))
-    return data_dir / "meetings" / source / f"{safe}.json"
+    return data_dir / "meetings" / source / f"{_safe(rest)}.json"
 
 
 def write_atomic(path: Path, data: bytes | Iterable[bytes], *, keep_mode: bool = False) -> None:
@@ -98,6 +102,30 @@ def write_atomic(path: Path, data: bytes | Iterable[bytes], *, keep_mode: bool =
         raise
 
 
+# Fields that change on every crawl without the meeting changing.
+VOLATILE_FIELDS = ("scraped_at",)
+
+
+def _same_content(path: Path, data: bytes) -> bool:
+    """True when `path` holds a meeting document equal to `data` but for `VOLATILE_FIELDS`."""
+    try:
+        old = path.read_bytes()
+    except OSError:
+        return False
+    if old == data:
+        return True
+    try:
+        before, after = json.loads(old), json.loads(data)
+    except ValueError:  # a damaged file is rewritten
+        return False
+    if not isinstance(before, dict) or not isinstance(after, dict):
+        return False
+    for key in VOLATILE_FIELDS:
+        before.pop(key, None)
+        after.pop(key, None)
+    return bool(before == after)
+
+
 def _create_temp(path: Path, mode: int) -> tuple[int, str]:
     """A new temporary file beside `path`, created with `mode` (the kernel applies the umask).
 
@@ -125,14 +153,37 @@ class JsonStore:
         self.data_dir = data_dir
         self.unreadable: list[tuple[Path, str]] = []
 
-    def write(self, meeting: Meeting) -> Path:
-        """Store the meeting (items and classifications included); returns its path."""
+    def write(self, meeting: Meeting) -> bool:
+        """Store the meeting (items and classifications included); False when it was unchanged.
+
+        Unchanged means the stored document has the same content apart from ``scraped_at``;
+        it is then left alone, so a rerun over an unchanged site writes (and fsyncs) nothing.
+        A meeting with a copy under another date is always written (see `_other_copies`).
+        """
         path = meeting_path(self.data_dir, meeting.id)
-        write_atomic(path, meeting.model_dump_json(indent=2).encode())
+        data = meeting.model_dump_json(indent=2).encode()
         legacy = self._legacy(meeting.id)
         if legacy is not None and legacy != path:
             legacy.unlink(missing_ok=True)  # moved to its lossless name
-        return path
+        elif _same_content(path, data) and not self._other_copies(meeting, path):
+            return False
+        write_atomic(path, data)
+        return True
+
+    def _other_copies(self, meeting: Meeting, path: Path) -> bool:
+        """True when another date's document may have this meeting's key (it moved, maybe back).
+
+        Readers pick the newest ``scraped_at`` among such copies, so this one must be refreshed.
+        A key that is not a plain name is stored under a hash of date and key, which no pattern
+        finds: such a meeting is always treated as having copies (written every time).
+        """
+        _, _, rest = meeting.id.partition("/")
+        _, _, key = rest.partition("/")
+        if not key:
+            return False
+        if not PLAIN_NAME_RE.match(key):
+            return True
+        return any(other != path for other in path.parent.glob(f"*-{key}.json"))
 
     def remove(self, meeting_id: str) -> None:
         """Delete a meeting's document (a rescheduled meeting stored under its old date)."""

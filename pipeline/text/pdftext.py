@@ -10,8 +10,12 @@ raises: every failure comes back as `PdfText.error`. Pages without a text layer 
 from __future__ import annotations
 
 import asyncio
+import ctypes
+import ctypes.util
 import multiprocessing
+import os
 import re
+import signal
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -193,19 +197,49 @@ def _add_ocr(doc: pdfium.PdfDocument, result: PdfText, ocr: OcrOptions) -> PdfTe
     )
 
 
-WORKER_MEMORY_LIMIT = (
-    2 * 2**30
-)  # address space for the worker: a PDF bomb fails there, not the host
+# Address space for the worker: a PDF bomb fails there, not the host.
+WORKER_MEMORY_LIMIT = 2 * 2**30
+# A long-lived worker is replaced after this many documents, or when its resident memory passes
+# `RECYCLE_RSS` (PDFium and the allocator keep what a big document made them grow to).
+RECYCLE_DOCUMENTS = 500
+RECYCLE_RSS = 300 * 2**20
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
-def _limit_worker_memory() -> None:
-    """Pool initializer: cap the worker's address space (Linux/macOS; ignored where unsupported)."""
+def die_with_parent(parent_pid: int, sig: int = signal.SIGKILL) -> None:
+    """Have the kernel send `sig` to this process when its parent dies (Linux; else nothing).
+
+    If the parent is already gone (it died before this ran), exit at once. The signal follows
+    the parent *thread* that started this process, so start children from a thread that outlives
+    them (the main thread, or the one that waits for them).
+    """
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, int(sig), 0, 0, 0)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent_pid:
+        os._exit(1)
+
+
+def _init_worker(parent_pid: int) -> None:
+    """Pool initializer: die with the crawl process; cap the address space where supported."""
+    die_with_parent(parent_pid)
     try:
         import resource
 
         resource.setrlimit(resource.RLIMIT_AS, (WORKER_MEMORY_LIMIT, WORKER_MEMORY_LIMIT))
     except (ImportError, ValueError, OSError):
         pass
+
+
+def _rss_bytes(pid: int) -> int:
+    """Resident memory of process `pid` (0 when unknown)."""
+    try:
+        with open(f"/proc/{pid}/statm", encoding="ascii") as fh:
+            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
 
 
 def _worker_extract(
@@ -218,13 +252,17 @@ def _worker_extract(
 
 
 class PdfExtractor:
-    """Extracts PDF text in one lazily spawned worker process, with size, page and time limits.
+    """Extracts PDF text in one lazily spawned, long-lived worker process, with limits.
 
     Calls are serialised (one PDF in the worker at a time), so a timeout measures only the PDF it
     belongs to. On timeout or cancellation the worker is killed and the next call spawns a fresh
     one; if the worker dies, the call returns an error and the next call spawns a fresh one.
     Use `extract` inside an asyncio loop (Scrapy) and `extract_sync` elsewhere, not both at once.
     The first call's timeout also covers spawning the worker (well under a second).
+
+    The worker serves every crawl of the process (`shared_extractor`) and is replaced after
+    ``recycle_documents`` PDFs or once its resident memory passes ``recycle_rss`` bytes. It dies
+    with the process that started it (``PR_SET_PDEATHSIG``), so a killed crawl leaves no worker.
 
     The worker is a ``ProcessPoolExecutor(max_workers=1)`` with the ``spawn`` context rather than
     a hand-made process: it already handles argument/result transport, detects a crashed worker
@@ -238,6 +276,8 @@ class PdfExtractor:
         max_bytes: int = 25 * 2**20,
         max_pages: int = 200,
         worker_delay_s: float = 0.0,
+        recycle_documents: int = RECYCLE_DOCUMENTS,
+        recycle_rss: int = RECYCLE_RSS,
         ocr: OcrOptions | None = None,
     ) -> None:
         """Set the limits; no process is started until the first PDF.
@@ -250,6 +290,10 @@ class PdfExtractor:
         self.max_bytes = max_bytes
         self.max_pages = max_pages
         self.worker_delay_s = worker_delay_s
+        self.recycle_documents = recycle_documents
+        self.recycle_rss = recycle_rss
+        self.documents = 0  # PDFs sent to the current worker
+        self.workers_started = 0
         self.ocr = ocr
         self._pool: ProcessPoolExecutor | None = None
         self._sync_lock = threading.Lock()
@@ -275,9 +319,15 @@ class PdfExtractor:
             if self._pool is None:
                 ctx = multiprocessing.get_context("spawn")
                 self._pool = ProcessPoolExecutor(
-                    max_workers=1, mp_context=ctx, initializer=_limit_worker_memory
+                    max_workers=1,
+                    mp_context=ctx,
+                    initializer=_init_worker,
+                    initargs=(os.getpid(),),
                 )
+                self.documents = 0
+                self.workers_started += 1
             try:
+                self.documents += 1
                 return self._pool.submit(
                     _worker_extract, data, self.max_pages, self.worker_delay_s, self.ocr
                 )
@@ -299,6 +349,19 @@ class PdfExtractor:
         for proc in processes:
             proc.join(timeout=5)
 
+    def worker_pids(self) -> list[int]:
+        """Process ids of the current worker (empty when none runs)."""
+        pool = self._pool
+        return [p for p in (pool._processes or {}) if p] if pool is not None else []
+
+    def _maybe_recycle(self) -> None:
+        """Between documents: retire a worker that has served enough or grown too big."""
+        if self._pool is None:
+            return
+        big = any(_rss_bytes(pid) > self.recycle_rss for pid in self.worker_pids())
+        if self.documents >= self.recycle_documents or big:
+            self.close()
+
     def _failed(self, exc: Exception) -> PdfText:
         """Return the error result for a failed call; kill a stuck or dead worker."""
         if isinstance(exc, TimeoutError):
@@ -318,6 +381,8 @@ class PdfExtractor:
                 return self._submit(data).result(timeout=self.deadline_s)
             except Exception as exc:  # timeouts, dead worker, spawn failure
                 return self._failed(exc)
+            finally:
+                self._maybe_recycle()
 
     async def extract(self, data: bytes) -> PdfText:
         """Extract text from PDF bytes without blocking the running asyncio loop."""
@@ -335,6 +400,12 @@ class PdfExtractor:
             except asyncio.CancelledError:
                 self._kill()  # nobody will read the result; don't let it block the next call
                 raise
+            finally:
+                self._maybe_recycle()
+
+    def terminate(self) -> None:
+        """Kill the worker now, even mid-document (its crawls are over); it may be used again."""
+        self._kill()
 
     def close(self) -> None:
         """Stop the worker process; the extractor can still be used (it spawns a new one)."""
@@ -354,3 +425,30 @@ class PdfExtractor:
     ) -> None:
         """Stop the worker."""
         self.close()
+
+
+_SHARED: dict[tuple[float, int, OcrOptions | None], PdfExtractor] = {}
+
+
+def shared_extractor(
+    timeout_s: float = 30.0,
+    max_pages: int = 200,
+    worker_delay_s: float = 0.0,
+    ocr: OcrOptions | None = None,
+) -> PdfExtractor:
+    """The process's extractor for these limits: every crawl in the process shares its worker.
+
+    Stop it with `close_shared` when the process is done crawling (the worker also dies with the
+    process). `worker_delay_s` (the test hook) is set on it at each call.
+    """
+    key = (timeout_s, max_pages, ocr)
+    if key not in _SHARED:
+        _SHARED[key] = PdfExtractor(timeout_s=timeout_s, max_pages=max_pages, ocr=ocr)
+    _SHARED[key].worker_delay_s = worker_delay_s
+    return _SHARED[key]
+
+
+def close_shared() -> None:
+    """Stop every shared extractor's worker, busy or not: the process is done crawling."""
+    for extractor in _SHARED.values():
+        extractor.terminate()
