@@ -32,6 +32,7 @@ from contextlib import closing, contextmanager
 from dataclasses import astuple, dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -58,7 +59,10 @@ def stored_message(text: str | None) -> str | None:
 #    outcomes; runs.unread (meetings whose agenda could not be read).
 LEDGER_VERSION = 2
 # The tables, as SQL statements (created if missing on every open), comments dropped.
-_SQL = re.sub(r"--[^\n]*", "", Path(__file__).with_name("ledger.sql").read_text(encoding="utf-8"))
+# Read as package data: inside a zipped egg (a Scrapyd deployment) it is not a file on disk.
+_SQL = re.sub(
+    r"--[^\n]*", "", resources.files(__package__).joinpath("ledger.sql").read_text("utf-8")
+)
 SCHEMA = [s.strip() for s in _SQL.split(";") if s.strip()]
 # Layout 0 → 1: the old table is set aside, the new one created by SCHEMA, the rows copied with
 # each bill's key moved to bill_key (SQLite cannot relax meeting_id's NOT NULL in place).
