@@ -12,6 +12,10 @@ recorded). The weekly Slack digest is one more job (default Monday 08:00 Chicago
 ``digest_cron``, env ``AGENDA_WATCH_DIGEST_CRON``) that queues the week's digest once, then
 delivers. Reminders (public-comment deadlines, witness-slip hearings) are checked every
 `REMINDER_EVERY_MIN` minutes.
+
+``agenda-watch run --no-crawl`` is the delivery node of a deployment whose crawls run elsewhere
+(Scrapyd jobs into a shared ledger): no crawl jobs; the digest, the reminders, and delivery every
+`DELIVER_EVERY_MIN` minutes.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 from types import FrameType
 from zoneinfo import ZoneInfo
@@ -53,6 +57,7 @@ from pipeline.store.ledger import Ledger
 MISFIRE_GRACE_S = 600
 DIGEST_MISFIRE_GRACE_S = 6 * 3600  # a digest a few hours late still beats none that week
 REMINDER_EVERY_MIN = 15  # a reminder lands at most this late after its moment (24 h ahead)
+DELIVER_EVERY_MIN = 2  # --no-crawl: how often the outbox is delivered (crawls only queue)
 
 logger = logging.getLogger("agenda_watch.scheduler")
 _deliver_lock = threading.Lock()
@@ -187,6 +192,31 @@ def remind_and_deliver(settings: Settings, clock: Callable[[], datetime] | None 
     logger.info("reminders: %d queued; %s", len(queued), report.summary())
 
 
+def deliver_queued(settings: Settings) -> None:
+    """The delivery job of ``run --no-crawl``: post what crawls elsewhere queued."""
+    with _deliver_lock:
+        ledger = Ledger(settings.ledger)
+        try:
+            report = deliver(settings, ledger)
+        finally:
+            ledger.close()
+    if report.sent or report.errors:
+        logger.info("delivery: %s", report.summary())
+
+
+def add_delivery_job(scheduler: BaseScheduler, settings: Settings) -> None:
+    """Add the delivery job: at once, then every `DELIVER_EVERY_MIN` minutes."""
+    first = datetime.now(CHICAGO) + timedelta(seconds=1)
+    _add_singleton(
+        scheduler,
+        deliver_queued,
+        IntervalTrigger(minutes=DELIVER_EVERY_MIN, start_date=first, timezone=CHICAGO),
+        [settings],
+        ("deliver", "delivery"),
+        DELIVER_EVERY_MIN * 60,
+    )
+
+
 def add_reminder_job(
     scheduler: BaseScheduler,
     settings: Settings,
@@ -204,14 +234,21 @@ def add_reminder_job(
     )
 
 
-def main(settings: Settings | None = None) -> int:
-    """Run until SIGTERM or SIGINT; returns the process exit code."""
+def main(settings: Settings | None = None, crawl: bool = True) -> int:
+    """Run until SIGTERM or SIGINT; returns the process exit code.
+
+    Without `crawl` (``--no-crawl``): no crawl jobs, and a delivery job instead.
+    """
     settings = settings or load_settings()
     setup_logging(logging.INFO, "%(asctime)s %(levelname)s %(message)s", force=True)
     register_source_secrets(settings.sources_path)
     dispatcher = CrawlDispatcher(partial(crawl_batch, settings))
     try:
-        scheduler = build_scheduler(settings, dispatcher)
+        if crawl:
+            scheduler = build_scheduler(settings, dispatcher)
+        else:
+            scheduler = BlockingScheduler(timezone=CHICAGO)
+            add_delivery_job(scheduler, settings)
         add_digest_job(scheduler, settings)
         add_reminder_job(scheduler, settings)
     except ConfigError as exc:

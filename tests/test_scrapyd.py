@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -33,6 +34,7 @@ from pipeline.store.ledger import Ledger
 from tests import fakeslack
 from tests.conftest import ROOT, TOPICS
 from tests.fakeslack import VALID_TOKEN, FakeSlackServer
+from tests.test_delivery_faults import meeting_notice
 
 pytestmark = pytest.mark.engine  # Scrapyd starts crawl processes
 
@@ -301,3 +303,50 @@ def test_the_egg_carries_its_settings_entry_point_and_config(tmp_path: Path) -> 
     assert problems == []
     assert names == sorted(s.id for s in sources if s.enabled)
     assert len(names) > 50
+
+
+def test_the_delivery_node_delivers_what_crawls_elsewhere_queued_and_crawls_nothing(
+    tmp_path: Path, slack: FakeSlackServer, ledger_backend: str
+) -> None:
+    """``agenda-watch run --no-crawl``: no crawl jobs; the digest, reminders and delivery."""
+    data = tmp_path / "data"
+    ledger = Ledger(os.environ.get("AGENDA_WATCH_LEDGER_URL") or data / "ledger.sqlite3")
+    try:
+        for n in range(3):  # as a Scrapyd job on another machine would have queued them
+            assert ledger.queue_notice(meeting_notice(n))
+    finally:
+        ledger.close()
+    env = server_env(
+        AGENDA_WATCH_DATA_DIR=str(data),
+        AGENDA_WATCH_CONFIG_DIR=os.environ["AGENDA_WATCH_CONFIG_DIR"],
+        SLACK_BOT_TOKEN=VALID_TOKEN,
+        SLACK_API_URL=slack.url,
+        SLACK_CHANNEL=DEFAULT_CHANNEL,
+        **(
+            {"AGENDA_WATCH_LEDGER_URL": os.environ["AGENDA_WATCH_LEDGER_URL"]}
+            if "AGENDA_WATCH_LEDGER_URL" in os.environ
+            else {}
+        ),
+    )
+    proc = subprocess.Popen(
+        [str(BIN / "agenda-watch"), "run", "--no-crawl"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        for _ in range(3):
+            assert slack.fake.posts_received.acquire(timeout=60), "the node did not deliver"
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 0, out
+    assert sorted(slack.fake.notice_ids()) == sorted(meeting_notice(n).id for n in range(3))
+    scheduled = [line for line in out.splitlines() if " INFO scheduled " in line]
+    assert [line.split(" scheduled ", 1)[1].split(" (")[0] for line in scheduled] == [
+        "delivery",
+        "weekly digest",
+        "reminders",
+    ]
+    assert not (data / "logs").exists()  # no crawl ran

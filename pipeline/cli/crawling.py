@@ -92,8 +92,13 @@ def deliver(ctx: click.Context) -> None:
 
 
 @click.command()
+@click.option(
+    "--no-crawl",
+    is_flag=True,
+    help="Crawls run elsewhere (Scrapyd): only deliver (every few minutes), digest, remind.",
+)
 @click.pass_context
-def run(ctx: click.Context) -> None:
+def run(ctx: click.Context, no_crawl: bool) -> None:
     """Run the scheduler: sources due together crawl as one batch, then delivery."""
     settings = settings_of(ctx)
     # What the scheduler would refuse, said as check-config says it (broken topic rules would
@@ -101,7 +106,7 @@ def run(ctx: click.Context) -> None:
     problems = check_topics(settings.topics_path) + check_sources(settings.sources_path)[1]
     if problems:
         raise ConfigError(problems)
-    sys.exit(scheduler.main(settings))
+    sys.exit(scheduler.main(settings, crawl=not no_crawl))
 
 
 @click.command()
