@@ -42,6 +42,7 @@ PROJECT = "agenda_watch"
 DEFAULT_CHANNEL = "C0AGENDA01"
 OPS = "C0OPS00001"
 JOB_CHANNEL = "C0JOB00001"  # only the job's own config routes Oak Park here
+PASSWORD = "Job-Secret-4711"
 # What scrapyd-deploy packages (the rest of the repo is not code the crawl runs).
 PROJECT_FILES = (
     *("pipeline", "spiders", "config", "scheduler.py"),
@@ -202,7 +203,11 @@ def test_a_deployed_crawl_job_honours_its_settings_and_its_notices_are_delivered
             ("setting", f"AGENDA_WATCH_OPS_CHANNEL={OPS}"),
             ("setting", "DOWNLOAD_DELAY=0"),
         ]
-        ledger_url = os.environ.get("AGENDA_WATCH_LEDGER_URL", "")
+        # On PostgreSQL, with a password in the URL (the throwaway server trusts local users,
+        # so any password connects): it must not show up in any log or file.
+        ledger_url = os.environ.get("AGENDA_WATCH_LEDGER_URL", "").replace(
+            "://postgres@", f"://postgres:{PASSWORD}@"
+        )
         if ledger_url:
             settings.append(("setting", f"AGENDA_WATCH_LEDGER_URL={ledger_url}"))
         jobs = set()
@@ -259,6 +264,13 @@ def test_a_deployed_crawl_job_honours_its_settings_and_its_notices_are_delivered
     assert by_channel == {JOB_CHANNEL: 1, OPS: 1}  # the job's config routed Oak Park
     [alert] = [m for m in slack.fake.messages if m["channel"] == OPS]
     assert "Lake County" in alert["text"]
+    if ledger_url:
+        assert PASSWORD in ledger_url
+        assert PASSWORD not in first.stdout + first.stderr + second.stdout + second.stderr
+        logs = [p for p in (tmp_path / "scrapyd" / "logs").rglob("*") if p.is_file()]
+        assert len(logs) == 2
+        for path in [*logs, *(p for p in data.rglob("*") if p.is_file())]:
+            assert PASSWORD.encode() not in path.read_bytes(), path
 
 
 def test_the_egg_carries_its_settings_entry_point_and_config(tmp_path: Path) -> None:
