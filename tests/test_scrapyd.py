@@ -78,6 +78,21 @@ def server_env(**extra: str) -> dict[str, str]:
     return {**env, **extra}
 
 
+def scrapyd_deploy(src: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """``scrapyd-deploy ARGS`` in the project copy `src`; fails the test if it fails."""
+    done = subprocess.run(
+        [str(BIN / "scrapyd-deploy"), *args],
+        cwd=src,
+        env=server_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return done
+
+
 class Scrapyd:
     """A Scrapyd server in `root` (its own scrapyd.conf, eggs, logs, job database)."""
 
@@ -177,16 +192,7 @@ def test_a_deployed_crawl_job_honours_its_settings_and_its_notices_are_delivered
         src = project_copy(tmp_path / "src")
         with (src / "scrapy.cfg").open("a", encoding="utf-8") as cfg:
             cfg.write(f"\n[deploy:test]\nurl = {scrapyd.url}\nproject = {PROJECT}\n")
-        deployed = subprocess.run(
-            [str(BIN / "scrapyd-deploy"), "test", "--version", "r1"],
-            cwd=src,
-            env=server_env(),
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-        )
-        assert deployed.returncode == 0, deployed.stderr
+        deployed = scrapyd_deploy(src, "test", "--version", "r1")
         assert '"status": "ok"' in deployed.stdout and '"spiders": 3' in deployed.stdout
         assert scrapyd.get("listspiders.json", project=PROJECT)["spiders"] == [
             "demo_cook_county",
@@ -276,16 +282,7 @@ def test_a_deployed_crawl_job_honours_its_settings_and_its_notices_are_delivered
 def test_the_egg_carries_its_settings_entry_point_and_config(tmp_path: Path) -> None:
     src = project_copy(tmp_path / "src")
     egg = tmp_path / "agenda_watch.egg"
-    built = subprocess.run(
-        [str(BIN / "scrapyd-deploy"), "--build-egg", str(egg)],
-        cwd=src,
-        env=server_env(),
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert built.returncode == 0, built.stderr
+    scrapyd_deploy(src, "--build-egg", str(egg))
     # Scrapyd's runner reads the settings module from the egg's entry point, then imports our
     # code from the egg (a zip): `scrapy list` in an empty dir, no config given, lists the
     # sources of the config shipped inside it.

@@ -1,4 +1,8 @@
-"""The SQLite ledger under the data dir: what was seen, crawl runs, and the outbox of notices.
+"""The ledger: what was seen, crawl runs, and the outbox of notices.
+
+It is the SQLite file under the data dir, or a PostgreSQL database shared by several machines
+(``AGENDA_WATCH_LEDGER_URL``): the same statements serve both, written here once in the portable
+subset of SQLite's SQL; `pipeline.store.ledger_pg` is the PostgreSQL connection and dialect.
 
 The ledger remembers what was seen (content hashes per meeting, item and bill), the crawl runs and
 each source's alert state, and holds the outbox of Slack notices. A meeting's ledger update and the
@@ -13,8 +17,8 @@ The outbox is shared by any number of processes (`deliver`, `crawl`, `run`). A n
 queued to in flight only by `Ledger.claim_next`, one conditional UPDATE that names its owner and
 a lease; every later step of a claim (`begin_post`, `mark_sent`, `release`, `hold`, `mark_dead`)
 is conditional on the same owner, so a claim taken over by a reconciler can no longer be changed
-by its old owner. Each method is a single statement a PostgreSQL backend can reproduce
-(``UPDATE … WHERE id = (SELECT … FOR UPDATE SKIP LOCKED LIMIT 1) RETURNING *``).
+by its old owner. Each method is a single statement; on PostgreSQL `claim_next`'s candidate is
+locked ``FOR UPDATE SKIP LOCKED``, so concurrent claimers pass over each other's rows.
 
 A damaged file is reported as `LedgerDamaged`, one line naming the file and `agenda-watch doctor`
 (`salvage` and `Ledger.set_aside_undecodable` are what the doctor does).
