@@ -21,6 +21,7 @@ from urllib.parse import quote
 
 ENV_URL = "AGENDA_WATCH_TEST_PG_URL"
 DATABASE = "postgres"
+LOCALE = ("--locale=C.UTF-8", "--locale-provider=icu", "--icu-locale=en-US")
 
 
 def pg_bin() -> Path | None:
@@ -58,7 +59,10 @@ class PgServer:
         """Create and start the cluster; returns its base URL (trust auth, unix socket)."""
         if self.user:
             shutil.chown(self.dir, self.user)
-        self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres", "--no-sync")
+        # ICU en-US, as a production server would sort (not C): the ledger must not depend on it.
+        self._run(
+            "initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres", "--no-sync", *LOCALE
+        )
         options = f"-k {self.dir} -c listen_addresses='' -c fsync=off -c max_connections=60"
         log = str(self.dir / "server.log")  # not our pipes: the server outlives pg_ctl
         self._run(

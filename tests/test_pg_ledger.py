@@ -68,6 +68,12 @@ def test_the_schema_is_the_same_table_by_table_column_by_column(
                 table
             )
         assert pg.execute("SELECT value FROM ledger_meta WHERE key = 'layout'").fetchone() == ("2",)
+        # Every text column compares bytewise, as SQLite's and Python's strings do.
+        collations = pg.execute(
+            "SELECT DISTINCT collation_name FROM information_schema.columns"
+            " WHERE table_schema = current_schema() AND data_type = 'text'"
+        ).fetchall()
+        assert collations == [("C",)]
         # The bill/meeting CHECK holds on PostgreSQL too.
         with pytest.raises(psycopg.errors.CheckViolation):
             pg.execute(
@@ -149,6 +155,28 @@ def _exercise(ledger: Ledger) -> list[Any]:
     out.append([r.path for r in ledger.index_select(picks)])
     out.append([r.path for r in ledger.index_select(IndexSelection(latest=True))])
     out.append((sorted(ledger.index_sources()), ledger.index_problems()))
+    # Same start, sources whose order depends on the collation: bytewise "Zion" < "arlington".
+    same_time = [
+        IndexRow(
+            f"{s}/x.json",
+            1,
+            1,
+            1,
+            "h",
+            None,
+            f"{s}-1",
+            s,
+            f"{s}/1",
+            f"{s}-p",
+            "2026-04-01T00:00:00.000000",
+            "2026-04-02T00:00:00.000000",
+            "2026-04-02",
+        )
+        for s in ("arlington", "Zion", "oak_park", "oakbrook")
+    ]
+    ledger.index_put(same_time)
+    out.append([r.source for r in ledger.index_select(IndexSelection(first_local="2026-04-02"))])
+    ledger.index_drop([r.path for r in same_time])
     ledger.set_index_state("version", "1")
     ledger.set_index_state("version", "2", replace=False)
     out.append(ledger.index_state("version"))
@@ -173,6 +201,7 @@ def test_both_backends_answer_the_same_calls_the_same_way(pg_url: str, tmp_path:
     assert answers[16] == (2, 0, None)
     assert answers[22] == ["oak/1.json", "oak/3.json"]
     assert answers[23] == ["oak/1.json", "oak/2.json", "oak/3.json"]
+    assert answers[25] == ["Zion", "arlington", "oak_park", "oakbrook"]  # bytewise, as in Python
 
 
 def test_threads_with_their_own_connections_claim_each_notice_once_in_thread_order(
