@@ -82,7 +82,7 @@ class ReplayServer:
 
     def start(self) -> ReplayServer:
         """Start serving; returns self."""
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,), daemon=True)
         self._thread.start()
         return self
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from types import CodeType, ModuleType
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from pipeline.demo import RECORDINGS, replay_hosts, write_demo_config
 from pipeline.replay import ReplayServer
@@ -38,6 +39,26 @@ def copy_fixture_config(dest: Path) -> Path:
         shutil.copyfile(FIXTURE_CONFIG / name, dest / name)
     shutil.copyfile(TOPICS, dest / "topics.yaml")
     return dest
+
+
+# The fast loop runs each property test on a handful of examples (it still runs them all);
+# the full suite and CI search as far as each test asks. Set by `pytest_configure`, read by
+# `examples` when the test modules are imported.
+QUICK_ENV = "AGENDA_WATCH_QUICK_TESTS"
+QUICK_EXAMPLES = 10
+hypothesis_settings.register_profile("quick", max_examples=QUICK_EXAMPLES, deadline=None)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The fast loop (a ``-m`` that leaves ``engine`` out) loads the "quick" hypothesis profile."""
+    if "not engine" in (config.option.markexpr or "") or os.environ.get(QUICK_ENV):
+        os.environ[QUICK_ENV] = "1"
+        hypothesis_settings.load_profile("quick")
+
+
+def examples(n: int) -> int:
+    """`n` hypothesis examples; in the fast loop at most `QUICK_EXAMPLES`."""
+    return min(n, QUICK_EXAMPLES) if os.environ.get(QUICK_ENV) else n
 
 
 @pytest.fixture(scope="session")
@@ -99,28 +120,50 @@ def slack() -> Iterator[FakeSlackServer]:
         yield server
 
 
-# Calls that start a crawl: each runs crawl worker processes.
+# Names whose use starts the heavy machinery: a crawl (crawl worker processes, the Scrapy
+# engine), any other child process (a CLI run as a user would, the PDF worker, OCR's engine,
+# a pty), or a real wait on a clock.
 ENGINE_CALLS = frozenset(
-    {"crawl_one", "crawl_many", "crawl_recorded", "crawl_and_deliver", "BatchCrawl"}
+    {
+        "crawl_one",
+        "crawl_many",
+        "crawl_recorded",
+        "crawl_and_deliver",
+        "BatchCrawl",
+        "subprocess",
+        "Popen",
+        "pty",
+        "multiprocessing",
+        "ProcessPoolExecutor",
+        "PdfExtractor",
+        "shared_extractor",
+        "extract_pdf_text",
+        "sleep",
+    }
 )
+# Fixtures that stand for the same (tesseract: OCR runs in the PDF worker).
+ENGINE_FIXTURES = frozenset({"tesseract", "chromium"})
 
 
 def _starts_engine(code: CodeType, module: ModuleType | None, seen: set[CodeType]) -> bool:
-    """True when `code` calls one of `ENGINE_CALLS`, itself or through its module's functions."""
+    """True when `code` uses one of `ENGINE_CALLS`, itself or through test helpers it calls.
+
+    Helpers are the functions it names that the test modules define (its own module's, or
+    imported from another ``tests`` module), followed with their own module's names.
+    """
     if code in seen:
         return False
     seen.add(code)
     if ENGINE_CALLS & set(code.co_names):
         return True
-    inner = [c for c in code.co_consts if isinstance(c, CodeType)]
-    helpers = [
-        obj.__code__
-        for name in code.co_names
-        if module is not None
-        and inspect.isfunction(obj := getattr(module, name, None))
-        and obj.__module__ == module.__name__
-    ]
-    return any(_starts_engine(c, module, seen) for c in [*inner, *helpers])
+    if any(_starts_engine(c, module, seen) for c in code.co_consts if isinstance(c, CodeType)):
+        return True
+    for name in code.co_names:
+        obj = getattr(module, name, None) if module is not None else None
+        if inspect.isfunction(obj) and obj.__module__.split(".")[0] == "tests":
+            if _starts_engine(obj.__code__, inspect.getmodule(obj), seen):
+                return True
+    return False
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -135,7 +178,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             if inspect.isfunction(func):
                 codes.append(func.__code__)
         seen: set[CodeType] = set()
-        if any(_starts_engine(code, module, seen) for code in codes):
+        if ENGINE_FIXTURES & set(item.fixturenames) or any(
+            _starts_engine(code, module, seen) for code in codes
+        ):
             item.add_marker(pytest.mark.engine)
 
 

@@ -21,7 +21,7 @@ from pipeline.deliver.outbox import HOST, DeliveryPolicy, abandoned, new_owner, 
 from pipeline.models import Notice, NoticeKind
 from pipeline.store import ledger as ledger_module
 from pipeline.store.ledger import Ledger, OutboxRow
-from tests.conftest import LEDGER_BACKENDS
+from tests.conftest import LEDGER_BACKENDS, examples
 from tests.pgserver import fresh_url
 
 LEASE = timedelta(minutes=10)
@@ -296,7 +296,8 @@ def test_the_claim_protocol_never_posts_twice(backend: str, request: pytest.Fixt
             super().teardown()
 
     Drained.TestCase.settings = settings(
-        max_examples=50 if backend == "sqlite" else 25,  # a schema per example on PostgreSQL
+        # A schema per example on PostgreSQL: half as many there.
+        max_examples=examples(50 if backend == "sqlite" else 25),
         stateful_step_count=40,
         deadline=None,
         suppress_health_check=[HealthCheck.too_slow],

@@ -24,6 +24,7 @@ from benchmarks.bench_classifier import HOSTILE_TEXTS, PATHOLOGICAL_RULES, with_
 from pipeline.classify.classifier import Classifier, TopicsConfig
 from pipeline.classify.matcher import MAX_SPAN
 from pipeline.config import check_topics
+from tests.conftest import examples
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -65,6 +66,7 @@ def _rule_words() -> list[str]:
     return sorted(words)
 
 
+@pytest.mark.engine  # every labelled item, both ways: about 10 s
 def test_fast_path_equals_plain_matching_on_every_labelled_item(
     classifier: Classifier, reference: Classifier
 ) -> None:
@@ -100,7 +102,7 @@ def agenda_like(draw: st.DrawFn) -> str:
     return "".join(parts)
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(400), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(agenda_like())
 def test_fast_path_equals_plain_matching_on_generated_texts(
     classifier: Classifier, reference: Classifier, text: str
@@ -194,13 +196,17 @@ def _refused_or_fast(regex: str, tmp_path: Path) -> None:
         assert all(e.end - e.start <= MAX_SPAN for e in verdict.evidence)
 
 
+@pytest.mark.engine  # each rule is timed against a worst-case text
 @pytest.mark.parametrize("regex", PATHOLOGICAL_RULES)
 def test_pathological_rules_are_refused_or_fast(regex: str, tmp_path: Path) -> None:
     _refused_or_fast(regex, tmp_path)
 
 
+@pytest.mark.engine  # generated rules, each timed against a worst-case text
 @settings(
-    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=examples(25),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(regex=pathological())
 def test_generated_pathological_rules_are_refused_or_fast(regex: str, tmp_path: Path) -> None:

@@ -32,6 +32,7 @@ from pipeline.text.comments import (
     upcoming_deadline,
 )
 from pipeline.text.pdftext import extract_pdf_bytes
+from tests.conftest import examples
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CHICAGO, LA, DENVER = (
@@ -346,7 +347,7 @@ def _check_window(window: CommentWindow | None, start: datetime) -> None:
     assert len(window.source_text) <= 2000
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.text(max_size=4000))
 def test_arbitrary_text_never_raises_and_is_fast(text: str) -> None:
     began = time.perf_counter()
@@ -354,7 +355,7 @@ def test_arbitrary_text_never_raises_and_is_fast(text: str) -> None:
     assert time.perf_counter() - began < 2.0
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.lists(st.one_of(st.sampled_from(_FRAGMENTS), st.text(max_size=12)), max_size=120),
     st.sampled_from(["America/Chicago", "America/Phoenix", "America/New_York", "Pacific/Honolulu"]),

@@ -172,6 +172,7 @@ def test_notices_that_no_longer_decode_or_render_are_dead_and_the_rest_flow(
     assert "2 notice(s) could not be delivered" in alert["text"]
 
 
+@pytest.mark.engine  # waits out real Slack timeouts
 def test_a_late_answer_is_one_post_however_often_delivery_reruns(
     tmp_path: Path, slack: FakeSlackServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -218,6 +219,7 @@ def later(monkeypatch: pytest.MonkeyPatch, by: timedelta) -> None:
     monkeypatch.setattr(ledger_module, "utcnow", moved)
 
 
+@pytest.mark.engine  # waits out real Slack timeouts
 def test_an_outage_stops_delivery_after_two_notices(
     tmp_path: Path, slack: FakeSlackServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -28,7 +28,7 @@ from spiders._parse import BadValue, squash, web_url
 from spiders.base import AgendaSpider
 from spiders.loader import spider_class_for
 from spiders.registry import platform_spiders
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, examples
 from tests.corruption import HOSTILE
 
 PAGE = "https://chicago.legistar.com/Calendar.aspx"
@@ -88,7 +88,7 @@ def test_web_url_rejects_what_is_no_web_address(href: Any) -> None:
         web_url(href, PAGE)
 
 
-@settings(max_examples=300, deadline=None, derandomize=True)
+@settings(max_examples=examples(300), deadline=None, derandomize=True)
 @given(
     href=st.one_of(st.text(max_size=60), st.sampled_from(HOSTILE["url"])),
     base=st.sampled_from(BASES),

@@ -43,7 +43,7 @@ from pipeline.store.ledger import Ledger
 from pipeline.store.outcomes import decided_items
 from spiders._legistar import detail_items, saved_response
 from spiders._outcomes import make_vote, outcome_kind, passed_flag, vote_value
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, examples
 from tests.fakeslack import FakeSlackServer
 from tests.helpers import crawl_recorded, use_fake_slack
 from tests.test_fields import _spider
@@ -313,7 +313,9 @@ def test_legistar_web_grid_action_and_result_give_the_outcome() -> None:
     )
 
 
-@settings(deadline=None, max_examples=40)  # each example writes a real SQLite file (fsync)
+@settings(
+    deadline=None, max_examples=examples(40)
+)  # each example writes a real SQLite file (fsync)
 @given(
     st.lists(
         st.tuples(st.sampled_from(["t1", "t2"]), st.integers(min_value=0, max_value=3)),

@@ -23,7 +23,7 @@ from pipeline.text import safexml
 from pipeline.text.docx import docx_text
 from pipeline.text.safexml import XmlRefused, decode_xml, parse_lenient, parse_strict
 from spiders.loader import spider_class_for
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, examples
 
 ILGA_FILE = FIXTURES / "ilga" / "10400HR0017_BillStatus.xml"
 ILGA_URL = "https://ilga.gov/ftp/legislation/104/BillStatus/XML/10400HR0017.xml"
@@ -184,7 +184,7 @@ ENTITY_TEXT = st.lists(
 ).map("".join)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(ENTITY_TEXT)
 def test_lenient_output_is_bounded_by_its_input(text: str) -> None:
     doc = f'<!DOCTYPE r [<!ENTITY e "{"x" * 50}">]><r>{text}</r>'

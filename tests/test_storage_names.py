@@ -16,6 +16,7 @@ from pipeline.store.files import (
     set_aside_file,
     unreadable_files,
 )
+from tests.conftest import examples
 
 DATA = Path("/data")
 
@@ -42,7 +43,7 @@ def test_ids_that_used_to_share_a_file_get_their_own(tmp_path: Path) -> None:
     assert max(len(p.name) for p in paths) <= 80  # the 300-character id too
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.lists(st.text(min_size=1, max_size=400), min_size=2, max_size=8, unique=True))
 def test_names_are_injective_and_bounded(keys: list[str]) -> None:
     paths = {meeting_path(DATA, f"src/20251202/{k}") for k in keys}

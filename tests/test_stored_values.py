@@ -39,7 +39,7 @@ from pipeline.views.export import city_scrapers_meeting, ocd_event
 from pipeline.views.format import match_rows, upcoming_table
 from pipeline.views.site import build_site, render_page
 from pipeline.views.upcoming import UpcomingQuery, select_upcoming, upcoming_json
-from tests.conftest import make_settings
+from tests.conftest import examples, make_settings
 
 CHICAGO = ZoneInfo("America/Chicago")
 PLACEHOLDER = datetime(9999, 12, 31, 23, 30, tzinfo=CHICAGO)
@@ -135,7 +135,7 @@ stored_meetings = st.lists(
 
 
 @settings(
-    max_examples=60,
+    max_examples=examples(60),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

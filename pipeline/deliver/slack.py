@@ -1,54 +1,53 @@
 """Render notices as Slack Block Kit messages, with every scraped string made inert.
 
-Scraped text is hostile: ``&``, ``<`` and ``>`` are escaped (so ``<!channel>``, ``<@U123>`` and
-``<http://x|y>`` arrive as plain text), literal ``@here``/``@channel``/``@everyone`` are broken
-with a zero-width joiner, and links are built only from http(s) URLs we percent-encode ourselves.
+The building blocks (escaping, links, sections) are `pipeline.deliver.blocks`; follow-ups about
+public comment, hearings, outcomes and reminders are `pipeline.deliver.slack_followups`.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+from pipeline.deliver.blocks import (
+    MAX_ITEMS,
+    MAX_SECTION,
+    METADATA_EVENT,
+    Message,
+    context,
+    escape,
+    link,
+    metadata,
+    safe_url,
+    section,
+)
+from pipeline.deliver.slack_followups import (
+    comment_line,
+    hearing_lines,
+    render_outcome,
+    render_reminder,
+)
 from pipeline.display import (
-    channel_text,
     day_label,
-    deadline_when,
     item_reference,
     item_title,
     item_topics,
     item_url,
     meeting_url,
-    outcome_summary,
     status_label,
     topic_list,
     truncate,
-    vote_groups,
     when,
 )
 from pipeline.models import (
     AgendaItem,
     Bill,
     Classification,
-    CommentChannel,
     Meeting,
     Notice,
-    Reminder,
 )
-from pipeline.text.comments import upcoming_deadline
 
-METADATA_EVENT = "agenda_watch_notice"
-MAX_SECTION = 2900  # Slack caps section text at 3000 characters
-MAX_ITEMS = 20  # keeps a message well under Slack's 50-block limit
-ILLINOIS_ZONE = "America/Chicago"  # General Assembly hearings are on Springfield's clock
-ZWJ = "\u2060"  # word joiner: invisible, stops "@channel" being read as a mention
+__all__ = ["METADATA_EVENT", "Message", "escape", "link", "render", "safe_url"]
 
-# Literal broadcast words, in any case, e.g. "@channel" in a pasted agenda note.
-BROADCAST_RE = re.compile(r"@(here|channel|everyone)\b", re.IGNORECASE)
 KIND_HEADINGS = {
     "new_matches": "New agenda matches",
     "items_added": "Update: new relevant items",
@@ -60,32 +59,6 @@ KIND_HEADINGS = {
     "outcome": "Outcome",
     "agenda_unread": "Agenda not read",
 }
-
-
-def escape(text: str) -> str:
-    """Make scraped text inert in Slack mrkdwn and plain text (escape ``&`` first)."""
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return BROADCAST_RE.sub(lambda m: f"@{ZWJ}{m.group(1)}", text)
-
-
-# Characters that would end or split a ``<url|label>`` link, and their safe forms.
-URL_ESCAPES = {"&": "&amp;", "<": "%3C", ">": "%3E", "|": "%7C", " ": "%20", "\n": "", "\r": ""}
-
-
-def safe_url(url: str) -> str | None:
-    """An http(s) URL fit for ``<url|label>``: ``&`` entity-escaped, ``< > |`` percent-encoded."""
-    url = url.strip()
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        return None
-    return "".join(URL_ESCAPES.get(ch, ch) for ch in url)
-
-
-def link(url: str | None, label: str) -> str:
-    """``<url|label>`` with an escaped label, or just the escaped label when the URL is unusable."""
-    label = escape(label).replace("|", "¦")
-    target = safe_url(url) if url else None
-    return f"<{target}|{label}>" if target else label
 
 
 # How evidence fields are named to a reader.
@@ -138,35 +111,9 @@ def why_footer(source: str, classifications: list[Classification | None]) -> str
     return f"agenda-watch · {source}{why}"
 
 
-def _section(text: str) -> dict[str, Any]:
-    """A mrkdwn section block, cut to Slack's limit."""
-    return {"type": "section", "text": {"type": "mrkdwn", "text": truncate(text, MAX_SECTION)}}
-
-
-def _context(text: str) -> dict[str, Any]:
-    """A plain-text context block (a footer line)."""
-    return {"type": "context", "elements": [{"type": "plain_text", "text": text}]}
-
-
 def _change_lines(changes: list[str], width: int) -> str:
     """The first 15 change lines as bullets, each cut to `width`."""
     return "\n".join(f"• {escape(truncate(c, width))}" for c in changes[:15])
-
-
-@dataclass
-class Message:
-    """A rendered Slack message: fallback text, blocks and the metadata we find it by later."""
-
-    text: str
-    blocks: list[dict[str, Any]]
-    metadata: dict[str, Any] = field(default_factory=dict)
-
-
-def _metadata(notice: Notice) -> dict[str, Any]:
-    return {
-        "event_type": METADATA_EVENT,
-        "event_payload": {"notice_id": notice.id, "thread_key": notice.thread_key},
-    }
 
 
 def render_alert(notice: Notice) -> Message:
@@ -184,9 +131,7 @@ def render_alert(notice: Notice) -> Message:
     if alert.message and notice.kind == "source_failing":
         lines.append(f"Last error: {escape(truncate(alert.message, 500))}")
     lines.append("Check it with `agenda-watch sources` and the crawl log.")
-    return Message(
-        text=escape(text), blocks=[_section("\n".join(lines))], metadata=_metadata(notice)
-    )
+    return Message(text=escape(text), blocks=[section("\n".join(lines))], metadata=metadata(notice))
 
 
 def render_dead(notice: Notice) -> Message:
@@ -208,9 +153,7 @@ def render_dead(notice: Notice) -> Message:
         "List them with `agenda-watch notices --dead`; after fixing the cause, "
         "`agenda-watch notices --retry ROW` queues one again."
     )
-    return Message(
-        text=escape(text), blocks=[_section("\n".join(lines))], metadata=_metadata(notice)
-    )
+    return Message(text=escape(text), blocks=[section("\n".join(lines))], metadata=metadata(notice))
 
 
 def render_unread(notice: Notice) -> Message:
@@ -227,12 +170,12 @@ def render_unread(notice: Notice) -> Message:
     ]
     if unread.detail:
         lines.append(f"Detail: {escape(truncate(unread.detail, 300))}")
-    blocks = [_section("\n".join(lines)), _context(f"agenda-watch · {notice.source}")]
+    blocks = [section("\n".join(lines)), context(f"agenda-watch · {notice.source}")]
     text = f"{heading} ({unread.reason}): {meeting.body} {when(meeting)}"
-    return Message(text=escape(truncate(text, 400)), blocks=blocks, metadata=_metadata(notice))
+    return Message(text=escape(truncate(text, 400)), blocks=blocks, metadata=metadata(notice))
 
 
-def _digest_section(meeting: Meeting) -> str:
+def _digestsection(meeting: Meeting) -> str:
     status = status_label(meeting.status)
     body = link(meeting_url(meeting), meeting.body or meeting.title)
     head = f"*{escape(when(meeting))}* · {body} · {escape(meeting.jurisdiction)}"
@@ -260,11 +203,11 @@ def render_digest(notice: Notice) -> Message:
         f"Weekly digest: {len(meetings)} meeting(s) with {n_items} relevant item(s) "
         f"in the two weeks from {day_label(first)}"
     )
-    blocks = [_section(f"*{escape(heading)}*")]
-    blocks += [_section(_digest_section(meeting)) for meeting in meetings[:MAX_ITEMS]]
+    blocks = [section(f"*{escape(heading)}*")]
+    blocks += [section(_digestsection(meeting)) for meeting in meetings[:MAX_ITEMS]]
     more = f"…and {len(meetings) - MAX_ITEMS} more · " if len(meetings) > MAX_ITEMS else ""
-    blocks.append(_context(f"{more}agenda-watch · full list: agenda-watch upcoming"))
-    return Message(text=escape(heading), blocks=blocks, metadata=_metadata(notice))
+    blocks.append(context(f"{more}agenda-watch · full list: agenda-watch upcoming"))
+    return Message(text=escape(heading), blocks=blocks, metadata=metadata(notice))
 
 
 BILL_HEADINGS = {"bill_new": "New bill", "bill_update": "Bill update", "outcome": "Final action"}
@@ -305,17 +248,17 @@ def render_bill(notice: Notice) -> Message:
         summary += f" · Public Act {escape(bill.public_act)}"
     if bill.watch == "watch":
         summary += "\nPinned by the watchlist"
-    blocks = [_section(summary)]
+    blocks = [section(summary)]
     if notice.changes:
-        blocks.append(_section(_change_lines(notice.changes, 600)))
-    if hearings := _hearing_lines(bill, notice.created_at):
-        blocks.append(_section(hearings))
+        blocks.append(section(_change_lines(notice.changes, 600)))
+    if hearings := hearing_lines(bill, notice.created_at):
+        blocks.append(section(hearings))
     if match := _bill_match(bill):
-        blocks.append(_section(match))
-    blocks.append(_context(why_footer(notice.source, [bill.classification])))
+        blocks.append(section(match))
+    blocks.append(context(why_footer(notice.source, [bill.classification])))
     first = f": {notice.changes[0]}" if notice.changes else ""
     text = f"{heading} {bill.label} {bill.title}{first}"
-    return Message(text=escape(truncate(text, 400)), blocks=blocks, metadata=_metadata(notice))
+    return Message(text=escape(truncate(text, 400)), blocks=blocks, metadata=metadata(notice))
 
 
 def render(notice: Notice) -> Message:
@@ -347,129 +290,14 @@ def render(notice: Notice) -> Message:
         summary += f"\n{escape(truncate(meeting.location, 300))}"
     if comment := comment_line(meeting, notice.created_at):
         summary += f"\n{comment}"
-    blocks = [_section(summary)]
+    blocks = [section(summary)]
     if notice.changes:
-        blocks.append(_section(_change_lines(notice.changes, 300)))
-    blocks += [_section(_item_line(item, meeting)) for item in meeting.items[:MAX_ITEMS]]
+        blocks.append(section(_change_lines(notice.changes, 300)))
+    blocks += [section(_item_line(item, meeting)) for item in meeting.items[:MAX_ITEMS]]
     if len(meeting.items) > MAX_ITEMS:
-        blocks.append(_context(f"…and {len(meeting.items) - MAX_ITEMS} more"))
+        blocks.append(context(f"…and {len(meeting.items) - MAX_ITEMS} more"))
     shown = [item.classification for item in meeting.items[:MAX_ITEMS]]
-    blocks.append(_context(why_footer(notice.source, shown)))
+    blocks.append(context(why_footer(notice.source, shown)))
     n = len(meeting.items)
     text = f"{heading}: {meeting.body} {when(meeting)}" + (f" — {n} relevant item(s)" if n else "")
-    return Message(text=escape(truncate(text, 400)), blocks=blocks, metadata=_metadata(notice))
-
-
-# --- public comment, hearings, outcomes and reminders -------------------------------------------
-
-
-def channel_links(channels: list[CommentChannel]) -> str:
-    """The ways to comment: web forms and video rooms as links, the rest as escaped text."""
-    parts = []
-    for c in channels[:6]:
-        if c.kind in ("web", "video") and c.value:
-            label = "online form" if c.kind == "web" else "video"
-            url = c.value if c.value.startswith("http") else f"https://{c.value}"
-            parts.append(link(url, label))
-        else:
-            parts.append(escape(channel_text(c.kind, c.value)))
-    return ", ".join(parts)
-
-
-def comment_line(meeting: Meeting, now: datetime) -> str | None:
-    """``*Public comment*: by <deadline> · e-mail … · 3 minutes`` (None when nothing is known)."""
-    window = meeting.comment
-    if window is None:
-        return None
-    parts = []
-    deadline = upcoming_deadline(window, now)
-    if deadline is not None:
-        at = deadline_when(deadline.at, deadline.time_given, meeting.timezone)
-        parts.append(f"by *{escape(at)}*")
-    elif window.deadlines:
-        parts.append("the deadline has passed")
-    if window.channels:
-        parts.append(channel_links(window.channels))
-    if window.limit_text:
-        parts.append(escape(truncate(window.limit_text, 80)))
-    return f"*Public comment*: {' · '.join(parts)}" if parts else None
-
-
-def _hearing_lines(bill: Bill, now: datetime) -> str:
-    """Hearings still ahead: committee, time, room, and the link to file a witness slip."""
-    lines = []
-    for h in sorted((h for h in bill.hearings if h.start >= now), key=lambda h: h.start):
-        at = deadline_when(h.start, h.time_known, ILLINOIS_ZONE)
-        line = f"*Hearing*: {escape(h.committee)} · *{escape(at)}*"
-        if h.location:
-            line += f" · {escape(truncate(h.location, 200))}"
-        slip = h.slip_url()
-        if slip:
-            line += f" · {link(slip, f'File a witness slip for {bill.label}')}"
-        lines.append(line)
-    return "\n".join(lines[:5])
-
-
-def _outcome_section(item: AgendaItem, meeting: Meeting) -> str:
-    number = f"*{escape(item.number)}* " if item.number else ""
-    lines = [f"{number}{link(item_url(item, meeting), truncate(item_title(item), 300))}"]
-    if item.outcome is not None:
-        lines.append(f"→ *{escape(truncate(outcome_summary(item.outcome), 600))}*")
-        for label, names in vote_groups(item.outcome):
-            lines.append(f"{label} ({len(names)}): {escape(truncate(', '.join(names), 900))}")
-    return truncate("\n".join(lines), MAX_SECTION)
-
-
-def render_outcome(notice: Notice) -> Message:
-    """How the meeting's relevant items were decided, each with its roll call where published."""
-    meeting = notice.meeting
-    assert meeting is not None
-    body = link(meeting_url(meeting), meeting.body or meeting.title)
-    summary = f"*Outcome* · {escape(meeting.jurisdiction)}\n{body} · {escape(when(meeting))}"
-    blocks = [_section(summary)]
-    blocks += [_section(_outcome_section(item, meeting)) for item in meeting.items[:MAX_ITEMS]]
-    if len(meeting.items) > MAX_ITEMS:
-        blocks.append(_context(f"…and {len(meeting.items) - MAX_ITEMS} more"))
-    blocks.append(_context(f"agenda-watch · {notice.source}"))
-    first = meeting.items[0].outcome if meeting.items else None
-    text = f"Outcome: {meeting.body} {when(meeting)}" + (
-        f" — {outcome_summary(first)}" if first else ""
-    )
-    return Message(text=escape(truncate(text, 400)), blocks=blocks, metadata=_metadata(notice))
-
-
-def _reminder_heading(r: Reminder) -> str:
-    at = deadline_when(r.due, r.time_known, r.timezone)
-    if r.kind == "witness_slip":
-        return f"Reminder: witness slips for {r.subject} — hearing {at}"
-    return f"Reminder: public comment closes {at}"
-
-
-def render_reminder(notice: Notice) -> Message:
-    """A reminder in its thread: what is due, when (local), where to act."""
-    r = notice.reminder
-    assert r is not None
-    heading = _reminder_heading(r)
-    lines = [f"*{escape(heading)}*"]
-    if r.kind == "witness_slip":
-        where = " · ".join(escape(x) for x in (r.body, truncate(r.location, 200)) if x)
-        lines.append(where)
-        if r.url:
-            lines.append(link(str(r.url), "File a witness slip"))
-        lines.append(
-            "The House takes slips until the hearing ends, the Senate until the end of its day."
-        )
-    else:
-        lines.append(link(str(r.url) if r.url else None, f"{r.subject} · {r.body}"))
-        if r.deadline_text:
-            lines.append(f"“{escape(truncate(r.deadline_text, 300))}”")
-        how = channel_links(r.channels)
-        if how:
-            lines.append(f"How: {how}")
-        if r.limit_text:
-            lines.append(f"Limit: {escape(truncate(r.limit_text, 100))}")
-    blocks = [
-        _section("\n".join(x for x in lines if x)),
-        _context(f"agenda-watch · {notice.source}"),
-    ]
-    return Message(text=escape(truncate(heading, 400)), blocks=blocks, metadata=_metadata(notice))
+    return Message(text=escape(truncate(text, 400)), blocks=blocks, metadata=metadata(notice))
