@@ -13,15 +13,17 @@ from typing import Any
 
 import psycopg
 import pytest
+from click.testing import CliRunner
 from pydantic import ValidationError
 
+from pipeline.cli import main
 from pipeline.models import Notice, example_meeting
 from pipeline.redact import redact
 from pipeline.settings import Settings
 from pipeline.store.doctor import doctor
 from pipeline.store.index import stored_meetings
 from pipeline.store.ledger import SCHEMA, IndexRow, IndexSelection, Ledger
-from pipeline.store.ledger_pg import shown_url
+from pipeline.store.ledger_pg import LedgerUnavailable, shown_url
 from tests.pgserver import fresh_url
 
 LEASE = timedelta(minutes=10)
@@ -245,18 +247,31 @@ def test_threads_with_their_own_connections_claim_each_notice_once_in_thread_ord
 
 def test_a_password_in_the_url_is_never_shown(pg_server: str) -> None:
     url = "postgresql://watcher:Hunter2-Hunter2@127.0.0.1:1/agenda?connect_timeout=2"
-    with pytest.raises(ConnectionError) as caught:
+    with pytest.raises(LedgerUnavailable) as caught:
         Ledger(url)
     message = str(caught.value)
     assert message.startswith("cannot open the ledger postgresql://watcher@127.0.0.1:1/agenda: ")
     assert "Hunter2" not in message
     assert "Hunter2" not in redact(f"connecting to {url} and Hunter2-Hunter2 alone")
     in_query = "postgresql://u@127.0.0.1:1/db?password=Zebra-Zebra-9&connect_timeout=2"
-    with pytest.raises(ConnectionError) as caught:
+    with pytest.raises(LedgerUnavailable) as caught:
         Ledger(in_query)
     assert str(caught.value).startswith("cannot open the ledger postgresql://u@127.0.0.1:1/db: ")
     assert "Zebra" not in str(caught.value)
     assert "Zebra" not in redact("later, alone: Zebra-Zebra-9")  # learnt from the query
+
+
+def test_the_cli_names_an_unreachable_ledger_in_one_line_without_its_password(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    url = "postgresql://watcher:Narwhal-Narwhal@127.0.0.1:1/agenda?connect_timeout=2"
+    monkeypatch.setenv("AGENDA_WATCH_LEDGER_URL", url)
+    result = CliRunner().invoke(main, ["notices"])
+    assert result.exit_code == 1
+    assert result.output.startswith(
+        "error: cannot open the ledger postgresql://watcher@127.0.0.1:1/agenda: "
+    )
+    assert len(result.output.strip().splitlines()) == 1 and "Narwhal" not in result.output
 
 
 def test_the_setting_takes_postgresql_urls_only_and_never_echoes_one(

@@ -58,6 +58,10 @@ META_TABLE = (
 )
 
 
+class LedgerUnavailable(ConnectionError):
+    """The PostgreSQL ledger cannot be opened; the message is one line without the password."""
+
+
 def is_ledger_url(where: object) -> bool:
     """True for a ``postgresql://`` (or ``postgres://``) URL."""
     return isinstance(where, str) and where.split("://", 1)[0].lower() in URL_SCHEMES
@@ -140,18 +144,21 @@ class PgConnection:
 
     def __init__(self, url: str) -> None:
         """Connect; a failure is one line naming the server without its password."""
-        # Imported here: psycopg is needed only when a PostgreSQL ledger is configured.
-        import psycopg
-
         register_url_secrets(url)
         self.where = shown_url(url)
+        try:  # imported here: psycopg is needed only when a PostgreSQL ledger is configured
+            import psycopg
+        except ImportError:
+            raise LedgerUnavailable(
+                f"the ledger {self.where} needs psycopg: pip install 'agenda-watch[postgresql]'"
+            ) from None
         try:
             self._conn: psycopg.Connection[PgRow] = psycopg.connect(
                 url, autocommit=True, row_factory=_rows, connect_timeout=30
             )
         except psycopg.Error as exc:
             detail = redact(str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc))
-            raise ConnectionError(f"cannot open the ledger {self.where}: {detail}") from None
+            raise LedgerUnavailable(f"cannot open the ledger {self.where}: {detail}") from None
 
     def execute(self, sql: str, parameters: Sequence[Any] = (), /) -> psycopg.Cursor[PgRow]:
         """Run one statement (SQLite spelling) and return its cursor."""
