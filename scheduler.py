@@ -7,31 +7,44 @@ each; `pipeline.ingest.crawl`), then delivers. A batch never overlaps another: s
 while one runs go into the next, once each, so missed runs collapse into one. Jobs may start up
 to ten minutes late (misfire grace). Politeness needs no start-time jitter: the host gate keeps
 one request at a time per host, the delay apart, across every source and process.
-SIGTERM/SIGINT stop scheduling and end the running batch cleanly (its crawls are closed and
-recorded). The weekly Slack digest is one more job (default Monday 08:00 Chicago, setting
+The weekly Slack digest is one more job (default Monday 08:00 Chicago, setting
 ``digest_cron``, env ``AGENDA_WATCH_DIGEST_CRON``) that queues the week's digest once, then
 delivers. Reminders (public-comment deadlines, witness-slip hearings) are checked every
 `REMINDER_EVERY_MIN` minutes.
 
 ``agenda-watch run --no-crawl`` is the delivery node of a deployment whose crawls run elsewhere
-(Scrapyd jobs into a shared ledger): no crawl jobs; the digest, the reminders, and delivery every
-`DELIVER_EVERY_MIN` minutes.
+(Scrapyd jobs into a shared ledger): no crawl jobs; the digest, the reminders, and delivery at
+start and every `DELIVER_EVERY_MIN` minutes.
+
+For the operator (README, "Running the scheduler"): a short start-up summary (`startup_summary`:
+sources, the next run of each schedule, digest, reminders, where logs go, all in Chicago time
+with its zone); log lines with zone-aware local times, also in a rotating
+``<data>/logs/scheduler.log`` (`pipeline.runconsole`); live progress lines on a terminal, a
+summary line every ``AGENDA_WATCH_PROGRESS_EVERY`` seconds otherwise.
+
+Stopping (`Stopper`): the first SIGINT/SIGTERM starts no new batch, lets the running crawls close
+and record themselves (workers get SIGTERM, at most `batch.STOP_GRACE_S`), delivers what is
+queued, and exits 0. A second one stops at once: every worker process group (PDF workers too)
+is killed, the crawls that were running are recorded as ``interrupted``, any child process left
+is killed, and the exit status is 128 + the signal (130 after Ctrl-C, 143 after SIGTERM). Files
+and ledger rows stay whole either way: meeting JSON is written to a temporary file and renamed,
+and every ledger write is one SQLite transaction; a notice cut off mid-post is reconciled by
+the outbox's claims and leases on the next delivery.
 """
 
 from __future__ import annotations
 
 import logging
-import signal
 import threading
-import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import partial
-from types import FrameType
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from apscheduler.job import Job
+from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
-from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
@@ -50,7 +63,11 @@ from pipeline.deliver.outbox import deliver
 from pipeline.deliver.reminders import queue_reminders
 from pipeline.ingest.crawl import crawl_many
 from pipeline.ingest.dispatch import CrawlDispatcher
-from pipeline.redact import register_source_secrets, setup_logging
+from pipeline.ingest.progress import CrawlProgress
+from pipeline.models import Source
+from pipeline.redact import register_source_secrets
+from pipeline.runconsole import ProgressReporter, setup_run_logging
+from pipeline.runstop import Stopper, announce_stop, stop_now
 from pipeline.settings import Settings, load_settings
 from pipeline.store.ledger import Ledger
 
@@ -63,8 +80,18 @@ logger = logging.getLogger("agenda_watch.scheduler")
 _deliver_lock = threading.Lock()
 
 
-def crawl_batch(settings: Settings, source_ids: list[str], stop: threading.Event) -> None:
-    """Crawl the sources that came due (those still configured), then deliver the outbox."""
+def crawl_batch(
+    settings: Settings,
+    source_ids: list[str],
+    stop: threading.Event,
+    progress: CrawlProgress | None = None,
+    kill: threading.Event | None = None,
+) -> None:
+    """Crawl the sources that came due (those still configured), then deliver the outbox.
+
+    `stop` ends the crawl cleanly (delivery still runs), `kill` ends it now (no delivery: the
+    notices stay queued for the next start); `progress` follows the crawl.
+    """
     sources, problems = check_sources(settings.sources_path)
     for problem in problems:
         logger.error("config: %s", problem)
@@ -80,9 +107,13 @@ def crawl_batch(settings: Settings, source_ids: list[str], stop: threading.Event
             on_result=lambda r: logger.info("%s", r.line()),
             sources=sources,
             stop_event=stop,
+            kill_event=kill,
+            progress=progress,
         )
         failed = sum(not r.ok for r in results)
         logger.info("crawled %d source(s), %d with problems", len(results), failed)
+    if kill is not None and kill.is_set():
+        return
     with _deliver_lock:  # the digest job delivers too: never the same notice twice
         ledger = Ledger(settings.ledger)
         try:
@@ -92,15 +123,20 @@ def crawl_batch(settings: Settings, source_ids: list[str], stop: threading.Event
     logger.info("%s", report.summary())
 
 
-def build_scheduler(settings: Settings, dispatcher: CrawlDispatcher) -> BlockingScheduler:
-    """A scheduler with one cron job per distinct schedule and zone, feeding `dispatcher`."""
-    scheduler = BlockingScheduler(timezone=CHICAGO)
+def schedule_groups(sources: list[Source]) -> dict[tuple[str, str], list[str]]:
+    """(cron line, time zone) → the ids of the enabled sources crawled on it."""
     groups: dict[tuple[str, str], list[str]] = {}
-    for source in load_sources(settings.sources_path):
-        groups.setdefault((source.schedule or DEFAULT_SCHEDULE, source.timezone), []).append(
-            source.id
-        )
-    for (schedule, zone), ids in sorted(groups.items()):
+    for source in sources:
+        if source.enabled:
+            key = (source.schedule or DEFAULT_SCHEDULE, source.timezone)
+            groups.setdefault(key, []).append(source.id)
+    return dict(sorted(groups.items()))
+
+
+def build_scheduler(settings: Settings, dispatcher: CrawlDispatcher) -> BackgroundScheduler:
+    """A scheduler with one cron job per distinct schedule and zone, feeding `dispatcher`."""
+    scheduler = BackgroundScheduler(timezone=CHICAGO)
+    for (schedule, zone), ids in schedule_groups(load_sources(settings.sources_path)).items():
         scheduler.add_job(
             dispatcher.submit,
             cron_trigger(schedule, ZoneInfo(zone)),
@@ -189,7 +225,10 @@ def remind_and_deliver(settings: Settings, clock: Callable[[], datetime] | None 
             report = deliver(settings, ledger)
         finally:
             ledger.close()
-    logger.info("reminders: %d queued; %s", len(queued), report.summary())
+    # Every 15 minutes: say so only when something happened (else the log is mostly this line).
+    busy = queued or report.sent or report.failed or report.errors or report.reconciled
+    level = logging.INFO if busy else logging.DEBUG
+    logger.log(level, "reminders: %d queued; %s", len(queued), report.summary())
 
 
 def deliver_queued(settings: Settings) -> None:
@@ -200,8 +239,8 @@ def deliver_queued(settings: Settings) -> None:
             report = deliver(settings, ledger)
         finally:
             ledger.close()
-    if report.sent or report.errors:
-        logger.info("delivery: %s", report.summary())
+    busy = report.sent or report.failed or report.errors or report.reconciled
+    logger.log(logging.INFO if busy else logging.DEBUG, "delivery: %s", report.summary())
 
 
 def add_delivery_job(scheduler: BaseScheduler, settings: Settings) -> None:
@@ -234,50 +273,132 @@ def add_reminder_job(
     )
 
 
-def main(settings: Settings | None = None, crawl: bool = True) -> int:
-    """Run until SIGTERM or SIGINT; returns the process exit code.
+def local_time(moment: datetime | None) -> str:
+    """A moment in Chicago time with the zone's abbreviation ("Tue 08 Dec 19:00 CST")."""
+    if moment is None:
+        return "never"
+    return moment.astimezone(CHICAGO).strftime("%a %d %b %H:%M %Z")
 
-    Without `crawl` (``--no-crawl``): no crawl jobs, and a delivery job instead.
+
+def _ids_text(ids: list[str], room: int) -> str:
+    """Source ids, as many as fit in `room` characters, then "… N more"."""
+    shown: list[str] = []
+    for n, sid in enumerate(ids):
+        rest = len(ids) - n - 1
+        tail = f", … {rest} more" if rest else ""
+        if shown and len(", ".join([*shown, sid])) + len(tail) > room:
+            return ", ".join(shown) + f", … {len(ids) - n} more"
+        shown.append(sid)
+    return ", ".join(shown)
+
+
+def _size(count: int) -> str:
+    """Bytes as "10 MB", "3 kB"."""
+    return f"{count / 1e6:g} MB" if count >= 1_000_000 else f"{count / 1e3:g} kB"
+
+
+def startup_summary(
+    scheduler: BaseScheduler,
+    settings: Settings,
+    log_path: Path,
+    now: datetime,
+    run_now: bool = False,
+) -> list[str]:
+    """What `agenda-watch run` says at start: a few lines, whatever the number of sources."""
+    crawls = [job for job in scheduler.get_jobs() if job.id.startswith("crawl:")]
+    sources = sum(len(job.args[0]) for job in crawls)
+    lines = [
+        f"agenda-watch run: {sources} source(s) on {len(crawls)} schedule(s); "
+        f"times in {CHICAGO.key} (now {local_time(now)})"
+    ]
+    timed = sorted(
+        ((job.trigger.get_next_fire_time(None, now), job) for job in crawls),
+        key=lambda pair: pair[0] or now.replace(year=now.year + 100),
+    )
+    for fire, job in timed:
+        ids: list[str] = job.args[0]
+        schedule, _, zone = job.id.removeprefix("crawl:").partition("@")
+        where = "" if zone == CHICAGO.key else f" {zone}"
+        head = f"  next {local_time(fire)}: {len(ids)} source(s) on {schedule!r}{where}: "
+        lines.append(head + _ids_text(ids, max(40, 120 - len(head))))
+    for job in scheduler.get_jobs():
+        if job.id == "digest:weekly":
+            fire = job.trigger.get_next_fire_time(None, now)
+            lines.append(f"  weekly digest: next {local_time(fire)}")
+        elif job.id == "deliver":
+            lines.append(
+                f"  delivery: every {DELIVER_EVERY_MIN} min (--no-crawl: crawls run elsewhere)"
+            )
+        elif job.id == "reminders":
+            fire = job.trigger.get_next_fire_time(None, now)
+            lines.append(f"  reminders: every {REMINDER_EVERY_MIN} min, next {local_time(fire)}")
+    if run_now:
+        lines.append(f"  --now: crawling all {sources} source(s) once, now")
+    size = _size(settings.log_max_bytes)
+    lines.append(
+        f"  log: {log_path} (and {log_path.parent}/<source>.log per crawl), "
+        f"rotated at {size}, {settings.log_backups} kept"
+    )
+    lines.append(
+        "  stop: Ctrl-C or SIGTERM once = let running crawls close, deliver, exit; "
+        "twice = stop at once"
+    )
+    return lines
+
+
+def main(settings: Settings | None = None, run_now: bool = False, crawl: bool = True) -> int:
+    """Run until SIGINT/SIGTERM (module docstring: stopping); returns the exit status.
+
+    `run_now` crawls every enabled source once at start, then keeps the schedule. Without
+    `crawl` (``--no-crawl``): no crawl jobs, and a delivery job instead.
     """
+    stopper = Stopper()
+    stopper.install()  # before anything slow: a Ctrl-C during start-up is a stop too
     settings = settings or load_settings()
-    setup_logging(logging.INFO, "%(asctime)s %(levelname)s %(message)s", force=True)
+    logs = setup_run_logging(settings)
     register_source_secrets(settings.sources_path)
-    dispatcher = CrawlDispatcher(partial(crawl_batch, settings))
+    progress, kill = CrawlProgress(), threading.Event()
+    dispatcher = CrawlDispatcher(partial(crawl_batch, settings, progress=progress, kill=kill))
     try:
         if crawl:
             scheduler = build_scheduler(settings, dispatcher)
         else:
-            scheduler = BlockingScheduler(timezone=CHICAGO)
+            scheduler = BackgroundScheduler(timezone=CHICAGO)
             add_delivery_job(scheduler, settings)
         add_digest_job(scheduler, settings)
         add_reminder_job(scheduler, settings)
     except ConfigError as exc:
         logger.error("configuration problems:\n%s", exc)
         return 2
-
-    def shutdown_when_running() -> None:
-        # A signal can arrive between building the scheduler and start(); wait for it to run.
-        for _ in range(200):
-            if scheduler.running:
-                scheduler.shutdown(wait=True)
-                return
-            time.sleep(0.05)
-
-    def stop(signum: int, frame: FrameType | None) -> None:
-        logger.info("signal %s: stopping; the running crawl batch is closed cleanly", signum)
-        threading.Thread(target=shutdown_when_running, daemon=True).start()
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    for job in scheduler.get_jobs():
-        logger.info("scheduled %s (%s)", job.name, job.trigger)
+    for line in startup_summary(scheduler, settings, logs.log_path, datetime.now(CHICAGO), run_now):
+        logger.info("%s", line)
+    reporter = ProgressReporter(progress, logs.live, settings.progress_every_s).start()
+    scheduler.start()
     dispatcher.start()
-    try:
-        scheduler.start()
-    finally:
-        dispatcher.stop()  # ends a running batch: its workers close their crawls, then exit
+    if run_now:
+        dispatcher.submit(sid for job in scheduler.get_jobs() for sid in _crawl_ids(job))
+    while not stopper.requested.wait(0.5):
+        pass
+    announce_stop(stopper, progress)
+    closer = threading.Thread(target=_close, args=(scheduler, dispatcher), daemon=True)
+    closer.start()
+    while closer.is_alive():
+        if stopper.forced.wait(0.2):
+            stop_now(settings, stopper, progress, kill, dispatcher, reporter)  # does not return
+    reporter.stop()
     logger.info("scheduler stopped")
-    return 0
+    return stopper.exit_status()
+
+
+def _crawl_ids(job: Job) -> list[str]:
+    return list(job.args[0]) if job.id.startswith("crawl:") else []
+
+
+def _close(scheduler: BaseScheduler, dispatcher: CrawlDispatcher) -> None:
+    """Graceful stop: no new jobs or batches; wait for the running ones (thread)."""
+    dispatcher.request_stop()
+    scheduler.shutdown(wait=True)
+    dispatcher.stop()
 
 
 if __name__ == "__main__":

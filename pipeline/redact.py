@@ -261,9 +261,18 @@ def install_log_redaction() -> None:
         threading.excepthook = _thread_excepthook
 
 
-def setup_logging(level: int, fmt: str, *, force: bool = False) -> None:
-    """The process's logging: one stderr handler at `level`, slack_sdk kept quiet, redaction on."""
-    logging.basicConfig(level=level, format=fmt, force=force)
+def setup_logging(
+    level: int, fmt: str, *, force: bool = False, handlers: list[logging.Handler] | None = None
+) -> None:
+    """The process's logging at `level`: stderr, or `handlers` when given; redaction on.
+
+    `fmt` is the format of the stderr handler (and of given handlers without a formatter);
+    slack_sdk is kept quiet.
+    """
+    if handlers is None:
+        logging.basicConfig(level=level, format=fmt, force=force)
+    else:
+        logging.basicConfig(level=level, format=fmt, force=force, handlers=handlers)
     # slack_sdk logs request details (headers included) at DEBUG; keep it quiet even with -v.
     logging.getLogger("slack_sdk").setLevel(logging.WARNING)
     install_log_redaction()

@@ -160,6 +160,10 @@ class Settings(PathsOf, BaseSettings):
       meeting's thread is reminded, for meetings with relevant items (default 24).
     - ``AGENDA_WATCH_LEDGER_URL``: a ``postgresql://`` URL for a ledger shared by several
       machines (Scrapyd nodes, delivery workers); unset: the SQLite file in the data dir.
+    - ``AGENDA_WATCH_LOG_MAX_BYTES`` and ``AGENDA_WATCH_LOG_BACKUPS``: each log under
+      ``<data>/logs`` is rotated at this size, keeping this many older files (``x.log.1``…).
+    - ``AGENDA_WATCH_PROGRESS_EVERY`` (s): how often `agenda-watch run` logs a progress summary
+      while crawling when its output is not a terminal (a terminal gets live lines instead).
     - ``AGENDA_WATCH_REPLAY_HOSTS``: demo and tests only, ``PUBLIC_ORIGIN=LOCAL_BASE`` pairs: those
       public sites are answered by a local replay server (`pipeline.ingest.replayhosts`).
     """
@@ -216,6 +220,14 @@ class Settings(PathsOf, BaseSettings):
     replay_hosts: str = Field(default="", alias="AGENDA_WATCH_REPLAY_HOSTS")
     # A secret (its password), so never printed; checked for its scheme only here.
     ledger_url: SecretStr | None = Field(default=None, alias="AGENDA_WATCH_LEDGER_URL")
+    # Logs under <data>/logs (the scheduler's, each worker's, each source's) rotate by size.
+    log_max_bytes: int = Field(
+        default=10_000_000, alias="AGENDA_WATCH_LOG_MAX_BYTES", ge=1000, le=10_000_000_000
+    )
+    log_backups: int = Field(default=5, alias="AGENDA_WATCH_LOG_BACKUPS", ge=0, le=100)
+    progress_every_s: float = Field(
+        default=30.0, alias="AGENDA_WATCH_PROGRESS_EVERY", gt=0, le=3600
+    )
 
     @model_validator(mode="before")
     @classmethod

@@ -1,17 +1,16 @@
-"""Helpers every platform spider shares: text, URLs, clock times, dates, decoding, lenient markup.
+"""Helpers every platform spider shares: text, URLs, decoding, lenient markup.
 
 One copy of each (issue 9): a spider imports these rather than keeping its own. They are pure
 functions of their arguments, so table tests (``tests/test_fields.py`` for addresses and text)
 cover every spider at once. `web_url` is the one check of every address a spider keeps (issue 10;
-docs/platforms.md §3.8).
+docs/platforms.md §3.8). Dates and times are read by `spiders._when`.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator
-from datetime import date, time
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import parse_qs, urljoin, urlsplit
 
@@ -175,87 +174,6 @@ def link_url(anchor: Selector, base: str) -> str | None:
     if problem is not None:
         raise problem
     return url
-
-
-# --- clock times and dates --------------------------------------------------------------------
-
-# "10:00 AM", "6:30PM", "7 p.m.", "02:00 pm" → hour, minute, meridiem.
-CLOCK_RE = re.compile(r"\b(\d{1,2})(?:[:.](\d{2}))?\s*([ap])\.?\s*m\b\.?", re.IGNORECASE)
-# Words for 12:00.
-NOON_RE = re.compile(r"\bnoon\b", re.IGNORECASE)
-MIDNIGHT_RE = re.compile(r"\bmidnight\b", re.IGNORECASE)
-
-MONTHS: dict[str, int] = {
-    name: number
-    for number, names in enumerate(
-        (
-            ("jan", "january"),
-            ("feb", "february"),
-            ("mar", "march"),
-            ("apr", "april"),
-            ("may",),
-            ("jun", "june"),
-            ("jul", "july"),
-            ("aug", "august"),
-            ("sep", "sept", "september"),
-            ("oct", "october"),
-            ("nov", "november"),
-            ("dec", "december"),
-        ),
-        start=1,
-    )
-    for name in names
-}
-# "Feb 21, 2018", "Wednesday, August 12, 2026", "Sept. 3 2022", "January  27, 2022", "May 1st, 2024".
-MONTH_DATE_RE = re.compile(
-    r"\b(" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?\s+(\d{1,2})(?:st|nd|rd|th)?"
-    r",?\s+(\d{4})\b",
-    re.IGNORECASE,
-)
-# "1/23/2019", "09/27/22", "6-17-2025".
-NUMERIC_DATE_RE = re.compile(r"\b(\d{1,2})[/-](\d{1,2})[/-](\d{4}|\d{2})\b")
-
-
-def parse_clock(value: str | None) -> time | None:
-    """The first wall-clock time in `value` ("10:00 AM", "6:30PM", "7 p.m.", "Noon"), else None."""
-    value = value or ""
-    match = CLOCK_RE.search(value)
-    if match:
-        hour, minute = int(match.group(1)), int(match.group(2) or 0)
-        if 1 <= hour <= 12 and minute < 60:
-            return time(hour % 12 + (12 if match.group(3).lower() == "p" else 0), minute)
-        return None
-    if NOON_RE.search(value):
-        return time(12, 0)
-    if MIDNIGHT_RE.search(value):
-        return time(0, 0)
-    return None
-
-
-def month_dates(value: str | None) -> Iterator[tuple[date, re.Match[str]]]:
-    """Every valid month-name date in `value`, with its match (for text around it)."""
-    for match in MONTH_DATE_RE.finditer(value or ""):
-        try:
-            day = date(int(match[3]), MONTHS[match[1].lower()], int(match[2]))
-        except ValueError:
-            continue
-        yield day, match
-
-
-def parse_month_date(value: str | None) -> date | None:
-    """The first month-name date in `value` ("Mar  3, 2022", "Tuesday, May 17, 2022")."""
-    return next((day for day, _ in month_dates(value)), None)
-
-
-def parse_numeric_date(value: str | None) -> date | None:
-    """The first month/day/year date in `value` ("1/23/2019", "09/27/22"), else None."""
-    for match in NUMERIC_DATE_RE.finditer(value or ""):
-        month, day, year = (int(g) for g in match.groups())
-        try:
-            return date(year + 2000 if year < 100 else year, month, day)
-        except ValueError:
-            continue
-    return None
 
 
 # --- bytes, markup and JSON -------------------------------------------------------------------

@@ -1,21 +1,39 @@
 """The words platforms use for a meeting's status, and the decoration around names: one copy.
 
-Every spider reads status and names through these two functions, so a wording learned from one
+Every spider reads status and names through these functions, so a wording learned from one
 platform's page (Inglewood's "(No Meeting)", Los Angeles' "Notice of Cancellation", Cincinnati's
 "NOTICE OF CANCELLATION" in a location cell) is understood on all of them. The table tests in
-``tests/test_vocab.py`` hold the real wordings.
+``tests/test_vocab.py`` hold the real wordings; ``tests/fixtures/wordings/`` the wider table.
+
+Sites write a meeting's status wherever there is room: in the title ("CANCELLED - Weed Board",
+"Board Meeting - Canceled Due to No Quorum"), glued to the location ("…Chicago,
+IllinoisCANCELLED"), in a comment column, as a badge. `marked` reads the status those words say
+(`status_from_text`) and returns the text without them, so a location is a place and a title a
+name. Notes that are no status ("Special Meeting", "AMENDED AGENDA", "REVISED") leave the status
+as it is: an amended agenda is still a meeting that takes place. They are taken out of
+locations and bodies; in titles "Special Meeting" is part of the name and stays.
+`clean_location` also drops the labels and links templates put around a place.
+`spiders.base.AgendaSpider.new_meeting` applies them to every meeting, so no spider can forget.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from pipeline.models import LinkKind, MeetingStatus
 from spiders._parse import squash
 
-# Cancellation. No leading word boundary: Legistar glues it to the location ("IllinoisCANCELLED")
-# and some sites star it ("***CANCELED***"). "Cancellation" covers "Notice of Cancellation",
-# "Cancellation Notice" and "…City Council-Cancellation".
+# Status words glued to the word before them: Legistar writes "…Chicago, IllinoisCANCELLED",
+# other grids "Council ChambersPostponed". A space is put back before the status is read.
+GLUED_RE = re.compile(
+    r"(?<=[a-z0-9.,)])(?=(?:CANCEL(?:L?ED|LATION)|Cancel(?:l?ed|lation)|POSTPONED|Postponed|"
+    r"RE-?SCHEDULED|Re-?scheduled|NOTICE OF CANCEL|Notice of Cancellation|NO MEETING|TENTATIVE|"
+    r"Tentative|AMENDED|REVISED|SPECIAL (?:MEETING|SESSION)|Special (?:Meeting|Session))(?![a-z]))"
+)
+# Cancellation. No leading word boundary: a star or a glued word may stand before it
+# ("***CANCELED***"). "Cancellation" covers "Notice of Cancellation", "Cancellation Notice" and
+# "…City Council-Cancellation".
 CANCELLED_RE = re.compile(
     r"cancel(?:l?ed|lation)\b"
     r"|\bno\s+meeting\b"  # "(No Meeting)", "NO MEETING THIS MONTH"
@@ -38,7 +56,12 @@ MOVED_AWAY_RE = re.compile(
     r"re-?scheduled|\bpostponed\b|\bdeferred\b|\bmoved\s+to\b|\bdelayed\s+(?:to|until)\b",
     re.IGNORECASE,
 )
-TENTATIVE_RE = re.compile(r"\btentative(?:ly)?\b", re.IGNORECASE)
+# "Tentative", but not Illinois' "tentative budget" / "tentative annual appropriation", a
+# "tentative levy" or a "tentative plat", which are documents, not a meeting's status.
+TENTATIVE_RE = re.compile(
+    r"\btentative(?:ly)?\b(?!\s+(?:annual\s+)?(?:budget|appropriation|levy|tax\s+levy|plat|map)s?\b)",
+    re.IGNORECASE,
+)
 
 
 def status_from_text(*texts: str | None) -> MeetingStatus:
@@ -46,8 +69,9 @@ def status_from_text(*texts: str | None) -> MeetingStatus:
 
     Cancelled wins over a move (a cancelled slot "rescheduled to May 5" is still not held), a
     move over tentative. "Rescheduled from …" describes the meeting that does take place.
+    Words glued to the text before them ("IllinoisCANCELLED") count.
     """
-    joined = " ".join(t for t in texts if t)
+    joined = GLUED_RE.sub(" ", " ".join(t for t in texts if t))
     if CANCELLED_RE.search(joined):
         return "cancelled"
     if MOVED_AWAY_RE.search(MOVED_HERE_RE.sub(" ", joined)):
@@ -55,6 +79,121 @@ def status_from_text(*texts: str | None) -> MeetingStatus:
     if TENTATIVE_RE.search(joined):
         return "tentative"
     return "scheduled"
+
+
+# --- status words in other fields -----------------------------------------------------------
+
+# What follows "rescheduled to", "canceled due to": up to a separator, a bracket or the end.
+_TAIL = r"[^;|()\[\]]*?(?=\s*$|\s+[-–—/]+\s|\s*[()\[\];:|*])"
+# "Meeting" that belongs to a status phrase ("Village Board - Meeting Cancelled"), not to a name
+# before it ("Board Meeting CANCELLED" keeps "Board Meeting"): at the start or after a separator.
+_LONE_MEETING = r"(?:(?<![\w,.)]\s)(?<![\w,.)])meeting\s+)"
+# Status phrases with the words around them that belong to them.
+STATUS_PHRASE_RE = re.compile(
+    r"(?:\*+\s*)?"
+    r"(?:\b(?:this\s+meeting\s+|" + _LONE_MEETING + r")?(?:has\s+been|is|was|will\s+be)\s+"
+    r"(?=cancel|postpon|re-?sch))?"
+    r"(?:"
+    r"\b(?:notice\s+of\s+)?(?:" + _LONE_MEETING + r")?cancel(?:l?ed|lation)\b(?:\s+notice\b)?"
+    r"(?:\s*[-–—:]?\s*(?:due\s+to|because\s+of|for\s+lack\s+of|no\s+quorum)\b" + _TAIL + ")?"
+    r"|\bno\s+meeting\b(?:\s+(?:this\s+month|scheduled|will\s+be\s+held)\b)?"
+    r"|\b(?:re-?scheduled|postponed|deferred)\s+(?:to|until|till|for|from)\b" + _TAIL + ""
+    r"|\b(?:re-?scheduled|postponed|deferred)\b"
+    r"|\b(?:amended|revised|updated|corrected)\s+agenda\b|\bagenda\s+(?:amended|revised)\b"
+    r"|[(\[]\s*(?:amended|revised|updated)\s*[)\]]"
+    r")(?:\s*\*+)?",
+    re.IGNORECASE,
+)
+# "AMENDED", "REVISED" as a badge: in capitals amid other text ("City Council AMENDED"), or at
+# the end after a dash ("… - Revised").
+BADGE_CAPS_RE = re.compile(r"\b(?:AMENDED|REVISED|UPDATED)\b")
+TRAILING_BADGE_RE = re.compile(r"\s[-–—:]\s*(?:amended|revised|updated)\s*$", re.IGNORECASE)
+# "Special Meeting" / "Special Session": a note about the meeting, no status.
+SPECIAL_RE = re.compile(r"\bspecial\s+(?:meeting|session)\b", re.IGNORECASE)
+# Separators left side by side, or at either end, when words between them are taken out.
+SEPARATORS = r"\-–—|/:;,"
+SEPARATOR_RUN_RE = re.compile(rf"(?:\s*[{SEPARATORS}]++\s*){{2,}}")  # "--" is one separator
+EDGE_RE = re.compile(rf"^[\s{SEPARATORS}*]+|[\s{SEPARATORS}*]+$")
+EMPTY_BRACKETS_RE = re.compile(r"[(\[]\s*[)\]]")
+
+# --- location boilerplate ---------------------------------------------------------------------
+
+# "Location:", "Meeting Location", "Meeting Place:", "Where:", "Address:" before the place.
+LOCATION_LABEL_RE = re.compile(
+    r"^(?:(?:meeting\s+)?location\b\s*[:\-–—]?|(?:meeting\s+)?(?:place|venue|address|where)\s*:)\s*",
+    re.IGNORECASE,
+)
+# Map and directions links rendered as text.
+MAP_LINK_RE = re.compile(
+    r"[(\[]\s*(?:map|directions|view\s+map)\s*[)\]]"
+    r"|\b(?:view|show|open|see)\s+(?:on\s+)?(?:a\s+)?(?:google\s+)?map\b"
+    r"|\bclick\s+(?:here\s+)?for\s+(?:a\s+)?(?:map|directions)\b"
+    r"|\bget\s+directions\b|\bmap\s+(?:it|this|link)\b|\bgoogle\s+maps?\b|\bdirections\s*$",
+    re.IGNORECASE,
+)
+# How one attends, written before or after the place: "Virtual/In-person", "Hybrid Meeting".
+ATTENDANCE_RE = re.compile(
+    r"\b(?:virtual|online|remote)\s*(?:/|&|\+|\band\b|\bor\b)\s*in[-\s]?person\b"
+    r"|\bin[-\s]?person\s*(?:/|&|\+|\band\b|\bor\b)\s*(?:virtual|online|remote)\b"
+    r"|\bhybrid(?:\s+meeting)?\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Marked:
+    """A field's text without its status words; the status they say; a "special" note."""
+
+    text: str
+    status: MeetingStatus = "scheduled"
+    special: bool = False
+
+
+def tidy(value: str) -> str:
+    """Text with the separators and brackets left empty by a removal folded away."""
+    value = EMPTY_BRACKETS_RE.sub(" ", value)
+    value = SEPARATOR_RUN_RE.sub(lambda m: _first_separator(m.group(0)), value)
+    value = re.sub(r"\s+,", ",", squash(value))
+    return EDGE_RE.sub("", value)
+
+
+def _first_separator(run: str) -> str:
+    first = run.split()[0] if run.split() else run
+    return ", " if first.startswith(",") else f" {first} "
+
+
+def marked(value: str | None, keep_special: bool = True) -> Marked:
+    """`value` without the status words written into it, and the status they say.
+
+    With `keep_special` False, "Special Meeting" is taken out too (a location's note).
+    """
+    raw = squash(value)
+    if not raw:
+        return Marked("")
+    unglued = GLUED_RE.sub(" ", raw)
+    status = status_from_text(unglued)
+    special = bool(SPECIAL_RE.search(unglued))
+    text = STATUS_PHRASE_RE.sub(" ", unglued)
+    if not raw.isupper():  # in a name written all in capitals, "AMENDED" may be a word of it
+        text = BADGE_CAPS_RE.sub(" ", text)
+    text = TRAILING_BADGE_RE.sub(" ", text)
+    if not keep_special:
+        text = SPECIAL_RE.sub(" ", text)
+    return Marked(tidy(text) if text != unglued else raw, status, special)
+
+
+def clean_location(value: str | None) -> Marked:
+    """A place without labels, map links, attendance words and status words; and its status.
+
+    Room numbers, street addresses and ", IL 60601" stay; a place that is only "Virtual" stays.
+    """
+    found = marked(value, keep_special=False)
+    text = MAP_LINK_RE.sub(" ", LOCATION_LABEL_RE.sub("", found.text))
+    without_mode = ATTENDANCE_RE.sub(" ", text)
+    text = without_mode if tidy(without_mode) else text
+    if text == found.text:
+        return found
+    return Marked(tidy(LOCATION_LABEL_RE.sub("", tidy(text))), found.status, found.special)
 
 
 # --- document labels --------------------------------------------------------------------------
@@ -110,7 +249,9 @@ NAME_HINTS = (
     "legistar", "boarddocs", "civic", "granicus", "iqm2", "novus", "primegov", "escribe",
     "municode", "diligent", "agenda center", "portal", "expand", "collapse",
 )  # fmt: skip
-STATUS_HINTS = ("cancel", "meeting", "schedul", "postpon")
+STATUS_HINTS = (
+    "cancel", "meeting", "schedul", "postpon", "amended", "revised", "session", "hearing", "workshop",
+)  # fmt: skip
 
 
 def clean_name(name: str | None) -> str:
@@ -133,9 +274,56 @@ def clean_name(name: str | None) -> str:
     return cleaned
 
 
+# The kind of meeting written with a body's name: "Regular Meeting", "Special Board Meeting",
+# "Work Session", "Public Hearing", "Budget Workshop".
+MEETING_KIND = (
+    r"(?:(?:regular|special|adjourned|emergency|joint|annual|organizational|reconvened|continued|"
+    r"rescheduled|budget|closed|executive|public|virtual|remote|monthly|quarterly)\s+)*"
+    r"(?:(?:board|council|committee|commission)\s+)?"
+    r"(?:meeting|session|hearing|workshop|work\s+session|study\s+session)s?"
+)
+# Words that make a text a body's name ("Study Session - Budget" names no body).
+BODY_WORD_RE = re.compile(
+    r"\b(?:council|board|commission|committee|trustees|authority|district|court|assembly|"
+    r"senate|house|caucus|panel|task\s+force|village|city|county|township)\b",
+    re.IGNORECASE,
+)
+KIND_AFTER_RE = re.compile(
+    rf"^(?P<body>.+?)\s*(?:[-–—:|]\s*|[(\[]\s*)(?P<kind>{MEETING_KIND})\s*[)\]]?$", re.I
+)
+KIND_BEFORE_RE = re.compile(
+    rf"^(?P<kind>{MEETING_KIND})(?:\s+of(?:\s+the)?\s+|\s*[-–—:|]\s*)(?P<body>.+)$", re.I
+)
+
+
+def split_body(name: str | None) -> tuple[str, str]:
+    """A body's name and the kind of meeting written with it, where a separator parts them.
+
+    "Village Board of Trustees - Regular Meeting" → ("Village Board of Trustees", "Regular
+    Meeting"); "Special Meeting of the City Council" → ("City Council", "Special Meeting"). A
+    name that runs them together ("Board of Ethics Regular Meeting") is one body's name as
+    written: sites that do so use it as the body's name everywhere. No split → (name, "").
+    """
+    cleaned = squash(name)
+    for regex in (KIND_AFTER_RE, KIND_BEFORE_RE):
+        match = regex.match(cleaned)
+        if match and BODY_WORD_RE.search(match["body"]):
+            body = clean_name(match["body"])
+            if body and not re.fullmatch(MEETING_KIND, body, re.I):
+                return body, squash(match["kind"])
+    return cleaned, ""
+
+
 def clean_body(name: str | None) -> str:
-    """A body's name: `clean_name`, and no status words ("*Public Safety Committee - CANCELLED")."""
+    """A body's name: `clean_name`, without status words or a meeting kind after a separator.
+
+    "*Public Safety Committee - CANCELLED" and "City Council - Regular Meeting" name the
+    Public Safety Committee and the City Council.
+    """
     cleaned = clean_name(name)
     if not any(hint in cleaned.lower() for hint in STATUS_HINTS):
         return cleaned
-    return clean_name(NAME_STATUS_RE.sub(" ", cleaned)) or cleaned
+    body = split_body(cleaned)[0] or cleaned  # first: "Special Meeting of the …" is a kind
+    unmarked = clean_name(marked(body, keep_special=False).text) or body
+    unmarked = clean_name(NAME_STATUS_RE.sub(" ", unmarked)) or unmarked
+    return split_body(unmarked)[0] or unmarked

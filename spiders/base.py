@@ -24,6 +24,8 @@ from pipeline.models import Document, Link, LinkKind, Meeting, RawDocument, meet
 from pipeline.redact import carries_secret, describe
 from spiders._health import field_dropped
 from spiders._parse import BadValue, link_url, squash, web_url
+from spiders._vocab import clean_location, marked
+from spiders._when import When, local_datetime, read_clock, read_stamp, read_when
 
 if TYPE_CHECKING:
     from pipeline.models import Source
@@ -104,8 +106,33 @@ class AgendaSpider(scrapy.Spider):
         return ZoneInfo(self.source.timezone)
 
     def localize(self, day: date, at: time | None) -> datetime:
-        """A zone-aware start from a local date and wall-clock time (midnight if unknown)."""
-        return datetime.combine(day, at or time(0, 0), tzinfo=self.tz)
+        """A zone-aware start from a local date and wall-clock time (midnight if unknown).
+
+        DST edges follow `spiders._when.local_datetime`: an ambiguous time is its first
+        occurrence, a time in the spring-forward gap moves forward by the gap.
+        """
+        return local_datetime(day, at, self.tz)
+
+    def when(self, value: str | None) -> When | None:
+        """The date and times written in `value` (`spiders._when.read_when`).
+
+        The crawl date places a date written without a year.
+        """
+        return read_when(value, self.today())
+
+    def end_of(self, start: datetime, value: str | None) -> datetime | None:
+        """The end a time field gives as a range ("6:00 PM - 8:00 PM"), on `start`'s day; else None.
+
+        An end that reads before the start is on the next day (`When.end_in`).
+        """
+        clock = read_clock(value)
+        if clock.start is None or clock.end is None:
+            return None
+        return When(start.astimezone(self.tz).date(), clock.start, clock.end).end_in(self.tz)
+
+    def stamp(self, value: Any) -> When:
+        """An API's date-time stamp (`spiders._when.read_stamp`); ValueError when it has none."""
+        return read_stamp(value, self.today())
 
     def now(self) -> datetime:
         """Now in the source's zone."""
@@ -190,6 +217,10 @@ class AgendaSpider(scrapy.Spider):
         except (ValueError, TypeError, ArithmeticError) as exc:
             field_dropped(self, field, raw, str(exc).splitlines()[0][:160] if str(exc) else "")
             return None
+
+    def believable(self, day: date) -> bool:
+        """True when `day` is within the years `plausible` accepts (to pick among candidates)."""
+        return EARLIEST_YEAR <= day.year <= self.today().year + YEARS_AHEAD
 
     def plausible(self, start: datetime) -> datetime:
         """`start`, or `BadValue` when its year is before 1990 or more than 5 years ahead."""
@@ -324,17 +355,38 @@ class AgendaSpider(scrapy.Spider):
         years is `BadValue` (the row is dropped, counted).
         """
         self.plausible(start)
+        title, fields = self.unmarked(title, fields)
         return Meeting(
             id=meeting_id(self.source.id, start, id_key or platform_id, key or title),
             source=self.source.id,
             jurisdiction=self.source.jurisdiction,
-            title=title,
+            title=fields.pop("title", title),
             start=start,
             timezone=self.source.timezone,
             platform_id=platform_id,
             scraped_at=self.now(),
             **fields,
         )
+
+    @staticmethod
+    def unmarked(title: str, fields: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        """The title and fields with status words taken out of the text they were written into.
+
+        What the words say sets the status where the spider read none ("…IllinoisCANCELLED");
+        a location's "SPECIAL MEETING" note moves to the title (under ``fields["title"]``; the
+        returned title, which keys the id, is without it). A title that was nothing but status
+        words becomes the body's name.
+        """
+        named = marked(title)
+        place = clean_location(fields.get("location"))
+        cleaned = named.text or squash(fields.get("body")) or squash(title)
+        status = fields.get("status") or "scheduled"
+        if status == "scheduled":
+            status = next((s for s in (named.status, place.status) if s != "scheduled"), status)
+        shown = cleaned
+        if place.special and not named.special:
+            shown = f"{cleaned} - Special Meeting"
+        return cleaned, {**fields, "location": place.text, "status": status, "title": shown}
 
     # --- `agenda-watch parse` ---------------------------------------------------------------
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator, Iterator
-from datetime import date, datetime, time
+from datetime import date, time
 from functools import cached_property
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -35,8 +35,6 @@ from pipeline.models import AgendaItem, Link, Meeting, item_id
 from spiders._parse import (
     decode,
     html_page,
-    parse_clock,
-    parse_month_date,
     query_value,
     squash,
     text,
@@ -44,6 +42,7 @@ from spiders._parse import (
 )
 from spiders._rows import json_rows, numbered_items, read_rows, repaired
 from spiders._vocab import clean_body, clean_name, status_from_text
+from spiders._when import parse_clock
 from spiders.base import AgendaSpider, PlatformOptions, UnexpectedShape
 
 # The shared BoardDocs host of tenants configured by slug (``{state}/{site}``).
@@ -199,7 +198,7 @@ class BoardDocsSpider(AgendaSpider):
         if not day:
             raise UnexpectedShape(f"BoardDocs meeting {platform_id} without a start date")
         at = self._parse_time(name, text(node.xpath("./description")))
-        start = self.localize(_day(day), at)
+        start = self.localize(self.stamp(day).day, at)
         link = self.link("Meeting", node.xpath("./link/text()").get(), "detail", self.board_url)
         meeting = self.new_meeting(
             start,
@@ -267,7 +266,9 @@ class BoardDocsSpider(AgendaSpider):
         if not unique or not stamp:
             raise UnexpectedShape(f"list entry without unique/date: {unique!r} {stamp!r}")
         name = squash(row.get("name") or row.get("Name")) or "Meeting"
-        meeting = self._committee_meeting(_day(stamp), name, squash(row.get("Description")), unique)
+        meeting = self._committee_meeting(
+            self.stamp(stamp).day, name, squash(row.get("Description")), unique
+        )
         agenda = self.link(
             "Agenda", f"{self.board_url}PRINT-AgendaDetailed?open&id={unique}", "agenda"
         )
@@ -326,7 +327,8 @@ class BoardDocsSpider(AgendaSpider):
         """One meeting from the ``div#wrap-meeting`` fragment (name, long date, description)."""
         page = html_page(body)
         name = text(page.css("#view-meeting .meeting-name"))
-        day = parse_month_date(text(page.css("#view-meeting .meeting-date")))
+        when = self.when(text(page.css("#view-meeting .meeting-date")))
+        day = when.day if when else None
         if not name or day is None:
             raise UnexpectedShape(f"BD-GetMeeting fragment without name/date at {url}")
         description = "\n".join(squash(t) for t in page.css(".meeting-description::text").getall())
@@ -338,12 +340,6 @@ class BoardDocsSpider(AgendaSpider):
     def _parse_time(self, name: str, description: str) -> time | None:
         """The first clock time in the name, else in the description."""
         return parse_clock(name) or parse_clock(description)
-
-
-def _day(stamp: str) -> date:
-    """A list or feed date: ``20240522``, ``2024-05-22`` or ``2024-05-22T00:00:00Z``."""
-    digits = re.sub(r"\D", "", stamp.strip()[:10])
-    return datetime.strptime(digits[:8], "%Y%m%d").date()
 
 
 def _split_number(name: str) -> tuple[str | None, str]:

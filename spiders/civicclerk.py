@@ -262,9 +262,10 @@ class CivicClerkSpider(AgendaSpider):
         for key in ("startDateTime", "eventDate"):
             raw = str(event.get(key) or "").rstrip("Z")
             if raw and not raw.startswith(EMPTY_DATES):
-                naive = datetime.fromisoformat(raw).replace(tzinfo=None)
-                known = key == "startDateTime" or naive.time() != time(0, 0)
-                return naive.replace(tzinfo=self.tz), known
+                found = self.stamp(raw)  # its offset, if any, is ignored: local wall time
+                at = found.start or time(0, 0)
+                known = key == "startDateTime" or at != time(0, 0)
+                return self.localize(found.day, at), known
         raise UnexpectedShape(f"event {event.get('id')} has no start date")
 
     def _parse_title(self, event: dict[str, Any]) -> str:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator, Iterator
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any
 from urllib.parse import urlencode
 
@@ -24,23 +24,16 @@ from pydantic import BaseModel
 from scrapy.http import Response
 
 from pipeline.models import Link, LinkKind, Meeting, RawDocument
-from spiders._parse import (
-    html_page,
-    month_dates,
-    parse_clock,
-    squash,
-    text,
-)
+from spiders._parse import html_page, squash, text
 from spiders._rows import json_rows, read_rows
-from spiders._vocab import clean_body, clean_name, status_from_text
+from spiders._vocab import clean_body, clean_name, marked, status_from_text
+from spiders._when import before_time, parse_clock
 from spiders.base import AgendaSpider, PlatformOptions, UnexpectedShape
 
 # The date suffix of a meeting name: "Work Session - CIAC - Jan 22 2026" → "Work Session - CIAC".
 NAME_DATE_RE = re.compile(r"\s*-\s*[A-Z][a-z]{2,8}\.? \d{1,2},? \d{4}\s*$")
 # The agenda's banner "This meeting has been cancelled" (not any item that mentions a cancellation).
 AGENDA_CANCELLED_RE = re.compile(r"meeting has been cancel+ed", re.I)
-# The list's local start: "2026-10-26 17:00".
-DATETIME_FORMAT = "%Y-%m-%d %H:%M"
 # meetingDocuments DocumentType of the HTML agenda.
 HTML_AGENDA = 1
 # meetingDocuments DocumentType → (link title, kind): agenda, agenda packet, minutes, minutes packet.
@@ -195,23 +188,24 @@ class DiligentSpider(AgendaSpider):
 
     def _parse_title(self, record: dict[str, Any]) -> str:
         """The meeting's name without its date suffix, else its type's name."""
-        name = NAME_DATE_RE.sub("", squash(record.get("Name")))
+        name = NAME_DATE_RE.sub("", marked(record.get("Name")).text)  # the date ends the name
         return clean_name(name) or clean_name(record.get("MeetingTypeName")) or "Meeting"
 
     def _parse_start(self, record: dict[str, Any]) -> tuple[datetime, bool]:
         """Local wall-clock ``MeetingDateTime``; an empty ``MeetingTime`` means the time is unknown."""
         stamp = squash(record.get("MeetingDateTime"))
         if stamp:
-            naive = datetime.strptime(stamp[:16], DATETIME_FORMAT)
+            found = self.stamp(stamp)  # local wall time
+            at = found.start or time(0, 0)
             unknown = "MeetingTime" in record and not squash(record.get("MeetingTime"))
-            if unknown and naive.time() == datetime.min.time():
-                return self.localize(naive.date(), None), False
-            return naive.replace(tzinfo=self.tz), True
-        day = str(record.get("MeetingDate") or "")[:10]
+            if unknown and at == time(0, 0):
+                return self.localize(found.day, None), False
+            return self.localize(found.day, at), True
+        day = str(record.get("MeetingDate") or "")
         if not day:
             raise UnexpectedShape(f"Diligent meeting {record.get('Id')} without a date")
-        at = parse_clock(str(record.get("MeetingTime") or ""))
-        return self.localize(date.fromisoformat(day), at), at is not None
+        clock = parse_clock(str(record.get("MeetingTime") or ""))
+        return self.localize(self.stamp(day).day, clock), clock is not None
 
     def _parse_document_links(self, documents: list[dict[str, Any]]) -> list[Link]:
         """The meeting's documents: agenda and minutes as printable pages, packets as files."""
@@ -252,17 +246,17 @@ class DiligentSpider(AgendaSpider):
             )
             lines = [squash(t) for t in nodes.getall() if squash(t)]
             for index, line in enumerate(lines[:40]):
-                found = next(month_dates(line), None)
+                found = self.when(line)
                 if found is None:
                     continue
                 # The title stands before the time on the dated line, or on the line above.
-                title = clean_name(re.split(r"\d{1,2}(?::\d{2})?\s*[AaPp]\.?\s*[Mm]", line)[0])
+                title = clean_name(before_time(line))
                 title = title or (clean_name(lines[index - 1]) if index else "")
-                at = parse_clock(line)
+                at = found.start
                 place = ", ".join(lines[index + 1 : index + 3])
                 mid = str(documents[0].get("MeetingId") or "agenda")
                 return self.new_meeting(
-                    self.localize(found[0], at),
+                    self.localize(found.day, at),
                     title or "Meeting",
                     mid,
                     body=clean_body(title) or "Meeting",

@@ -17,7 +17,8 @@ Facts this relies on (docs/platforms.md §4.3, §3.2, §3.3):
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime, time, timedelta
+from dataclasses import replace
+from datetime import datetime, time, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -182,10 +183,10 @@ class ElmsSpider(AgendaSpider):
 
     def _parse_start(self, record: dict[str, Any]) -> datetime:
         """``date`` is UTC (an offset-less value is read as UTC too), shown in the source's zone."""
-        value = datetime.fromisoformat(str(record["date"]).replace("Z", "+00:00"))
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=UTC)
-        return value.astimezone(self.tz)
+        found = self.stamp(record["date"])
+        if found.offset is None:
+            found = replace(found, offset=timedelta(0))
+        return found.start_in(self.tz)
 
     def _parse_body(self, record: dict[str, Any]) -> str:
         """The body's name ("City Council", "Committee on Finance")."""

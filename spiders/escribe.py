@@ -185,8 +185,7 @@ class EscribeSpider(AgendaSpider):
 
     def _parse_start(self, row: dict[str, Any]) -> datetime:
         """Local start from naive ``StartDate`` ("2025/12/17 17:15:00")."""
-        naive = datetime.strptime(str(row["StartDate"]).strip(), "%Y/%m/%d %H:%M:%S")
-        return naive.replace(tzinfo=self.tz)
+        return self.stamp(row["StartDate"]).start_in(self.tz)
 
     def _parse_end(self, row: dict[str, Any]) -> datetime | None:
         """Local end from naive ``EndDate`` (same form as ``StartDate``); None if absent or bad."""
@@ -194,7 +193,7 @@ class EscribeSpider(AgendaSpider):
         if not raw:
             return None
         try:
-            return datetime.strptime(raw, "%Y/%m/%d %H:%M:%S").replace(tzinfo=self.tz)
+            return self.stamp(raw).start_in(self.tz)
         except ValueError:
             self.logger.warning("meeting %s: bad EndDate %r, no end kept", row.get("ID"), raw)
             return None

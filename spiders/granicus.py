@@ -45,16 +45,10 @@ from spiders._granicus import (
     url_link_kind,
     viewer_id,
 )
-from spiders._parse import (
-    html_page,
-    month_dates,
-    parse_clock,
-    parse_month_date,
-    squash,
-    text,
-)
+from spiders._parse import html_page, squash, text
 from spiders._rows import read_rows
 from spiders._vocab import clean_body, clean_name, status_from_text
+from spiders._when import dates_in, parse_clock, without_times
 from spiders.base import AgendaSpider, PlatformOptions, SourceError, UnexpectedShape
 
 # RTA titles embed the date ISO-style: "Board of Directors on 2018-06-21  - (…)".
@@ -229,7 +223,8 @@ class GranicusSpider(AgendaSpider):
         """A table row: its Name and Date cells, then document cells (any template)."""
         title = clean_name(text(roles["name"]))
         when = squash(" ".join(roles["date"].xpath(VISIBLE).getall()))
-        day = parse_month_date(when)
+        found = self.when(when)
+        day = found.day if found else None
         if not title and not when:
             return None  # a spacer row
         if not title or day is None:
@@ -241,7 +236,7 @@ class GranicusSpider(AgendaSpider):
             title=title,
             body=self._parse_body(tr) or clean_body(title),
             day=day,
-            at=parse_clock(when),
+            at=found.start if found else None,
             held=held,
             links=links,
             agenda_url=agenda,
@@ -256,7 +251,7 @@ class GranicusSpider(AgendaSpider):
         day = (
             date(int(iso.group(1)), int(iso.group(2)), int(iso.group(3)))
             if iso
-            else parse_month_date(text(div))
+            else getattr(self.when(text(div)), "day", None)
         )
         if not raw or day is None:
             return None
@@ -264,7 +259,7 @@ class GranicusSpider(AgendaSpider):
         links = self._parse_links(div, page_url)
         agenda = next((str(lk.url) for lk in links if "agendaviewer" in str(lk.url).lower()), None)
         # "Finance Committee 8:30 AM", "Board of Directors (following …)" → the body's name.
-        body = re.sub(r"\d{1,2}(?::\d{2})?\s*[ap]\.?\s*m\.?", "", title.split("(")[0], flags=re.I)
+        body = without_times(title.split("(")[0])
         return ListingRow(
             title=title,
             body=clean_body(body) or title,
@@ -382,9 +377,9 @@ class GranicusSpider(AgendaSpider):
         body = squash(
             " ".join(page.xpath("//text()[not(ancestor::style or ancestor::script)]").getall())
         )
-        for found, match in month_dates(body):
+        for found, _, end in dates_in(body, day):
             if found == day:
-                at = parse_clock(body[match.end() : match.end() + 40])
+                at = parse_clock(body[end : end + 40])
                 if at is not None:
                     return at
         # The document's title can carry it: "City Council Special Meeting, Closed Session -

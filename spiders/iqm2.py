@@ -32,9 +32,6 @@ from spiders._health import empty_listing
 from spiders._parse import (
     decode,
     html_page,
-    parse_clock,
-    parse_month_date,
-    parse_numeric_date,
     query_value,
     squash,
     text,
@@ -189,10 +186,9 @@ class Iqm2Spider(AgendaSpider):
     def _parse_start(self, label: str, tooltip: str) -> tuple[datetime, bool]:
         """Local start from the link text "Jan 5, 2026 1:00 PM" (12-hour), else its tooltip."""
         for value in (label, tooltip):
-            day = parse_month_date(value)
-            if day is not None:
-                at = parse_clock(value)
-                return self.localize(day, at), at is not None
+            when = self.when(value)
+            if when is not None and self.believable(when.day):  # a placeholder: try the tooltip
+                return when.start_in(self.tz), when.time_known
         raise UnexpectedShape(f"IQM2 meeting date not understood: {label!r}")
 
     def _parse_body(self, row: Selector, tooltip: dict[str, Any]) -> str:
@@ -234,10 +230,10 @@ class Iqm2Spider(AgendaSpider):
         group = clean_body(text(page.css("#ContentPlaceholder1_lblMeetingGroup")))
         kind = text(page.css("#ContentPlaceholder1_lblMeetingType"))
         when = text(page.css("#ContentPlaceholder1_lblMeetingDate"))
-        day = parse_numeric_date(when) or parse_month_date(when)
-        if not group or day is None:
+        found = self.when(when)
+        if not group or found is None:
             raise UnexpectedShape(f"IQM2 meeting page without group/date at {url}: {when!r}")
-        at = parse_clock(when)
+        day, at = found.day, found.start
         title = f"{group} - {kind}" if kind else group
         platform_id = (
             query_value(url, "ID")

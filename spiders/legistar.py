@@ -24,9 +24,10 @@ from pipeline.models import AgendaItem, Link, LinkKind, Meeting, MeetingStatus, 
 from pipeline.redact import register_secret
 from spiders._legistar import LegistarOptions
 from spiders._outcomes import make_outcome, make_vote, passed_flag
-from spiders._parse import is_http, parse_clock, squash
+from spiders._parse import is_http, squash
 from spiders._rows import json_rows, read_items, read_rows
 from spiders._vocab import clean_body, clean_name, status_from_text
+from spiders._when import parse_clock
 from spiders.base import AgendaSpider, ApiDisabled, SourceError, UnexpectedShape
 from spiders.legistar_web import LegistarWebSpider
 
@@ -217,6 +218,7 @@ class LegistarApiSpider(AgendaSpider):
             key=body,
             body=body,
             time_known=time_known,
+            end=self.end_of(start, str(event.get("EventTime") or "")) if time_known else None,
             location=self._parse_location(event),
             status=self._parse_status(event),
             url=next((str(link.url) for link in links if link.kind == "detail"), None),
@@ -240,12 +242,12 @@ class LegistarApiSpider(AgendaSpider):
 
     def _parse_start(self, event: dict[str, Any]) -> tuple[datetime, bool]:
         """Local start from ``EventDate`` (date part) and ``EventTime`` (wall-clock text)."""
-        day = datetime.fromisoformat(str(event["EventDate"])[:10]).date()
+        day = self.stamp(str(event["EventDate"])[:10]).day
         at = parse_clock(str(event.get("EventTime") or ""))
         return self.localize(day, at), at is not None
 
     def _parse_title(self, event: dict[str, Any]) -> str:
-        """The body name as listed (status words kept); Legistar has no separate title."""
+        """The body name as listed; Legistar has no separate title (status words leave it later)."""
         return clean_name(event.get("EventBodyName")) or self.source.name or "Meeting"
 
     def _parse_location(self, event: dict[str, Any]) -> str:

@@ -45,9 +45,10 @@ from spiders._legistar import (
     row_cells,
     saved_response,
 )
-from spiders._parse import parse_clock, parse_numeric_date, squash, text
+from spiders._parse import squash, text
 from spiders._rows import read_rows
 from spiders._vocab import clean_body, clean_name, link_kind, status_from_text
+from spiders._when import parse_clock
 from spiders.base import AgendaSpider, NoRowsFound, UnexpectedShape
 from spiders.registry import platform_spiders
 
@@ -335,6 +336,7 @@ class LegistarWebSpider(AgendaSpider):
             key=body,
             body=body,
             time_known=time_known,
+            end=self.end_of(start, text(cells.get("meeting time"))) if time_known else None,
             location=self._parse_location(cells),
             status=self._parse_status(cells),
             url=detail or self.url(response.url, field="meeting url"),
@@ -345,11 +347,11 @@ class LegistarWebSpider(AgendaSpider):
 
     def _parse_start(self, cells: dict[str, Selector]) -> tuple[datetime, bool]:
         """Local start from "Meeting Date" (m/d/Y) and "Meeting Time" (midnight if blank)."""
-        day = parse_numeric_date(text(cells.get("meeting date")))
-        if day is None:
+        when = self.when(text(cells.get("meeting date")))
+        if when is None:
             raise UnexpectedShape(f"no readable Meeting Date: {text(cells.get('meeting date'))!r}")
-        at = parse_clock(text(cells.get("meeting time")))
-        return self.localize(day, at), at is not None
+        at = parse_clock(text(cells.get("meeting time"))) or when.start
+        return self.localize(when.day, at), at is not None
 
     def _parse_title(self, cells: dict[str, Selector], body: str) -> str:
         """The body name, plus the "Meeting Topic" some clients (NYC) add."""

@@ -106,10 +106,7 @@ class MunicodeSpider(AgendaSpider):
         content = row.css("td[data-th=Date] span.date-display-single::attr(content)").get()
         if not content:
             raise UnexpectedShape("Municode row without span.date-display-single[content]")
-        parsed = datetime.fromisoformat(content.strip())
-        if parsed.tzinfo is None:
-            return parsed.replace(tzinfo=self.tz)
-        return parsed.astimezone(self.tz)
+        return self.stamp(content).start_in(self.tz)
 
     def _parse_links(self, row: Selector, page: str) -> list[Link]:
         """Agenda, packet and minutes PDFs, plus the meeting title's own link if it has one."""

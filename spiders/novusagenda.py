@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator, Iterator
-from datetime import date, datetime
+from datetime import date
 from typing import Any, Literal
 from urllib.parse import urljoin
 
@@ -29,7 +29,6 @@ from spiders._health import empty_listing
 from spiders._parse import (
     html_page,
     load_json,
-    parse_numeric_date,
     query_value,
     script_url,
     squash,
@@ -208,15 +207,15 @@ class NovusAgendaSpider(AgendaSpider):
     def _parse_row(self, row: Selector, cells: list[str], page: str) -> Meeting:
         links = self._parse_row_links(row, page)
         view = next((str(link.url) for link in links if link.kind == "detail"), "")
-        day = parse_numeric_date(cells[0])
-        if day is None:
+        when = self.when(cells[0])
+        if when is None:
             raise UnexpectedShape(f"NovusAGENDA date not understood: {cells[0]!r}")
         return self.new_meeting(
-            self.localize(day, None),
+            when.start_in(self.tz),
             cells[1],
             query_value(view, "MeetingID") if view else None,
             body=clean_body(cells[1]) or cells[1],
-            time_known=False,
+            time_known=when.time_known,  # the grid's date cell rarely carries a time
             location=cells[2],
             status=status_from_text(*cells[1:3]),
             url=view or None,
@@ -267,7 +266,8 @@ class NovusAgendaSpider(AgendaSpider):
             raise UnexpectedShape(f"board API meeting without a usable MeetingID: {record!r:.120}")
         platform_id = str(meeting_number)
         title = squash(record.get("MeetingType")) or "Meeting"
-        start = datetime.fromisoformat(str(record["MeetingDate"])).replace(tzinfo=self.tz)
+        found = self.stamp(record["MeetingDate"])  # local wall time; an offset is ignored
+        start = self.localize(found.day, found.start)
         links = []
         if record.get("AgendaPDFExists"):
             pdf = f"{self.agendapublic_url}DisplayAgendaPDF.ashx?MeetingID={platform_id}"

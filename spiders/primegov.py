@@ -23,12 +23,11 @@ from scrapy.http import Response
 
 from pipeline.models import AgendaItem, Link, Meeting, MeetingStatus, item_id
 from spiders._parse import (
-    parse_clock,
-    parse_month_date,
     squash,
 )
 from spiders._rows import json_rows, numbered_items, read_rows
 from spiders._vocab import clean_body, clean_name, link_kind, status_from_text
+from spiders._when import parse_clock
 from spiders.base import AgendaSpider, PlatformOptions, SourceError, UnexpectedShape
 
 # Keys a PrimeGov meeting record carries (lists, archives by committee, the portal search).
@@ -185,13 +184,13 @@ class PrimeGovSpider(AgendaSpider):
     def _parse_start(self, row: dict[str, Any]) -> tuple[datetime, bool]:
         """Local start from naive ``dateTime``, else ``date`` ("Jul 25, 2022") + ``time``."""
         if row.get("dateTime"):
-            naive = datetime.fromisoformat(str(row["dateTime"]).rstrip("Z"))
-            return naive.replace(tzinfo=self.tz), True
-        day = parse_month_date(str(row.get("date") or ""))
-        if day is None:
+            found = self.stamp(row["dateTime"])  # local wall time: a trailing Z is not UTC
+            return self.localize(found.day, found.start), True
+        when = self.when(str(row.get("date") or ""))
+        if when is None:
             raise UnexpectedShape(f"meeting {row.get('id')}: no usable date {row.get('date')!r}")
-        at: time | None = parse_clock(str(row.get("time") or ""))
-        return self.localize(day, at), at is not None
+        at: time | None = parse_clock(str(row.get("time") or "")) or when.start
+        return self.localize(when.day, at), at is not None
 
     def _parse_title(self, row: dict[str, Any]) -> str:
         """The meeting title, single-spaced (Clayton County's carry trailing spaces)."""

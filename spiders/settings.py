@@ -71,6 +71,9 @@ DOWNLOADER_MIDDLEWARES = {
     "pipeline.ingest.hostgate.HostGateMiddleware": 960,
 }
 AGENDA_WATCH_REPLAY_HOSTS = _APP.replay_hosts
+# Each source's log file (pipeline.ingest.sourcelog) rotates at this size, keeping this many.
+AGENDA_WATCH_LOG_MAX_BYTES = _APP.log_max_bytes
+AGENDA_WATCH_LOG_BACKUPS = _APP.log_backups
 AGENDA_WATCH_HOST_LOCK_DIR = str(_APP.data_dir.resolve() / "hostlocks")
 
 # Where the data and the config are (`pipeline.settings.Paths.from_scrapy` reads these).

@@ -169,8 +169,10 @@ def test_las_cruces_search_page_and_html_agenda(
 
     cancelled = sorted(m.title for m in meetings if m.status == "cancelled")
     assert len(cancelled) == 7
-    assert "CANCELLED - Senior Programs Advisory Board Meeting - November 12, 2020" in cancelled
-    assert "DRC Meeting on December 2, 2020 - CANCELLED" in cancelled
+    # "CANCELLED - Senior Programs Advisory Board Meeting - November 12, 2020" and "DRC Meeting
+    # on December 2, 2020 - CANCELLED" on the page: the status words leave the titles.
+    assert "Senior Programs Advisory Board Meeting - November 12, 2020" in cancelled
+    assert "DRC Meeting on December 2, 2020" in cancelled
 
 
 def test_category_ids_option_limits_the_crawl(

@@ -16,7 +16,7 @@ from pipeline.models import Source
 from pipeline.replay import ReplayServer
 from pipeline.settings import Settings
 from pipeline.store.files import JsonStore, meeting_path
-from spiders._parse import parse_clock
+from spiders._when import parse_clock
 from spiders.loader import spider_class_for
 from tests.conftest import FIXTURES, TOPICS
 

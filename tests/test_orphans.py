@@ -13,35 +13,13 @@ import pytest
 
 from pipeline.demo import replay_hosts, write_demo_config
 from pipeline.replay import ReplayServer
+from pipeline.runstop import descendants as _descendants
 from pipeline.store.health import source_health
 from pipeline.store.ledger import Ledger
 from tests.batchsupport import sites
 from tests.conftest import ROOT, TOPICS
 
 pytestmark = pytest.mark.engine  # the crawl runs in child processes started from a command
-
-
-def _children() -> dict[int, list[int]]:
-    tree: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            stat = Path(f"/proc/{entry}/stat").read_text()
-        except OSError:
-            continue
-        ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        tree.setdefault(ppid, []).append(int(entry))
-    return tree
-
-
-def _descendants(pid: int) -> list[int]:
-    tree, found, todo = _children(), [], [pid]
-    while todo:
-        for child in tree.get(todo.pop(), []):
-            found.append(child)
-            todo.append(child)
-    return found
 
 
 def _cmdline(pid: int) -> str:

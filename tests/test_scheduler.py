@@ -10,6 +10,7 @@ import sys
 import time
 from datetime import datetime
 from functools import partial
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.cron import CronTrigger
@@ -82,11 +83,11 @@ def test_sources_due_together_are_crawled_as_one_batch_then_delivered(
     assert len(list((demo_env.data_dir / "outbox").glob("*.json"))) == 2
 
 
-def test_sigterm_stops_the_scheduler() -> None:
+def test_sigterm_stops_the_scheduler(tmp_path: Path) -> None:
     proc = subprocess.Popen(
         [sys.executable, "-m", "pipeline", "run"],
         cwd=ROOT,
-        env=dict(os.environ),
+        env={**os.environ, "AGENDA_WATCH_DATA_DIR": str(tmp_path / "data")},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -95,15 +96,17 @@ def test_sigterm_stops_the_scheduler() -> None:
     deadline = time.monotonic() + 60
     seen = ""
     try:
-        while time.monotonic() < deadline and "Scheduler started" not in seen:
+        while time.monotonic() < deadline and "stop: Ctrl-C or SIGTERM" not in seen:
             ready, _, _ = select.select([proc.stdout], [], [], 1.0)
             if ready:  # read raw bytes: a buffered readline would hide lines from select()
                 seen += os.read(proc.stdout.fileno(), 65536).decode()
     except BaseException:
         proc.kill()
         raise
-    assert "scheduled crawl of 7 source(s) (23 6,12,18 * * mon-sat, America/Chicago)" in seen, seen
+    assert "7 source(s) on '23 6,12,18 * * mon-sat': " in seen, seen
     proc.send_signal(signal.SIGTERM)
     rest, _ = proc.communicate(timeout=30)
     assert proc.returncode == 0
+    assert "SIGTERM: stopping: no new crawls; no crawl is running." in rest
     assert "scheduler stopped" in rest
+    assert "scheduler stopped" in (tmp_path / "data" / "logs" / "scheduler.log").read_text()

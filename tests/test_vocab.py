@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.models import Meeting, MeetingStatus, Source
+from pipeline.models import Meeting, MeetingStatus
 from spiders._vocab import clean_body, clean_name, status_from_text
-from spiders.loader import spider_class_for
-from tests.vocab_cases import CASES, SpiderCase
+from tests.vocab_cases import CASES, SpiderCase, parse_page
 
 # (wording, status, where it was seen)
 STATUS_WORDINGS: tuple[tuple[str, MeetingStatus, str], ...] = (
@@ -118,18 +117,7 @@ def test_status_from_several_fields() -> None:
 
 
 def _parse(case: SpiderCase, page: bytes) -> list[Meeting]:
-    source = Source(
-        id="t",
-        name="",
-        jurisdiction="Test",
-        platform=case.platform,
-        timezone="America/Chicago",
-        options=case.options,
-    )
-    records = [r for r in spider_class_for(source)().parse_saved(case.url, page)]
-    meetings = [r for r in records if isinstance(r, Meeting)]
-    assert meetings and len(meetings) == len(records)
-    return meetings
+    return parse_page(case.platform, case.url, page, case.options)
 
 
 def _rows_reached(case: SpiderCase) -> list[int]:

@@ -92,21 +92,27 @@ def deliver(ctx: click.Context) -> None:
 
 
 @click.command()
+@click.option("--now", is_flag=True, help="Crawl every enabled source once at start as well.")
 @click.option(
     "--no-crawl",
     is_flag=True,
     help="Crawls run elsewhere (Scrapyd): only deliver (every few minutes), digest, remind.",
 )
 @click.pass_context
-def run(ctx: click.Context, no_crawl: bool) -> None:
-    """Run the scheduler: sources due together crawl as one batch, then delivery."""
+def run(ctx: click.Context, now: bool, no_crawl: bool) -> None:
+    """Run the scheduler: sources due together crawl as one batch, then delivery.
+
+    Ctrl-C (or SIGTERM) once stops after the running crawls close; twice stops at once.
+    """
     settings = settings_of(ctx)
     # What the scheduler would refuse, said as check-config says it (broken topic rules would
     # also fail every crawl at its first item).
     problems = check_topics(settings.topics_path) + check_sources(settings.sources_path)[1]
     if problems:
         raise ConfigError(problems)
-    sys.exit(scheduler.main(settings, crawl=not no_crawl))
+    if now and no_crawl:
+        raise click.UsageError("--now crawls, --no-crawl does not: give one of them")
+    sys.exit(scheduler.main(settings, run_now=now, crawl=not no_crawl))
 
 
 @click.command()

@@ -15,6 +15,11 @@ A worker that dies or stops responding costs only the source at fault:
 
 Every worker runs in its own process group, dies with this process (``PR_SET_PDEATHSIG``) and is
 killed as a group, PDF worker included, so nothing outlives the crawl.
+
+Stopping: the stop event ends the batch cleanly (workers get SIGTERM and close their crawls,
+whose runs say ``shutdown``); the kill event ends it now (worker groups get SIGKILL, and every
+source that was crawling is recorded as ``interrupted``). Workers report progress (pages, items)
+to an optional `CrawlProgress`.
 """
 
 from __future__ import annotations
@@ -35,9 +40,11 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.ingest.plan import Bin, plan_bins
+from pipeline.ingest.progress import CrawlProgress
 from pipeline.ingest.protocol import Event, WorkerSpec, parse_events
 from pipeline.models import Source
 from pipeline.redact import redact
+from pipeline.runlog import RotatingSink
 from pipeline.settings import Settings
 from pipeline.store.health import check_health
 from pipeline.store.ledger import Ledger
@@ -47,6 +54,8 @@ logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3  # worker processes a source may be in flight in when they die
 STOP_GRACE_S = 30.0  # after SIGTERM, how long a worker may take to close its crawls
+INTERRUPTED = "interrupted"  # finish reason of a crawl killed by a stop-now
+STOPPED_REASONS = (INTERRUPTED, "shutdown")  # an operator's stop: not the site's health
 
 
 @dataclass
@@ -101,6 +110,7 @@ class BatchOptions:
     stall_s: float = 120.0
     hang_after_s: float = 60.0
     heartbeat_s: float = 1.0
+    progress_s: float = 2.0
     scrapy_settings: dict[str, Any] = field(default_factory=dict)
 
 
@@ -137,6 +147,8 @@ class BatchCrawl:
         options: BatchOptions,
         hosts: Callable[[Source], Iterable[str]] = known_hosts,
         stop_event: threading.Event | None = None,
+        kill_event: threading.Event | None = None,
+        progress: CrawlProgress | None = None,
     ) -> None:
         self.settings = settings
         self.sources = {s.id: s for s in sources}
@@ -147,15 +159,25 @@ class BatchCrawl:
         self._messages: queue.Queue[tuple[str, str, str, str]] = queue.Queue()
         self._stop = threading.Event()
         self._outer_stop = stop_event  # e.g. the scheduler shutting down
+        self._kill = kill_event or threading.Event()  # stop now: kill the workers
+        self.progress = progress or CrawlProgress()
         self._began: dict[str, float] = {}  # source → when its crawl started (slot threads)
 
     def stop(self) -> None:
         """Start no more sources; ask the workers to close their running crawls."""
         self._stop.set()
 
+    def kill(self) -> None:
+        """Stop now: kill the workers; what they were crawling is recorded as interrupted."""
+        self._kill.set()
+
     def stopping(self) -> bool:
-        """True once `stop` was called or the outer stop event is set."""
-        return self._stop.is_set() or bool(self._outer_stop and self._outer_stop.is_set())
+        """True once `stop` or `kill` was called or the outer stop event is set."""
+        return (
+            self._stop.is_set()
+            or self._kill.is_set()
+            or bool(self._outer_stop and self._outer_stop.is_set())
+        )
 
     def run(self, on_result: Callable[[CrawlResult], None] | None = None) -> list[CrawlResult]:
         """Crawl every source; results in completion order (also passed to `on_result`)."""
@@ -169,11 +191,13 @@ class BatchCrawl:
         results: list[CrawlResult] = []
         ledger = Ledger(self.settings.ledger)
         previous = self._stop_on_sigterm()
+        self.progress.begin(len(self.sources))
         try:
             while len(results) < len(self.sources):
                 kind, source_id, reason, message = self._messages.get()
                 result = self._result(ledger, kind, source_id, reason, message)
                 results.append(result)
+                self.progress.finished(source_id, result.ok, result.meetings, result.items)
                 if on_result:
                     on_result(result)
         finally:
@@ -182,6 +206,7 @@ class BatchCrawl:
             for thread in threads:
                 thread.join()
             ledger.close()
+            self.progress.end()
             if previous is not None:
                 signal.signal(signal.SIGTERM, previous)
         return results
@@ -217,8 +242,9 @@ class BatchCrawl:
             return CrawlResult(
                 source_id, run_id, None, seconds, finish_reason=reason, message=message
             )
-        self._check_health(ledger, self.sources[source_id])
         finished = row["finish_reason"] or ""
+        if finished not in STOPPED_REASONS:
+            self._check_health(ledger, self.sources[source_id])
         return CrawlResult(
             source=source_id,
             run_id=run_id,
@@ -279,6 +305,10 @@ class BatchCrawl:
                 self._post("failed", source.id, "crashed", crashed)
             return settled | {s.id for s in batch}, moved
         unfinished = [s.id for s in batch if s.id in outcome.started and s.id not in settled]
+        if self._kill.is_set():  # stopped now: what was crawling is interrupted, not retried
+            for sid in unfinished:
+                self._post("failed", sid, INTERRUPTED, "interrupted: the crawl was stopped at once")
+            return settled | set(unfinished), moved
         if outcome.hung in unfinished:
             blocked = outcome.killed or "blocked its crawl process"
             outcome.culprits.setdefault(outcome.hung, ("timeout", blocked))
@@ -312,6 +342,7 @@ class BatchCrawl:
             grace_s=self.options.grace_s,
             concurrency=concurrency or self.options.concurrency,
             heartbeat_s=self.options.heartbeat_s,
+            progress_s=self.options.progress_s,
             hang_after_s=self.options.hang_after_s,
             data_dir=self.settings.data_dir.resolve(),
             config_dir=self.settings.config_dir.resolve(),
@@ -320,17 +351,24 @@ class BatchCrawl:
             parent_pid=os.getpid(),
             settings=self.options.scrapy_settings,
         )
-        with open(self.log_dir / f"worker-{slot}.log", "ab") as log:
-            proc = subprocess.Popen(
-                [sys.executable, "-m", "pipeline.ingest.worker"],
-                stdin=subprocess.PIPE,
-                stdout=log,
-                stderr=log,
-                pass_fds=(write_fd,),
-                env=child_env(self.settings),
-                start_new_session=True,  # its own process group: killed as one, PDF worker too
-            )
+        # Its stdout and stderr come through a pipe into a log that rotates by size.
+        log = RotatingSink(
+            self.log_dir / f"worker-{slot}.log",
+            self.settings.log_max_bytes,
+            self.settings.log_backups,
+        )
+        log_read, log_write = os.pipe()
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "pipeline.ingest.worker"],
+            stdin=subprocess.PIPE,
+            stdout=log_write,
+            stderr=log_write,
+            pass_fds=(write_fd,),
+            env=child_env(self.settings),
+            start_new_session=True,  # its own process group: killed as one, PDF worker too
+        )
         os.close(write_fd)
+        os.close(log_write)
         try:
             assert proc.stdin is not None
             try:
@@ -338,20 +376,36 @@ class BatchCrawl:
                 proc.stdin.close()
             except OSError:  # it died before reading: its exit code tells the rest
                 pass
-            return self._watch(proc, read_fd)
+            outcome = self._watch(proc, read_fd, log_read, log)
+            log.drain(log_read)  # what the dead worker wrote last
+            return outcome
         finally:
             os.close(read_fd)
+            os.close(log_read)
+            log.close()
 
-    def _watch(self, proc: subprocess.Popen[bytes], read_fd: int) -> _Outcome:
-        """Follow a worker's events until it exits; kill it when it hangs or overruns."""
+    def _watch(
+        self, proc: subprocess.Popen[bytes], read_fd: int, log_fd: int, log: RotatingSink
+    ) -> _Outcome:
+        """Follow a worker's events until it exits; kill it when it hangs or overruns.
+
+        Its output is copied to `log` meanwhile.
+        """
         outcome = _Outcome()
         buffer = b""
         last_event = time.monotonic()
         term_sent: float | None = None
         limit = self.options.timeout_s + 2 * self.options.grace_s
+        watched = [read_fd, log_fd]
         while True:
-            ready, _, _ = select.select([read_fd], [], [], 0.5)
-            if ready:
+            ready, _, _ = select.select(watched, [], [], 0.5)
+            if log_fd in ready:
+                output = os.read(log_fd, 65536)
+                if output:
+                    log.write(output)
+                else:
+                    watched.remove(log_fd)
+            if read_fd in ready:
                 chunk = os.read(read_fd, 65536)
                 if not chunk:
                     break  # the worker closed its end: it is exiting
@@ -377,6 +431,8 @@ class BatchCrawl:
                     outcome.culprits[sid] = ("timeout", reason)
             if term_sent is not None and now - term_sent > STOP_GRACE_S:
                 reason = reason or "did not stop in time"
+            if self._kill.is_set():
+                reason = "stopped at once"
             if reason:
                 outcome.killed = f"{reason}; killed"
                 _signal(proc, signal.SIGKILL, group=True)
@@ -388,7 +444,10 @@ class BatchCrawl:
     def _on_event(self, event: Event, outcome: _Outcome) -> None:
         if event.kind == "start" and event.source:
             outcome.started[event.source] = self._began[event.source] = time.monotonic()
-        elif event.kind == "done" and event.source:
+            self.progress.started(event.source, self.run_ids[event.source])
+        elif event.kind in ("progress", "done") and event.source and event.pages is not None:
+            self.progress.update(event.source, event.pages, event.meetings or 0, event.items or 0)
+        if event.kind == "done" and event.source:
             outcome.done.add(event.source)
             self._post("done", event.source)
         elif event.kind == "hung" and event.source:

@@ -15,6 +15,7 @@ from collections.abc import Callable
 
 from pipeline.config import check_sources
 from pipeline.ingest.batch import BatchCrawl, BatchOptions, CrawlResult, child_env
+from pipeline.ingest.progress import CrawlProgress
 from pipeline.models import Source
 from pipeline.settings import Settings
 
@@ -33,6 +34,8 @@ def crawl_many(
     *,
     sources: list[Source] | None = None,
     stop_event: threading.Event | None = None,
+    kill_event: threading.Event | None = None,
+    progress: CrawlProgress | None = None,
     timeout_s: float | None = None,
 ) -> list[CrawlResult]:
     """Crawl the sources with these ids; results in completion order (also to `on_result`).
@@ -40,6 +43,7 @@ def crawl_many(
     `sources` saves parsing ``sources.yaml`` again when the caller has it. An id that names no
     valid, enabled source raises `KeyError`. `stop_event` ends the crawl early (the scheduler
     stopping); sources not crawled then come back with ``finish_reason`` "not crawled".
+    `kill_event` ends it now (running crawls come back "interrupted"); `progress` follows it.
     """
     if sources is None:
         sources, _ = check_sources(settings.sources_path)  # a broken entry costs only itself
@@ -52,7 +56,9 @@ def crawl_many(
         workers=workers_for(settings, len(chosen)),
         timeout_s=float(timeout_s or settings.crawl_timeout_s),
     )
-    batch = BatchCrawl(settings, chosen, options, stop_event=stop_event)
+    batch = BatchCrawl(
+        settings, chosen, options, stop_event=stop_event, kill_event=kill_event, progress=progress
+    )
     return batch.run(on_result)
 
 

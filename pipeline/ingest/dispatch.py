@@ -48,13 +48,21 @@ class CrawlDispatcher:
         with self._cond:
             return list(self._pending)
 
-    def stop(self, timeout: float | None = None) -> None:
-        """Start no new batch, ask the running one to stop, and wait for the thread."""
+    def request_stop(self) -> None:
+        """Start no new batch and ask the running one to stop; returns at once."""
         self._stop.set()
         with self._cond:
             self._cond.notify()
+
+    def stop(self, timeout: float | None = None) -> None:
+        """`request_stop`, then wait for the thread (the running batch's end)."""
+        self.request_stop()
         if self._thread.is_alive():
             self._thread.join(timeout)
+
+    def alive(self) -> bool:
+        """True while the dispatcher thread runs (a stopped one may still finish its batch)."""
+        return self._thread.is_alive()
 
     def _loop(self) -> None:
         while not self._stop.is_set():
@@ -69,9 +77,15 @@ class CrawlDispatcher:
             if not batch or self._stop.is_set():
                 continue
             started = time.monotonic()
+            logger.info("batch of %d source(s) starts: %s", len(batch), _names(batch))
             try:
                 self.run_batch(batch, self._stop)
             except Exception:  # one failed batch must not end scheduling
                 logger.exception("crawl batch of %d source(s) failed", len(batch))
             self.batches += 1
             logger.info("batch of %d source(s) in %.0f s", len(batch), time.monotonic() - started)
+
+
+def _names(ids: list[str], limit: int = 6) -> str:
+    shown = ", ".join(ids[:limit])
+    return shown + (f" and {len(ids) - limit} more" if len(ids) > limit else "")

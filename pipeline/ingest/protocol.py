@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 
 from pipeline.models import Source
 
-EventKind = Literal["start", "done", "tick", "hung", "end"]
+EventKind = Literal["start", "progress", "done", "tick", "hung", "end"]
 
 
 class WorkerSpec(BaseModel):
@@ -28,6 +28,8 @@ class WorkerSpec(BaseModel):
     - ``concurrency``: sources crawled at once (never two that share a host).
     - ``hang_after_s``: the event loop blocked this long makes the worker name the source whose
       code holds it (a ``hung`` event), so the parent can blame it alone.
+    - ``progress_s``: at most one ``progress`` event per running source this often, and only
+      when its counts changed (the parent shows them live; the pipe stays quiet).
     - ``settings``: extra Scrapy settings for every crawler (tests, benchmarks).
     """
 
@@ -38,6 +40,7 @@ class WorkerSpec(BaseModel):
     grace_s: float = 30.0
     concurrency: int = Field(default=16, ge=1)
     heartbeat_s: float = 1.0
+    progress_s: float = 2.0
     hang_after_s: float = 60.0
     data_dir: Path
     config_dir: Path
@@ -48,11 +51,18 @@ class WorkerSpec(BaseModel):
 
 
 class Event(BaseModel):
-    """One line from a worker. ``source`` for start/done/hung; ``stray`` counts for end."""
+    """One line from a worker. ``source`` for start/progress/done/hung; ``stray`` counts for end.
+
+    A ``progress`` event gives the source's counts so far: ``pages`` fetched, meetings and
+    agenda ``items`` parsed.
+    """
 
     kind: EventKind
     source: str | None = None
     seconds: float | None = None
+    pages: int | None = None
+    meetings: int | None = None
+    items: int | None = None
     stray: dict[str, int] = Field(default_factory=dict)
 
 

@@ -5,7 +5,9 @@ a process that crawls several sources every crawler counts every other crawler's
 broken source was counted against three). `SourceLogCount` replaces it: one process-wide
 `SourceLogRouter` on the root logger decides which source each record belongs to and counts it
 (``log_count/<LEVEL>``) in that source's stats only, and copies it to that source's log file when
-one is configured (``AGENDA_WATCH_SOURCE_LOG``).
+one is configured (``AGENDA_WATCH_SOURCE_LOG``). A source's log file keeps its crawls one after
+another and rotates by size (``AGENDA_WATCH_LOG_MAX_BYTES``, ``AGENDA_WATCH_LOG_BACKUPS``), so
+it neither grows forever nor loses the previous crawl the moment a new one starts.
 
 A record belongs to a source when (in this order) it carries the spider (Scrapy's
 ``extra={"spider": …}``, and every ``spider.logger`` line), its logger is the spider's own
@@ -19,6 +21,7 @@ never silently charged to an innocent source.
 from __future__ import annotations
 
 import logging
+import logging.handlers
 from collections import Counter
 from contextvars import ContextVar
 from pathlib import Path
@@ -26,12 +29,18 @@ from typing import TYPE_CHECKING
 
 from scrapy import signals
 
+from pipeline.runlog import ZonedFormatter
+
 if TYPE_CHECKING:
     from typing import Self
 
     from scrapy.crawler import Crawler
 
 SOURCE_LOG_SETTING = "AGENDA_WATCH_SOURCE_LOG"
+LOG_MAX_BYTES_SETTING = "AGENDA_WATCH_LOG_MAX_BYTES"
+LOG_BACKUPS_SETTING = "AGENDA_WATCH_LOG_BACKUPS"
+DEFAULT_LOG_MAX_BYTES = 10_000_000
+DEFAULT_LOG_BACKUPS = 5
 CURRENT_SOURCE: ContextVar[str | None] = ContextVar("agenda_watch_source", default=None)
 
 
@@ -52,13 +61,24 @@ class SourceLogRouter(logging.Handler):
         self._levels[name] = logging.getLevelName(str(crawler.settings.get("LOG_LEVEL", "INFO")))
         if log_file is not None:
             log_file.parent.mkdir(parents=True, exist_ok=True)
-            handler = logging.FileHandler(log_file, mode="w", encoding="utf-8")
-            handler.setFormatter(
-                logging.Formatter(
-                    crawler.settings.get("LOG_FORMAT"), crawler.settings.get("LOG_DATEFORMAT")
+            settings = crawler.settings
+            handler = logging.handlers.RotatingFileHandler(
+                log_file,
+                maxBytes=settings.getint(LOG_MAX_BYTES_SETTING, DEFAULT_LOG_MAX_BYTES),
+                backupCount=settings.getint(LOG_BACKUPS_SETTING, DEFAULT_LOG_BACKUPS),
+                encoding="utf-8",
+            )
+            # Scrapy's line format, with the time in Chicago and its zone (not the host's zone).
+            handler.setFormatter(ZonedFormatter(settings.get("LOG_FORMAT")))
+            self._files[name] = handler
+            # The file keeps earlier crawls: mark where this one starts.
+            run_id = settings.get("AGENDA_WATCH_RUN_ID") or "?"
+            start = f"----- crawl of {name} starts (run {run_id}) -----"
+            handler.handle(
+                logging.makeLogRecord(
+                    {"name": name, "msg": start, "levelname": "INFO", "levelno": 20}
                 )
             )
-            self._files[name] = handler
 
     def registered(self, name: str) -> bool:
         """True while records of source `name` are routed."""

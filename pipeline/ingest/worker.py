@@ -54,6 +54,7 @@ class _Running:
     crawler: Crawler
     task: asyncio.Task[str | None]
     started: float
+    reported: tuple[int, int, int] = (0, 0, 0)  # pages, meetings, items last sent
 
 
 class WorkerRun:
@@ -154,7 +155,11 @@ class WorkerRun:
         if error is not None:
             self._record_failure(run.source.id, "crashed", error)
         router().unregister(run.source.id)
-        self.events.send("done", source=run.source.id)
+        self._send_done(run)
+
+    def _send_done(self, run: _Running) -> None:
+        pages, meetings, items = _counts(run.crawler)
+        self.events.send("done", source=run.source.id, pages=pages, meetings=meetings, items=items)
 
     def _abandon(self, run: _Running) -> None:
         """A crawl that ignored its timeout: drop it, free its hosts, record the timeout."""
@@ -166,7 +171,7 @@ class WorkerRun:
             run.source.id, "timeout", f"still running {limit:.0f} s after its start"
         )
         router().unregister(run.source.id)
-        self.events.send("done", source=run.source.id)
+        self._send_done(run)
 
     def _record_failure(self, source_id: str, reason: str, message: str) -> None:
         """Finish the source's run record unless its crawl already did."""
@@ -195,10 +200,25 @@ class WorkerRun:
                 asyncio.ensure_future(run.crawler.stop_async())
 
     async def _heartbeat(self) -> None:
+        next_progress = time.monotonic() + self.spec.progress_s
         while True:
             self.last_tick = time.monotonic()
             self.events.send("tick")
+            if self.last_tick >= next_progress:
+                self._report_progress()
+                next_progress = self.last_tick + self.spec.progress_s
             await asyncio.sleep(self.spec.heartbeat_s)
+
+    def _report_progress(self) -> None:
+        """One ``progress`` event per running source whose counts changed since the last one."""
+        for source_id, run in self.running.items():
+            counts = _counts(run.crawler)
+            if counts != run.reported:
+                run.reported = counts
+                pages, meetings, items = counts
+                self.events.send(
+                    "progress", source=source_id, pages=pages, meetings=meetings, items=items
+                )
 
     def _watchdog(self) -> None:
         """Thread: when the loop stops ticking, name the source whose code is running."""
@@ -225,6 +245,19 @@ class WorkerRun:
                 return name
             frame = frame.f_back
         return None
+
+
+def _counts(crawler: Crawler) -> tuple[int, int, int]:
+    """A crawl's pages fetched, meetings and items so far (zeros before it started)."""
+    try:
+        stats = crawler.stats.get_stats() if crawler.stats else {}
+    except RuntimeError:  # Scrapy has no stats before the crawl starts
+        return (0, 0, 0)
+    return (
+        int(stats.get("downloader/response_count", 0)),
+        int(stats.get("agenda_watch/meetings", 0)),
+        int(stats.get("agenda_watch/items", 0)),
+    )
 
 
 def _outcome(task: asyncio.Task[str | None]) -> str | None:
