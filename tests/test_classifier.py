@@ -146,7 +146,7 @@ def test_holdout_scores_do_not_regress(
     ("fragment", "suppressed"),
     [
         ("Community Ice Rink", "Ice Rink"),
-        ("Snow and Ice Control Presentation", "Snow and Ice"),
+        ("Snow and Ice Control Presentation", "Snow and Ice Control"),  # two exclusions, merged
         ("Ice Miller LLP", None),  # no firm-name exclusion: "Ice" is not capital ICE
         ("Welcoming Director Rivas", None),
         ("Retirement of Fire Chief", None),  # not in the set: guards the fragment helper below

@@ -80,6 +80,8 @@ def test_fast_path_equals_plain_matching_on_every_labelled_item(
 
 WORDS = _rule_words()
 SEPARATORS = [" ", " ", " ", "-", ", ", ". ", "\n", "(", ") ", '"', "'", "/", "’", "\u00a0", ""]
+# What PDF text and OCR put inside words: line-break hyphens, soft hyphens, ligatures.
+SEPARATORS += ["-\n", "- ", "-\r\n  ", "\u00ad", "\u200b", "\ufb01", "\ufb03"]
 CASES: list[Callable[[str], str]] = [str.lower, str.upper, str.title, str]
 
 
@@ -156,6 +158,64 @@ def test_what_starts_first_wins_then_the_longer_span() -> None:
     longer = classifier.classify("civil detention center; civil detention")
     assert [e.text for e in longer.evidence] == ["civil detention center"]
     assert longer.suppressed == ["civil detention"]
+
+
+@pytest.mark.parametrize(
+    ("text", "rule", "quoted"),
+    [
+        # constructed: words as PDF extraction and OCR leave them
+        ("Resolution reaffirming the Wel-\ncoming Village Ordinance", "wel.welcoming_place", None),
+        ("Ordinance on IMMI-\nGRATION DETAINERS", "enf.immigration_enforcement", None),
+        ("Support for asylum-\nseekers at the shelter", "shl.asylum_seekers", None),
+        ("Municipal Identi\ufb01cation Card Program", "ben.municipal_id", None),
+        ("Oﬃce of New Americans", "oth.new_americans", None),
+        ("Welcoming Vil\u00adlage Ordinance", "wel.welcoming_place", None),
+        ("Im\u200bmigrant legal services", "leg.immigrant_legal_aid", "Im\u200bmigrant legal"),
+        ("Resolution for a Wel- coming City", "wel.welcoming_place", "Wel- coming City"),
+    ],
+)
+def test_broken_words_are_matched_and_quoted_as_written(
+    classifier: Classifier, reference: Classifier, text: str, rule: str, quoted: str | None
+) -> None:
+    verdict = classifier.classify(text)
+    assert verdict.relevant, text
+    assert verdict == reference.classify(text)
+    [evidence] = [e for e in verdict.evidence if e.rule == rule]
+    assert text[evidence.start : evidence.end] == evidence.text  # offsets into the original
+    if quoted is not None:
+        assert evidence.text == quoted
+
+
+def test_line_break_views_keep_the_unjoined_reading() -> None:
+    from pipeline.classify.normalize import views
+
+    text = "asylum-\nseekers and Wel-\ncoming"
+    [(first, none), (joined, offsets), (kept, kept_offsets)] = views(text)
+    assert first == text and none is None
+    assert joined == "asylumseekers and Welcoming" and offsets is not None
+    assert [text[offsets[i]] for i in range(len(joined))] == list(joined)
+    assert kept == "asylum-seekers and Wel-coming" and kept_offsets is not None
+    assert [text[kept_offsets[i]] for i in range(len(kept))] == list(kept)
+    assert views("Item 5 - Approval") == [("Item 5 - Approval", None)]  # no letter after
+    assert views("plain text") == [("plain text", None)]
+
+
+def test_overlapping_exclusions_merge_into_one_span() -> None:
+    config = _config(
+        [{"id": "det.detention", "phrase": "detention", "weight": 1.0}],
+        [
+            {"id": "exc.pond", "phrase": "stormwater pond"},
+            {"id": "exc.pond_detention", "phrase": "pond detention"},
+        ],
+    )
+    for plain in (False, True):
+        verdict = Classifier(config, reference=plain).classify("stormwater pond detention")
+        assert not verdict.relevant and verdict.evidence == []
+        assert verdict.suppressed == ["stormwater pond detention"]
+        # after a rule's match, the exclusions still merge and cover the second "detention"
+        ruled = Classifier(config, reference=plain).classify("detention; stormwater pond detention")
+        assert [e.text for e in ruled.evidence] == ["detention"]
+        assert ruled.suppressed == ["stormwater pond detention"]
 
 
 @st.composite

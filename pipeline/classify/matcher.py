@@ -41,10 +41,11 @@ import re2
 
 from pipeline.classify.folding import WORD_CHARS as _WORD
 from pipeline.classify.folding import fold, re2_options
+from pipeline.classify.normalize import is_plain, views
 from pipeline.classify.rules import KEY_LENGTH, PREFIX_MARK, Exclusion, Rule, start_literals
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable
 
     from pipeline.models import Topic
 
@@ -178,7 +179,21 @@ class Matcher:
         ]
 
     def matches(self, text: str) -> list[Match]:
-        """Accepted matches in `text` (already cut to length), in text order; the fast path."""
+        """Accepted matches in `text` (already cut to length), in text order; the fast path.
+
+        Offsets are those of `text`; the rules see its `views` (ligatures and invisible
+        characters repaired, line-break hyphens also joined).
+        """
+        if is_plain(text):  # most texts: skip building views
+            return _resolve(self._view_matches(text))
+        return _resolve(_candidates(self._view_matches, text))
+
+    def plain_matches(self, text: str) -> list[Match]:
+        """The same as `matches`, trying every pattern at every start: slow, for tests."""
+        return _resolve(_candidates(self._plain_view_matches, text))
+
+    def _view_matches(self, text: str) -> list[_Candidate]:
+        """Candidate matches in one view (offsets into it), before overlaps are resolved."""
         target = self._field(text)
         found: list[_Candidate] = []
         data = target.data
@@ -209,10 +224,9 @@ class Matcher:
         for index in self.always:
             for start in self._starts(target, index):
                 self._attempt(target, index, start, found)
-        return _resolve(found)
+        return found
 
-    def plain_matches(self, text: str) -> list[Match]:
-        """The same as `matches`, trying every pattern at every start: slow, for tests."""
+    def _plain_view_matches(self, text: str) -> list[_Candidate]:
         target = self._field(text)
         found: list[_Candidate] = []
         view = target.view
@@ -220,7 +234,7 @@ class Matcher:
         for index in range(len(self.patterns)):
             for start in starts:
                 self._attempt(target, index, start, found)
-        return _resolve(found)
+        return found
 
     @staticmethod
     def _field(text: str) -> _Field:
@@ -321,13 +335,37 @@ def _capitalised(view: str, start: int, end: int) -> bool:
     return bool(neighbours) and all(word.isupper() for word in neighbours)
 
 
+def _candidates(find: Callable[[str], list[_Candidate]], text: str) -> list[_Candidate]:
+    """`find`'s candidates in each of `text`'s views, as offsets into `text`."""
+    found: list[_Candidate] = []
+    for view, offsets in views(text):
+        if offsets is None:
+            found += find(view)
+        else:  # a match ends after the original character its last character came from
+            found += [
+                (offsets[start], -(offsets[-neg_end - 1] + 1), is_rule, index)
+                for start, neg_end, is_rule, index in find(view)
+            ]
+    return found
+
+
 def _resolve(found: list[_Candidate]) -> list[Match]:
-    """Drop overlapped candidates: first start wins, then the longer, an exclusion, listed first."""
+    """Drop overlapped candidates: first start wins, then the longer, an exclusion, listed first.
+
+    Exclusions that overlap merge into one accepted span: "santuario de aves" and "aves
+    migratorias" together take "santuario de aves migratorias" out of play, so no rule can
+    match the tail the first one left.
+    """
     found.sort()
     accepted: list[Match] = []
     reached = 0
-    for start, neg_end, _, index in found:
+    merging = False  # whether the last accepted match is an exclusion's
+    for start, neg_end, is_rule, index in found:
+        end = -neg_end
         if start >= reached:
-            accepted.append((start, -neg_end, index))
-            reached = -neg_end
+            accepted.append((start, end, index))
+            reached, merging = end, not is_rule
+        elif merging and not is_rule and end > reached:
+            accepted[-1] = (accepted[-1][0], end, accepted[-1][2])
+            reached = end
     return accepted
