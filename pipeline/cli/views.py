@@ -40,7 +40,7 @@ from pipeline.views.upcoming import UpcomingQuery, load_upcoming, upcoming_json
 
 def show_matches(settings: Settings, since: date | None, fmt: str) -> None:
     """Print stored matches (agenda items and tracked bills) as a table or JSON."""
-    with stored_meetings(settings.data_dir, settings.ledger_path) as index:
+    with stored_meetings(settings.data_dir, settings.ledger) as index:
         rows = match_rows(index.meetings(match_selection(since)), since)
     rows += bill_match_rows(settings.data_dir, since)
     if fmt == "json":
@@ -94,7 +94,7 @@ def upcoming(
     """Upcoming meetings and hearings with relevant items, soonest first, in local time."""
     settings = settings_of(ctx)
     query = window_query(first, days, sources, topics)
-    with stored_meetings(settings.data_dir, settings.ledger_path) as index:
+    with stored_meetings(settings.data_dir, settings.ledger) as index:
         note_unknown_sources(index, query)
         if deadlines:
             if fmt not in ("table", "json"):
@@ -158,7 +158,7 @@ def site(
     settings = settings_of(ctx)
     query = window_query(first, days, sources, topics)
     versions = EventVersions.load(settings.data_dir)
-    with stored_meetings(settings.data_dir, settings.ledger_path) as index:
+    with stored_meetings(settings.data_dir, settings.ledger) as index:
         note_unknown_sources(index, query)
         selected = load_upcoming(index, site_query(query))
     meetings, feeds = build_site(selected, out_dir, query, versions)
@@ -184,7 +184,7 @@ def reindex(ctx: click.Context, changed: bool) -> None:
     ledger from a backup, or with --changed rereads just the files that changed.
     """
     settings = settings_of(ctx)
-    ledger = Ledger(settings.ledger_path)
+    ledger = Ledger(settings.ledger)
     try:
         index = MeetingIndex(settings.data_dir, ledger)
         done = index.refresh(rebuild=not changed, every_file=True)

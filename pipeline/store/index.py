@@ -386,7 +386,7 @@ def open_index(data_dir: Path, ledger: Ledger) -> MeetingIndex:
 
 
 @contextmanager
-def stored_meetings(data_dir: Path, ledger_path: Path) -> Iterator[MeetingIndex]:
+def stored_meetings(data_dir: Path, ledger_path: Path | str) -> Iterator[MeetingIndex]:
     """Open the ledger, refresh the index from the files, and close the ledger afterwards.
 
     The ledger's whole-file integrity check is skipped: it reads every page of the ledger (all
