@@ -141,8 +141,9 @@ ENGINE_CALLS = frozenset(
         "sleep",
     }
 )
-# Fixtures that stand for the same (tesseract: OCR runs in the PDF worker).
-ENGINE_FIXTURES = frozenset({"tesseract", "chromium"})
+# Fixtures that stand for the same (tesseract: OCR runs in the PDF worker; pg_server: a
+# PostgreSQL cluster).
+ENGINE_FIXTURES = frozenset({"tesseract", "chromium", "pg_server"})
 
 
 def _starts_engine(code: CodeType, module: ModuleType | None, seen: set[CodeType]) -> bool:
@@ -170,6 +171,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark ``engine`` every test whose body, helpers or fixtures start a crawl."""
     for item in items:
         if not isinstance(item, pytest.Function) or item.get_closest_marker("engine"):
+            continue
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and "postgresql" in callspec.params.values():
+            item.add_marker(pytest.mark.engine)  # a PostgreSQL server: its SQLite twin stays fast
             continue
         module = inspect.getmodule(item.function)
         codes = [item.function.__code__]

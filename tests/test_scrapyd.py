@@ -27,6 +27,7 @@ import pytest
 import yaml
 
 from pipeline.config import check_sources
+from pipeline.configfile import YAML_LOADER
 from pipeline.demo import replay_hosts, write_demo_config
 from pipeline.replay import ReplayServer
 from pipeline.store.files import JsonStore
@@ -154,7 +155,7 @@ class Scrapyd:
 def job_config(dest: Path) -> Path:
     """The demo config, but Oak Park's notices go to JOB_CHANNEL and Lake County alerts at once."""
     write_demo_config(dest, TOPICS)
-    data = yaml.safe_load((dest / "sources.yaml").read_text(encoding="utf-8"))
+    data = yaml.load((dest / "sources.yaml").read_text(encoding="utf-8"), Loader=YAML_LOADER)
     for source in data["sources"]:
         if source["id"] == "demo_oak_park":
             source["slack_channel"] = JOB_CHANNEL
