@@ -12,6 +12,10 @@ The weekly Slack digest is one more job (default Monday 08:00 Chicago, setting
 delivers. Reminders (public-comment deadlines, witness-slip hearings) are checked every
 `REMINDER_EVERY_MIN` minutes.
 
+``agenda-watch run --no-crawl`` is the delivery node of a deployment whose crawls run elsewhere
+(Scrapyd jobs into a shared ledger): no crawl jobs; the digest, the reminders, and delivery at
+start and every `DELIVER_EVERY_MIN` minutes.
+
 For the operator (README, "Running the scheduler"): a short start-up summary (`startup_summary`:
 sources, the next run of each schedule, digest, reminders, where logs go, all in Chicago time
 with its zone); log lines with zone-aware local times, also in a rotating
@@ -33,7 +37,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -70,6 +74,7 @@ from pipeline.store.ledger import Ledger
 MISFIRE_GRACE_S = 600
 DIGEST_MISFIRE_GRACE_S = 6 * 3600  # a digest a few hours late still beats none that week
 REMINDER_EVERY_MIN = 15  # a reminder lands at most this late after its moment (24 h ahead)
+DELIVER_EVERY_MIN = 2  # --no-crawl: how often the outbox is delivered (crawls only queue)
 
 logger = logging.getLogger("agenda_watch.scheduler")
 _deliver_lock = threading.Lock()
@@ -110,7 +115,7 @@ def crawl_batch(
     if kill is not None and kill.is_set():
         return
     with _deliver_lock:  # the digest job delivers too: never the same notice twice
-        ledger = Ledger(settings.ledger_path)
+        ledger = Ledger(settings.ledger)
         try:
             report = deliver(settings, ledger)
         finally:
@@ -149,7 +154,7 @@ def build_scheduler(settings: Settings, dispatcher: CrawlDispatcher) -> Backgrou
 def digest_and_deliver(settings: Settings, clock: Callable[[], datetime] | None = None) -> None:
     """The weekly digest job: queue this week's digest (if due and not empty), then deliver."""
     with _deliver_lock:
-        ledger = Ledger(settings.ledger_path)
+        ledger = Ledger(settings.ledger)
         try:
             queue_weekly_digest(settings, ledger, clock() if clock else None)
             report = deliver(settings, ledger)
@@ -214,7 +219,7 @@ def _add_singleton(
 def remind_and_deliver(settings: Settings, clock: Callable[[], datetime] | None = None) -> None:
     """The reminder job: queue the reminders now due (each once), then deliver."""
     with _deliver_lock:
-        ledger = Ledger(settings.ledger_path)
+        ledger = Ledger(settings.ledger)
         try:
             queued = queue_reminders(settings, ledger, clock() if clock else None)
             report = deliver(settings, ledger)
@@ -224,6 +229,31 @@ def remind_and_deliver(settings: Settings, clock: Callable[[], datetime] | None 
     busy = queued or report.sent or report.failed or report.errors or report.reconciled
     level = logging.INFO if busy else logging.DEBUG
     logger.log(level, "reminders: %d queued; %s", len(queued), report.summary())
+
+
+def deliver_queued(settings: Settings) -> None:
+    """The delivery job of ``run --no-crawl``: post what crawls elsewhere queued."""
+    with _deliver_lock:
+        ledger = Ledger(settings.ledger)
+        try:
+            report = deliver(settings, ledger)
+        finally:
+            ledger.close()
+    busy = report.sent or report.failed or report.errors or report.reconciled
+    logger.log(logging.INFO if busy else logging.DEBUG, "delivery: %s", report.summary())
+
+
+def add_delivery_job(scheduler: BaseScheduler, settings: Settings) -> None:
+    """Add the delivery job: at once, then every `DELIVER_EVERY_MIN` minutes."""
+    first = datetime.now(CHICAGO) + timedelta(seconds=1)
+    _add_singleton(
+        scheduler,
+        deliver_queued,
+        IntervalTrigger(minutes=DELIVER_EVERY_MIN, start_date=first, timezone=CHICAGO),
+        [settings],
+        ("deliver", "delivery"),
+        DELIVER_EVERY_MIN * 60,
+    )
 
 
 def add_reminder_job(
@@ -295,6 +325,10 @@ def startup_summary(
         if job.id == "digest:weekly":
             fire = job.trigger.get_next_fire_time(None, now)
             lines.append(f"  weekly digest: next {local_time(fire)}")
+        elif job.id == "deliver":
+            lines.append(
+                f"  delivery: every {DELIVER_EVERY_MIN} min (--no-crawl: crawls run elsewhere)"
+            )
         elif job.id == "reminders":
             fire = job.trigger.get_next_fire_time(None, now)
             lines.append(f"  reminders: every {REMINDER_EVERY_MIN} min, next {local_time(fire)}")
@@ -312,10 +346,11 @@ def startup_summary(
     return lines
 
 
-def main(settings: Settings | None = None, run_now: bool = False) -> int:
+def main(settings: Settings | None = None, run_now: bool = False, crawl: bool = True) -> int:
     """Run until SIGINT/SIGTERM (module docstring: stopping); returns the exit status.
 
-    `run_now` crawls every enabled source once at start, then keeps the schedule.
+    `run_now` crawls every enabled source once at start, then keeps the schedule. Without
+    `crawl` (``--no-crawl``): no crawl jobs, and a delivery job instead.
     """
     stopper = Stopper()
     stopper.install()  # before anything slow: a Ctrl-C during start-up is a stop too
@@ -325,7 +360,11 @@ def main(settings: Settings | None = None, run_now: bool = False) -> int:
     progress, kill = CrawlProgress(), threading.Event()
     dispatcher = CrawlDispatcher(partial(crawl_batch, settings, progress=progress, kill=kill))
     try:
-        scheduler = build_scheduler(settings, dispatcher)
+        if crawl:
+            scheduler = build_scheduler(settings, dispatcher)
+        else:
+            scheduler = BackgroundScheduler(timezone=CHICAGO)
+            add_delivery_job(scheduler, settings)
         add_digest_job(scheduler, settings)
         add_reminder_job(scheduler, settings)
     except ConfigError as exc:

@@ -99,7 +99,7 @@ def old_design_main(data: Path, config: Path, parallel: int = 2) -> None:
         # As before: the whole config parsed again for each source's health check.
         sources, _ = check_sources(settings.sources_path)
         source = next(s for s in sources if s.id == source_id)
-        ledger = Ledger(settings.ledger_path)
+        ledger = Ledger(settings.ledger)
         try:
             check_health(ledger, source.id, source.name, source.alert_after, None)
         finally:

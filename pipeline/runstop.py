@@ -69,7 +69,7 @@ def signal_name(signum: int) -> str:
         return f"signal {signum}"
 
 
-def close_interrupted(ledger_path: Path, snap: ProgressSnapshot | None) -> int:
+def close_interrupted(ledger_path: Path | str, snap: ProgressSnapshot | None) -> int:
     """Record as interrupted every run of `snap` still open in the ledger; how many were."""
     if snap is None or not snap.running:
         return 0
@@ -175,7 +175,7 @@ def stop_now(
         time.sleep(0.05)
     reporter.stop()  # its live lines would outlive the crawls they show
     killed = kill_descendants()
-    closed = close_interrupted(settings.ledger_path, progress.snapshot())
+    closed = close_interrupted(settings.ledger, progress.snapshot())
     logger.warning(
         "stopped at once (exit %d): %d crawl(s) recorded as interrupted%s%s",
         stopper.exit_status(),

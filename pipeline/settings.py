@@ -20,6 +20,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from pipeline.redact import register_secret
+from pipeline.store.ledger_pg import is_ledger_url, register_url_secrets
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 # Identify ourselves honestly; sites can reach us through the project page.
@@ -72,6 +73,14 @@ class PathsOf:
         return self.data_dir / "ledger.sqlite3"  # WAL mode: -wal and -shm files beside it
 
     @property
+    def ledger(self) -> Path | str:
+        """Where the ledger is: the PostgreSQL URL when one is set, else `ledger_path`."""
+        return self._ledger_url() or self.ledger_path
+
+    def _ledger_url(self) -> str:
+        return ""
+
+    @property
     def sources_path(self) -> Path:
         """``sources.yaml`` in the config dir."""
         return self.config_dir / "sources.yaml"  # checked by `agenda-watch check-config`
@@ -93,13 +102,24 @@ class Paths(PathsOf):
 
     data_dir: Path
     config_dir: Path
+    ledger_url: str = ""
 
     @classmethod
     def from_scrapy(cls, settings: Mapping[str, Any]) -> Paths:
-        """The dirs a crawl process was given (``AGENDA_WATCH_DATA_DIR``/``_CONFIG_DIR`` settings)."""
+        """The dirs (and ledger) a crawl process was given, from its Scrapy settings.
+
+        ``AGENDA_WATCH_DATA_DIR``/``_CONFIG_DIR``/``_LEDGER_URL``: project settings built from
+        the environment, or per-job ``-s`` settings (Scrapyd's ``schedule.json``), which win.
+        """
+        url = str(settings.get("AGENDA_WATCH_LEDGER_URL") or "")
+        if url:
+            register_url_secrets(url)
         return cls(
-            Path(settings["AGENDA_WATCH_DATA_DIR"]), Path(settings["AGENDA_WATCH_CONFIG_DIR"])
+            Path(settings["AGENDA_WATCH_DATA_DIR"]), Path(settings["AGENDA_WATCH_CONFIG_DIR"]), url
         )
+
+    def _ledger_url(self) -> str:
+        return self.ledger_url
 
 
 class Settings(PathsOf, BaseSettings):
@@ -138,6 +158,8 @@ class Settings(PathsOf, BaseSettings):
       hearing its thread is reminded to file witness slips (default 24).
     - ``AGENDA_WATCH_COMMENT_REMINDER_HOURS``: how long before a public-comment deadline the
       meeting's thread is reminded, for meetings with relevant items (default 24).
+    - ``AGENDA_WATCH_LEDGER_URL``: a ``postgresql://`` URL for a ledger shared by several
+      machines (Scrapyd nodes, delivery workers); unset: the SQLite file in the data dir.
     - ``AGENDA_WATCH_LOG_MAX_BYTES`` and ``AGENDA_WATCH_LOG_BACKUPS``: each log under
       ``<data>/logs`` is rotated at this size, keeping this many older files (``x.log.1``…).
     - ``AGENDA_WATCH_PROGRESS_EVERY`` (s): how often `agenda-watch run` logs a progress summary
@@ -196,6 +218,8 @@ class Settings(PathsOf, BaseSettings):
         default=24.0, alias="AGENDA_WATCH_COMMENT_REMINDER_HOURS", gt=0, le=24 * 14
     )
     replay_hosts: str = Field(default="", alias="AGENDA_WATCH_REPLAY_HOSTS")
+    # A secret (its password), so never printed; checked for its scheme only here.
+    ledger_url: SecretStr | None = Field(default=None, alias="AGENDA_WATCH_LEDGER_URL")
     # Logs under <data>/logs (the scheduler's, each worker's, each source's) rotate by size.
     log_max_bytes: int = Field(
         default=10_000_000, alias="AGENDA_WATCH_LOG_MAX_BYTES", ge=1000, le=10_000_000_000
@@ -218,7 +242,28 @@ class Settings(PathsOf, BaseSettings):
                     if isinstance(value, str):
                         register_secret(value.strip())
                         register_secret(value)
+            for key in ("ledger_url", "AGENDA_WATCH_LEDGER_URL"):
+                url = data.get(key)
+                if isinstance(url, SecretStr):
+                    url = url.get_secret_value()
+                if isinstance(url, str) and url.strip():
+                    register_url_secrets(url.strip())
         return data
+
+    @field_validator("ledger_url")
+    @classmethod
+    def _postgresql_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and value.get_secret_value().strip():
+            if not is_ledger_url(value.get_secret_value().strip()):
+                raise ValueError(
+                    "must be a postgresql:// URL (leave it unset for the SQLite ledger in the data"
+                    " dir; the value is a secret and is not shown)"
+                )
+            return SecretStr(value.get_secret_value().strip())
+        return None
+
+    def _ledger_url(self) -> str:
+        return self.ledger_url.get_secret_value() if self.ledger_url else ""
 
     @field_validator("slack_webhook_url")
     @classmethod
@@ -243,10 +288,12 @@ class Settings(PathsOf, BaseSettings):
     def child_env(self) -> dict[str, str]:
         """These settings as environment variables for a crawl process.
 
-        Every field but the secrets (a crawl never posts); the dirs made absolute; unset ones
-        left out.
+        Every field but the Slack secrets (a crawl never posts); the dirs made absolute; unset
+        ones left out. The ledger URL is passed: the crawl records into the same ledger.
         """
         env: dict[str, str] = {}
+        if self.ledger_url:
+            env["AGENDA_WATCH_LEDGER_URL"] = self.ledger_url.get_secret_value()
         for name, info in type(self).model_fields.items():
             value = getattr(self, name)
             if value is None or isinstance(value, SecretStr) or info.alias is None:

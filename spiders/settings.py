@@ -7,6 +7,7 @@ settings, never from the environment.
 
 from __future__ import annotations
 
+from pipeline.deploy import config_dir_for
 from pipeline.redact import install_log_redaction
 from pipeline.settings import load_settings
 
@@ -48,6 +49,8 @@ ITEM_PIPELINES = {
 SPIDER_MIDDLEWARES = {
     "pipeline.ingest.stages.ImplausibleDates": 900,  # next to the callbacks' output
 }
+# Per-job settings (scrapy crawl -s, Scrapyd's schedule.json) move the data dir's derived dirs.
+ADDONS = {"pipeline.deploy.JobDirs": 0}
 EXTENSIONS = {
     # First: puts the redacting filter on the log handlers Scrapy has just set up.
     "pipeline.redact.LogRedaction": 0,
@@ -75,7 +78,13 @@ AGENDA_WATCH_HOST_LOCK_DIR = str(_APP.data_dir.resolve() / "hostlocks")
 
 # Where the data and the config are (`pipeline.settings.Paths.from_scrapy` reads these).
 AGENDA_WATCH_DATA_DIR = str(_APP.data_dir.resolve())
-AGENDA_WATCH_CONFIG_DIR = str(_APP.config_dir.resolve())
+# With no sources.yaml there (a Scrapyd node's working dir), the config shipped in the package.
+AGENDA_WATCH_CONFIG_DIR = str(config_dir_for(_APP.config_dir.resolve()))
+# The ledger: a postgresql:// URL shared by several machines, or "" for the SQLite file in the
+# data dir (a secret: Scrapy's settings log is redacted, pipeline/redact.py).
+AGENDA_WATCH_LEDGER_URL = _APP.ledger_url.get_secret_value() if _APP.ledger_url else ""
+# Where health alerts from the crawl go (pipeline.ingest.stages.RunRecorder): not secrets.
+AGENDA_WATCH_OPS_CHANNEL = _APP.slack_ops_channel or _APP.slack_channel or ""
 # The ledger's id of this crawl; the crawl runner sets it (-s) so it can find the run's record.
 AGENDA_WATCH_RUN_ID = ""
 # "Today" for the crawl window ("" = the source's real today).

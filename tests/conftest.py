@@ -10,6 +10,7 @@ from __future__ import annotations
 import inspect
 import os
 import shutil
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from types import CodeType, ModuleType
@@ -21,6 +22,7 @@ from pipeline.demo import RECORDINGS, replay_hosts, write_demo_config
 from pipeline.replay import ReplayServer
 from pipeline.settings import Settings
 from tests.fakeslack import FakeSlackServer
+from tests.pgserver import ENV_URL, PgServer, fresh_url, pg_bin
 
 ROOT = Path(__file__).resolve().parent.parent
 # The classifier's rules: what the classification tests measure (the only file of config/ read).
@@ -74,6 +76,7 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch, config_dir: Path) -> None:
         "SLACK_API_URL",
         "SLACK_OPS_CHANNEL",
         "AGENDA_WATCH_REPLAY_HOSTS",
+        "AGENDA_WATCH_LEDGER_URL",
     ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AGENDA_WATCH_DOWNLOAD_DELAY", "0")
@@ -138,8 +141,9 @@ ENGINE_CALLS = frozenset(
         "sleep",
     }
 )
-# Fixtures that stand for the same (tesseract: OCR runs in the PDF worker).
-ENGINE_FIXTURES = frozenset({"tesseract", "chromium"})
+# Fixtures that stand for the same (tesseract: OCR runs in the PDF worker; pg_server: a
+# PostgreSQL cluster).
+ENGINE_FIXTURES = frozenset({"tesseract", "chromium", "pg_server"})
 
 
 def _starts_engine(code: CodeType, module: ModuleType | None, seen: set[CodeType]) -> bool:
@@ -167,6 +171,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark ``engine`` every test whose body, helpers or fixtures start a crawl."""
     for item in items:
         if not isinstance(item, pytest.Function) or item.get_closest_marker("engine"):
+            continue
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and "postgresql" in callspec.params.values():
+            item.add_marker(pytest.mark.engine)  # a PostgreSQL server: its SQLite twin stays fast
             continue
         module = inspect.getmodule(item.function)
         codes = [item.function.__code__]
@@ -209,3 +217,61 @@ def tesseract() -> str:
             pytest.fail("CI must run the OCR tests, but tesseract is missing (.ci/run installs it)")
         pytest.skip("no tesseract here (Debian: apt-get install tesseract-ocr); CI runs this test")
     return found
+
+
+# --- the ledger on both backends ------------------------------------------------------------
+
+LEDGER_BACKENDS = ("sqlite", "postgresql")
+
+
+def _no_postgresql(reason: str) -> None:
+    """Under CI the PostgreSQL variants must run: fail; elsewhere skip, saying why."""
+    if os.environ.get("CI"):
+        pytest.fail(f"CI must run the PostgreSQL ledger tests, but {reason} (.ci/run installs it)")
+    pytest.skip(f"{reason}; CI runs the PostgreSQL variants")
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[str]:
+    """The base URL of a PostgreSQL server: ``AGENDA_WATCH_TEST_PG_URL``, or a throwaway
+    cluster of Debian's ``postgresql`` package started for the session (`tests.pgserver`)."""
+    if os.environ.get(ENV_URL):
+        yield os.environ[ENV_URL]
+        return
+    try:
+        import psycopg  # noqa: F401 - only to know it is there
+    except ImportError:
+        _no_postgresql("psycopg is not installed")
+    bindir = pg_bin()
+    if bindir is None:
+        _no_postgresql("no PostgreSQL server here (Debian: apt-get install postgresql)")
+    assert bindir is not None
+    server = PgServer(bindir)
+    try:
+        url = server.start()
+    except (RuntimeError, OSError, subprocess.SubprocessError) as exc:
+        server.stop()
+        _no_postgresql(f"the PostgreSQL server did not start ({exc})")
+    try:
+        yield url
+    finally:
+        server.stop()
+
+
+@pytest.fixture(params=LEDGER_BACKENDS)
+def ledger_where(request: pytest.FixtureRequest, tmp_path: Path) -> Path | str:
+    """Where a test's own ledger is: a SQLite file, or an empty schema on the PostgreSQL server."""
+    if request.param == "sqlite":
+        return tmp_path / "l.sqlite3"
+    return fresh_url(request.getfixturevalue("pg_server"))
+
+
+@pytest.fixture(params=LEDGER_BACKENDS)
+def ledger_backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The ledger every process of the test uses, through the environment: the SQLite file in
+    the data dir, or ``AGENDA_WATCH_LEDGER_URL`` naming an empty schema on the PostgreSQL server."""
+    if request.param == "postgresql":
+        monkeypatch.setenv(
+            "AGENDA_WATCH_LEDGER_URL", fresh_url(request.getfixturevalue("pg_server"))
+        )
+    return str(request.param)

@@ -162,11 +162,17 @@ def test_deferred_first_party_imports_say_why() -> None:
     assert unexplained == []
 
 
+# The ledger's SQL (store/ledger.py) and its PostgreSQL dialect and connection (ledger_pg.py).
+LEDGER_MODULES = ("pipeline.store.ledger", "pipeline.store.ledger_pg")
+
+
 def test_only_the_ledger_speaks_sql() -> None:
-    """No module but store/ledger.py imports sqlite3 or reaches into a ledger's connection."""
+    """No module but the ledger's imports a database driver (sqlite3, psycopg) or reaches into
+    a ledger's connection."""
+    assert all(name in MODULES for name in LEDGER_MODULES)
     offenders = []
     for name, path in MODULES.items():
-        if name == "pipeline.store.ledger":
+        if name in LEDGER_MODULES:
             continue
         for node in ast.walk(parsed(name)[0]):
             if isinstance(node, ast.Attribute) and node.attr == "conn":
@@ -174,8 +180,9 @@ def test_only_the_ledger_speaks_sql() -> None:
             if isinstance(node, ast.Import | ast.ImportFrom):
                 module = node.module if isinstance(node, ast.ImportFrom) else None
                 names = [module] if module else [a.name for a in node.names]
-                if "sqlite3" in names:
-                    offenders.append(f"{path.relative_to(ROOT)}:{node.lineno} sqlite3")
+                for driver in ("sqlite3", "psycopg"):
+                    if any(n == driver or n.startswith(f"{driver}.") for n in names if n):
+                        offenders.append(f"{path.relative_to(ROOT)}:{node.lineno} {driver}")
     assert offenders == []
 
 

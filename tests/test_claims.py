@@ -1,5 +1,6 @@
-"""The outbox's claim protocol on the real SQLite ledger: exclusive claims, owner-conditional
-steps, thread order, abandoned claims only, and a model-based (hypothesis) run of all of it."""
+"""The outbox's claim protocol on the real ledger, SQLite and PostgreSQL alike: exclusive claims,
+owner-conditional steps, thread order, abandoned claims only, and a model-based (hypothesis) run
+of all of it."""
 
 from __future__ import annotations
 
@@ -20,7 +21,8 @@ from pipeline.deliver.outbox import HOST, DeliveryPolicy, abandoned, new_owner, 
 from pipeline.models import Notice, NoticeKind
 from pipeline.store import ledger as ledger_module
 from pipeline.store.ledger import Ledger, OutboxRow
-from tests.conftest import examples
+from tests.conftest import LEDGER_BACKENDS, examples
+from tests.pgserver import fresh_url
 
 LEASE = timedelta(minutes=10)
 START = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
@@ -47,9 +49,9 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     return clock
 
 
-def claimed(tmp_path: Path) -> tuple[Ledger, OutboxRow]:
+def claimed(where: Path | str) -> tuple[Ledger, OutboxRow]:
     """A ledger with one notice (``m1#1``), claimed by "A"."""
-    ledger = Ledger(tmp_path / "l.sqlite3")
+    ledger = Ledger(where)
     ledger.queue_notice(notice("m1", 1))
     claim = ledger.claim_next("A", LEASE)
     assert claim is not None
@@ -67,8 +69,10 @@ def exited_owner() -> str:
     return f"{HOST}:{proc.stdout.strip()}:run"
 
 
-def test_two_connections_never_claim_the_same_notice(tmp_path: Path, clock: Clock) -> None:
-    a, b = Ledger(tmp_path / "l.sqlite3"), Ledger(tmp_path / "l.sqlite3")
+def test_two_connections_never_claim_the_same_notice(
+    ledger_where: Path | str, clock: Clock
+) -> None:
+    a, b = Ledger(ledger_where), Ledger(ledger_where)
     for n in range(6):
         a.queue_notice(notice(f"t{n}", n))
     claimed: list[OutboxRow] = []
@@ -84,9 +88,9 @@ def test_two_connections_never_claim_the_same_notice(tmp_path: Path, clock: Cloc
 
 
 def test_a_follow_up_waits_for_its_thread_and_a_dead_first_notice_frees_it(
-    tmp_path: Path, clock: Clock
+    ledger_where: Path | str, clock: Clock
 ) -> None:
-    ledger = Ledger(tmp_path / "l.sqlite3")
+    ledger = Ledger(ledger_where)
     ledger.queue_notice(notice("m1", 1))
     ledger.queue_notice(notice("m1", 2, "items_added"))
     ledger.queue_notice(notice("m2", 3))
@@ -105,9 +109,9 @@ def test_a_follow_up_waits_for_its_thread_and_a_dead_first_notice_frees_it(
 
 
 def test_every_step_needs_the_claim_and_a_take_over_ends_the_old_owners(
-    tmp_path: Path, clock: Clock
+    ledger_where: Path | str, clock: Clock
 ) -> None:
-    ledger, claim = claimed(tmp_path)
+    ledger, claim = claimed(ledger_where)
     stranger = claim.__class__(**{**claim.__dict__, "owner": "B"})
     assert not ledger.begin_post(stranger, "C1", LEASE)  # not B's
     assert ledger.begin_post(claim, "C1", LEASE)
@@ -127,9 +131,9 @@ def test_every_step_needs_the_claim_and_a_take_over_ends_the_old_owners(
     assert ledger.counts() == {"sent": 1} and ledger.thread_ts("m1", "C1") == "1.0"
 
 
-def test_only_abandoned_claims_are_reconciled(tmp_path: Path, clock: Clock) -> None:
+def test_only_abandoned_claims_are_reconciled(ledger_where: Path | str, clock: Clock) -> None:
     policy = DeliveryPolicy(owner_grace=timedelta(seconds=10))
-    ledger = Ledger(tmp_path / "l.sqlite3")
+    ledger = Ledger(ledger_where)
     for n in range(4):
         ledger.queue_notice(notice(f"t{n}", n))
     mine, gone, remote, legacy = new_owner(), exited_owner(), "elsewhere:1:run", None
@@ -148,9 +152,9 @@ def test_only_abandoned_claims_are_reconciled(tmp_path: Path, clock: Clock) -> N
 
 
 def test_a_dead_notice_is_named_by_one_alert_and_an_alert_is_never_named(
-    tmp_path: Path, clock: Clock
+    ledger_where: Path | str, clock: Clock
 ) -> None:
-    ledger, claim = claimed(tmp_path)
+    ledger, claim = claimed(ledger_where)
     assert ledger.mark_dead(claim, "Slack said msg_too_long")
     named: list[list[str]] = []
 
@@ -181,6 +185,8 @@ class OutboxMachine(RuleBasedStateMachine):
     "Slack" (a list). Whatever the interleaving, no notice is ever posted twice, and a final
     drain leaves every notice sent (posted exactly once) or dead."""
 
+    pg_base = ""  # the PostgreSQL server's URL (each example gets a schema); "": SQLite
+
     def __init__(self) -> None:
         super().__init__()
         # In memory-backed /dev/shm where there is one: the examples fsync a lot.
@@ -189,7 +195,8 @@ class OutboxMachine(RuleBasedStateMachine):
         self.clock = Clock()
         self.patch = pytest.MonkeyPatch()
         self.patch.setattr(ledger_module, "utcnow", self.clock)
-        self.ledgers = [Ledger(self.dir / "l.sqlite3"), Ledger(self.dir / "l.sqlite3")]
+        where = fresh_url(self.pg_base) if self.pg_base else self.dir / "l.sqlite3"
+        self.ledgers = [Ledger(where), Ledger(where)]
         self.slack: list[str] = []
         self.held: dict[str, list[OutboxRow]] = {o: [] for o in OWNERS}
         self.queued = 0
@@ -277,14 +284,20 @@ class OutboxMachine(RuleBasedStateMachine):
         assert Counter(self.slack) == Counter(sent)
 
 
-def test_the_claim_protocol_never_posts_twice() -> None:
+@pytest.mark.parametrize("backend", LEDGER_BACKENDS)
+def test_the_claim_protocol_never_posts_twice(backend: str, request: pytest.FixtureRequest) -> None:
+    base = request.getfixturevalue("pg_server") if backend == "postgresql" else ""
+
     class Drained(OutboxMachine):
+        pg_base = base
+
         def teardown(self) -> None:
             self.drain()
             super().teardown()
 
     Drained.TestCase.settings = settings(
-        max_examples=examples(50),
+        # A schema per example on PostgreSQL: half as many there.
+        max_examples=examples(50 if backend == "sqlite" else 25),
         stateful_step_count=40,
         deadline=None,
         suppress_health_check=[HealthCheck.too_slow],

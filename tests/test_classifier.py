@@ -19,6 +19,7 @@ from pydantic import ValidationError
 
 from pipeline.classify.classifier import Classifier, TopicsConfig, explain
 from pipeline.classify.rules import start_keys
+from pipeline.configfile import YAML_LOADER
 from pipeline.models import TOPICS, Classification
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -92,7 +93,7 @@ def _row_text(rows: list[dict[str, Any]], fragment: str) -> str:
 
 def _raw_config() -> dict[str, Any]:
     with TOPICS_FILE.open(encoding="utf-8") as handle:
-        data: dict[str, Any] = yaml.safe_load(handle)
+        data: dict[str, Any] = yaml.load(handle, Loader=YAML_LOADER)
     return data
 
 

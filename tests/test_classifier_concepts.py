@@ -25,6 +25,7 @@ import yaml
 
 from pipeline.classify.classifier import Classifier, explain
 from pipeline.classify.evaluate import NAIVE_KEYWORDS
+from pipeline.configfile import YAML_LOADER
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV2_SET = ROOT / "tests" / "fixtures" / "eval" / "dev2.jsonl"
@@ -112,7 +113,7 @@ def test_fresh_set_shape_and_floor(classifier: Classifier) -> None:
 def test_every_rule_names_a_concept_of_the_catalogue() -> None:
     defined = CONCEPT_HEADING_RE.findall(CONCEPTS_FILE.read_text(encoding="utf-8"))
     assert len(defined) == len(set(defined)) > 20
-    data = yaml.safe_load(TOPICS_FILE.read_text(encoding="utf-8"))
+    data = yaml.load(TOPICS_FILE.read_text(encoding="utf-8"), Loader=YAML_LOADER)
     used = {
         rule["id"]: rule.get("concept", "") for t in data["topics"].values() for rule in t["rules"]
     }

@@ -24,6 +24,7 @@ from benchmarks.bench_classifier import HOSTILE_TEXTS, PATHOLOGICAL_RULES, with_
 from pipeline.classify.classifier import Classifier, TopicsConfig
 from pipeline.classify.matcher import MAX_SPAN
 from pipeline.config import check_topics
+from pipeline.configfile import YAML_LOADER
 from tests.conftest import examples
 
 if TYPE_CHECKING:
@@ -55,7 +56,7 @@ def _texts() -> list[str]:
 def _rule_words() -> list[str]:
     """Words the rules are written with, so generated texts hit rules, contexts and exclusions."""
     raw = TOPICS_FILE.read_text(encoding="utf-8")
-    data = yaml.safe_load(raw)
+    data = yaml.load(raw, Loader=YAML_LOADER)
     sources = [
         str(entry.get(key) or "")
         for topic in data["topics"].values()

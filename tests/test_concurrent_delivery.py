@@ -31,6 +31,8 @@ from tests.test_delivery_faults import OPS, meeting_notice, queue
 from tests.test_notices import bot_settings
 
 MEETINGS = 30
+# Every test here runs twice: on the SQLite ledger and on a PostgreSQL one (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("ledger_backend")
 
 
 def start(*args: str, client: str = "") -> subprocess.Popen[bytes]:
@@ -100,7 +102,7 @@ def test_three_deliverers_and_a_crawl_post_each_notice_exactly_once(
     monkeypatch.setattr(outbox, "utcnow", lambda: later)
     monkeypatch.setattr(ledger_module, "utcnow", lambda: later)
     slack.fake.flakes.clear()
-    ledger = Ledger(settings.ledger_path)
+    ledger = Ledger(settings.ledger)
     try:
         for _ in range(5):
             report = deliver(settings, ledger, policy=DeliveryPolicy(owner_grace=timedelta()))

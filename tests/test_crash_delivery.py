@@ -22,6 +22,8 @@ from tests.test_notices import bot_settings
 
 # A killed owner's claims are reconciled at once (production waits a few seconds first).
 NO_GRACE = DeliveryPolicy(owner_grace=timedelta())
+# Every test here runs twice: on the SQLite ledger and on a PostgreSQL one (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("ledger_backend")
 
 
 def test_kill_during_post_then_rerun_posts_each_notice_once(
@@ -49,7 +51,7 @@ def test_kill_during_post_then_rerun_posts_each_notice_once(
     assert len(slack.fake.messages) == 1
     slack.fake.hold_posts = None
 
-    ledger = Ledger(settings.ledger_path)
+    ledger = Ledger(settings.ledger)
     try:
         assert ledger.counts() == {"inflight": 1, "queued": 1}
         # Its owner is gone, but the claim is young: a default run leaves it alone for now.
@@ -74,7 +76,7 @@ def test_kill_before_slack_has_it_reposts(
     """In flight, but Slack never got the message (the process died first): it is posted on rerun."""
     settings = bot_settings(tmp_path, replay, slack, monkeypatch)
     crawl_one(settings, "demo_oak_park", 60)
-    ledger = Ledger(settings.ledger_path)
+    ledger = Ledger(settings.ledger)
     try:
         owner = exited_owner()  # what a run killed just before its post leaves behind:
         claim = ledger.claim_next(owner, timedelta(minutes=10))

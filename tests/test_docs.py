@@ -18,6 +18,7 @@ import pytest
 import yaml
 
 import spiders
+from pipeline.configfile import YAML_LOADER
 from spiders.base import AgendaSpider
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -304,7 +305,9 @@ def test_jurisdiction_table_names_configured_sources_and_platforms_are_documente
         cells = [cell.strip() for cell in row.strip("|").split("|")]
         assert len(cells) == len(header), f"§7 row with {len(cells)} cells: {row[:60]}"
         documented |= set(re.findall(r"`([^`]+)`", cells[column]))
-    config = yaml.safe_load((ROOT / "config" / "sources.yaml").read_text(encoding="utf-8"))
+    config = yaml.load(
+        (ROOT / "config" / "sources.yaml").read_text(encoding="utf-8"), Loader=YAML_LOADER
+    )
     configured = {entry["id"] for entry in config["sources"]}
     assert len(documented) > 30
     assert documented - configured == set(), "§7 names sources that sources.yaml does not have"

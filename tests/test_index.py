@@ -194,7 +194,9 @@ def test_a_document_changed_behind_the_index_is_not_misreported(tmp_path: Path) 
     shown = {m.id: m for m in load_upcoming(index, query)}
     assert shown["oak_park/20261103/9003"].status == "cancelled"
     assert "cook_county/20261105/9101" not in shown
-    # A refresh (what every view does first) also finds the quiet meeting's new relevant item.
+    # A refresh (what every view does first) also finds the quiet meeting's new relevant item:
+    # its folder changed moments ago, so its files are compared (once a folder is sealed, an
+    # in-place edit is the documented limit: tests/test_index_freshness.py).
     assert index.refresh().read >= 1
     ledger.close()
     assert_views_agree(data, tmp_path, QUERIES)

@@ -1,4 +1,5 @@
-"""The SQLite ledger on its own: layout migration, joined transactions, bill rows, alert state."""
+"""The ledger on its own: SQLite layout migration; joined transactions, bill rows and alert state
+on both backends (SQLite, PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -107,8 +108,8 @@ def test_a_bill_row_has_a_bill_key_and_no_meeting(tmp_path: Path) -> None:
         )
 
 
-def test_writes_in_a_transaction_commit_or_roll_back_together(tmp_path: Path) -> None:
-    ledger = Ledger(tmp_path / "ledger.sqlite3")
+def test_writes_in_a_transaction_commit_or_roll_back_together(ledger_where: Path | str) -> None:
+    ledger = Ledger(ledger_where)
     notice = Notice(
         id="t#1", kind="source_failing", thread_key="t", source="s", created_at=datetime.now(UTC)
     )

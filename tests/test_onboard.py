@@ -17,6 +17,7 @@ from click.testing import CliRunner
 
 from pipeline.cli import main
 from pipeline.config import check_sources
+from pipeline.configfile import YAML_LOADER
 from pipeline.ingest.detect import detect, propose_entry
 from pipeline.ingest.onboard import check_url, plan_addition, write_addition
 
@@ -115,7 +116,7 @@ def test_what_is_shown_is_exactly_what_lands(config: Path, title: str) -> None:
     assert problems == [] and [s.id for s in sources] == ["oak_park", "countyofkane"]
     kane = sources[1]
     assert "\n" not in kane.name and "\x1b" not in kane.name and "\u202e" not in kane.name
-    assert yaml.safe_load(written)["defaults"] == {"timezone": "America/Chicago"}
+    assert yaml.load(written, Loader=YAML_LOADER)["defaults"] == {"timezone": "America/Chicago"}
     # Placed after the last entry, before the notes; the hand-written comments are all still there.
     assert written.index("id: countyofkane") < written.index("# --- Notes at the end")
     assert all(line in written.splitlines() for line in ORIGINAL.splitlines())
@@ -185,7 +186,7 @@ def test_entries_in_flow_style_and_a_key_after_the_list(config: Path) -> None:
     )
     path.write_text(text, encoding="utf-8")
     write_addition(plan_addition(path, _entry(), KANE))
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = yaml.load(path.read_text(encoding="utf-8"), Loader=YAML_LOADER)
     assert [s["id"] for s in data["sources"]] == ["oak_park", "countyofkane"]
     assert data["defaults"] == {"days_back": 3}
     assert re.search(r"^- id: countyofkane$", path.read_text(encoding="utf-8"), re.M)

@@ -50,6 +50,8 @@ TOPIC_DEFINING_WEIGHT = 1.5
 
 # Threshold of every Classifier built in this process, by version, so `explain` can report it.
 _THRESHOLDS: dict[str, float] = {}
+# Topics files compiled in this process, by file identity and version (`Classifier.from_yaml`).
+_COMPILED: dict[tuple[tuple[str, int, int, int, int], bool], Classifier] = {}
 
 
 class Classifier:
@@ -84,11 +86,23 @@ class Classifier:
 
     @classmethod
     def from_yaml(cls, path: pathlib.Path, *, reference: bool = False) -> Classifier:
-        """Load, validate (pydantic ``ValidationError`` on bad rules) and compile a topics file."""
+        """Load, validate (pydantic ``ValidationError`` on bad rules) and compile a topics file.
+
+        A file already compiled in this process, unchanged since (same inode, size, change and
+        modification times), gives the same classifier without compiling again (~0.15 s).
+        """
+        stat = path.stat()
+        key = (str(path.resolve()), stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
+        held = _COMPILED.get((key, reference))
+        if held is not None:
+            return held
         with path.open(encoding="utf-8") as handle:
             # libyaml's loader when PyYAML was built with it: ten times faster at startup
             data = yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-        return cls(TopicsConfig.model_validate(data), reference=reference)
+        compiled = _COMPILED[(key, reference)] = cls(
+            TopicsConfig.model_validate(data), reference=reference
+        )
+        return compiled
 
     @property
     def always_run(self) -> list[str]:

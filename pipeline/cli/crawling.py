@@ -64,7 +64,7 @@ def crawl_and_deliver(settings: Settings, source_ids: list[str], deliver_after: 
 
 def deliver_and_report(settings: Settings) -> int:
     """Deliver the outbox and print what happened; 1 when a notice could not be posted."""
-    ledger = Ledger(settings.ledger_path)
+    ledger = Ledger(settings.ledger)
     try:
         report = deliver_outbox(settings, ledger)
     finally:
@@ -93,8 +93,13 @@ def deliver(ctx: click.Context) -> None:
 
 @click.command()
 @click.option("--now", is_flag=True, help="Crawl every enabled source once at start as well.")
+@click.option(
+    "--no-crawl",
+    is_flag=True,
+    help="Crawls run elsewhere (Scrapyd): only deliver (every few minutes), digest, remind.",
+)
 @click.pass_context
-def run(ctx: click.Context, now: bool) -> None:
+def run(ctx: click.Context, now: bool, no_crawl: bool) -> None:
     """Run the scheduler: sources due together crawl as one batch, then delivery.
 
     Ctrl-C (or SIGTERM) once stops after the running crawls close; twice stops at once.
@@ -105,7 +110,9 @@ def run(ctx: click.Context, now: bool) -> None:
     problems = check_topics(settings.topics_path) + check_sources(settings.sources_path)[1]
     if problems:
         raise ConfigError(problems)
-    sys.exit(scheduler.main(settings, run_now=now))
+    if now and no_crawl:
+        raise click.UsageError("--now crawls, --no-crawl does not: give one of them")
+    sys.exit(scheduler.main(settings, run_now=now, crawl=not no_crawl))
 
 
 @click.command()

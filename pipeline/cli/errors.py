@@ -15,8 +15,9 @@ from typing import IO, Any
 
 import click
 
-from pipeline.config import ConfigError, Problem
+from pipeline.configfile import ConfigError, Problem  # not pipeline.config: it loads the classifier
 from pipeline.store.ledger import LedgerDamaged
+from pipeline.store.ledger_pg import LedgerUnavailable
 
 FIX_HINT = "fix them, then `agenda-watch check-config` checks every file again"
 
@@ -113,7 +114,8 @@ class Main(click.Group):
             if ctx.params.get("debug"):
                 raise
             raise ConfigProblems(exc.problems) from None
-        except LedgerDamaged as exc:  # its message names the file and `agenda-watch doctor`
+        # Their messages name the ledger (and `agenda-watch doctor`), never a password.
+        except (LedgerDamaged, LedgerUnavailable) as exc:
             if ctx.params.get("debug"):
                 raise
             raise Failure(str(exc)) from None

@@ -51,8 +51,8 @@ def export(
     settings = settings_of(ctx)
     problems: list[str] = []
     written = 0
-    with stored_meetings(settings.data_dir, settings.ledger_path) as index:
-        for missing in sorted(set(sources) - index.sources()):
+    with stored_meetings(settings.data_dir, settings.ledger) as index:
+        for missing in sorted(set(sources) - (index.sources() if sources else set())):
             click.echo(f"note: no stored meetings from source {missing!r}", err=True)
         problems += [f"{path}: not a readable meeting ({why})" for path, why in index.problems()]
         chosen = index.meetings(

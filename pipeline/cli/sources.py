@@ -45,7 +45,7 @@ def sources(ctx: click.Context) -> None:
     """
     settings = settings_of(ctx)
     found, problems = check_sources(settings.sources_path)
-    ledger = Ledger(settings.ledger_path)
+    ledger = Ledger(settings.ledger)
     try:
         states = {s.id: source_health(ledger, s.id) for s in found}
     finally:

@@ -82,7 +82,7 @@ def notices(
 ) -> None:
     """The outbox: counts per state, then the notices not yet sent (or those asked for)."""
     settings = settings_of(ctx)
-    ledger = Ledger(settings.ledger_path)
+    ledger = Ledger(settings.ledger)
     try:
         if retries:
             sys.exit(retry(settings, ledger, retries))
@@ -106,5 +106,5 @@ def notices(
 def doctor(ctx: click.Context) -> None:
     """Check the ledger and stored files; set aside what no longer reads, and say what was done."""
     settings = settings_of(ctx)
-    for line in run_doctor(settings.data_dir, settings.ledger_path):
+    for line in run_doctor(settings.data_dir, settings.ledger):
         click.echo(line)

@@ -91,7 +91,7 @@ class ClassifyIlga:
         self.watchlist = watchlist
         self.meetings = ClassifyItems(crawler, classifier)
         paths = Paths.from_scrapy(crawler.settings)
-        self.bills = BillLedger(Ledger(paths.ledger_path), paths.data_dir)
+        self.bills = BillLedger(Ledger(paths.ledger), paths.data_dir)
         crawler.signals.connect(self.bills.ledger.close, signal=signals.spider_closed)
 
     @classmethod
@@ -145,7 +145,7 @@ class StoreIlga:
         self.crawler = crawler
         paths = Paths.from_scrapy(crawler.settings)
         self.store = JsonStore(paths.data_dir)
-        self.bills = BillLedger(Ledger(paths.ledger_path), paths.data_dir)
+        self.bills = BillLedger(Ledger(paths.ledger), paths.data_dir)
         crawler.signals.connect(self.bills.ledger.close, signal=signals.spider_closed)
         crawler.signals.connect(self.hand_known_bills, signal=signals.spider_opened)
 

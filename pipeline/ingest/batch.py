@@ -189,7 +189,7 @@ class BatchCrawl:
         for thread in threads:
             thread.start()
         results: list[CrawlResult] = []
-        ledger = Ledger(self.settings.ledger_path)
+        ledger = Ledger(self.settings.ledger)
         previous = self._stop_on_sigterm()
         self.progress.begin(len(self.sources))
         try:

@@ -15,7 +15,7 @@ from pipeline.store.ledger import Ledger
 from pipeline.text.pdftext import close_shared
 
 _CLASSIFIERS: dict[Path, tuple[tuple[int, int], Classifier]] = {}
-_LEDGERS: dict[Path, Ledger] = {}
+_LEDGERS: dict[Path | str, Ledger] = {}
 
 
 def classifier(path: Path) -> Classifier:
@@ -29,9 +29,9 @@ def classifier(path: Path) -> Classifier:
     return held[1]
 
 
-def ledger(path: Path) -> Ledger:
-    """The process's connection to the ledger at `path` (one short transaction per write)."""
-    resolved = path.resolve()
+def ledger(path: Path | str) -> Ledger:
+    """The process's connection to the ledger at `path` (a file, or a PostgreSQL URL)."""
+    resolved = path if isinstance(path, str) else path.resolve()
     if resolved not in _LEDGERS:
         _LEDGERS[resolved] = Ledger(resolved)
     return _LEDGERS[resolved]

@@ -28,11 +28,13 @@ from pipeline.models import (
     Document,
     Meeting,
     RawDocument,
+    Source,
     is_implausible_date,
     item_id,
 )
 from pipeline.settings import Paths
 from pipeline.store.files import JsonStore, write_atomic
+from pipeline.store.health import check_health
 from pipeline.store.index import MeetingIndex
 from pipeline.store.ledger import Ledger
 from pipeline.text.agenda_split import split_agenda
@@ -50,6 +52,8 @@ logger = logging.getLogger(__name__)
 MAX_DOCUMENT_TEXT = 500_000  # characters of extracted text kept per document
 # The run id the crawl runner gave this source (a crawler setting; else a fresh one).
 RUN_ID_SETTING = "AGENDA_WATCH_RUN_ID"
+# Where a source's health alerts go (the ops channel, else the default one; "" = the default).
+OPS_CHANNEL_SETTING = "AGENDA_WATCH_OPS_CHANNEL"
 
 
 def _stat(crawler: Crawler, key: str, count: int = 1) -> None:
@@ -292,7 +296,7 @@ class StoreMeeting:
         self.crawler = crawler
         paths = Paths.from_scrapy(crawler.settings)
         self.store = JsonStore(paths.data_dir)
-        self.ledger = shared.ledger(paths.ledger_path)
+        self.ledger = shared.ledger(paths.ledger)
         self.index = MeetingIndex(paths.data_dir, self.ledger)
 
     @classmethod
@@ -364,7 +368,7 @@ class RunRecorder:
 
     def spider_opened(self) -> None:
         """Note the start in the ledger."""
-        self.ledger = shared.ledger(Paths.from_scrapy(self.crawler.settings).ledger_path)
+        self.ledger = shared.ledger(Paths.from_scrapy(self.crawler.settings).ledger)
         self.ledger.start_run(self.run_id, self._source())
 
     def spider_closed(self, reason: str) -> None:
@@ -391,6 +395,15 @@ class RunRecorder:
             finish_reason=reason,
             message=self._message(stats, meetings),
         )
+        self._check_health()
+
+    def _check_health(self) -> None:
+        """Alert (or say recovered) from the crawl itself: a Scrapyd job has no parent to."""
+        source = getattr(self.crawler.spider, "source", None)
+        if self.ledger is None or not isinstance(source, Source):
+            return
+        channel = self.crawler.settings.get(OPS_CHANNEL_SETTING) or None
+        check_health(self.ledger, source.id, source.name, source.alert_after, channel)
 
     def _message(self, stats: dict[str, Any], meetings: int) -> str:
         """Why the crawl found what it found: network, robots.txt, HTTP, shape, or empty."""

@@ -175,7 +175,7 @@ class WorkerRun:
 
     def _record_failure(self, source_id: str, reason: str, message: str) -> None:
         """Finish the source's run record unless its crawl already did."""
-        ledger = shared.ledger(Paths(self.spec.data_dir, self.spec.config_dir).ledger_path)
+        ledger = shared.ledger(Paths.from_scrapy(self.base_settings).ledger)
         run_id = self.spec.run_ids[source_id]
         row = ledger.run(run_id)
         if row is None or row.get("finished_at") is None:

@@ -20,11 +20,22 @@ from pipeline.store.files import JsonStore, set_aside_file, unreadable_files
 from pipeline.store.ledger import Ledger, LedgerDamaged, salvage
 
 
-def doctor(data_dir: Path, ledger_path: Path) -> list[str]:
-    """Check and repair the ledger and the stored files; the report, one line per step."""
-    lines = _ledger(data_dir, ledger_path) if ledger_path.exists() else []
-    if not ledger_path.exists():
-        lines.append(f"no ledger at {ledger_path} (nothing crawled yet)")
+def doctor(data_dir: Path, ledger_path: Path | str) -> list[str]:
+    """Check and repair the ledger and the stored files; the report, one line per step.
+
+    A PostgreSQL ledger (a URL) keeps its own pages sound: only its rows are checked.
+    """
+    if isinstance(ledger_path, str):
+        ledger = Ledger(ledger_path)
+        try:
+            lines = [f"ledger {ledger.where}: PostgreSQL (the server checks its own pages)"]
+            lines += ledger.set_aside_undecodable()
+        finally:
+            ledger.close()
+    else:
+        lines = _ledger(data_dir, ledger_path) if ledger_path.exists() else []
+        if not ledger_path.exists():
+            lines.append(f"no ledger at {ledger_path} (nothing crawled yet)")
     for path, problem in unreadable_files(data_dir):
         where = set_aside_file(data_dir, path)
         lines.append(

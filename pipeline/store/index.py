@@ -10,11 +10,24 @@ How the index stays true to the files:
 - The store stage writes a document, then records its row in the same ledger transaction as the
   meeting's ledger update (`index_row` + `Ledger.index_put`); a retired document's row goes in
   that transaction too.
-- Before a view reads, `MeetingIndex.refresh` compares every file's change time, size and
-  inode with its row (one ``stat`` per file, no reads) and reads again only what differs, is new or is gone — so a
-  document written, edited, restored or deleted behind the pipeline's back is picked up, and a
-  missing or older index (a data dir from before the index, a ledger restored from backup)
-  fills itself. ``agenda-watch reindex`` rebuilds it from nothing.
+- Before a view reads, `MeetingIndex.refresh` looks at each folder (``meetings/<source>``):
+  creating, renaming over or deleting a file in a folder moves the folder's change time, and
+  every write of the store is such a rename (`pipeline.store.files.write_atomic`). A folder
+  whose stamp (change time, modification time, inode) and row count are the ones recorded when
+  its files were last compared with their rows is skipped without a look at its files; in any
+  other folder every file's change time, size and inode is compared with its row (one ``stat``
+  per file, no reads), and only what differs, is new or is gone is read again. So a document
+  written, replaced, restored or deleted behind the pipeline's back is picked up by the next
+  view, and a missing or older index (a data dir from before the index, a ledger restored from
+  backup) fills itself. ``agenda-watch reindex`` rebuilds it from nothing.
+- A folder changed within `SETTLED_NS` of the look is not recorded as compared: file systems
+  keep time in ticks (1 ms to 2 s), and a file added later in the same tick would leave the
+  folder's stamp as it was.
+- The limit: a file rewritten *in place* (opened and overwritten, not replaced — ``cp`` over
+  it, some editors) leaves its folder's stamp alone, so the next refresh does not look at it.
+  Such edits are outside what the refresh promises; `agenda-watch reindex --changed` (every
+  file's stat compared, only changed files read) or touching the folder (``touch
+  meetings/<source>``) brings them in. What a view shows is still never stale:
 - A document read for a view is checked once more against its row (the stat of the very file
   handle read); if it changed in between, the bytes read are judged afresh and the view never
   shows content the index did not select.
@@ -25,11 +38,13 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-from collections.abc import Iterator
+import time
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from stat import S_ISDIR
 from zoneinfo import ZoneInfoNotFoundError
 
 from pydantic import ValidationError
@@ -129,11 +144,71 @@ def accepts(row: IndexRow, selection: IndexSelection) -> bool:
 
 @dataclass(frozen=True)
 class Refreshed:
-    """What a refresh did: files read again, rows dropped, whether it rebuilt from nothing."""
+    """What a refresh did.
+
+    Files read again, rows dropped, whether it rebuilt from nothing, and how many folders had
+    their files compared with their rows.
+    """
 
     read: int
     dropped: int
     rebuilt: bool
+    looked: int = 0
+
+
+# Facts kept per folder in ``meeting_index_state``: ``folder:<name>`` → `_seal`.
+SEAL = "folder:"
+# A folder changed less than this long before it was looked at is not sealed: file systems keep
+# time in ticks (Linux: a few ms; FAT: 2 s), and a file added later within the same tick would
+# leave the folder's stamp unchanged.
+SETTLED_NS = 3_000_000_000
+
+
+def _seal(stat: os.stat_result, rows: int) -> str:
+    """A folder's stamp and its row count: while both hold, its rows match its files."""
+    return f"{stat.st_ctime_ns} {stat.st_mtime_ns} {stat.st_ino} {rows}"
+
+
+class _Pending:
+    """Row changes and folder seals, written together in transactions of about `BATCH` rows.
+
+    A folder's seal is queued after its rows, so it is never committed without them.
+    """
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+        self.rows: list[IndexRow] = []
+        self.gone: list[str] = []
+        self.seals: dict[str, str | None] = {}
+        self.read = self.dropped = 0
+
+    def put(self, row: IndexRow) -> None:
+        self.rows.append(row)
+        self.read += 1
+        if len(self.rows) >= BATCH:
+            self.flush()
+
+    def drop(self, paths: Iterable[str]) -> None:
+        before = len(self.gone)
+        self.gone.extend(paths)
+        self.dropped += len(self.gone) - before
+
+    def seal(self, key: str, value: str | None, sealed: dict[str, str]) -> None:
+        """Record `value` for `key` (None: forget it), unless that is already so."""
+        if sealed.get(key) != value:
+            self.seals[key] = value
+
+    def flush(self) -> None:
+        if not (self.rows or self.gone or self.seals):
+            return
+        with self.ledger.transaction():
+            self.ledger.index_put(self.rows)
+            self.ledger.index_drop(self.gone)
+            for key, value in self.seals.items():
+                if value is not None:
+                    self.ledger.set_index_state(key, value)
+            self.ledger.forget_index_states(k for k, v in self.seals.items() if v is None)
+        self.rows, self.gone, self.seals = [], [], {}
 
 
 class MeetingIndex:
@@ -170,57 +245,98 @@ class MeetingIndex:
             if retired is not None:
                 self.ledger.index_drop([self.rel(meeting_path(self.data_dir, retired))])
 
-    def on_disk(self) -> dict[str, Stamp]:
-        """``<dir>/<file>.json`` → `stamp` of every document file (stat only, nothing read)."""
+    def on_disk(self, folder: str | None = None) -> dict[str, Stamp]:
+        """``<dir>/<file>.json`` → `stamp` of every document file (stat only, nothing read).
+
+        Only `folder`'s files when given.
+        """
+        names = [folder] if folder is not None else list(self.folders())
         found: dict[str, Stamp] = {}
-        try:
-            folders = [e for e in os.scandir(self.root) if e.is_dir()]
-        except FileNotFoundError:
-            return found
-        for folder in folders:
-            with os.scandir(folder.path) as entries:
-                for entry in entries:
-                    if not entry.name.endswith(".json"):
-                        continue
-                    try:
-                        st = entry.stat()
-                    except OSError:  # gone since listed
-                        continue
-                    if not entry.is_dir():
-                        found[f"{folder.name}/{entry.name}"] = stamp(st)
+        for name in names:
+            try:
+                entries = list(os.scandir(self.root / name))
+            except (FileNotFoundError, NotADirectoryError):  # gone since listed
+                continue
+            for entry in entries:
+                if not entry.name.endswith(".json"):
+                    continue
+                try:
+                    st = entry.stat()
+                except OSError:  # gone since listed
+                    continue
+                if not S_ISDIR(st.st_mode):
+                    found[f"{name}/{entry.name}"] = stamp(st)
         return found
 
-    def refresh(self, rebuild: bool = False) -> Refreshed:
+    def folders(self) -> dict[str, os.stat_result]:
+        """Each folder under ``meetings/`` → its stat, taken before anything in it is listed."""
+        found: dict[str, os.stat_result] = {}
+        try:
+            entries = list(os.scandir(self.root))
+        except FileNotFoundError:
+            return found
+        for entry in entries:
+            try:
+                st = entry.stat()
+            except OSError:  # gone since listed
+                continue
+            if S_ISDIR(st.st_mode):
+                found[entry.name] = st
+        return found
+
+    def refresh(self, rebuild: bool = False, every_file: bool = False) -> Refreshed:
         """Bring the rows in step with the files: read what is new or changed, drop what is gone.
 
-        Rebuilds from nothing when asked, or when the rows were derived by another
+        Only folders whose stamp moved since they were last compared are looked into (see the
+        module's docstring); `every_file` looks into all of them (to pick up files rewritten in
+        place). Rebuilds from nothing when asked, or when the rows were derived by another
         `INDEX_VERSION` (or never: a ledger from before the index).
         """
         rebuild = rebuild or self.ledger.index_state("version") != INDEX_VERSION
         if rebuild:
             self.ledger.index_clear()
-        known = self.ledger.index_stamps()
-        files = self.on_disk()
-        changed = sorted(rel for rel, stamp in files.items() if known.get(rel) != stamp)
-        gone = [rel for rel in known if rel not in files]
-        batch: list[IndexRow] = []
-        for rel in changed:
+        sealed = self.ledger.index_states(SEAL)
+        folders = self.folders()  # stat'ed before listed: a change after the stat moves it
+        settled_before = time.time_ns() - SETTLED_NS
+        counts = self.ledger.index_folders()
+        pending = _Pending(self.ledger)
+        looked = 0
+        names = set(folders) | set(counts) | {key.removeprefix(SEAL) for key in sealed}
+        for name in sorted(names):
+            st = folders.get(name)
+            key = f"{SEAL}{name}"
+            if st is None:  # the folder is gone: so are its files
+                pending.drop(self.ledger.index_stamps(name))
+                pending.seal(key, None, sealed)
+                continue
+            if not (rebuild or every_file) and sealed.get(key) == _seal(st, counts.get(name, 0)):
+                continue
+            present = self._compare(name, pending)
+            looked += 1
+            settled = st.st_ctime_ns < settled_before
+            pending.seal(key, _seal(st, present) if settled else None, sealed)
+        pending.flush()
+        if rebuild:
+            self.ledger.set_index_state("version", INDEX_VERSION)
+        if pending.read or pending.dropped:
+            logger.info("meeting index: %d file(s) read, %d dropped", pending.read, pending.dropped)
+        return Refreshed(pending.read, pending.dropped, rebuild, looked)
+
+    def _compare(self, folder: str, pending: _Pending) -> int:
+        """Compare `folder`'s files with their rows, queueing what changed; files it now holds."""
+        known = self.ledger.index_stamps(folder)
+        files = self.on_disk(folder)
+        pending.drop(rel for rel in known if rel not in files)
+        present = len(files)
+        for rel in sorted(rel for rel, found in files.items() if known.get(rel) != found):
             try:
                 stat, data = read_file(self.root / rel)
             except OSError:
-                gone.append(rel)
+                pending.drop([rel])
+                present -= 1
                 continue
-            batch.append(meeting_row(rel, stat, data)[0])
-            if len(batch) >= BATCH:
-                self.ledger.index_put(batch)
-                batch = []
-        self.ledger.index_put(batch)
-        self.ledger.index_drop(gone)
-        if rebuild:
-            self.ledger.set_index_state("version", INDEX_VERSION)
-        if changed or gone:
-            logger.info("meeting index: %d file(s) read, %d dropped", len(changed), len(gone))
-        return Refreshed(read=len(changed), dropped=len(gone), rebuilt=rebuild)
+            pending.put(meeting_row(rel, stat, data)[0])
+        return present
 
     # --- reading -------------------------------------------------------------------------
 
@@ -270,9 +386,15 @@ def open_index(data_dir: Path, ledger: Ledger) -> MeetingIndex:
 
 
 @contextmanager
-def stored_meetings(data_dir: Path, ledger_path: Path) -> Iterator[MeetingIndex]:
-    """Open the ledger, refresh the index from the files, and close the ledger afterwards."""
-    ledger = Ledger(ledger_path)
+def stored_meetings(data_dir: Path, ledger_path: Path | str) -> Iterator[MeetingIndex]:
+    """Open the ledger, refresh the index from the files, and close the ledger afterwards.
+
+    The ledger's whole-file integrity check is skipped: it reads every page of the ledger (all
+    meetings' item snapshots, every notice), which is what a view must not do. A damaged page a
+    view does read still fails as `LedgerDamaged` (one line pointing at ``agenda-watch
+    doctor``), and the crawl and delivery, which write everywhere, still check the whole file.
+    """
+    ledger = Ledger(ledger_path, check=False)
     try:
         yield open_index(data_dir, ledger)
     finally:

@@ -1,4 +1,8 @@
-"""The SQLite ledger under the data dir: what was seen, crawl runs, and the outbox of notices.
+"""The ledger: what was seen, crawl runs, and the outbox of notices.
+
+It is the SQLite file under the data dir, or a PostgreSQL database shared by several machines
+(``AGENDA_WATCH_LEDGER_URL``): the same statements serve both, written here once in the portable
+subset of SQLite's SQL; `pipeline.store.ledger_pg` is the PostgreSQL connection and dialect.
 
 The ledger remembers what was seen (content hashes per meeting, item and bill), the crawl runs and
 each source's alert state, and holds the outbox of Slack notices. A meeting's ledger update and the
@@ -13,8 +17,8 @@ The outbox is shared by any number of processes (`deliver`, `crawl`, `run`). A n
 queued to in flight only by `Ledger.claim_next`, one conditional UPDATE that names its owner and
 a lease; every later step of a claim (`begin_post`, `mark_sent`, `release`, `hold`, `mark_dead`)
 is conditional on the same owner, so a claim taken over by a reconciler can no longer be changed
-by its old owner. Each method is a single statement a PostgreSQL backend can reproduce
-(``UPDATE … WHERE id = (SELECT … FOR UPDATE SKIP LOCKED LIMIT 1) RETURNING *``).
+by its old owner. Each method is a single statement; on PostgreSQL `claim_next`'s candidate is
+locked ``FOR UPDATE SKIP LOCKED``, so concurrent claimers pass over each other's rows.
 
 A damaged file is reported as `LedgerDamaged`, one line naming the file and `agenda-watch doctor`
 (`salvage` and `Ledger.set_aside_undecodable` are what the doctor does).
@@ -32,6 +36,7 @@ from contextlib import closing, contextmanager
 from dataclasses import astuple, dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +45,7 @@ from pydantic import ValidationError
 from pipeline.clock import utcnow
 from pipeline.models import SIDE_NOTE_KINDS, Meeting, Notice, NoticeKind, safe_message
 from pipeline.store.changes import Seen, content_hash, diff, subject_states
+from pipeline.store.ledger_pg import PgConnection, PgRow, is_ledger_url, pg_schema, shown_url
 from pipeline.store.outcomes import decided_items, outcome_hash, outcome_notice
 
 logger = logging.getLogger(__name__)
@@ -57,7 +63,10 @@ def stored_message(text: str | None) -> str | None:
 #    outcomes; runs.unread (meetings whose agenda could not be read).
 LEDGER_VERSION = 2
 # The tables, as SQL statements (created if missing on every open), comments dropped.
-_SQL = re.sub(r"--[^\n]*", "", Path(__file__).with_name("ledger.sql").read_text(encoding="utf-8"))
+# Read as package data: inside a zipped egg (a Scrapyd deployment) it is not a file on disk.
+_SQL = re.sub(
+    r"--[^\n]*", "", resources.files(__package__).joinpath("ledger.sql").read_text("utf-8")
+)
 SCHEMA = [s.strip() for s in _SQL.split(";") if s.strip()]
 # Layout 0 → 1: the old table is set aside, the new one created by SCHEMA, the rows copied with
 # each bill's key moved to bill_key (SQLite cannot relax meeting_id's NOT NULL in place).
@@ -127,9 +136,26 @@ class _Cursor(sqlite3.Cursor):
 
 
 class _Connection(sqlite3.Connection):
-    """A connection whose statements report a damaged file as `LedgerDamaged`."""
+    """A connection whose statements report a damaged file as `LedgerDamaged`.
+
+    Its interface beyond DB-API (`begin`, the layout version, `skip_locked`) is the one
+    `pipeline.store.ledger_pg.PgConnection` offers too.
+    """
 
     ledger_path: Path
+    skip_locked = ""  # SQLite locks the whole file for a write: no row locks to skip
+
+    def begin(self) -> None:
+        """Start a writing transaction; it waits for any other writer's to end."""
+        self.execute("BEGIN IMMEDIATE")
+
+    def layout_version(self) -> int:
+        """The ledger layout, kept in SQLite's user_version."""
+        return int(self.execute("PRAGMA user_version").fetchone()[0])
+
+    def set_layout_version(self, version: int) -> None:
+        """Record the layout (inside the transaction that created or migrated it)."""
+        self.execute(f"PRAGMA user_version = {int(version)}")
 
     def execute(self, sql: str, parameters: Any = (), /) -> sqlite3.Cursor:
         cursor = self.cursor(_Cursor)
@@ -197,7 +223,7 @@ class OutboxRow:
         return Notice.model_validate_json(self.payload)
 
     @classmethod
-    def of(cls, r: sqlite3.Row) -> OutboxRow:
+    def of(cls, r: sqlite3.Row | PgRow) -> OutboxRow:
         """The dataclass for one ``notices`` row."""
         return cls(
             row_id=r["id"],
@@ -219,20 +245,37 @@ class OutboxRow:
 
 
 class Ledger:
-    """The SQLite ledger. One connection per process; every write is one short transaction."""
+    """The ledger. One connection per process; every write is one short transaction.
 
-    def __init__(self, path: Path, check: bool = True) -> None:
+    `where` is the SQLite file (the default, under the data dir) or a ``postgresql://`` URL
+    (``AGENDA_WATCH_LEDGER_URL``: one ledger shared by several machines).
+    """
+
+    def __init__(self, where: Path | str, check: bool = True) -> None:
         """Open (or create) the ledger; raises `LedgerDamaged` for a damaged file.
 
         `check` runs SQLite's quick integrity check, once per process and file.
         """
+        self.conn: _Connection | PgConnection
+        if is_ledger_url(where):
+            self.path: Path | None = None
+            self.where = shown_url(str(where))  # for messages: no password
+            self.conn = PgConnection(str(where))
+            try:
+                self._prepare()
+            except BaseException:
+                self.conn.close()
+                raise
+            return
+        path = Path(where)
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
+        self.where = str(path)
         conn = sqlite3.connect(path, timeout=30, isolation_level=None, factory=_Connection)
         assert isinstance(conn, _Connection)
         conn.ledger_path = path
-        self.conn: _Connection = conn
-        self.conn.row_factory = sqlite3.Row
+        conn.row_factory = sqlite3.Row
+        self.conn = conn
         try:
             self.conn.execute("PRAGMA journal_mode=WAL")
             self.conn.execute("PRAGMA synchronous=FULL")
@@ -247,8 +290,15 @@ class Ledger:
             self.conn.close()
             raise
 
+    @property
+    def shared(self) -> bool:
+        """True for a PostgreSQL ledger (several machines may use it at once)."""
+        return isinstance(self.conn, PgConnection)
+
     def integrity_problems(self, quick: bool = False) -> list[str]:
         """SQLite's integrity check (``quick_check`` skips index contents): [] when sound."""
+        if isinstance(self.conn, PgConnection):  # the server checks its own pages
+            return []
         pragma = "quick_check" if quick else "integrity_check"
         try:
             rows = [str(r[0]) for r in self.conn.execute(f"PRAGMA {pragma}(20)")]
@@ -258,15 +308,20 @@ class Ledger:
 
     def _prepare(self) -> None:
         """Create the tables, or bring an older file's layout up to `LEDGER_VERSION`."""
-        if self._version() == LEDGER_VERSION:
+        if self.conn.layout_version() == LEDGER_VERSION:
             return
         with self.transaction():  # crawls open the ledger at once: one of them migrates
-            version = self._version()
+            version = self.conn.layout_version()
             if version > LEDGER_VERSION:
                 raise RuntimeError(
-                    f"{self.path} has ledger layout {version}, newer than this code's "
+                    f"{self.where} has ledger layout {version}, newer than this code's "
                     f"{LEDGER_VERSION}: upgrade agenda-watch"
                 )
+            if isinstance(self.conn, PgConnection):  # PostgreSQL ledgers start at layout 2
+                for statement in pg_schema(SCHEMA):
+                    self.conn.execute(statement)
+                self.conn.set_layout_version(LEDGER_VERSION)
+                return
             columns = {r["name"] for r in self.conn.execute("PRAGMA table_info(subjects)")}
             migrate = bool(columns) and "bill_key" not in columns
             for statement in MIGRATE_BILL_KEY_BEFORE if migrate else ():
@@ -279,10 +334,7 @@ class Ledger:
                 have = {r["name"] for r in self.conn.execute(f"PRAGMA table_info({table})")}
                 if column not in have:
                     self.conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
-            self.conn.execute(f"PRAGMA user_version = {LEDGER_VERSION}")
-
-    def _version(self) -> int:
-        return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
+            self.conn.set_layout_version(LEDGER_VERSION)
 
     def close(self) -> None:
         """Close the connection."""
@@ -292,12 +344,14 @@ class Ledger:
     def transaction(self) -> Iterator[None]:
         """BEGIN IMMEDIATE … COMMIT (ROLLBACK on error): writers never interleave.
 
+        (On PostgreSQL: BEGIN and one advisory lock every writer takes, to the same effect.)
+
         Inside an open transaction this joins it: the outermost one commits or rolls back.
         """
         if self.conn.in_transaction:
             yield
             return
-        self.conn.execute("BEGIN IMMEDIATE")
+        self.conn.begin()
         try:
             yield
         except BaseException:
@@ -425,8 +479,8 @@ class Ledger:
             if not items:
                 return []
             self.conn.executemany(
-                "INSERT OR IGNORE INTO outcomes (item_key, thread_key, result, hash, posted_at)"
-                " VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO outcomes (item_key, thread_key, result, hash, posted_at)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 [
                     (
                         meeting.item_key(i),
@@ -457,8 +511,8 @@ class Ledger:
         key = f"{notice.thread_key}|{kind}|{due.astimezone(UTC).isoformat()}"
         with self.transaction():
             cur = self.conn.execute(
-                "INSERT OR IGNORE INTO reminders (reminder_key, thread_key, kind, due_at,"
-                " queued_at) VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO reminders (reminder_key, thread_key, kind, due_at,"
+                " queued_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 (key, notice.thread_key, kind, due.isoformat(), utcnow().isoformat()),
             )
             if not cur.rowcount:
@@ -517,8 +571,8 @@ class Ledger:
         """
         with self.transaction():
             cur = self.conn.execute(
-                "INSERT OR IGNORE INTO notices (notice_key, thread_key, kind, source, channel,"
-                " payload, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO notices (notice_key, thread_key, kind, source, channel,"
+                " payload, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 (
                     notice.id,
                     notice.thread_key,
@@ -553,8 +607,10 @@ class Ledger:
     def pending(self, states: tuple[str, ...] = ("queued",), limit: int = -1) -> list[OutboxRow]:
         """Outbox rows in the given states, oldest first (read only: claim with `claim_next`)."""
         marks = ",".join("?" * len(states))
+        bound = " LIMIT ?" if limit >= 0 else ""
         rows = self.conn.execute(
-            f"SELECT * FROM notices WHERE state IN ({marks}) ORDER BY id LIMIT ?", (*states, limit)
+            f"SELECT * FROM notices WHERE state IN ({marks}) ORDER BY id{bound}",
+            (*states, *([limit] if limit >= 0 else [])),
         )
         return [OutboxRow.of(r) for r in rows]
 
@@ -587,7 +643,7 @@ class Ledger:
             " SELECT n.id FROM notices n WHERE n.state = 'queued'" + not_in + " AND NOT EXISTS ("
             "  SELECT 1 FROM notices p WHERE p.thread_key = n.thread_key AND p.id < n.id"
             "  AND p.state IN ('queued', 'inflight'))"
-            " ORDER BY n.id LIMIT 1) RETURNING *",
+            " ORDER BY n.id LIMIT 1" + self.conn.skip_locked + ") RETURNING *",
             (owner, stamp(now + lease), stamp(now), *skip),
         ).fetchone()
         return OutboxRow.of(row) if row else None
@@ -630,7 +686,7 @@ class Ledger:
             )
             if cur.rowcount and thread and ts:
                 self.conn.execute(
-                    "INSERT OR IGNORE INTO threads (thread_key, channel, ts) VALUES (?, ?, ?)",
+                    "INSERT INTO threads (thread_key, channel, ts) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
                     (thread[0], thread[1], ts),
                 )
         return bool(cur.rowcount)
@@ -737,9 +793,10 @@ class Ledger:
 
     def start_run(self, run_id: str, source: str) -> None:
         """Note that a crawl of `source` started."""
-        with self.transaction():
+        with self.transaction():  # a run id started again starts afresh
+            self.conn.execute("DELETE FROM runs WHERE run_id = ?", (run_id,))
             self.conn.execute(
-                "INSERT OR REPLACE INTO runs (run_id, source, started_at) VALUES (?, ?, ?)",
+                "INSERT INTO runs (run_id, source, started_at) VALUES (?, ?, ?)",
                 (run_id, source, utcnow().isoformat()),
             )
 
@@ -753,7 +810,8 @@ class Ledger:
             fields["message"] = stored_message(fields["message"])
         with self.transaction():
             self.conn.execute(
-                "INSERT OR IGNORE INTO runs (run_id, source, started_at) VALUES (?, ?, ?)",
+                "INSERT INTO runs (run_id, source, started_at) VALUES (?, ?, ?)"
+                " ON CONFLICT DO NOTHING",
                 (run_id, source, utcnow().isoformat()),
             )
             sets = ", ".join(f"{k} = ?" for k in fields)
@@ -800,9 +858,11 @@ class Ledger:
     def index_put(self, rows: Iterable[IndexRow]) -> None:
         """Insert or replace index rows (by path)."""
         marks = ",".join("?" * len(INDEX_COLUMNS))
+        sets = ", ".join(f"{c} = excluded.{c}" for c in INDEX_COLUMNS if c != "path")
         with self.transaction():
             self.conn.executemany(
-                f"INSERT OR REPLACE INTO meeting_index ({','.join(INDEX_COLUMNS)}) VALUES ({marks})",
+                f"INSERT INTO meeting_index ({','.join(INDEX_COLUMNS)}) VALUES ({marks})"
+                f" ON CONFLICT (path) DO UPDATE SET {sets}",
                 [astuple(r) for r in rows],
             )
 
@@ -816,10 +876,39 @@ class Ledger:
         with self.transaction():
             self.conn.execute("DELETE FROM meeting_index")
 
-    def index_stamps(self) -> dict[str, tuple[int, int, int]]:
-        """Path → (ctime_ns, size, inode) of every indexed file, to compare with the files."""
-        rows = self.conn.execute("SELECT path, ctime_ns, size, inode FROM meeting_index")
+    def index_stamps(self, folder: str | None = None) -> dict[str, tuple[int, int, int]]:
+        """Path → (ctime_ns, size, inode) of the indexed files (only `folder`'s, when given)."""
+        where, args = ("", ()) if folder is None else (_IN_FOLDER, _folder_range(folder))
+        rows = self.conn.execute(
+            f"SELECT path, ctime_ns, size, inode FROM meeting_index{where}", args
+        ).fetchall()
         return {path: (ctime, size, inode) for path, ctime, size, inode in rows}
+
+    def index_folders(self) -> dict[str, int]:
+        """Folder (the ``<dir>`` of ``<dir>/<file>.json``) → how many rows it has.
+
+        Walks the primary key from one folder to the next (two indexed look-ups per folder),
+        so the cost grows with the number of folders, not of rows.
+        """
+        found: dict[str, int] = {}
+        after = ""
+        while row := self.conn.execute(
+            "SELECT path FROM meeting_index WHERE path >= ? ORDER BY path LIMIT 1", (after,)
+        ).fetchone():
+            folder = str(row[0]).partition("/")[0]
+            found[folder] = self._count(
+                f"SELECT COUNT(*) FROM meeting_index{_IN_FOLDER}", _folder_range(folder)
+            )
+            after = f"{folder}0"  # "0" follows "/": past every "<folder>/…" path
+        return found
+
+    def index_count(self) -> int:
+        """How many files the index has rows for."""
+        return self._count("SELECT COUNT(*) FROM meeting_index", ())
+
+    def _count(self, sql: str, args: tuple[Any, ...]) -> int:
+        row = self.conn.execute(sql, args).fetchone()
+        return int(row[0]) if row is not None else 0
 
     def index_select(self, selection: IndexSelection) -> Iterator[IndexRow]:
         """The selected meeting rows, soonest first (start, source, id), streamed from SQLite."""
@@ -855,9 +944,24 @@ class Ledger:
         """Record a fact about the index (only if none is recorded yet, unless `replace`)."""
         with self.transaction():
             self.conn.execute(
-                f"INSERT OR {'REPLACE' if replace else 'IGNORE'} INTO meeting_index_state"
-                " (key, value) VALUES (?, ?)",
+                "INSERT INTO meeting_index_state (key, value) VALUES (?, ?) ON CONFLICT (key) DO "
+                + ("UPDATE SET value = excluded.value" if replace else "NOTHING"),
                 (key, value),
+            )
+
+    def index_states(self, prefix: str) -> dict[str, str]:
+        """Every recorded fact whose key starts with `prefix` (key → value)."""
+        rows = self.conn.execute(
+            "SELECT key, value FROM meeting_index_state WHERE substr(key, 1, ?) = ?",
+            (len(prefix), prefix),
+        ).fetchall()
+        return {str(r["key"]): str(r["value"]) for r in rows}
+
+    def forget_index_states(self, keys: Iterable[str]) -> None:
+        """Forget these facts about the index."""
+        with self.transaction():
+            self.conn.executemany(
+                "DELETE FROM meeting_index_state WHERE key = ?", [(k,) for k in keys]
             )
 
     # --- doctor ----------------------------------------------------------------------------
@@ -1032,6 +1136,14 @@ class IndexRow:
 
 
 INDEX_COLUMNS = tuple(f.name for f in fields(IndexRow))
+# The rows of one folder: paths from "<folder>/" up to "<folder>0" ("0" is the code after "/").
+_IN_FOLDER = " WHERE path >= ? AND path < ?"
+
+
+def _folder_range(folder: str) -> tuple[str, str]:
+    return f"{folder}/", f"{folder}0"
+
+
 # A meeting row is superseded by a later-scraped copy with the same source and platform id (a
 # moved meeting stored under its old date too); on equal scrape times the first path wins. The
 # same rule as `pipeline.views.upcoming.latest_versions`.
