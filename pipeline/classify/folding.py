@@ -9,6 +9,7 @@ accents and matches text written either way.
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 
 import re2
@@ -60,6 +61,7 @@ def re2_options() -> re2.Options:
     return options
 
 
+@functools.lru_cache(maxsize=8192)  # a pure function of the text; configs are re-checked often
 def re2_refusal(source: str) -> str | None:
     """Why RE2 refuses the folded `source` (as the matcher compiles it), or None if it accepts."""
     folded = fold(source)
