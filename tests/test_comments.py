@@ -347,6 +347,7 @@ def _check_window(window: CommentWindow | None, start: datetime) -> None:
     assert len(window.source_text) <= 2000
 
 
+@pytest.mark.engine  # timing-bound: every generated text is timed
 @settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.text(max_size=4000))
 def test_arbitrary_text_never_raises_and_is_fast(text: str) -> None:
@@ -370,6 +371,7 @@ def test_comment_like_text_gives_valid_windows(
     assert time.perf_counter() - began < 2.0
 
 
+@pytest.mark.engine  # timing-bound: each input is timed against a limit
 @pytest.mark.parametrize(
     "text",
     [

@@ -92,6 +92,7 @@ def test_a_closed_crawler_gives_back_its_hosts_and_stops_waiting(tmp_path: Path)
     asyncio.run(main())
 
 
+@pytest.mark.engine  # waits out a real lease
 def test_a_hold_never_released_expires(tmp_path: Path) -> None:
     gate = HostGate(tmp_path, lease_s=0.2)
 
