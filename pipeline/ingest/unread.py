@@ -69,7 +69,7 @@ def unread_notice(meeting: Meeting, channel: str | None, now: datetime) -> Notic
     """
     if meeting.unread is None:
         return None
-    snapshot = meeting.model_copy(update={"items": [], "documents": [], "raw_documents": []})
+    snapshot = meeting.snapshot([])
     return Notice(
         id=f"{meeting.thread_key}#unread#{meeting.unread.version}",
         kind="agenda_unread",

@@ -300,6 +300,13 @@ class Meeting(StrictModel):
         """Items the classifier marked relevant, in agenda order."""
         return [i for i in self.items if i.classification and i.classification.relevant]
 
+    def snapshot(self, items: list[AgendaItem]) -> Meeting:
+        """A copy of the meeting carrying only `items`, without documents or fetched bytes.
+
+        What a notice or a view holds: the items it is about, not the whole agenda's text.
+        """
+        return self.model_copy(update={"items": items, "documents": [], "raw_documents": []})
+
 
 class RawDocument(StrictModel):
     """A downloaded document waiting for text extraction (in memory only, never stored)."""

@@ -375,9 +375,7 @@ class Ledger:
             self._remember(meeting, now)
             if change is None:
                 return []
-            snapshot = meeting.model_copy(
-                update={"items": change.items, "documents": [], "raw_documents": []}
-            )
+            snapshot = meeting.snapshot(change.items)
             notice = Notice(
                 id="pending",
                 kind=change.kind,

@@ -34,7 +34,7 @@ def outcome_notice(
 
     Its id is the thread plus the items' keys: the same outcomes are queued once.
     """
-    snapshot = meeting.model_copy(update={"items": items, "documents": [], "raw_documents": []})
+    snapshot = meeting.snapshot(items)
     keys = sorted(meeting.item_key(i) for i in items)
     return Notice(
         id=f"{meeting.thread_key}#outcome-{content_hash(keys)[:16]}",

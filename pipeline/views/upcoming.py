@@ -79,7 +79,7 @@ def relevant_snapshot(meeting: Meeting, topics: frozenset[str] = frozenset()) ->
     ]
     if not items:
         return None
-    return meeting.model_copy(update={"items": items, "documents": [], "raw_documents": []})
+    return meeting.snapshot(items)
 
 
 def select_upcoming(meetings: Iterable[Meeting], query: UpcomingQuery) -> list[Meeting]:
