@@ -181,9 +181,34 @@ def describe(exc: BaseException) -> str:
 
 _FORMATTER = logging.Formatter()
 
+# What a log line must not carry as is, because log messages quote scraped text: a lone surrogate
+# (a UTF-8 log file cannot hold it: the handler would drop the record), a terminal control (an
+# escape sequence recolours or rewrites the operator's screen; CR overwrites the line), a bidi
+# control (reorders what is shown). Tab and newline stay (our own messages use them).
+_UNSAFE_LOG_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def printable(text: str) -> str:
+    r"""`text` with each control, bidi control and lone surrogate written as an escape (``\x1b``).
+
+    For text that is shown or logged rather than stored: the operator sees what the page held.
+    """
+    if _UNSAFE_LOG_RE.search(text) is None:
+        return text
+    return _UNSAFE_LOG_RE.sub(_escape, text)
+
 
 def redact_record(record: logging.LogRecord) -> None:
-    """Redact a log record in place: its message, its traceback text, its stack."""
+    """Redact a log record in place: its message, its traceback text, its stack.
+
+    The message and traceback text are also made `printable`: scraped text quoted in a log line
+    cannot break the log file's encoding or the operator's terminal.
+    """
     done = getattr(record, "_agenda_watch_redacted", None)
     if done is not None and done[0] is record.msg and done[1] is record.args:
         return  # redacted when made, unchanged since (makeLogRecord changes a made record)
@@ -191,13 +216,13 @@ def redact_record(record: logging.LogRecord) -> None:
         message = record.getMessage()
     except Exception:  # a malformed format string: the handler reports it, as logging does
         return
-    clean = redact(message)
+    clean = printable(redact(message))
     if clean != message:
         record.msg, record.args = clean, None
     if record.exc_info and not record.exc_text:
-        record.exc_text = redact(_FORMATTER.formatException(record.exc_info))
+        record.exc_text = printable(redact(_FORMATTER.formatException(record.exc_info)))
     elif record.exc_text:
-        record.exc_text = redact(record.exc_text)
+        record.exc_text = printable(redact(record.exc_text))
     if record.stack_info:
         record.stack_info = redact(record.stack_info)
     record._agenda_watch_redacted = (record.msg, record.args)

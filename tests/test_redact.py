@@ -231,3 +231,27 @@ def test_every_webhook_failure_is_a_redacted_delivery_error(url: str) -> None:
     with pytest.raises(DeliveryError) as caught:
         sink.post(Message(text="t", blocks=[]), None, None)
     assert CANARY not in str(caught.value) and caught.value.stop
+
+
+def test_scraped_text_in_a_log_line_cannot_break_the_file_or_the_terminal(
+    tmp_path: Path, log_lines: list[str]
+) -> None:
+    # A node id from a hostile page: a lone surrogate, a terminal escape, a CR, a bidi override.
+    node = "9\ud800\x1b[2J\r\u202eX"
+    log_file = tmp_path / "crawl.log"
+    handler = logging.FileHandler(log_file, encoding="utf-8")
+    logging.getLogger().addHandler(handler)
+    try:
+        logging.getLogger("spider").warning("agenda node %s without a name", node)
+        try:
+            raise ValueError(f"bad id {node}")
+        except ValueError:
+            logging.getLogger("spider").exception("row 1")
+    finally:
+        logging.getLogger().removeHandler(handler)
+        handler.close()
+    shown = r"9\ud800\x1b[2J\x0d\u202eX"
+    assert log_lines[-2] == f"agenda node {shown} without a name"
+    assert log_lines[-1].endswith(f"ValueError: bad id {shown}")
+    text = log_file.read_text(encoding="utf-8")  # every record reached the file, all UTF-8
+    assert text.count(shown) == 2 and "\x1b" not in text and "\r" not in text
