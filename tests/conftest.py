@@ -1,6 +1,6 @@
 """Shared fixtures, and the ``engine``/``browser`` markers that split the fast loop from the rest.
 
-``pytest -m "not engine and not browser"`` is the everyday loop (see README): it leaves out
+``pytest -m "not engine and not browser" -n auto`` is the everyday loop (see README): it leaves out
 every test that starts the Scrapy engine or a crawl process (marked ``engine`` here, found by
 what the test calls) and the headless-Chromium page test (``browser``).
 """
@@ -11,7 +11,7 @@ import inspect
 import os
 import shutil
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 from types import CodeType, ModuleType
 
@@ -165,6 +165,28 @@ def _starts_engine(code: CodeType, module: ModuleType | None, seen: set[CodeType
             if _starts_engine(obj.__code__, inspect.getmodule(obj), seen):
                 return True
     return False
+
+
+def _utf8_safe(value: object) -> object:
+    """`value` with every string writable as UTF-8 (a lone surrogate becomes ``\\ud800``)."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(value, dict):
+        return {k: _utf8_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_utf8_safe(v) for v in value)
+    return value
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_report_to_serializable(report: pytest.TestReport) -> Generator[None, object, object]:
+    """Reports that pytest-xdist can send: hostile test values hold lone surrogates.
+
+    A failing property test's message or captured output may quote one; execnet refuses strings
+    that are not UTF-8 and the whole run would stop with an internal error instead of the failure.
+    """
+    data = yield
+    return _utf8_safe(data)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -34,7 +34,7 @@ from pipeline.models import Meeting, Source
 from spiders._parse import BadValue, web_url
 from spiders.base import AgendaSpider
 from spiders.loader import spider_class_for
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, examples
 from tests.corruption import HOSTILE, JSON_ONLY, Capture, Target, compare
 
 # Examples per platform: a few, the same each run, in the suite; AGENDA_WATCH_FUZZ=500 explores.
@@ -429,7 +429,7 @@ def _bad(kind: str, value: Any, url: str) -> bool:
 
 @pytest.mark.parametrize("name", [c.name for c in CASES])
 @settings(
-    max_examples=FUZZ or 12,
+    max_examples=FUZZ or examples(12),
     deadline=None,
     derandomize=not FUZZ,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],

@@ -25,6 +25,7 @@ from spiders._when import (
     without_times,
 )
 from spiders.base import AgendaSpider
+from tests.conftest import examples
 from tests.wordings import DateCase, FieldCase, date_cases, field_cases, read_date, read_field
 
 CHICAGO = ZoneInfo("America/Chicago")
@@ -76,7 +77,7 @@ def _render(day: date, at: time, style: int) -> str:
     ][style]
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(
     day=st.dates(date(1995, 1, 1), date(2035, 12, 31)),
     at=st.times().map(lambda t: t.replace(second=0, microsecond=0)),
@@ -89,7 +90,7 @@ def test_rendered_dates_read_back(day: date, at: time, style: int) -> None:
     assert (when.day, when.start, when.end) == (day, at, None), text
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(
     day=st.dates(date(2000, 1, 1), date(2035, 12, 31)),
     start=st.integers(6 * 60, 20 * 60).map(lambda m: time(m // 60, m % 60 // 15 * 15)),
@@ -106,7 +107,7 @@ def test_rendered_ranges_read_back(day: date, start: time, length: int, joiner: 
     assert shown is not None and shown > when.start_in(CHICAGO)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(
     today=st.dates(date(2000, 1, 1), date(2035, 12, 31)),
     offset=st.integers(-150, 150),
@@ -133,7 +134,7 @@ def test_a_weekday_decides_the_year_when_it_can() -> None:
     assert parse_date("December 2") is None  # no crawl date, no year: nothing guessed
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.text(max_size=80))
 def test_any_text_reads_without_error(value: str) -> None:
     when = read_when(value, date(2025, 11, 20))
@@ -196,7 +197,7 @@ def test_spring_forward_missing_time_moves_forward_by_the_gap() -> None:
     assert start.isoformat() == "2026-03-08T03:30:00-05:00"
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(
     day=st.dates(date(2000, 1, 1), date(2035, 12, 31)),
     at=st.times(),
@@ -259,7 +260,7 @@ STATUS_WORDS = st.sampled_from(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(
     place=PLACES,
     word=STATUS_WORDS,

@@ -9,6 +9,7 @@ second, and parses the page with the real spider. The pages are real; the edit i
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -41,7 +42,7 @@ class SpiderCase:
 
     def page(self) -> bytes:
         """The real capture."""
-        return (FIXTURES / self.fixture).read_bytes()
+        return _capture(self.fixture)
 
     def with_status(self, wording: str) -> bytes:
         """The page with `wording` written into the status field(s)."""
@@ -59,8 +60,27 @@ class SpiderCase:
         return self.page().replace(anchor, new)
 
 
+@functools.cache
+def _capture(fixture: str) -> bytes:
+    return (FIXTURES / fixture).read_bytes()
+
+
 def parse_page(platform: str, url: str, page: bytes, options: dict[str, Any]) -> list[Meeting]:
-    """The records the real spider of `platform` reads from a saved `page` of `url`."""
+    """The records the real spider of `platform` reads from a saved `page` of `url`.
+
+    The same page is parsed once per test process (the tables here parse each real capture, as
+    given, once per wording): the result is the spider's, read-only to the tests.
+    """
+    key = (platform, url, page, json.dumps(options, sort_keys=True))
+    if key not in _PARSED:
+        _PARSED[key] = tuple(_parse_page(platform, url, page, options))
+    return list(_PARSED[key])
+
+
+_PARSED: dict[tuple[str, str, bytes, str], tuple[Meeting, ...]] = {}
+
+
+def _parse_page(platform: str, url: str, page: bytes, options: dict[str, Any]) -> list[Meeting]:
     source = Source(
         id="t",
         name="",
