@@ -1,5 +1,8 @@
 """Run the benchmarks and write BENCHMARKS.md: ``python -m benchmarks [--quick] [--only a,b]``.
 
+A plain run runs every benchmark but the slow ones (`ON_REQUEST`: the scale cycle, the test
+loop), whose sections are kept as they were.
+
 ``--only scale,crawl`` runs just those benchmarks and replaces their sections in the existing
 BENCHMARKS.md (each section starts with its ``## `` heading), leaving the others as they were.
 """
@@ -25,12 +28,15 @@ from benchmarks import (
     bench_reads,
     bench_scale,
     bench_split,
+    bench_tests,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
+# Every benchmark, in BENCHMARKS.md order. A plain run runs all but the slow ones in `ON_REQUEST`.
 BENCHES: dict[str, Callable[[bool], str]] = {
     "classifier": bench_classifier.run,
     "pdf": bench_pdf.run,
+    "ocr": bench_ocr.run,
     "split": bench_split.run,
     "parse": bench_parse.run,
     "ilga": bench_ilga.run,
@@ -38,7 +44,12 @@ BENCHES: dict[str, Callable[[bool], str]] = {
     "comments": bench_comments.run,
     "boundary": bench_boundary.run,
     "scale": bench_scale.run,
+    "reads": bench_reads.run,
+    "delivery": bench_delivery.run,
+    "tests": bench_tests.run,
 }
+# Minutes each: run with ``--only`` (their sections stay as last measured otherwise).
+ON_REQUEST = frozenset({"scale", "tests"})
 
 
 def _sections(text: str) -> list[str]:
@@ -61,58 +72,38 @@ def replace_sections(text: str, new: list[str]) -> str:
     return head + "\n\n" + "\n\n".join(sections) + "\n"
 
 
+def _header(stamp: str) -> str:
+    return (
+        "# Benchmarks\n\n"
+        f"Written by `python -m benchmarks` on {stamp} "
+        f"(Python {platform.python_version()}, {platform.machine()}, {platform.system()}). "
+        "Each figure is a median over rounds, next to a baseline measured in the same run; "
+        "machines here are noisy, so read the ratios.\n"
+    )
+
+
 def main() -> None:
     quick = "--quick" in sys.argv
     only = sys.argv[sys.argv.index("--only") + 1].split(",") if "--only" in sys.argv else []
-    names = only or list(BENCHES)
+    unknown = sorted(set(only) - set(BENCHES))
+    if unknown:
+        sys.exit(f"no such benchmark: {', '.join(unknown)} (known: {', '.join(BENCHES)})")
+    names = only or [name for name in BENCHES if name not in ON_REQUEST]
     stamp = f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
     sections = [BENCHES[name](quick).strip() for name in names]
     target = ROOT / "BENCHMARKS.md"
+    old = target.read_text(encoding="utf-8") if target.exists() else _header(stamp)
     if only:
         sections = [
             s + f"\n\n(Section rerun on {stamp} with `--only {name}`.)"
             for s, name in zip(sections, names, strict=True)
         ]
-        text = replace_sections(target.read_text(encoding="utf-8"), sections)
-    sections = [
-        bench_classifier.run(quick),
-        bench_pdf.run(quick),
-        bench_ocr.run(quick),
-        bench_split.run(quick),
-        bench_parse.run(quick),
-        bench_ilga.run(quick),
-        bench_crawl.run(quick),
-        bench_comments.run(quick),
-        bench_boundary.run(quick),
-        bench_reads.run(quick),
-        bench_delivery.run(quick),
-    ]
-    header = [
-        "# Benchmarks",
-        "",
-        f"Written by `python -m benchmarks` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC "
-        f"(Python {platform.python_version()}, {platform.machine()}, {platform.system()}). "
-        "Each figure is a median over rounds, next to a baseline measured in the same run; "
-        "machines here are noisy, so read the ratios.",
-        "",
-    ]
-    text = "\n".join(header) + "\n" + "\n\n".join(s.strip() for s in sections) + "\n"
-    if quick:
-        print(text)
-    else:
-        header = [
-            "# Benchmarks",
-            "",
-            f"Written by `python -m benchmarks` on {stamp} "
-            f"(Python {platform.python_version()}, {platform.machine()}, {platform.system()}). "
-            "Each figure is a median over rounds, next to a baseline measured in the same run; "
-            "machines here are noisy, so read the ratios.",
-            "",
-        ]
-        text = "\n".join(header) + "\n" + "\n\n".join(sections) + "\n"
+    else:  # a new header; the sections not run (`ON_REQUEST`) stay as last measured
+        old = _header(stamp) + "".join("\n" + s + "\n" for s in _sections(old))
+    text = replace_sections(old, sections)
+    print(text)
     if not quick:
         target.write_text(text, encoding="utf-8")
-    print(text)
 
 
 if __name__ == "__main__":
