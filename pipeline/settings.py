@@ -20,7 +20,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from pipeline.redact import register_secret
-from pipeline.store.ledger_pg import is_ledger_url, register_url_secrets
+from pipeline.store.ledger.postgres import is_ledger_url, register_url_secrets
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 # Identify ourselves honestly; sites can reach us through the project page.

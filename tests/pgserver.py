@@ -80,7 +80,7 @@ class PgServer:
 
 def fresh_url(base: str) -> str:
     """`base` with a new, empty schema first on the search path (created here)."""
-    import psycopg  # the tests' own dependency on it, as in pipeline.store.ledger_pg
+    import psycopg  # the tests' own dependency on it, as in pipeline.store.ledger.postgres
 
     schema = f"t_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(base, autocommit=True) as conn:

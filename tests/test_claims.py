@@ -19,8 +19,8 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 
 from pipeline.deliver.outbox import HOST, DeliveryPolicy, abandoned, new_owner, owner_gone
 from pipeline.models import Notice, NoticeKind
-from pipeline.store import ledger as ledger_module
 from pipeline.store.ledger import Ledger, OutboxRow
+from pipeline.store.ledger import outbox as ledger_outbox  # the clock of leases and pauses
 from tests.conftest import LEDGER_BACKENDS, examples
 from tests.pgserver import fresh_url
 
@@ -45,7 +45,7 @@ class Clock:
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     clock = Clock()
-    monkeypatch.setattr(ledger_module, "utcnow", clock)
+    monkeypatch.setattr(ledger_outbox, "utcnow", clock)
     return clock
 
 
@@ -194,7 +194,7 @@ class OutboxMachine(RuleBasedStateMachine):
         self.dir = Path(tempfile.mkdtemp(dir=shm if shm.is_dir() else None))
         self.clock = Clock()
         self.patch = pytest.MonkeyPatch()
-        self.patch.setattr(ledger_module, "utcnow", self.clock)
+        self.patch.setattr(ledger_outbox, "utcnow", self.clock)
         where = fresh_url(self.pg_base) if self.pg_base else self.dir / "l.sqlite3"
         self.ledgers = [Ledger(where), Ledger(where)]
         self.slack: list[str] = []

@@ -24,8 +24,8 @@ from pipeline.clock import utcnow
 from pipeline.deliver import outbox
 from pipeline.deliver.outbox import DeliveryPolicy, deliver
 from pipeline.replay import ReplayServer
-from pipeline.store import ledger as ledger_module
 from pipeline.store.ledger import Ledger
+from pipeline.store.ledger import outbox as ledger_outbox  # the clock of leases and pauses
 from tests.fakeslack import FakeSlackServer
 from tests.test_delivery_faults import OPS, meeting_notice, queue
 from tests.test_notices import bot_settings
@@ -100,7 +100,7 @@ def test_three_deliverers_and_a_crawl_post_each_notice_exactly_once(
     # Later (an hour on): whatever is still in flight counts as abandoned and is reconciled.
     later = utcnow() + timedelta(hours=1)
     monkeypatch.setattr(outbox, "utcnow", lambda: later)
-    monkeypatch.setattr(ledger_module, "utcnow", lambda: later)
+    monkeypatch.setattr(ledger_outbox, "utcnow", lambda: later)
     slack.fake.flakes.clear()
     ledger = Ledger(settings.ledger)
     try:

@@ -24,8 +24,8 @@ from pipeline.ingest.crawl import crawl_one
 from pipeline.models import Classification, Notice, NoticeKind, example_meeting
 from pipeline.replay import ReplayServer
 from pipeline.settings import Settings
-from pipeline.store import ledger as ledger_module
 from pipeline.store.ledger import Ledger
+from pipeline.store.ledger import outbox as ledger_outbox  # the clock of leases and pauses
 from tests.conftest import make_settings
 from tests.fakeslack import VALID_TOKEN, FakeSlackServer
 from tests.test_notices import bot_settings, edit_items
@@ -216,7 +216,7 @@ def later(monkeypatch: pytest.MonkeyPatch, by: timedelta) -> None:
         return datetime.now(UTC) + by + timedelta(seconds=1)
 
     monkeypatch.setattr(outbox, "utcnow", moved)
-    monkeypatch.setattr(ledger_module, "utcnow", moved)
+    monkeypatch.setattr(ledger_outbox, "utcnow", moved)
 
 
 @pytest.mark.engine  # waits out real Slack timeouts

@@ -20,8 +20,8 @@ from pipeline.deliver.outbox import deliver
 from pipeline.ingest.crawl import crawl_one
 from pipeline.replay import ReplayServer
 from pipeline.settings import Settings
-from pipeline.store import ledger as ledger_module
 from pipeline.store.ledger import Ledger, LedgerDamaged
+from pipeline.store.ledger import base as ledger_base
 from tests.conftest import make_settings
 from tests.test_delivery_faults import meeting_notice, queue
 
@@ -37,7 +37,7 @@ def damage(path: Path, page: int, pages: int = 1) -> None:
     with open(path, "r+b") as fh:
         fh.seek(page * PAGE)
         fh.write(os.urandom(pages * PAGE))
-    ledger_module._CHECKED.clear()  # a new process would check the file again
+    ledger_base.CHECKED_FILES.clear()  # a new process would check the file again
 
 
 def test_a_damaged_page_is_one_line_and_doctor_salvages_the_rest(

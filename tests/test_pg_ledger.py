@@ -23,7 +23,7 @@ from pipeline.settings import Settings
 from pipeline.store.doctor import doctor
 from pipeline.store.index import stored_meetings
 from pipeline.store.ledger import SCHEMA, IndexRow, IndexSelection, Ledger
-from pipeline.store.ledger_pg import LedgerUnavailable, shown_url
+from pipeline.store.ledger.postgres import LedgerUnavailable, shown_url
 from tests.pgserver import fresh_url
 
 LEASE = timedelta(minutes=10)

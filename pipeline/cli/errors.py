@@ -17,7 +17,7 @@ import click
 
 from pipeline.configfile import ConfigError, Problem  # not pipeline.config: it loads the classifier
 from pipeline.store.ledger import LedgerDamaged
-from pipeline.store.ledger_pg import LedgerUnavailable
+from pipeline.store.ledger.postgres import LedgerUnavailable
 
 FIX_HINT = "fix them, then `agenda-watch check-config` checks every file again"
 

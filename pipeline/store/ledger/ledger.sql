@@ -1,5 +1,5 @@
--- The ledger's tables, layout 2 (LEDGER_VERSION in pipeline/store/ledger.py).
--- Statements end with a semicolon (ledger.py splits on them after dropping comments).
+-- The ledger's tables, layout 2 (LEDGER_VERSION in pipeline/store/ledger/base.py).
+-- Statements end with a semicolon (base.py splits on them after dropping comments).
 
 CREATE TABLE IF NOT EXISTS subjects (
     id TEXT PRIMARY KEY,
