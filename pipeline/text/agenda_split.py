@@ -4,7 +4,8 @@
 HTML text). It has no layout information, only lines, so it finds items by their *numbering*:
 
 1. Running headers and footers are dropped: lines that recur near the top or bottom of most pages
-   (digits ignored) and page-number lines ("Page 2 of 8", "3 of 7 …", "-4-").
+   (digits ignored) and page-number lines ("Page 2 of 8", "3 of 7 …", "-4-"). This step, and
+   reading the markers of step 2, are `pipeline.text.agenda_lines`.
 2. Every line that starts like a list marker ("1.", "1)", "A.", "a)", "VIII.", "(a)", "(1)", "7.b",
    "G.1", "1.A") is a candidate. The top level is the longest run of one numbering scheme counting
    up from its first value (1, A, a, I, i) — preferring a run that ends in an adjournment — so
@@ -19,7 +20,7 @@ HTML text). It has no layout information, only lines, so it finds items by their
    one agenda, Sunnyvale): then the rest is split again and kept if that meeting adjourns too.
 5. Legistar table rows print bare numbers ("2 Roll Call", "2 16-0046", "A 16-0361"). They are read
    only as a top-level run counting from a bare "1" (sub-items only as bare letters before a file
-   id), or as items "2", "3", … before a file id continuing a "1.A", "1.B" run (see `_BARE_RE`).
+   id), or as items "2", "3", … before a file id continuing a "1.A", "1.B" run (see `pipeline.text.agenda_lines`).
 
 Unnumbered agendas (items that are bare paragraphs, bullets or bold headings) return ``[]``: a
 best-effort guess from plain text would invent items, and a meeting without items is visible
@@ -35,27 +36,22 @@ import statistics
 from dataclasses import dataclass, field
 
 from pipeline.models import StrictModel
+from pipeline.text.agenda_lines import (
+    BARE,
+    Line,
+    Marker,
+    clean_lines,
+    is_bare,
+    parse_bare,
+    parse_marker,
+    squash,
+)
 
 MAX_LEVEL = 1  # items (level 0) and one level of sub-items; deeper lists are body text
 MAX_TITLE_LINES = 8  # a marker line plus wrapped lines (Legistar: type, file id, 5 title lines)
 MAX_LOOKBACK = 8  # lines above a bare "1.B 16-0348" marker that may hold its title (Legistar)
 MAX_TITLE_CHARS = 600
 MAX_TEXT_CHARS = 1000  # body text kept per item (descriptions, recommendations)
-HEADER_LINES, FOOTER_LINES = 5, 3  # where running headers/footers sit in a page's extracted text
-
-# A list marker at the start of a line: "1." "12)" "A." "b)" "VIII." "(a)" "(12)", then the title.
-# "H.RESOLUTION" (no space after the letter, Cuyahoga) counts when an all-caps word follows.
-_MARKER_RE = re.compile(
-    r"^(?:\((?P<pnum>\d{1,2}|[A-Za-z]|[ivxlcIVXLC]{2,6})\)"
-    r"|(?P<num>\d{1,2}|[A-Za-z]|[IVXLCivxlc]{2,6})(?P<sep>[.)]))"
-    r"(?:\s+(?P<rest>.*)|(?=[A-Z]{3,}\b)(?P<glued>.*)|$)"
-)
-# A compound marker "7.b", "7.b.", "G.1", "1.A", "5.1" followed by the title.
-_COMPOUND_RE = re.compile(
-    r"^(?P<pre>\d{1,2}|[A-Z])\.(?P<last>\d{1,2}|[A-Za-z])\.?(?:\s+(?P<rest>.*)|$)"
-)
-# A valid Roman numeral (upper or lower case is checked by the caller).
-_ROMAN_RE = re.compile(r"^M{0,3}(CM|CD|D?C{0,3})(XC|XL|L?X{0,3})(IX|IV|V?I{0,3})$")
 # An item title that ends the meeting: "Adjournment", "ADJOURN meeting to …", "Motion to adjourn the
 # meeting." — but not "Motion to adjourn to Executive Session".
 _ADJOURN_RE = re.compile(
@@ -69,10 +65,6 @@ _BODY_LEAD_RE = re.compile(
     r"|attachments?:|fiscal impact)",
     re.I,
 )
-# Page-number lines: "Page 2", "Page 2 of 8", "… Agenda, page 2", "3 of 7 12/1/22, 8:59 PM", "-4-", "7".
-_PAGE_NO_RE = re.compile(
-    r"(?:\bpage\s+\d+(?:\s+of\s+\d+)?\b|^\d+\s+of\s+\d+\b|^-\s*\d+\s*-$|^\d{1,3}$)", re.I
-)
 # A wrapped line ends in a word or sign that cannot end a title.
 _OPEN_END_RE = re.compile(
     r"(?:[,;&(/–—-]|\b(?:and|or|of|the|to|for|in|on|at|by|with|from|a|an|as|per|under|into))$",
@@ -84,22 +76,11 @@ _PAREN_LINE_RE = re.compile(r"^\([^()]{1,40}\)$")
 _LEGISTAR_TYPE_RE = re.compile(r"^REPORT\s+(?=\d{2}-\d{4}\b)")
 # A title that is only a Legistar file number: the real title was printed above it (Sunnyvale).
 _FILE_ONLY_RE = re.compile(r"^\d{2}-\d{4}$")
-# A bare Legistar marker (no "." or ")"): a number before a capitalised word or a file id ("2 Roll
-# Call", "2 16-0046"), or a capital letter before a file id ("A 16-0361"). Never "6 P.M.", dates,
-# money or years: those are not a digit or two, a space and a capitalised word or file id.
-_BARE_RE = re.compile(
-    r"^(?:(?P<num>[1-9]\d?)\s+(?P<rest>[A-Z][a-z]+\b.*|\d{2}-\d{4}\b.*)"
-    r"|(?P<letter>[A-Z])\s+(?P<file>\d{2}-\d{4}\b.*))$"
-)
 _FILE_ID_RE = re.compile(r"^\d{2}-\d{4}\b")
 # An all-caps heading opening a second meeting: "SPECIAL CITY COUNCIL MEETING (Immediately …".
 _MEETING_HEADING_RE = re.compile(r"^[A-Z][A-Z&/ -]*\bMEETING\b")
 _MEETING_RE = re.compile(r"\bmeeting\b", re.I)
-# Runs of digits, ignored when comparing header/footer lines across pages.
-_DIGITS_RE = re.compile(r"\d+")
-
 _FIRST = 1
-_BARE = "_bare"  # scheme-key suffix of bare markers
 
 
 class SplitItem(StrictModel):
@@ -119,22 +100,6 @@ class SplitItem(StrictModel):
 
 
 @dataclass
-class _Line:
-    text: str
-    page: int
-    soft: bool = False  # the raw line ended in a space: Word's mark of a wrapped line
-
-
-@dataclass
-class _Marker:
-    index: int  # position in the line list
-    number: str
-    rest: str
-    options: list[tuple[str, int]]  # (scheme key, value) readings: "I." is Roman 1 or letter 9
-    prefix: str = ""  # "7" for "7.b"
-
-
-@dataclass
 class _Level:
     key: str
     expected: int
@@ -143,7 +108,7 @@ class _Level:
 
 @dataclass
 class _Found:
-    marker: _Marker
+    marker: Marker
     level: int
     title_end: int = 0  # index of the last line used by the title
     body: list[str] = field(default_factory=list)
@@ -154,11 +119,11 @@ def split_agenda(pages: list[str]) -> list[SplitItem]:
 
     Returns ``[]`` for an agenda without numbering (or with fewer than two top-level items).
     """
-    lines = _clean_lines(pages)
+    lines = clean_lines(pages)
     markers = [
         m
         for i, line in enumerate(lines)
-        if (m := _parse_marker(i, line.text) or _parse_bare(i, line))
+        if (m := parse_marker(i, line.text) or parse_bare(i, line))
     ]
     width = _line_width(lines)
     items: list[SplitItem] = []
@@ -175,21 +140,7 @@ def split_agenda(pages: list[str]) -> list[SplitItem]:
     return items
 
 
-def _bare(marker: _Marker) -> bool:
-    return marker.options[0][0].endswith(_BARE)
-
-
-def _parse_bare(index: int, line: _Line) -> _Marker | None:
-    """A bare Legistar marker ("2 Roll Call", "2 16-0046", "A 16-0361"), see `_BARE_RE`."""
-    m = _BARE_RE.match(line.text)
-    if m is None:
-        return None
-    if m["num"]:
-        return _Marker(index, m["num"], m["rest"], [("decimal" + _BARE, int(m["num"]))])
-    return _Marker(index, m["letter"], m["file"], [("upper" + _BARE, ord(m["letter"]) - 64)])
-
-
-def _adjourns(lines: list[_Line], found: list[_Found], stop: int) -> bool:
+def _adjourns(lines: list[Line], found: list[_Found], stop: int) -> bool:
     """Whether the meeting split into `found` ends in an adjournment item or heading."""
     last = found[-1].marker
     if _is_adjournment(last):
@@ -197,7 +148,7 @@ def _adjourns(lines: list[_Line], found: list[_Found], stop: int) -> bool:
     return any(_ADJOURN_LINE_RE.match(ln.text) for ln in lines[last.index + 1 : stop + 1])
 
 
-def _next_meeting(lines: list[_Line], found: list[_Found], stop: int) -> int | None:
+def _next_meeting(lines: list[Line], found: list[_Found], stop: int) -> int | None:
     """Index of the heading of a second meeting right after this one's adjournment, or None.
 
     The adjournment must name a meeting ("Adjourn Joint Meeting …") and be followed within three
@@ -213,7 +164,7 @@ def _next_meeting(lines: list[_Line], found: list[_Found], stop: int) -> int | N
 
 
 def _items(
-    lines: list[_Line], found: list[_Found], stop: int, width: int, start: int
+    lines: list[Line], found: list[_Found], stop: int, width: int, start: int
 ) -> list[SplitItem]:
     """The items of one meeting (from line `start`): titles, taken from above a bare file id."""
     spans: list[tuple[int, int, str]] = []  # (first line, last line, title) per item
@@ -236,7 +187,7 @@ def _items(
             SplitItem(
                 number=f.marker.number,
                 title=title,
-                text=_squash(body)[:MAX_TEXT_CHARS],
+                text=squash(body)[:MAX_TEXT_CHARS],
                 page=lines[f.marker.index].page,
                 level=f.level,
             )
@@ -244,7 +195,7 @@ def _items(
     return items
 
 
-def _page_end(lines: list[_Line], index: int) -> int:
+def _page_end(lines: list[Line], index: int) -> int:
     """Index just past the last line on the page of line `index`."""
     end = index + 1
     while end < len(lines) and lines[end].page == lines[index].page:
@@ -252,104 +203,27 @@ def _page_end(lines: list[_Line], index: int) -> int:
     return end
 
 
-def _title_above(lines: list[_Line], index: int, floor: int) -> tuple[str, int]:
+def _title_above(lines: list[Line], index: int, floor: int) -> tuple[str, int]:
     """Title lines printed above a number-and-file-id marker; returns (title, first index)."""
     begin = index
     while begin - 1 >= max(floor, index - MAX_LOOKBACK):
         above = lines[begin - 1]
-        if above.page != lines[index].page or _parse_marker(0, above.text):
+        if above.page != lines[index].page or parse_marker(0, above.text):
             break
         if above.text.endswith((".", ":")) or _BODY_LEAD_RE.match(above.text):
             break
         begin -= 1
-    return _squash(" ".join(ln.text for ln in lines[begin:index])), begin
+    return squash(" ".join(ln.text for ln in lines[begin:index])), begin
 
 
-def _squash(text: str) -> str:
-    return " ".join(text.split())
-
-
-def _clean_lines(pages: list[str]) -> list[_Line]:
-    """Non-empty lines of all pages, without running headers/footers and page numbers."""
-    raw = [[ln for ln in page.splitlines() if ln.strip()] for page in pages]
-    split = [[ln.strip() for ln in page_lines] for page_lines in raw]
-    counts: dict[str, int] = {}
-    for page_lines in split:
-        for key in {_DIGITS_RE.sub("#", _squash(ln)).lower() for ln in _edges(page_lines)}:
-            counts[key] = counts.get(key, 0) + 1
-    with_text = sum(1 for p in split if p)
-    repeated = {k for k, c in counts.items() if c >= 2 and c * 2 >= with_text}
-    out: list[_Line] = []
-    for number, page_lines in enumerate(split, start=1):
-        edge = _edge_indexes(len(page_lines))
-        for i, ln in enumerate(page_lines):
-            if i in edge and _parse_marker(0, ln) is None:
-                if _DIGITS_RE.sub("#", _squash(ln)).lower() in repeated or _PAGE_NO_RE.search(ln):
-                    continue
-            out.append(_Line(ln, number, raw[number - 1][i][-1:].isspace()))
-    return out
-
-
-def _edge_indexes(count: int) -> set[int]:
-    """Positions where headers and footers end up in a page's extracted text (first/last few)."""
-    return set(range(min(count, HEADER_LINES))) | set(range(max(0, count - FOOTER_LINES), count))
-
-
-def _edges(page_lines: list[str]) -> list[str]:
-    """The lines at `_edge_indexes`."""
-    return [page_lines[i] for i in sorted(_edge_indexes(len(page_lines)))]
-
-
-def _roman(token: str) -> int | None:
-    upper = token.upper()
-    if not upper or not _ROMAN_RE.match(upper):
-        return None
-    values = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100, "D": 500, "M": 1000}
-    total = 0
-    for a, b in zip(upper, upper[1:] + " ", strict=True):
-        total += -values[a] if b != " " and values[b] > values[a] else values[a]
-    return total
-
-
-def _readings(token: str, fmt: str) -> list[tuple[str, int]]:
-    """Every (scheme, value) a marker token can be: "C" is the letter 3 or Roman 100."""
-    if token.isdigit():
-        return [(f"decimal{fmt}", int(token))]
-    out: list[tuple[str, int]] = []
-    case = "upper" if token.isupper() else "lower"
-    if len(token) == 1:
-        out.append((f"{case}{fmt}", ord(token.lower()) - ord("a") + 1))
-    if (value := _roman(token)) is not None:
-        out.append((f"{case}_roman{fmt}", value))
-    return out
-
-
-def _parse_marker(index: int, text: str) -> _Marker | None:
-    if m := _COMPOUND_RE.match(text):
-        last = m["last"]
-        options = [(f"compound_{key}", v) for key, v in _readings(last, "")]
-        number = text[: m.start("rest")].strip() if m["rest"] is not None else text.strip()
-        return _Marker(index, number, m["rest"] or "", options, prefix=m["pre"])
-    m = _MARKER_RE.match(text)
-    if m is None:
-        return None
-    if m["pnum"]:
-        token, fmt, number = m["pnum"], "()", f"({m['pnum']})"
-    else:
-        token, fmt, number = m["num"], m["sep"], m["num"] + m["sep"]
-    options = _readings(token, fmt)
-    rest = m["rest"] if m["rest"] is not None else (m["glued"] or "")
-    return _Marker(index, number, rest, options) if options else None
-
-
-def _is_adjournment(marker: _Marker) -> bool:
+def _is_adjournment(marker: Marker) -> bool:
     return bool(_ADJOURN_RE.match(marker.rest.strip()))
 
 
-def _top_run(lines: list[_Line], markers: list[_Marker]) -> tuple[str, _Marker] | None:
+def _top_run(lines: list[Line], markers: list[Marker]) -> tuple[str, Marker] | None:
     """The scheme and first marker of the top-level numbering (see the module doc, step 2)."""
     adjourn_lines = [i for i, ln in enumerate(lines) if _ADJOURN_LINE_RE.match(ln.text)]
-    best: tuple[tuple[int, bool, int, int], str, _Marker] | None = None
+    best: tuple[tuple[int, bool, int, int], str, Marker] | None = None
     for start, marker in enumerate(markers):
         for key, value in marker.options:
             if value != _FIRST:
@@ -366,7 +240,7 @@ def _top_run(lines: list[_Line], markers: list[_Marker]) -> tuple[str, _Marker] 
             ended = ended or bool(adjourn_lines and adjourn_lines[-1] > last)
             # Prefer plain schemes over bare ones over compound ones, then a run ending in
             # adjournment, then length.
-            rank = 0 if key.startswith("compound") else 1 if key.endswith(_BARE) else 2
+            rank = 0 if key.startswith("compound") else 1 if key.endswith(BARE) else 2
             score = (rank, ended, length, -marker.index)
             if length >= 2 and (best is None or score > best[0]):
                 best = (score, key, marker)
@@ -374,12 +248,12 @@ def _top_run(lines: list[_Line], markers: list[_Marker]) -> tuple[str, _Marker] 
 
 
 def _nest(
-    lines: list[_Line], markers: list[_Marker], top: tuple[str, _Marker]
+    lines: list[Line], markers: list[Marker], top: tuple[str, Marker]
 ) -> tuple[list[_Found], int]:
     """Assign levels to markers from the top run's start; return the items and the stop index."""
     key, first = top
-    if not key.endswith(_BARE) and not key.startswith("compound"):  # bare markers: Legistar only
-        markers = [m for m in markers if not _bare(m)]
+    if not key.endswith(BARE) and not key.startswith("compound"):  # bare markers: Legistar only
+        markers = [m for m in markers if not is_bare(m)]
     levels = [_Level(key, _FIRST + 1, first.prefix)]
     found = [_Found(first, 0)]
     locked, stop = False, len(lines)
@@ -409,7 +283,7 @@ def _nest(
     return found, stop
 
 
-def _place(levels: list[_Level], found: list[_Found], marker: _Marker, locked: bool) -> int | None:
+def _place(levels: list[_Level], found: list[_Found], marker: Marker, locked: bool) -> int | None:
     """The level `marker` takes (updating `levels`), or None when it is body text."""
     for depth in range(len(levels) - 1, -1, -1):
         lvl = levels[depth]
@@ -417,7 +291,7 @@ def _place(levels: list[_Level], found: list[_Found], marker: _Marker, locked: b
             del levels[depth + 1 :]
             lvl.expected += 1
             return depth
-    if _bare(marker):
+    if is_bare(marker):
         return _place_bare(levels, marker)
     if locked:
         return None
@@ -440,7 +314,7 @@ def _place(levels: list[_Level], found: list[_Found], marker: _Marker, locked: b
     return None
 
 
-def _place_bare(levels: list[_Level], marker: _Marker) -> int | None:
+def _place_bare(levels: list[_Level], marker: Marker) -> int | None:
     """Level of a bare marker that continues no open list (`_place` tried that), or None.
 
     A bare letter before a file id opens the sub-list of a bare-numbered item ("5 Consent
@@ -448,13 +322,13 @@ def _place_bare(levels: list[_Level], marker: _Marker) -> int | None:
     item ("1.A", …, "1.D", "2 16-0046"). Nothing else: bare numbers never open a list.
     """
     key, value = marker.options[0]
-    if key == "upper" + _BARE and value == _FIRST and levels[0].key == "decimal" + _BARE:
+    if key == "upper" + BARE and value == _FIRST and levels[0].key == "decimal" + BARE:
         del levels[1:]
         levels.append(_Level(key, _FIRST + 1))
         return 1
     top = levels[0]
     if (
-        key == "decimal" + _BARE
+        key == "decimal" + BARE
         and _FILE_ID_RE.match(marker.rest)
         and top.key.startswith("compound")
     ):
@@ -468,7 +342,7 @@ def _core(number: str) -> str:
     return number.strip("().")
 
 
-def _line_width(lines: list[_Line]) -> int:
+def _line_width(lines: list[Line]) -> int:
     """Typical full-line length in characters (90th percentile), to spot wrapped lines."""
     lengths = sorted(len(ln.text) for ln in lines)
     if len(lengths) < 10:
@@ -476,7 +350,7 @@ def _line_width(lines: list[_Line]) -> int:
     return int(statistics.quantiles(lengths, n=10)[-1])
 
 
-def _title(lines: list[_Line], marker: _Marker, limit: int, width: int) -> tuple[str, int]:
+def _title(lines: list[Line], marker: Marker, limit: int, width: int) -> tuple[str, int]:
     """The item's title (marker line plus wrapped lines) and the index of its last line."""
     parts = [marker.rest.strip()]
     end = marker.index
@@ -495,13 +369,13 @@ def _title(lines: list[_Line], marker: _Marker, limit: int, width: int) -> tuple
     for part in parts:
         joiner = "" if title.endswith("-") and part[:1].isalpha() else " "
         title = f"{title}{joiner}{part}" if title else part
-    title = _LEGISTAR_TYPE_RE.sub("", _squash(title))
+    title = _LEGISTAR_TYPE_RE.sub("", squash(title))
     return title[:MAX_TITLE_CHARS], end
 
 
-def _continues(title: str, prev: _Line, nxt: str, width: int) -> bool:
+def _continues(title: str, prev: Line, nxt: str, width: int) -> bool:
     """Whether line `nxt` wraps the title whose last line so far is `prev`."""
-    if _parse_marker(0, nxt) or _BODY_LEAD_RE.match(nxt) or _ADJOURN_LINE_RE.match(nxt):
+    if parse_marker(0, nxt) or _BODY_LEAD_RE.match(nxt) or _ADJOURN_LINE_RE.match(nxt):
         return False
     if _OPEN_END_RE.search(prev.text) or nxt[:1].islower():
         return True
