@@ -19,7 +19,8 @@ from pydantic import ValidationError
 from scrapy.http import Request, Response
 from scrapy.spidermiddlewares.httperror import HttpError
 
-from pipeline.deliver.delivery import DeliveryError, Redactor, WebhookSink
+from pipeline.deliver.delivery import Redactor, WebhookSink
+from pipeline.deliver.failures import DeliveryError
 from pipeline.deliver.slack import Message
 from pipeline.models import SourceAlert
 from pipeline.redact import (

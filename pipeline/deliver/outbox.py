@@ -32,7 +32,8 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from pipeline.clock import utcnow
-from pipeline.deliver.delivery import DeliveryError, FileSink, Redactor, Sink, make_sink
+from pipeline.deliver.delivery import FileSink, Redactor, Sink, make_sink
+from pipeline.deliver.failures import DeliveryError
 from pipeline.deliver.slack import render
 from pipeline.models import SIDE_NOTE_KINDS, DeadNotice, Notice
 from pipeline.settings import Settings

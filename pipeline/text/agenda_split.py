@@ -1,4 +1,4 @@
-"""Split an agenda document's text into numbered items; read the text of a .docx agenda.
+"""Split an agenda document's text into numbered items (PDF, .docx or HTML text, page by page).
 
 `split_agenda` works on the per-page text that `pipeline.text.pdftext` extracts (or one "page" of DOCX or
 HTML text). It has no layout information, only lines, so it finds items by their *numbering*:
