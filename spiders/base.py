@@ -8,6 +8,7 @@ every such class in ``spiders/``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
@@ -31,6 +32,9 @@ if TYPE_CHECKING:
     from pipeline.models import Source
 
 MAX_DOCUMENT_BYTES = 25 * 1024 * 1024
+# How Scrapy words a download it stopped at the size cap: "... larger than download max size
+# (N) ..." (announced or received) and "... exceeded DOWNLOAD_MAXSIZE ... during decompression".
+_OVER_CAP_RE = re.compile(r"max(?:imum)?[ _]?size", re.I)
 # Meeting dates a spider believes: from this year to a few years past today. Anything else
 # (0001-01-01 placeholders, 9999-12-31) is a bad value that would overflow downstream.
 EARLIEST_YEAR = 1990
@@ -331,10 +335,12 @@ class AgendaSpider(scrapy.Spider):
         meeting: Meeting = failure.request.meta["meeting"]
         self.logger.warning("agenda document for %s failed: %s", meeting.id, failure.value)
         response = getattr(failure.value, "response", None)
-        why = f"HTTP {response.status}" if response is not None else describe(failure.value)
-        meeting.documents.append(
-            Document(url=failure.request.url, error=f"download failed: {why[:200]}")
-        )
+        if _OVER_CAP_RE.search(str(failure.value)):  # a bomb or a huge file: not "failed"
+            error = f"too large: over the {MAX_DOCUMENT_BYTES // 2**20} MB cap (download stopped)"
+        else:
+            why = f"HTTP {response.status}" if response is not None else describe(failure.value)
+            error = f"download failed: {why[:200]}"
+        meeting.documents.append(Document(url=failure.request.url, error=error))
         if self.crawler is not None and self.crawler.stats is not None:
             self.crawler.stats.inc_value("agenda_watch/document_errors")
         yield meeting

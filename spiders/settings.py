@@ -69,6 +69,9 @@ DOWNLOADER_MIDDLEWARES = {
     # One request at a time per host across every source and crawl process, DOWNLOAD_DELAY apart
     # (Scrapy's own slots are per crawler). After the HTTP cache (900): cached answers never wait.
     "pipeline.ingest.hostgate.HostGateMiddleware": 960,
+    # Scrapy's decompression, with a page that outgrows DOWNLOAD_MAXSIZE counted as an error.
+    "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
+    "pipeline.ingest.sizecap.SizeCappedDecompression": 590,
 }
 AGENDA_WATCH_REPLAY_HOSTS = _APP.replay_hosts
 # Each source's log file (pipeline.ingest.sourcelog) rotates at this size, keeping this many.

@@ -5,6 +5,7 @@ answer. (robots.txt: test_politeness; a page without its rows: test_granicus.)
 
 from __future__ import annotations
 
+import gzip
 import json
 import socket
 from pathlib import Path
@@ -55,6 +56,7 @@ def test_offline_says_dns_and_the_host() -> None:
         ("twisted.internet.error.TCPTimedOutError", "timed out"),
         ("OpenSSL.SSL.Error", "secure connection (TLS) failed"),
         ("scrapy.exceptions.ResponseDataLossError", "connection dropped mid-answer"),
+        ("scrapy.exceptions.DownloadCancelledError", "over the download size cap"),
         ("builtins.ValueError", "download failed (ValueError)"),
     ],
 )
@@ -107,6 +109,30 @@ def test_an_empty_listing_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
         "no meetings found: 2 pages read, none listed a meeting in the window"
     )
     assert run.result.meetings == 0 and run.result.errors == 0
+
+
+# An events listing padded to 40 MB: over the 32 MB cap (spiders/settings.py DOWNLOAD_MAXSIZE).
+BIG_LISTING = b"[]" + b" " * (40 * 2**20)
+
+
+@pytest.mark.parametrize("gzipped", [False, True], ids=["announced", "decompression bomb"])
+def test_a_listing_over_the_size_cap_is_an_error_said_as_such(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, gzipped: bool
+) -> None:
+    route = {"path": "/v1/x/events", "file": "events.json", "content_type": "application/json"}
+    if gzipped:  # 40 kB on the wire: only decompressing it passes the cap
+        route["headers"] = {"Content-Encoding": "gzip"}
+    body = gzip.compress(BIG_LISTING) if gzipped else BIG_LISTING
+    source = {"id": "huge", "platform": "legistar", "slug": "x", "api_url": "{{BASE}}/v1/x"}
+    run = crawl_recorded(tmp_path, monkeypatch, source, [route], {"events.json": body})
+    message = run.result.message
+    if gzipped:
+        assert message == "1 page over the download size cap once decompressed (not read)"
+    else:
+        host = run.base_url.split("//")[1]
+        assert message == (f"over the download size cap (DOWNLOAD_MAXSIZE): 1 attempt at {host}")
+    assert run.result.errors >= 1 and run.result.meetings == 0 and not run.result.ok
+    assert "no meetings found" not in message
 
 
 def test_a_stage_that_cannot_store_is_named(

@@ -9,6 +9,7 @@ setting pointing at no binary. Notes go through the real slack-sdk to the local 
 
 from __future__ import annotations
 
+import gzip
 import io
 import json
 import shutil
@@ -62,7 +63,13 @@ def _event(event_id: int, day: int, body: str = "Village Board", status: str = "
 class Site:
     """A recorded Legistar site: one event per agenda document, served until the test ends."""
 
-    def __init__(self, tmp_path: Path, events: list[Any], docs: dict[int, bytes | Path]) -> None:
+    def __init__(
+        self,
+        tmp_path: Path,
+        events: list[Any],
+        docs: dict[int, bytes | Path],
+        gzipped: frozenset[int] = frozenset(),
+    ) -> None:
         self.root = tmp_path / "recordings"
         self.root.mkdir()
         routes: list[dict[str, Any]] = [
@@ -80,7 +87,8 @@ class Site:
             if eid in docs:  # an event without a document here answers 404 (download failed)
                 routes.append(
                     {"path": f"/docs/agenda_{eid}.pdf", "file": f"agenda_{eid}.pdf",
-                     "content_type": "application/pdf"}
+                     "content_type": "application/pdf",
+                     "headers": {"Content-Encoding": "gzip"} if eid in gzipped else {}}
                 )  # fmt: skip
                 self.put(eid, docs[eid])
         (self.root / "routes.json").write_text(json.dumps({"routes": routes}))
@@ -239,6 +247,31 @@ def test_unreadable_agendas_are_counted_and_noted_once(
         assert "agenda_9405.pdf|The agenda> could not be read (damaged)" in json.dumps(
             newest["blocks"]
         )
+
+
+def test_an_agenda_over_the_size_cap_is_not_read_and_costs_nothing_else(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, slack: FakeSlackServer
+) -> None:
+    # 9501: a "PDF" of 40 MB that the server says up front; 9502: 40 MB gzipped into 40 kB (a
+    # decompression bomb); 9503: the real agenda. The cap is MAX_DOCUMENT_BYTES (25 MiB).
+    events = [_event(9501, 8), _event(9502, 9), _event(9503, 10)]
+    big = b"%PDF-1.4\n" + b" " * (40 * 2**20)
+    docs: dict[int, bytes | Path] = {9501: big, 9502: gzip.compress(big), 9503: AGENDA}
+    site = Site(tmp_path, events, docs, gzipped=frozenset({9502}))
+    assert (site.root / "agenda_9502.pdf").stat().st_size < 100_000
+    with ReplayServer(site.root) as server:
+        settings = _configure(tmp_path, server.base_url, monkeypatch, slack)
+        result = _crawl(settings)
+        assert (result.meetings, result.unread, result.errors) == (3, 2, 0)
+        stored = {m.platform_id: m for m in JsonStore(settings.data_dir).iter_meetings()}
+        assert len(stored["9503"].items) == 34 and stored["9503"].unread is None
+        for eid in ("9501", "9502"):
+            unread = stored[eid].unread
+            assert unread is not None and unread.reason == "too large", unread
+            assert unread.detail.startswith("too large: over the 25 MB cap"), unread.detail
+            assert str(unread.url) == f"{server.base_url}/docs/agenda_{eid}.pdf"
+            [document] = stored[eid].documents
+            assert document.error == unread.detail and document.text == ""
 
 
 def test_a_scanned_agenda_is_read_by_ocr_in_the_crawl_and_not_noted(

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 DOWNLOAD_ERRORS = "downloader/exception_type_count/"
 HTTP_IGNORED = "httperror/response_ignored_status_count/"
 SHAPE_ERRORS = ("NoRowsFound", "UnexpectedShape")
+OVER_CAP_STAT = "agenda_watch/over_size_cap"  # pipeline.ingest.sizecap counts these
 MAX_HOSTS = 3
 
 # (words in an exception's class name, what a maintainer reads), first match wins.
@@ -26,6 +27,8 @@ DOWNLOAD_ERROR_KINDS: tuple[tuple[tuple[str, ...], str], ...] = (
     (("refused",), "connection refused (the site is down, or a wrong address)"),
     (("timeout", "timedout"), "timed out (the site is slow or down)"),
     (("ssl", "tls", "certificate"), "secure connection (TLS) failed"),
+    # Scrapy's only cancellation: a download announcing or reaching DOWNLOAD_MAXSIZE.
+    (("downloadcancelled",), "over the download size cap (DOWNLOAD_MAXSIZE)"),
     (
         ("connectionlost", "connectiondone", "responsefailed", "dataloss", "downloadfailed"),
         "connection dropped mid-answer",
@@ -115,6 +118,13 @@ def _http_part(stats: Mapping[str, Any], tally: HostTally, first_error: str) -> 
     return "; ".join(parts)
 
 
+def _over_cap_part(stats: Mapping[str, Any]) -> str:
+    over = int(stats.get(OVER_CAP_STAT, 0))
+    if not over:
+        return ""
+    return f"{_plural(over, 'page')} over the download size cap once decompressed (not read)"
+
+
 def _spider_part(first_error: str) -> str:
     if first_error.startswith(SHAPE_ERRORS) and "shape" not in first_error:
         return f"the page changed shape: {first_error}"
@@ -140,6 +150,7 @@ def crawl_reason(
         _http_part(stats, tally, first_error),
         f"{_plural(invalid, 'meeting')} dropped as invalid (see the log)" if invalid else "",
         f"{_plural(dates, 'meeting')} dropped for an implausible date" if dates else "",
+        _over_cap_part(stats),
         str(stats.get("agenda_watch/warning") or ""),
     ]
     found = "; ".join(p for p in parts if p)
