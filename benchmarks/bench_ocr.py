@@ -25,7 +25,8 @@ import pytesseract
 from pipeline.text import ocr
 from pipeline.text.agenda_split import split_agenda
 from pipeline.text.ocr import OcrOptions
-from pipeline.text.pdftext import PdfExtractor, extract_pdf_bytes
+from pipeline.text.pdftext import extract_pdf_bytes
+from pipeline.text.pdfworker import PdfExtractor
 
 FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "pdf"
 AGENDAS = {  # file → top-level items it has (PROVENANCE.md)

@@ -19,7 +19,8 @@ from pathlib import Path
 import pypdf
 import pypdfium2
 
-from pipeline.text.pdftext import PdfExtractor, extract_pdf_bytes
+from pipeline.text.pdftext import extract_pdf_bytes
+from pipeline.text.pdfworker import PdfExtractor
 
 FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "pdf"
 

@@ -9,6 +9,7 @@ import gzip
 import json
 import socket
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -119,7 +120,11 @@ BIG_LISTING = b"[]" + b" " * (40 * 2**20)
 def test_a_listing_over_the_size_cap_is_an_error_said_as_such(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, gzipped: bool
 ) -> None:
-    route = {"path": "/v1/x/events", "file": "events.json", "content_type": "application/json"}
+    route: dict[str, Any] = {
+        "path": "/v1/x/events",
+        "file": "events.json",
+        "content_type": "application/json",
+    }
     if gzipped:  # 40 kB on the wire: only decompressing it passes the cap
         route["headers"] = {"Content-Encoding": "gzip"}
     body = gzip.compress(BIG_LISTING) if gzipped else BIG_LISTING

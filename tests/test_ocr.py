@@ -22,7 +22,8 @@ from pydantic import ValidationError
 from pipeline.settings import Settings
 from pipeline.text.agenda_split import split_agenda
 from pipeline.text.ocr import MAX_PIXELS, OcrOptions, render_scale
-from pipeline.text.pdftext import PdfExtractor, PdfText, extract_pdf_bytes
+from pipeline.text.pdftext import PdfText, extract_pdf_bytes
+from pipeline.text.pdfworker import PdfExtractor
 
 FIXTURES = Path(__file__).parent / "fixtures" / "pdf"
 SCANNED = "il_warrenville_library_board_agenda_2018-08-15_scanned_no_text.pdf"  # [3]

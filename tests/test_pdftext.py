@@ -1,4 +1,4 @@
-"""Tests for pipeline.text.pdftext against real agenda PDFs.
+"""Tests for pipeline.text.pdftext and its worker (pdfworker) against real agenda PDFs.
 
 The PDFs in tests/fixtures/pdf/ are byte-for-byte copies from /work/shared/fixtures/real/pdf/; the
 facts asserted here (page counts, text on a page, checksums) come from its PROVENANCE.md.
@@ -20,12 +20,8 @@ from pathlib import Path
 import pypdf
 import pytest
 
-from pipeline.text.pdftext import (
-    PdfExtractor,
-    PdfText,
-    extract_pdf_bytes,
-    looks_like_pdf,
-)
+from pipeline.text.pdftext import PdfText, extract_pdf_bytes, looks_like_pdf
+from pipeline.text.pdfworker import PdfExtractor
 
 FIXTURES = Path(__file__).parent / "fixtures" / "pdf"
 AGENDA = "il_warrenville_library_board_agenda_2020-01-15.pdf"
@@ -243,7 +239,7 @@ def test_a_worker_grown_too_big_is_replaced_before_the_next_document() -> None:
 
 
 def test_the_process_shares_one_extractor_per_limits() -> None:
-    from pipeline.text.pdftext import close_shared, shared_extractor
+    from pipeline.text.pdfworker import close_shared, shared_extractor
 
     try:
         assert shared_extractor(30, 200) is shared_extractor(30, 200)

@@ -33,7 +33,8 @@ from pipeline.settings import Paths
 from pipeline.store.files import JsonStore
 from pipeline.text.comments import extract_comment_window, merge_windows
 from pipeline.text.minutes import minutes_outcomes
-from pipeline.text.pdftext import PdfExtractor, looks_like_pdf
+from pipeline.text.pdftext import looks_like_pdf
+from pipeline.text.pdfworker import PdfExtractor
 
 if TYPE_CHECKING:
     from typing import Self

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from pipeline.classify.classifier import Classifier
 from pipeline.store.ledger import Ledger
-from pipeline.text.pdftext import close_shared
+from pipeline.text.pdfworker import close_shared
 
 _CLASSIFIERS: dict[Path, tuple[tuple[int, int], Classifier]] = {}
 _LEDGERS: dict[Path | str, Ledger] = {}

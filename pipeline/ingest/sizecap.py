@@ -4,9 +4,10 @@ Scrapy stops a download that announces or reaches ``DOWNLOAD_MAXSIZE`` (a ``Down
 logged as an error), but a compressed answer that only grows past the cap while it is
 decompressed (a decompression bomb, or a huge listing) is dropped with ``IgnoreRequest``, the
 exception of a request dropped on purpose: the crawl would end "no meetings found" with no error.
-`SizeCappedDecompression` is Scrapy's decompression middleware that counts and logs that case as an
-error (``agenda_watch/over_size_cap``) before dropping the page as before; `pipeline.ingest.reasons`
-says it in the run's message.
+`SizeCappedDecompression` is Scrapy's decompression middleware that logs that case as an error
+and counts it (``agenda_watch/over_size_cap``, said in the run's message by
+`pipeline.ingest.reasons`), unless the request has an errback that says it otherwise (an agenda
+document: *not read*, "too large"); the page is dropped as before.
 """
 
 from __future__ import annotations
@@ -34,10 +35,14 @@ class SizeCappedDecompression(HttpCompressionMiddleware):
         except IgnoreRequest as exc:
             if "MAXSIZE" not in str(exc):
                 raise
-            if self.stats is not None:
-                self.stats.inc_value(OVER_CAP_STAT)
             cap = request.meta.get("download_maxsize", self._max_size)
-            logger.error(
+            # With an errback (an agenda document) the spider says it ("too large", not read);
+            # without one, nothing else would: an error of the run, counted for its message.
+            level = logging.WARNING if request.errback else logging.ERROR
+            if level == logging.ERROR and self.stats is not None:
+                self.stats.inc_value(OVER_CAP_STAT)
+            logger.log(
+                level,
                 "%s: over the download size cap (%d bytes) once decompressed; not read",
                 request.url,
                 cap,

@@ -40,7 +40,8 @@ from pipeline.store.ledger import Ledger
 from pipeline.text.agenda_split import split_agenda
 from pipeline.text.docx import docx_text, looks_like_docx
 from pipeline.text.ocr import OcrOptions
-from pipeline.text.pdftext import PdfExtractor, PdfText, looks_like_pdf, shared_extractor
+from pipeline.text.pdftext import PdfText, looks_like_pdf
+from pipeline.text.pdfworker import PdfExtractor, shared_extractor
 
 if TYPE_CHECKING:
     from typing import Self

@@ -42,7 +42,7 @@ from pipeline.ingest.stages import RUN_ID_SETTING
 from pipeline.models import Source
 from pipeline.redact import redact
 from pipeline.settings import Paths
-from pipeline.text.pdftext import die_with_parent
+from pipeline.text.pdfworker import die_with_parent
 from spiders.loader import spider_class_for
 
 logger = logging.getLogger(__name__)
