@@ -69,13 +69,5 @@ def unread_notice(meeting: Meeting, channel: str | None, now: datetime) -> Notic
     """
     if meeting.unread is None:
         return None
-    snapshot = meeting.snapshot([])
-    return Notice(
-        id=f"{meeting.thread_key}#unread#{meeting.unread.version}",
-        kind="agenda_unread",
-        thread_key=meeting.thread_key,
-        source=meeting.source,
-        channel=channel,
-        meeting=snapshot,
-        created_at=now,
-    )
+    notice_id = f"{meeting.thread_key}#unread#{meeting.unread.version}"
+    return Notice.about(meeting, "agenda_unread", notice_id, [], channel, now)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import (
@@ -13,7 +14,7 @@ from pydantic import (
 
 from pipeline.models.bill import Bill
 from pipeline.models.fields import AwareDatetime, MessageText, StrictModel, Text
-from pipeline.models.meeting import CommentChannel, Meeting
+from pipeline.models.meeting import AgendaItem, CommentChannel, Meeting
 from pipeline.models.vocab import NoticeKind, ReminderKind
 
 
@@ -141,3 +142,26 @@ class Notice(StrictModel):
     bill: Bill | None = None
     dead: list[DeadNotice] = Field(default_factory=list)
     reminder: Reminder | None = None
+
+    @classmethod
+    def about(
+        cls,
+        meeting: Meeting,
+        kind: NoticeKind,
+        notice_id: str,
+        items: list[AgendaItem],
+        channel: str | None,
+        now: datetime,
+        **fields: Any,
+    ) -> Notice:
+        """A notice in `meeting`'s thread, its snapshot holding only `items` (`Meeting.snapshot`)."""
+        return cls(
+            id=notice_id,
+            kind=kind,
+            thread_key=meeting.thread_key,
+            source=meeting.source,
+            channel=channel,
+            meeting=meeting.snapshot(items),
+            created_at=now,
+            **fields,
+        )

@@ -34,14 +34,6 @@ def outcome_notice(
 
     Its id is the thread plus the items' keys: the same outcomes are queued once.
     """
-    snapshot = meeting.snapshot(items)
     keys = sorted(meeting.item_key(i) for i in items)
-    return Notice(
-        id=f"{meeting.thread_key}#outcome-{content_hash(keys)[:16]}",
-        kind="outcome",
-        thread_key=meeting.thread_key,
-        source=meeting.source,
-        channel=channel,
-        meeting=snapshot,
-        created_at=now,
-    )
+    notice_id = f"{meeting.thread_key}#outcome-{content_hash(keys)[:16]}"
+    return Notice.about(meeting, "outcome", notice_id, items, channel, now)

@@ -38,16 +38,8 @@ class Subjects(Outbox):
             self._remember(meeting, now)
             if change is None:
                 return []
-            snapshot = meeting.snapshot(change.items)
-            notice = Notice(
-                id="pending",
-                kind=change.kind,
-                thread_key=thread,
-                source=meeting.source,
-                channel=channel,
-                meeting=snapshot,
-                changes=change.lines,
-                created_at=now,
+            notice = Notice.about(
+                meeting, change.kind, "pending", change.items, channel, now, changes=change.lines
             )
             digest = content_hash(notice.model_dump(mode="json", exclude={"id", "created_at"}))
             notice = notice.model_copy(update={"id": f"{thread}#{digest[:16]}"})
