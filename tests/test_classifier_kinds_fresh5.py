@@ -9,7 +9,7 @@ Every short text below is constructed for this file (none is an item of an eval 
 wordings per kind, in other words than the items that showed it, and the near misses each new
 rule must leave alone.
 The last wordings of FOUND belong to kinds the sets show (deportation, federal agents, parole,
-Dreamers, eligibility by status) in words no set has yet.
+Dreamers, eligibility by status, land ownership by nationality) in words no set has yet.
 """
 
 from __future__ import annotations
@@ -159,6 +159,30 @@ FOUND = [
         "Policy: the Park District will not collect a participant's country of citizenship",
         "enf.status_inquiry",
     ),
+    (
+        "Resolution condemning Operation Midway Blitz and its effects on Village residents",
+        "enf.named_operations",
+    ),
+    (
+        "HB 3902 (104th GA) POLICE-CITIZENSHIP REQUIREMENT. Removes the United States "
+        "citizenship requirement for applicants to be police officers.",
+        "oth.citizenship_requirement",
+    ),
+    (
+        "Agreement to use the Systematic Alien Verification for Entitlements program for "
+        "housing assistance",
+        "oth.citizenship_requirement",
+    ),
+    (
+        "SB 2600 (104th GA) LAND-FOREIGN ADVERSARIES. Prohibits citizens of China, Iran, North "
+        "Korea or Russia from acquiring agricultural land in Illinois.",
+        "oth.land_ownership",
+    ),
+    (
+        "Ordinance restricting foreign nationals of countries of concern from buying residential "
+        "property near the base",
+        "oth.land_ownership",
+    ),
 ]
 
 QUIET = [
@@ -216,6 +240,12 @@ QUIET = [
     "Residents ineligible for unemployment benefits due to their employment status",
     "American Dream Scholarship golf outing",
     "Juvenile parolees under the supervision of the Department of Corrections",
+    "HB 4000 (104th GA) PROCUREMENT-FOREIGN ADVERSARY DRONES. Prohibits State agencies from "
+    "purchasing drones made by a foreign adversary.",
+    "Pension Code: divestment from companies owned by foreign adversaries in real estate holdings",
+    "Citizenship merit badge requirements for Troop 12",
+    "SAVE program for residential energy savings rebates",
+    "Genealogy: finding citizenship documents of your ancestors",
 ]
 
 
