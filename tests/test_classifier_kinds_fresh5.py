@@ -15,15 +15,14 @@ Dreamers, eligibility by status, land ownership by nationality) in words no set 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from pipeline.classify.classifier import Classifier
+from tests.conftest import FIXTURES, TOPICS
 
-ROOT = Path(__file__).resolve().parent.parent
-EVAL = ROOT / "tests" / "fixtures" / "eval"
+EVAL = FIXTURES / "eval"
 
 # fresh5 with 2026-12-06.7: 35 of 35 found (32 hard, 8 Spanish), no false alarm. Floors a little
 # below, so a later rule change may trade one item for a wider kind, not lose the kinds.
@@ -32,12 +31,12 @@ FRESH5_MIN_TP, FRESH5_MIN_HARD_TP, FRESH5_MIN_ES_TP, FRESH5_MAX_FP = 34, 31, 7, 
 
 @pytest.fixture(scope="module")
 def classifier() -> Classifier:
-    return Classifier.from_yaml(ROOT / "config" / "topics.yaml")
+    return Classifier.from_yaml(TOPICS)
 
 
 def _load(name: str) -> list[dict[str, Any]]:
-    with (EVAL / name).open(encoding="utf-8") as handle:
-        return [json.loads(line) for line in handle if line.strip()]
+    lines = (EVAL / name).read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
 
 
 FOUND = [
