@@ -182,6 +182,13 @@ FOUND = [
         "property near the base",
         "oth.land_ownership",
     ),
+    (
+        "Ordinance establishing a Village policy on cooperation with the Department of Homeland "
+        "Security",
+        "enf.dhs_cooperation",
+    ),
+    ("Resolution declaring District 65 a sanctuary school district", "wel.sanctuary_place"),
+    ("Fondo de protección legal para residentes", "leg.legal_protection_fund"),
 ]
 
 QUIET = [
@@ -245,6 +252,14 @@ QUIET = [
     "Citizenship merit badge requirements for Troop 12",
     "SAVE program for residential energy savings rebates",
     "Genealogy: finding citizenship documents of your ancestors",
+    "Cooperation with the Department of Homeland Security on the cybersecurity assessment of the "
+    "water plant",
+    "Partnership with DHS FEMA for the hazard mitigation plan",
+    "Agreement with the Illinois Department of Human Services (DHS) for the youth employment "
+    "program",
+    "Cooperation with the U.S. Department of Homeland Security Office for Bombing Prevention "
+    "training",
+    "Bird sanctuary district map",
 ]
 
 
