@@ -189,6 +189,32 @@ FOUND = [
     ),
     ("Resolution declaring District 65 a sanctuary school district", "wel.sanctuary_place"),
     ("Fondo de protección legal para residentes", "leg.legal_protection_fund"),
+    # bill synopses worded without the status word
+    (
+        "HB 2222 (104th GA) LANDLORD-TENANT. Prohibits a landlord from inquiring about a "
+        "tenant's citizenship.",
+        "enf.citizenship_inquiry",
+    ),
+    (
+        "HB 3777 (104th GA) CIVIL LAW-FEDERAL OFFICERS. Creates a cause of action against a "
+        "federal officer who deprives a person of constitutional rights during civil enforcement.",
+        "enf.civil_violations",
+    ),
+    (
+        "HB 2020 (104th GA) IDENTIFICATION. Allows the Secretary of State to accept foreign birth "
+        "certificates and passports for State ID cards.",
+        "ben.foreign_documents",
+    ),
+    (
+        "HB 3100 (104th GA) PUBLIC AID. Removes the requirement that applicants for assistance be "
+        "lawfully present in the United States.",
+        "ben.lawful_presence",
+    ),
+    (
+        "SB 1700 (104th GA) EDUCATION. Requires school districts to adopt protocols for "
+        "responding to enforcement actions by federal agencies on school grounds.",
+        "enf.federal_agents",
+    ),
 ]
 
 QUIET = [
@@ -260,6 +286,11 @@ QUIET = [
     "Cooperation with the U.S. Department of Homeland Security Office for Bombing Prevention "
     "training",
     "Bird sanctuary district map",
+    "Eagle Scout Citizenship in the Nation: request for merit badge counselor",
+    "Verification of nationality of vessels at the port district",
+    "Foreign birth certificates translation for adoption cases",
+    "Village Code: civil enforcement of parking violations; federal holiday schedule",
+    "Enforcement actions by federal agencies against polluters under the Clean Water Act",
 ]
 
 
