@@ -215,6 +215,14 @@ FOUND = [
         "responding to enforcement actions by federal agencies on school grounds.",
         "enf.federal_agents",
     ),
+    (
+        "ORDINANCE AMENDING TITLE 2 REGARDING COOPERATION WITH FEDERAL CIVIL AUTHORITIES",
+        "enf.civil_violations",
+    ),
+    (
+        "Resolución que declara a Melrose Park como lugar seguro para todas las familias",
+        "wel.safe_city_es",
+    ),
 ]
 
 QUIET = [
@@ -291,6 +299,8 @@ QUIET = [
     "Foreign birth certificates translation for adoption cases",
     "Village Code: civil enforcement of parking violations; federal holiday schedule",
     "Enforcement actions by federal agencies against polluters under the Clean Water Act",
+    "Programa de lugar seguro para niños después de clases",
+    "Federal civil rights complaint filed by the Village",
 ]
 
 
