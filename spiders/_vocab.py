@@ -199,13 +199,14 @@ def clean_location(value: str | None) -> Marked:
 # --- document labels --------------------------------------------------------------------------
 
 # What a document link is, from the words platforms label it with, first match wins: "Minutes
-# Packet" is minutes (IQM2, CivicClerk), "Agenda Packet" a packet, "Accessible Agenda" and
+# Packet" is minutes (IQM2, CivicClerk), "Agenda Packet(s)" a packet (Municode's column headers
+# are plural on some sites), "Accessible Agenda" and
 # eScribe's "PostAgenda" an agenda, "Recap/Minutes" and "Summary" minutes, "HTML Journal" minutes.
 LINK_WORDS: tuple[tuple[LinkKind, re.Pattern[str]], ...] = (
     ("minutes", re.compile(r"minutes|\bjournal\b|\bsummary\b|\brecap\b", re.I)),
-    ("packet", re.compile(r"\bpacket\b", re.I)),
+    ("packet", re.compile(r"\bpackets?\b", re.I)),
     ("agenda", re.compile(r"agenda", re.I)),
-    ("video", re.compile(r"\b(?:video|audio|multimedia|mp[34])\b", re.I)),
+    ("video", re.compile(r"\b(?:videos?|audio|multimedia|mp[34])\b", re.I)),
     ("detail", re.compile(r"\bdetails?\b", re.I)),
 )
 
@@ -294,6 +295,16 @@ KIND_AFTER_RE = re.compile(
 KIND_BEFORE_RE = re.compile(
     rf"^(?P<kind>{MEETING_KIND})(?:\s+of(?:\s+the)?\s+|\s*[-–—:|]\s*)(?P<body>.+)$", re.I
 )
+# A kind run on after the body's name with no separator, led by a word that says which meeting of
+# the body it is ("City Council Regular Meeting", "Board of Ethics Special Meeting"): sites that
+# write one also write the other, so both name the City Council. A bare "… Meeting" ("Successor
+# Agency Meeting", "Board Meeting") is left as written.
+KIND_RUN_ON_RE = re.compile(
+    r"^(?P<body>.+?)\s+(?P<kind>(?:regular|special|adjourned|emergency|annual|organizational|"
+    r"reconvened|continued|rescheduled|closed|executive|virtual|remote|monthly|quarterly)\s+"
+    r"(?:meeting|session|work\s+session|study\s+session)s?)$",
+    re.I,
+)
 
 
 def split_body(name: str | None) -> tuple[str, str]:
@@ -317,13 +328,21 @@ def split_body(name: str | None) -> tuple[str, str]:
 def clean_body(name: str | None) -> str:
     """A body's name: `clean_name`, without status words or a meeting kind after a separator.
 
-    "*Public Safety Committee - CANCELLED" and "City Council - Regular Meeting" name the
-    Public Safety Committee and the City Council.
+    "*Public Safety Committee - CANCELLED", "City Council - Regular Meeting" and "City Council
+    Regular Meeting" name the Public Safety Committee and the City Council.
     """
     cleaned = clean_name(name)
     if not any(hint in cleaned.lower() for hint in STATUS_HINTS):
-        return cleaned
+        return _without_run_on_kind(cleaned)
     body = split_body(cleaned)[0] or cleaned  # first: "Special Meeting of the …" is a kind
     unmarked = clean_name(marked(body, keep_special=False).text) or body
     unmarked = clean_name(NAME_STATUS_RE.sub(" ", unmarked)) or unmarked
-    return split_body(unmarked)[0] or unmarked
+    return _without_run_on_kind(split_body(unmarked)[0] or unmarked)
+
+
+def _without_run_on_kind(name: str) -> str:
+    """`name` without a run-on "Regular Meeting" after a body's name (see KIND_RUN_ON_RE)."""
+    match = KIND_RUN_ON_RE.match(name)
+    if match and BODY_WORD_RE.search(match["body"]):
+        return match["body"]
+    return name

@@ -65,28 +65,37 @@ def _capture(fixture: str) -> bytes:
     return (FIXTURES / fixture).read_bytes()
 
 
-def parse_page(platform: str, url: str, page: bytes, options: dict[str, Any]) -> list[Meeting]:
+def parse_page(
+    platform: str,
+    url: str,
+    page: bytes,
+    options: dict[str, Any],
+    timezone: str = "America/Chicago",
+) -> list[Meeting]:
     """The records the real spider of `platform` reads from a saved `page` of `url`.
 
     The same page is parsed once per test process (the tables here parse each real capture, as
-    given, once per wording): the result is the spider's, read-only to the tests.
+    given, once per wording): the result is the spider's, read-only to the tests. `timezone` is
+    the source's (the zone naive times on the page are read in).
     """
-    key = (platform, url, page, json.dumps(options, sort_keys=True))
+    key = (platform, url, page, json.dumps(options, sort_keys=True), timezone)
     if key not in _PARSED:
-        _PARSED[key] = tuple(_parse_page(platform, url, page, options))
+        _PARSED[key] = tuple(_parse_page(platform, url, page, options, timezone))
     return list(_PARSED[key])
 
 
-_PARSED: dict[tuple[str, str, bytes, str], tuple[Meeting, ...]] = {}
+_PARSED: dict[tuple[str, str, bytes, str, str], tuple[Meeting, ...]] = {}
 
 
-def _parse_page(platform: str, url: str, page: bytes, options: dict[str, Any]) -> list[Meeting]:
+def _parse_page(
+    platform: str, url: str, page: bytes, options: dict[str, Any], timezone: str
+) -> list[Meeting]:
     source = Source(
         id="t",
         name="",
         jurisdiction="Test",
         platform=platform,
-        timezone="America/Chicago",
+        timezone=timezone,
         options=options,
     )
     records = list(spider_class_for(source)().parse_saved(url, page))
