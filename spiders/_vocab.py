@@ -95,6 +95,7 @@ STATUS_PHRASE_RE = re.compile(
     r"(?=cancel|postpon|re-?sch))?"
     r"(?:"
     r"\b(?:notice\s+of\s+)?(?:" + _LONE_MEETING + r")?cancel(?:l?ed|lation)\b(?:\s+notice\b)?"
+    r"(?:\s+of(?:\s+(?:a|an|the))?\b)?"  # "Cancellation Notice of a Regular Meeting"
     r"(?:\s*[-–—:]?\s*(?:due\s+to|because\s+of|for\s+lack\s+of|no\s+quorum)\b" + _TAIL + ")?"
     r"|\bno\s+meeting\b(?:\s+(?:this\s+month|scheduled|will\s+be\s+held)\b)?"
     r"|\b(?:re-?scheduled|postponed|deferred)\s+(?:to|until|till|for|from)\b" + _TAIL + ""
@@ -295,15 +296,23 @@ KIND_AFTER_RE = re.compile(
 KIND_BEFORE_RE = re.compile(
     rf"^(?P<kind>{MEETING_KIND})(?:\s+of(?:\s+the)?\s+|\s*[-–—:|]\s*)(?P<body>.+)$", re.I
 )
-# A kind run on after the body's name with no separator, led by a word that says which meeting of
-# the body it is ("City Council Regular Meeting", "Board of Ethics Special Meeting"): sites that
-# write one also write the other, so both name the City Council. A bare "… Meeting" ("Successor
-# Agency Meeting", "Board Meeting") is left as written.
+# Words that say which meeting of a body it is, written around the body's name with no separator.
+_QUALIFIER = (
+    r"(?:regular|special|adjourned|emergency|annual|organizational|reconvened|continued|"
+    r"rescheduled|closed|executive|virtual|remote|monthly|quarterly)"
+)
+# A kind run on after the body's name: led by a qualifier ("City Council Regular Meeting", "Board
+# of Ethics Special Meeting"), or a kind that is never a body's name ("City Council Workshop").
+# Sites that write one also write the other, so all name the City Council. A bare "… Meeting"
+# ("Successor Agency Meeting", "Board Meeting") is left as written.
 KIND_RUN_ON_RE = re.compile(
-    r"^(?P<body>.+?)\s+(?P<kind>(?:regular|special|adjourned|emergency|annual|organizational|"
-    r"reconvened|continued|rescheduled|closed|executive|virtual|remote|monthly|quarterly)\s+"
-    r"(?:meeting|session|work\s+session|study\s+session)s?)$",
+    rf"^(?P<body>.+?)\s+(?P<kind>(?:{_QUALIFIER}\s+)+(?:meeting|session)s?|"
+    rf"(?:{_QUALIFIER}\s+)*(?:workshop|work\s+session|study\s+session|public\s+hearing)s?)$",
     re.I,
+)
+# The same words around the name: "Regular City Council Meeting", "Special Board Meeting".
+KIND_AROUND_RE = re.compile(
+    rf"^(?P<kind>(?:{_QUALIFIER}\s+)+)(?P<body>.+?)\s+(?:meeting|session)s?$", re.I
 )
 
 
@@ -341,8 +350,9 @@ def clean_body(name: str | None) -> str:
 
 
 def _without_run_on_kind(name: str) -> str:
-    """`name` without a run-on "Regular Meeting" after a body's name (see KIND_RUN_ON_RE)."""
-    match = KIND_RUN_ON_RE.match(name)
-    if match and BODY_WORD_RE.search(match["body"]):
-        return match["body"]
+    """`name` without a meeting kind run on around a body's name (KIND_RUN_ON_RE, KIND_AROUND_RE)."""
+    for regex in (KIND_RUN_ON_RE, KIND_AROUND_RE):
+        match = regex.match(name)
+        if match and BODY_WORD_RE.search(match["body"]):
+            return clean_name(match["body"])
     return name
