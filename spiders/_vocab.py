@@ -301,12 +301,12 @@ _QUALIFIER = (
     r"(?:regular|special|adjourned|emergency|annual|organizational|reconvened|continued|"
     r"rescheduled|closed|executive|virtual|remote|monthly|quarterly)"
 )
-# A kind run on after the body's name: led by a qualifier ("City Council Regular Meeting", "Board
-# of Ethics Special Meeting"), or a kind that is never a body's name ("City Council Workshop").
-# Sites that write one also write the other, so all name the City Council. A bare "… Meeting"
-# ("Successor Agency Meeting", "Board Meeting") is left as written.
+# A kind run on after the body's name ("City Council Meeting", "City Council Regular Meeting",
+# "Board of Ethics Special Meeting", "City Council Workshop"): sites that write one also write the
+# others (West Hollywood, Lindsay), so all name the City Council. What is left must still name a
+# body ("Successor Agency Meeting" stays: "Successor Agency" has no body word).
 KIND_RUN_ON_RE = re.compile(
-    rf"^(?P<body>.+?)\s+(?P<kind>(?:{_QUALIFIER}\s+)+(?:meeting|session)s?|"
+    rf"^(?P<body>.+?)\s+(?P<kind>(?:{_QUALIFIER}\s+)*meetings?|(?:{_QUALIFIER}\s+)+sessions?|"
     rf"(?:{_QUALIFIER}\s+)*(?:workshop|work\s+session|study\s+session|public\s+hearing)s?)$",
     re.I,
 )
@@ -351,7 +351,7 @@ def clean_body(name: str | None) -> str:
 
 def _without_run_on_kind(name: str) -> str:
     """`name` without a meeting kind run on around a body's name (KIND_RUN_ON_RE, KIND_AROUND_RE)."""
-    for regex in (KIND_RUN_ON_RE, KIND_AROUND_RE):
+    for regex in (KIND_AROUND_RE, KIND_RUN_ON_RE):
         match = regex.match(name)
         if match and BODY_WORD_RE.search(match["body"]):
             return clean_name(match["body"])
