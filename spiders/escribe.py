@@ -16,7 +16,7 @@ import re
 from collections.abc import AsyncIterator, Iterator
 from datetime import date, datetime, timedelta
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import scrapy
 from pydantic import BaseModel
@@ -61,12 +61,8 @@ class EscribeSpider(AgendaSpider):
 
     @property
     def site_root(self) -> str:
-        """The base document URLs are relative to: the site root (not the page-method path).
-
-        A saved calendar answer is read against its own site's root (set by `read_calendar`):
-        the source given with it may name no client.
-        """
-        return str(self.__dict__.get("_saved_root") or f"{self.site_base}/")
+        """The base document URLs are relative to: the site root (not the page-method path)."""
+        return f"{self.site_base}/"
 
     def calendar_request(self, first: date, last: date) -> scrapy.Request:
         """POST the calendar page method for meetings from `first` up to `last`."""
@@ -124,7 +120,6 @@ class EscribeSpider(AgendaSpider):
 
     def read_calendar(self, url: str, body: bytes) -> Iterator[BaseModel]:
         """``GetCalendarMeetings`` → meetings (without items)."""
-        self.__dict__["_saved_root"] = urljoin(url, "/")
         rows = self._records(body, url)
         read = lambda r: self._parse_meeting(r) if self._keep(r) else None  # noqa: E731
         yield from read_rows(self, rows, read, "eScribe meetings", url)
