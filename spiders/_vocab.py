@@ -346,7 +346,13 @@ def clean_body(name: str | None) -> str:
     body = split_body(cleaned)[0] or cleaned  # first: "Special Meeting of the …" is a kind
     unmarked = clean_name(marked(body, keep_special=False).text) or body
     unmarked = clean_name(NAME_STATUS_RE.sub(" ", unmarked)) or unmarked
-    return _without_run_on_kind(split_body(unmarked)[0] or unmarked)
+    found = _without_run_on_kind(split_body(unmarked)[0] or unmarked)
+    # "Special Meeting Agenda" (a meeting type at KCKPS) is not the body "Agenda".
+    return cleaned if DOCUMENT_WORD_RE.fullmatch(found) else found
+
+
+# What is left of a name that named a document, not a body.
+DOCUMENT_WORD_RE = re.compile(r"(?:agenda|minutes|notice|packet)s?", re.I)
 
 
 def _without_run_on_kind(name: str) -> str:
