@@ -287,7 +287,8 @@ MEETING_KIND = (
 # Words that make a text a body's name ("Study Session - Budget" names no body).
 BODY_WORD_RE = re.compile(
     r"\b(?:council|board|commission|committee|trustees|authority|district|court|assembly|"
-    r"senate|house|caucus|panel|task\s+force|village|city|county|township)\b",
+    r"senate|house|caucus|panel|task\s+force|village|city|county|township|"
+    r"boe|bos|bot|boc|bocc|zba|bza)\b",  # Board of Education, … of Supervisors, Zoning Appeals
     re.IGNORECASE,
 )
 KIND_AFTER_RE = re.compile(
@@ -306,7 +307,8 @@ _QUALIFIER = (
 # others (West Hollywood, Lindsay), so all name the City Council. What is left must still name a
 # body ("Successor Agency Meeting" stays: "Successor Agency" has no body word).
 KIND_RUN_ON_RE = re.compile(
-    rf"^(?P<body>.+?)\s+(?P<kind>(?:{_QUALIFIER}\s+)*meetings?|(?:{_QUALIFIER}\s+)+sessions?|"
+    rf"^(?P<body>.+?)\s+(?P<kind>(?:{_QUALIFIER}\s+)+(?:(?:board|council|committee)\s+)?meetings?|"
+    rf"meetings?|(?:{_QUALIFIER}\s+)+sessions?|"
     rf"(?:{_QUALIFIER}\s+)*(?:workshop|work\s+session|study\s+session|public\s+hearing)s?)$",
     re.I,
 )

@@ -418,6 +418,7 @@ class AgendaSpider(scrapy.Spider):
         parts = urlparse(url)
         if parts.scheme and parts.netloc:
             self.__dict__["_saved_origin"] = f"{parts.scheme}://{parts.netloc}"
+            self.__dict__["_saved_url"] = url
         yield from getattr(self, reader)(url, body)
 
     def sibling(self, cls: type[AgendaSpider]) -> AgendaSpider:
