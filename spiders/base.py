@@ -234,14 +234,7 @@ class AgendaSpider(scrapy.Spider):
     # --- shared crawl helpers ---------------------------------------------------------------
 
     def configured_base(self, default: str) -> str:
-        """``base_url`` without a trailing slash, else `default` (the platform's host).
-
-        A saved page read for a source that names no client (no ``slug``, as `parse` builds one)
-        has its own site: its links resolve there, not on a host built from a missing slug.
-        """
-        saved = self.__dict__.get("_saved_origin")
-        if not self.source.base_url and not self.source.slug and saved:
-            return str(saved)
+        """``base_url`` without a trailing slash, else `default` (the platform's host)."""
         return str(self.source.base_url or default).rstrip("/")
 
     def first_sighting(self, meeting_id: str) -> bool:
@@ -415,10 +408,6 @@ class AgendaSpider(scrapy.Spider):
                 f"{url}: not a {self.page_family} page this spider reads "
                 f"(recognised as {kind or 'nothing known'}; it reads: {readable})"
             )
-        parts = urlparse(url)
-        if parts.scheme and parts.netloc:
-            self.__dict__["_saved_origin"] = f"{parts.scheme}://{parts.netloc}"
-            self.__dict__["_saved_url"] = url
         yield from getattr(self, reader)(url, body)
 
     def sibling(self, cls: type[AgendaSpider]) -> AgendaSpider:

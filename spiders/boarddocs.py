@@ -86,14 +86,8 @@ class BoardDocsSpider(AgendaSpider):
 
     @cached_property
     def board_url(self) -> str:
-        """The site's ``…/Board.nsf/`` folder, from ``base_url`` (any page under it) or the slug.
-
-        A saved page read for a source that names no site is under its own ``…/Board.nsf/``.
-        """
-        base = str(self.source.base_url or "")
-        if not base and not self.source.slug:
-            base = str(self.__dict__.get("_saved_url") or "")
-        base = (base or DEFAULT_SITE).rstrip("/")
+        """The site's ``…/Board.nsf/`` folder, from ``base_url`` (any page under it) or the slug."""
+        base = str(self.source.base_url or DEFAULT_SITE).rstrip("/")
         found = BOARD_NSF_RE.match(base + "/")
         if found:
             return found.group(1) + "/"

@@ -12,14 +12,16 @@ from collections import Counter
 
 from pipeline.models import Meeting
 from tests.conftest import FIXTURES
-from tests.vocab_cases import parse_page
+from tests.vocab_cases import parse_as_cli
 
 GODDARD = FIXTURES / "boarddocs" / "city-scrapers-wichita__wicks_goddard_boe.json"
 SITE = "https://go.boarddocs.com/ks/usd265/Board.nsf/"
 
 
 def _meetings() -> list[Meeting]:
-    return parse_page("boarddocs", f"{SITE}BD-GetMeetingsList", GODDARD.read_bytes(), {})
+    return parse_as_cli(
+        "boarddocs", f"{SITE}BD-GetMeetingsList", GODDARD.read_bytes(), "America/Chicago"
+    )
 
 
 def test_every_entry_dates_only() -> None:

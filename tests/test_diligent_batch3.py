@@ -10,7 +10,7 @@ from collections import Counter
 
 from pipeline.models import Meeting
 from tests.conftest import FIXTURES
-from tests.vocab_cases import parse_page
+from tests.vocab_cases import parse_as_cli
 
 KCKPS = FIXTURES / "diligent" / "city-scrapers-kancit__kancit_kckpsboe.json"
 SERVICE = "https://kckps.community.highbond.com/Services/MeetingsService.svc/meetings"
@@ -18,7 +18,7 @@ SERVICE = "https://kckps.community.highbond.com/Services/MeetingsService.svc/mee
 
 def _meetings() -> list[Meeting]:
     url = f"{SERVICE}?from=2014-07-01&to=2026-12-31&loadall=false"
-    return parse_page("diligent", url, KCKPS.read_bytes(), {}, "America/Chicago")
+    return parse_as_cli("diligent", url, KCKPS.read_bytes(), "America/Chicago")
 
 
 def test_times_and_midnight_placeholders() -> None:

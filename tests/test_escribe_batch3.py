@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pipeline.models import Meeting
 from tests.conftest import FIXTURES
-from tests.vocab_cases import parse_page
+from tests.vocab_cases import parse_as_cli
 
 NATIONAL_CITY = FIXTURES / "escribe" / "city-scrapers-san-diego__sandie_nationalcity_escribe.json"
 SITE = "https://pub-nationalcity.escribemeetings.com"
@@ -17,7 +17,7 @@ SITE = "https://pub-nationalcity.escribemeetings.com"
 
 def _meetings() -> list[Meeting]:
     url = f"{SITE}/MeetingsCalendarView.aspx/GetCalendarMeetings"
-    return parse_page("escribe", url, NATIONAL_CITY.read_bytes(), {}, "America/Los_Angeles")
+    return parse_as_cli("escribe", url, NATIONAL_CITY.read_bytes(), "America/Los_Angeles")
 
 
 def test_starts_ends_and_zone() -> None:

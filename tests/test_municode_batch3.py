@@ -14,7 +14,7 @@ from collections import Counter
 from pipeline.models import Meeting
 from spiders.municode import _agenda_url
 from tests.conftest import FIXTURES
-from tests.vocab_cases import parse_page
+from tests.vocab_cases import parse_as_cli
 
 MUNICODE = FIXTURES / "municode"
 TUMWATER = MUNICODE / "CivicConnector__tumwater_meetings_page.html"
@@ -27,12 +27,12 @@ LINDSAY_FILES = "https://www.lindsay.ca.us/sites/default/files/fileattachments"
 
 def _tumwater() -> list[Meeting]:
     url = "https://tumwater-wa.municodemeetings.com/"
-    return parse_page("municode", url, TUMWATER.read_bytes(), {}, PACIFIC)
+    return parse_as_cli("municode", url, TUMWATER.read_bytes(), PACIFIC)
 
 
 def _lindsay() -> list[Meeting]:
     url = "https://www.lindsay.ca.us/meetings"
-    return parse_page("municode", url, LINDSAY.read_bytes(), {}, PACIFIC)
+    return parse_as_cli("municode", url, LINDSAY.read_bytes(), PACIFIC)
 
 
 def _links(meeting: Meeting) -> list[tuple[str, str, str]]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pipeline.models import Meeting
 from tests.conftest import FIXTURES
-from tests.vocab_cases import parse_page
+from tests.vocab_cases import parse_as_cli
 
 UPCOMING = FIXTURES / "primegov" / "city-scrapers-atl__atl_clayton_co_boc_upcoming_meetings.json"
 SITE = "https://claytoncountyga.primegov.com"
@@ -17,7 +17,7 @@ SITE = "https://claytoncountyga.primegov.com"
 
 def _meetings() -> list[Meeting]:
     url = f"{SITE}/api/v2/PublicPortal/ListUpcomingMeetings"
-    return parse_page("primegov", url, UPCOMING.read_bytes(), {}, "America/New_York")
+    return parse_as_cli("primegov", url, UPCOMING.read_bytes(), "America/New_York")
 
 
 def test_two_budget_meetings_at_nine_eastern() -> None:

@@ -15,8 +15,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from pipeline.cli.sources import adhoc_source
 from pipeline.models import Meeting, Source
 from spiders.loader import spider_class_for
+from spiders.registry import platform_spiders
 from tests.conftest import FIXTURES
 
 Edit = Callable[[bytes, str], bytes]
@@ -65,39 +67,42 @@ def _capture(fixture: str) -> bytes:
     return (FIXTURES / fixture).read_bytes()
 
 
-def parse_page(
-    platform: str,
-    url: str,
-    page: bytes,
-    options: dict[str, Any],
-    timezone: str = "America/Chicago",
-) -> list[Meeting]:
+def parse_page(platform: str, url: str, page: bytes, options: dict[str, Any]) -> list[Meeting]:
     """The records the real spider of `platform` reads from a saved `page` of `url`.
 
     The same page is parsed once per test process (the tables here parse each real capture, as
-    given, once per wording): the result is the spider's, read-only to the tests. `timezone` is
-    the source's (the zone naive times on the page are read in).
+    given, once per wording): the result is the spider's, read-only to the tests.
     """
-    key = (platform, url, page, json.dumps(options, sort_keys=True), timezone)
+    key = (platform, url, page, json.dumps(options, sort_keys=True))
     if key not in _PARSED:
-        _PARSED[key] = tuple(_parse_page(platform, url, page, options, timezone))
+        _PARSED[key] = tuple(_parse_page(platform, url, page, options))
     return list(_PARSED[key])
 
 
-_PARSED: dict[tuple[str, str, bytes, str, str], tuple[Meeting, ...]] = {}
+_PARSED: dict[tuple[str, str, bytes, str], tuple[Meeting, ...]] = {}
 
 
-def _parse_page(
-    platform: str, url: str, page: bytes, options: dict[str, Any], timezone: str
-) -> list[Meeting]:
+def _parse_page(platform: str, url: str, page: bytes, options: dict[str, Any]) -> list[Meeting]:
     source = Source(
         id="t",
         name="",
         jurisdiction="Test",
         platform=platform,
-        timezone=timezone,
+        timezone="America/Chicago",
         options=options,
     )
+    records = list(spider_class_for(source)().parse_saved(url, page))
+    meetings = [r for r in records if isinstance(r, Meeting)]
+    assert meetings and len(meetings) == len(records)
+    return meetings
+
+
+def parse_as_cli(platform: str, url: str, page: bytes, timezone: str) -> list[Meeting]:
+    """What `agenda-watch parse --platform PLATFORM URL FILE` prints for a saved `page`.
+
+    The source is the command's own (`adhoc_source`: tenant and origin from the URL).
+    """
+    source = adhoc_source(platform, url, platform_spiders(), timezone)
     records = list(spider_class_for(source)().parse_saved(url, page))
     meetings = [r for r in records if isinstance(r, Meeting)]
     assert meetings and len(meetings) == len(records)
