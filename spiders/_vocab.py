@@ -83,8 +83,9 @@ def status_from_text(*texts: str | None) -> MeetingStatus:
 
 # --- status words in other fields -----------------------------------------------------------
 
-# What follows "rescheduled to", "canceled due to": up to a separator, a bracket or the end.
-_TAIL = r"[^;|()\[\]]*?(?=\s*$|\s+[-–—/]+\s|\s*[()\[\];:|*])"
+# What follows "rescheduled to", "canceled due to": up to a separator, a bracket or the end. A
+# colon inside a clock time ("RESCHEDULED TO 7:00 p.m.", Central Valley SD) is no separator.
+_TAIL = r"[^;|()\[\]]*?(?=\s*$|\s+[-–—/]+\s|\s*[()\[\];|*]|\s*(?<!\d):|:(?!\d))"
 # "Meeting" that belongs to a status phrase ("Village Board - Meeting Cancelled"), not to a name
 # before it ("Board Meeting CANCELLED" keeps "Board Meeting"): at the start or after a separator.
 _LONE_MEETING = r"(?:(?<![\w,.)]\s)(?<![\w,.)])meeting\s+)"
