@@ -9,8 +9,8 @@ Sites write a meeting's status wherever there is room: in the title ("CANCELLED 
 "Board Meeting - Canceled Due to No Quorum"), glued to the location ("…Chicago,
 IllinoisCANCELLED"), in a comment column, as a badge. `marked` reads the status those words say
 (`status_from_text`) and returns the text without them, so a location is a place and a title a
-name. Notes that are no status ("Special Meeting", "AMENDED AGENDA", "REVISED") leave the status
-as it is: an amended agenda is still a meeting that takes place. They are taken out of
+name. Notes that are no status ("Special Meeting", "AMENDED AGENDA", "DRAFT AGENDA", "REVISED")
+leave the status as it is: an amended agenda is still a meeting that takes place. They are taken out of
 locations and bodies; in titles "Special Meeting" is part of the name and stays.
 `clean_location` also drops the labels and links templates put around a place.
 `spiders.base.AgendaSpider.new_meeting` applies them to every meeting, so no spider can forget.
@@ -101,7 +101,7 @@ STATUS_PHRASE_RE = re.compile(
     r"|\bno\s+meeting\b(?:\s+(?:this\s+month|scheduled|will\s+be\s+held)\b)?"
     r"|\b(?:re-?scheduled|postponed|deferred)\s+(?:to|until|till|for|from)\b" + _TAIL + ""
     r"|\b(?:re-?scheduled|postponed|deferred)\b"
-    r"|\b(?:amended|revised|updated|corrected)\s+agenda\b|\bagenda\s+(?:amended|revised)\b"
+    r"|\b(?:amended|revised|updated|corrected|draft)\s+agenda\b|\bagenda\s+(?:amended|revised)\b"
     r"|[(\[]\s*(?:amended|revised|updated)\s*[)\]]"
     r")(?:\s*\*+)?",
     re.IGNORECASE,

@@ -1,7 +1,9 @@
-"""Diligent Community on Kansas City Kansas Public Schools' meetings (diligent/PROVENANCE.md).
+"""Diligent Community on two school boards' real meetings answers (diligent/PROVENANCE.md).
 
-Records without ``MeetingTime``: those at "… 00:00" (meetings imported from BoardDocs) have no
-known time; types named after agendas ("Special Meeting Agenda") stay whole as the body.
+Kansas City Kansas Public Schools: records without ``MeetingTime``: those at "… 00:00" (meetings
+imported from BoardDocs) have no known time; types named after agendas ("Special Meeting Agenda")
+stay whole as the body. Tulsa Public Schools: a "(DRAFT AGENDA)" note after the name's date
+leaves the title with the date; a name's own date may differ from the meeting's.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from tests.vocab_cases import parse_as_cli
 
 KCKPS = FIXTURES / "diligent" / "city-scrapers-kancit__kancit_kckpsboe.json"
 SERVICE = "https://kckps.community.highbond.com/Services/MeetingsService.svc/meetings"
+TULSA = FIXTURES / "diligent" / "city-scrapers-tulsa__tulok_boed.json"
+TULSA_SERVICE = "https://tulsaschools.diligent.community/Services/MeetingsService.svc/meetings"
 
 
 def _meetings() -> list[Meeting]:
@@ -60,4 +64,46 @@ def test_titles_bodies_and_places() -> None:
     assert Counter(m.status for m in by_id.values()) == {"scheduled": 12}
     assert str(by_id["574"].url) == (
         "https://kckps.community.highbond.com/Portal/MeetingInformation.aspx?Org=Cal&Id=574"
+    )
+
+
+def _tulsa() -> dict[str, Meeting]:
+    url = f"{TULSA_SERVICE}?from=2024-01-01&to=9999-12-31"
+    meetings = parse_as_cli("diligent", url, TULSA.read_bytes(), "America/Chicago")
+    assert len(meetings) == 50
+    return {m.platform_id or "": m for m in meetings}
+
+
+def test_tulsa_draft_agendas_leave_the_title() -> None:
+    by_id = _tulsa()
+    # "Regular Meeting - Dec 14 2026 (DRAFT AGENDA)": the note and the date leave the name.
+    assert Counter(m.title for m in by_id.values()) == {"Regular Meeting": 42, "Special Meeting": 8}
+    assert (by_id["213"].start.isoformat(), by_id["213"].status) == (
+        "2026-12-14T17:30:00-06:00",
+        "scheduled",
+    )
+    assert by_id["193"].start.isoformat() == "2026-01-12T17:30:00-06:00"
+    assert Counter(m.status for m in by_id.values()) == {"scheduled": 50}
+    assert all(m.time_known for m in by_id.values())
+
+
+def test_tulsa_times_places_and_types() -> None:
+    by_id = _tulsa()
+    assert by_id["143"].start.isoformat() == "2024-12-09T18:30:00-06:00"  # the last record
+    assert by_id["189"].start.isoformat() == "2025-08-04T18:30:00-05:00"
+    assert by_id["156"].start.isoformat() == "2025-02-27T17:15:00-06:00"
+    # "Special Meeting - Jun 12, 2025" is held on the day its date fields say.
+    assert (by_id["187"].title, by_id["187"].start.isoformat()) == (
+        "Special Meeting",
+        "2025-06-10T15:30:00-05:00",
+    )
+    assert by_id["187"].location == (
+        "University of Tulsa, Allen Chapman Student Union Room, Alcove Room, 3135 E 5th ST. "
+        "Tulsa, OK 74104"
+    )
+    assert by_id["192"].location.startswith("Room 200-C (second floor,) Charles C. Mason")
+    # Named "Special Meeting" but typed "Regular Meeting": each field says what it was given.
+    assert (by_id["182"].title, by_id["182"].body) == ("Special Meeting", "Regular Meeting")
+    assert str(by_id["213"].url) == (
+        "https://tulsaschools.diligent.community/Portal/MeetingInformation.aspx?Org=Cal&Id=213"
     )
