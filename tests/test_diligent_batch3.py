@@ -68,7 +68,7 @@ def test_titles_bodies_and_places() -> None:
 
 
 def _tulsa() -> dict[str, Meeting]:
-    url = f"{TULSA_SERVICE}?from=2024-01-01&to=9999-12-31"
+    url = f"{TULSA_SERVICE}?from=2024-12-01&to=9999-12-31"
     meetings = parse_as_cli("diligent", url, TULSA.read_bytes(), "America/Chicago")
     assert len(meetings) == 50
     return {m.platform_id or "": m for m in meetings}
