@@ -292,6 +292,31 @@ BODY_WORD_RE = re.compile(
     r"boe|bos|bot|boc|bocc|zba|bza)\b",  # Board of Education, … of Supervisors, Zoning Appeals
     re.IGNORECASE,
 )
+# An initialism in a name not written all in capitals names a body too: Las Cruces' "Work
+# Session - CIAC", "ASCMV Closed Meeting" (three to six capitals; "PM" and "TV" are no body).
+INITIALISM_RE = re.compile(r"\b[A-Z]{3,6}\b")
+# A kind that says which meeting of a body it is ("Regular Meeting", "Special Session"): after a
+# separator, what comes before it names who meets ("Utilities - Regular Meeting", Las Cruces).
+QUALIFIED_KIND_RE = re.compile(
+    r"(?:regular|special|adjourned|emergency|annual|organizational|reconvened|continued|closed|"
+    r"executive)\s+(?:meeting|session)s?",
+    re.IGNORECASE,
+)
+
+
+def _names_body(text: str, whole: str, kind: str = "") -> bool:
+    """Whether `text`, part of the name `whole`, names a body.
+
+    It does with a body word, an initialism (when `whole` is not all capitals), or a qualified
+    `kind` written after it.
+    """
+    return bool(
+        BODY_WORD_RE.search(text)
+        or (not whole.isupper() and INITIALISM_RE.search(text))
+        or QUALIFIED_KIND_RE.fullmatch(squash(kind))
+    )
+
+
 KIND_AFTER_RE = re.compile(
     rf"^(?P<body>.+?)\s*(?:[-–—:|]\s*|[(\[]\s*)(?P<kind>{MEETING_KIND})\s*[)\]]?$", re.I
 )
@@ -328,9 +353,9 @@ def split_body(name: str | None) -> tuple[str, str]:
     written: sites that do so use it as the body's name everywhere. No split → (name, "").
     """
     cleaned = squash(name)
-    for regex in (KIND_AFTER_RE, KIND_BEFORE_RE):
+    for regex, after in ((KIND_AFTER_RE, True), (KIND_BEFORE_RE, False)):
         match = regex.match(cleaned)
-        if match and BODY_WORD_RE.search(match["body"]):
+        if match and _names_body(match["body"], cleaned, match["kind"] if after else ""):
             body = clean_name(match["body"])
             if body and not re.fullmatch(MEETING_KIND, body, re.I):
                 return body, squash(match["kind"])
@@ -362,6 +387,6 @@ def _without_run_on_kind(name: str) -> str:
     """`name` without a meeting kind run on around a body's name (KIND_RUN_ON_RE, KIND_AROUND_RE)."""
     for regex in (KIND_AROUND_RE, KIND_RUN_ON_RE):
         match = regex.match(name)
-        if match and BODY_WORD_RE.search(match["body"]):
+        if match and _names_body(match["body"], name):
             return clean_name(match["body"])
     return name

@@ -107,3 +107,49 @@ def test_tulsa_times_places_and_types() -> None:
     assert str(by_id["213"].url) == (
         "https://tulsaschools.diligent.community/Portal/MeetingInformation.aspx?Org=Cal&Id=213"
     )
+
+
+LAS_CRUCES = FIXTURES / "diligent" / "city-scrapers-lascruc__lascruc_las_cruces_city.json"
+CIVICWEB = "https://lascruces.civicweb.net/Services/MeetingsService.svc/meetings"
+
+
+def _las_cruces() -> dict[str, Meeting]:
+    url = f"{CIVICWEB}?from=2024-01-01&to=2027-12-31"
+    meetings = parse_as_cli("diligent", url, LAS_CRUCES.read_bytes(), "America/Denver")
+    assert len(meetings) == 10
+    return {m.platform_id or "": m for m in meetings}
+
+
+def test_las_cruces_mountain_times_on_a_civicweb_host() -> None:
+    by_id = _las_cruces()
+    assert by_id["11014"].start.isoformat() == "2026-10-26T17:00:00-06:00"
+    assert by_id["11025"].start.isoformat() == "2026-01-22T14:00:00-07:00"
+    assert by_id["10853"].start.isoformat() == "2025-01-13T09:00:00-07:00"
+    assert by_id["10738"].start.isoformat() == "2024-06-27T09:00:00-06:00"
+    assert all(m.time_known for m in by_id.values())
+    assert Counter(m.status for m in by_id.values()) == {"scheduled": 10}
+    assert str(by_id["10855"].url) == (
+        "https://lascruces.civicweb.net/Portal/MeetingInformation.aspx?Org=Cal&Id=10855"
+    )
+    assert by_id["11025"].location == "Utilities"  # "Utilities " as served
+    assert by_id["11052"].location == "680 N. Motel Blvd."
+
+
+def test_las_cruces_bodies_without_a_body_word() -> None:
+    by_id = _las_cruces()
+    titles_bodies = {k: (m.title, m.body) for k, m in by_id.items()}
+    # The kind leaves a body named by an initialism or before "- Regular Meeting".
+    assert titles_bodies["11025"] == ("Work Session - CIAC", "CIAC")
+    assert titles_bodies["10738"] == ("ASCMV Closed Meeting", "ASCMV")
+    assert titles_bodies["11052"] == ("Utilities - Regular Meeting", "Utilities")
+    assert titles_bodies["10853"] == ("Special City Council Meeting", "City Council")
+    assert titles_bodies["11023"] == (
+        "Tax Increment Development District Board Meeting",
+        "Tax Increment Development District Board",
+    )
+    # Names that are a body's own, or only a kind, stay as written.
+    assert titles_bodies["10784"] == ("Planning & Zoning", "Planning & Zoning")
+    assert titles_bodies["10777"][1] == "Press Conferences & Forums"
+    assert titles_bodies["11014"][1] == "Agenda Setting Meeting"
+    assert titles_bodies["11053"][1] == "Closed Meeting"
+    assert titles_bodies["10855"][1] == "Joint Work Session"
