@@ -184,6 +184,33 @@ def marked(value: str | None, keep_special: bool = True) -> Marked:
     return Marked(tidy(text) if text != unglued else raw, status, special)
 
 
+# A line that names a place: a room, hall, chamber, center or a street address. Used to find the
+# place in a free-text note when a platform's own location field is empty (Mecklenburg County's
+# Legistar writes "REVISED AGENDA\r\nCharlotte-Mecklenburg Government Center - Room 267" there).
+PLACE_LINE_RE = re.compile(
+    r"\b(?:room|hall|chambers?|cent(?:er|re)|building|annex|auditorium|library|courthouse|"
+    r"boardroom|suite|floor)\b|\b\d+\s+(?:[nsew]\.?\s+)?\w+(?:\s+\w+)*\s+"
+    r"(?:st|street|ave|avenue|rd|road|blvd|boulevard|dr|drive|way|lane|ln|pkwy|parkway)\b",
+    re.IGNORECASE,
+)
+# A clock time in a line: "Closed Session at 9:30 a.m." is a schedule note, not a place.
+_CLOCK_IN_LINE_RE = re.compile(r"\b\d{1,2}(?::\d{2})?\s*[ap]\.?m\b", re.IGNORECASE)
+
+
+def place_in_note(note: str | None) -> str:
+    """The first line of a free-text `note` that names a place, without status words; or "".
+
+    Lines are split on line breaks only; a line with a clock time or over 150 characters is a
+    note about the meeting, not its place.
+    """
+    for line in re.split(r"[\r\n]+", note or ""):
+        found = clean_location(line).text
+        if found and len(found) <= 150 and not _CLOCK_IN_LINE_RE.search(found):
+            if PLACE_LINE_RE.search(found):
+                return found
+    return ""
+
+
 def clean_location(value: str | None) -> Marked:
     """A place without labels, map links, attendance words and status words; and its status.
 
