@@ -99,6 +99,7 @@ STATUS_PHRASE_RE = re.compile(
     r"(?:\s+of(?:\s+(?:a|an|the))?\b)?"  # "Cancellation Notice of a Regular Meeting"
     r"(?:\s*[-–—:]?\s*(?:due\s+to|because\s+of|for\s+lack\s+of|no\s+quorum)\b" + _TAIL + ")?"
     r"|\bno\s+meeting\b(?:\s+(?:this\s+month|scheduled|will\s+be\s+held)\b)?"
+    r"|\b(?:this\s+)?(?:" + _LONE_MEETING + r")?will\s+not\s+(?:be\s+held|meet|take\s+place)\b"
     r"|\b(?:re-?scheduled|postponed|deferred)\s+(?:to|until|till|for|from)\b" + _TAIL + ""
     r"|\b(?:re-?scheduled|postponed|deferred)\b"
     r"|\b(?:amended|revised|updated|corrected|draft)\s+agenda\b|\bagenda\s+(?:amended|revised)\b"
