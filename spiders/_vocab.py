@@ -9,8 +9,8 @@ Sites write a meeting's status wherever there is room: in the title ("CANCELLED 
 "Board Meeting - Canceled Due to No Quorum"), glued to the location ("…Chicago,
 IllinoisCANCELLED"), in a comment column, as a badge. `marked` reads the status those words say
 (`status_from_text`) and returns the text without them, so a location is a place and a title a
-name. Notes that are no status ("Special Meeting", "AMENDED AGENDA", "REVISED") leave the status
-as it is: an amended agenda is still a meeting that takes place. They are taken out of
+name. Notes that are no status ("Special Meeting", "AMENDED AGENDA", "DRAFT AGENDA", "REVISED")
+leave the status as it is: an amended agenda is still a meeting that takes place. They are taken out of
 locations and bodies; in titles "Special Meeting" is part of the name and stays.
 `clean_location` also drops the labels and links templates put around a place.
 `spiders.base.AgendaSpider.new_meeting` applies them to every meeting, so no spider can forget.
@@ -83,8 +83,9 @@ def status_from_text(*texts: str | None) -> MeetingStatus:
 
 # --- status words in other fields -----------------------------------------------------------
 
-# What follows "rescheduled to", "canceled due to": up to a separator, a bracket or the end.
-_TAIL = r"[^;|()\[\]]*?(?=\s*$|\s+[-–—/]+\s|\s*[()\[\];:|*])"
+# What follows "rescheduled to", "canceled due to": up to a separator, a bracket or the end. A
+# colon inside a clock time ("RESCHEDULED TO 7:00 p.m.", Central Valley SD) is no separator.
+_TAIL = r"[^;|()\[\]]*?(?=\s*$|\s+[-–—/]+\s|\s*[()\[\];|*]|\s*(?<!\d):|:(?!\d))"
 # "Meeting" that belongs to a status phrase ("Village Board - Meeting Cancelled"), not to a name
 # before it ("Board Meeting CANCELLED" keeps "Board Meeting"): at the start or after a separator.
 _LONE_MEETING = r"(?:(?<![\w,.)]\s)(?<![\w,.)])meeting\s+)"
@@ -95,11 +96,13 @@ STATUS_PHRASE_RE = re.compile(
     r"(?=cancel|postpon|re-?sch))?"
     r"(?:"
     r"\b(?:notice\s+of\s+)?(?:" + _LONE_MEETING + r")?cancel(?:l?ed|lation)\b(?:\s+notice\b)?"
+    r"(?:\s+of(?:\s+(?:a|an|the))?\b)?"  # "Cancellation Notice of a Regular Meeting"
     r"(?:\s*[-–—:]?\s*(?:due\s+to|because\s+of|for\s+lack\s+of|no\s+quorum)\b" + _TAIL + ")?"
     r"|\bno\s+meeting\b(?:\s+(?:this\s+month|scheduled|will\s+be\s+held)\b)?"
+    r"|\b(?:this\s+)?(?:" + _LONE_MEETING + r")?will\s+not\s+(?:be\s+held|meet|take\s+place)\b"
     r"|\b(?:re-?scheduled|postponed|deferred)\s+(?:to|until|till|for|from)\b" + _TAIL + ""
     r"|\b(?:re-?scheduled|postponed|deferred)\b"
-    r"|\b(?:amended|revised|updated|corrected)\s+agenda\b|\bagenda\s+(?:amended|revised)\b"
+    r"|\b(?:amended|revised|updated|corrected|draft)\s+agenda\b|\bagenda\s+(?:amended|revised)\b"
     r"|[(\[]\s*(?:amended|revised|updated)\s*[)\]]"
     r")(?:\s*\*+)?",
     re.IGNORECASE,
@@ -182,6 +185,33 @@ def marked(value: str | None, keep_special: bool = True) -> Marked:
     return Marked(tidy(text) if text != unglued else raw, status, special)
 
 
+# A line that names a place: a room, hall, chamber, center or a street address. Used to find the
+# place in a free-text note when a platform's own location field is empty (Mecklenburg County's
+# Legistar writes "REVISED AGENDA\r\nCharlotte-Mecklenburg Government Center - Room 267" there).
+PLACE_LINE_RE = re.compile(
+    r"\b(?:room|hall|chambers?|cent(?:er|re)|building|annex|auditorium|library|courthouse|"
+    r"boardroom|suite|floor)\b|\b\d+\s+(?:[nsew]\.?\s+)?\w+(?:\s+\w+)*\s+"
+    r"(?:st|street|ave|avenue|rd|road|blvd|boulevard|dr|drive|way|lane|ln|pkwy|parkway)\b",
+    re.IGNORECASE,
+)
+# A clock time in a line: "Closed Session at 9:30 a.m." is a schedule note, not a place.
+_CLOCK_IN_LINE_RE = re.compile(r"\b\d{1,2}(?::\d{2})?\s*[ap]\.?m\b", re.IGNORECASE)
+
+
+def place_in_note(note: str | None) -> str:
+    """The first line of a free-text `note` that names a place, without status words; or "".
+
+    Lines are split on line breaks only; a line with a clock time or over 150 characters is a
+    note about the meeting, not its place.
+    """
+    for line in re.split(r"[\r\n]+", note or ""):
+        found = clean_location(line).text
+        if found and len(found) <= 150 and not _CLOCK_IN_LINE_RE.search(found):
+            if PLACE_LINE_RE.search(found):
+                return found
+    return ""
+
+
 def clean_location(value: str | None) -> Marked:
     """A place without labels, map links, attendance words and status words; and its status.
 
@@ -199,13 +229,14 @@ def clean_location(value: str | None) -> Marked:
 # --- document labels --------------------------------------------------------------------------
 
 # What a document link is, from the words platforms label it with, first match wins: "Minutes
-# Packet" is minutes (IQM2, CivicClerk), "Agenda Packet" a packet, "Accessible Agenda" and
+# Packet" is minutes (IQM2, CivicClerk), "Agenda Packet(s)" a packet (Municode's column headers
+# are plural on some sites), "Accessible Agenda" and
 # eScribe's "PostAgenda" an agenda, "Recap/Minutes" and "Summary" minutes, "HTML Journal" minutes.
 LINK_WORDS: tuple[tuple[LinkKind, re.Pattern[str]], ...] = (
     ("minutes", re.compile(r"minutes|\bjournal\b|\bsummary\b|\brecap\b", re.I)),
-    ("packet", re.compile(r"\bpacket\b", re.I)),
+    ("packet", re.compile(r"\bpackets?\b", re.I)),
     ("agenda", re.compile(r"agenda", re.I)),
-    ("video", re.compile(r"\b(?:video|audio|multimedia|mp[34])\b", re.I)),
+    ("video", re.compile(r"\b(?:videos?|audio|multimedia|mp[34])\b", re.I)),
     ("detail", re.compile(r"\bdetails?\b", re.I)),
 )
 
@@ -285,14 +316,59 @@ MEETING_KIND = (
 # Words that make a text a body's name ("Study Session - Budget" names no body).
 BODY_WORD_RE = re.compile(
     r"\b(?:council|board|commission|committee|trustees|authority|district|court|assembly|"
-    r"senate|house|caucus|panel|task\s+force|village|city|county|township)\b",
+    r"senate|house|caucus|panel|task\s+force|village|city|county|township|"
+    r"boe|bos|bot|boc|bocc|zba|bza)\b",  # Board of Education, … of Supervisors, Zoning Appeals
     re.IGNORECASE,
 )
+# An initialism in a name not written all in capitals names a body too: Las Cruces' "Work
+# Session - CIAC", "ASCMV Closed Meeting" (three to six capitals; "PM" and "TV" are no body).
+INITIALISM_RE = re.compile(r"\b[A-Z]{3,6}\b")
+# A kind that says which meeting of a body it is ("Regular Meeting", "Special Session"): after a
+# separator, what comes before it names who meets ("Utilities - Regular Meeting", Las Cruces).
+QUALIFIED_KIND_RE = re.compile(
+    r"(?:regular|special|adjourned|emergency|annual|organizational|reconvened|continued|closed|"
+    r"executive)\s+(?:meeting|session)s?",
+    re.IGNORECASE,
+)
+
+
+def _names_body(text: str, whole: str, kind: str = "") -> bool:
+    """Whether `text`, part of the name `whole`, names a body.
+
+    It does with a body word, an initialism (when `whole` is not all capitals), or a qualified
+    `kind` written after it.
+    """
+    return bool(
+        BODY_WORD_RE.search(text)
+        or (not whole.isupper() and INITIALISM_RE.search(text))
+        or QUALIFIED_KIND_RE.fullmatch(squash(kind))
+    )
+
+
 KIND_AFTER_RE = re.compile(
     rf"^(?P<body>.+?)\s*(?:[-–—:|]\s*|[(\[]\s*)(?P<kind>{MEETING_KIND})\s*[)\]]?$", re.I
 )
 KIND_BEFORE_RE = re.compile(
     rf"^(?P<kind>{MEETING_KIND})(?:\s+of(?:\s+the)?\s+|\s*[-–—:|]\s*)(?P<body>.+)$", re.I
+)
+# Words that say which meeting of a body it is, written around the body's name with no separator.
+_QUALIFIER = (
+    r"(?:regular|special|adjourned|emergency|annual|organizational|reconvened|continued|"
+    r"rescheduled|closed|executive|virtual|remote|monthly|quarterly)"
+)
+# A kind run on after the body's name ("City Council Meeting", "City Council Regular Meeting",
+# "Board of Ethics Special Meeting", "City Council Workshop"): sites that write one also write the
+# others (West Hollywood, Lindsay), so all name the City Council. What is left must still name a
+# body ("Successor Agency Meeting" stays: "Successor Agency" has no body word).
+KIND_RUN_ON_RE = re.compile(
+    rf"^(?P<body>.+?)\s+(?P<kind>(?:{_QUALIFIER}\s+)+(?:(?:board|council|committee)\s+)?meetings?|"
+    rf"meetings?|(?:{_QUALIFIER}\s+)+sessions?|"
+    rf"(?:{_QUALIFIER}\s+)*(?:workshop|work\s+session|study\s+session|public\s+hearing)s?)$",
+    re.I,
+)
+# The same words around the name: "Regular City Council Meeting", "Special Board Meeting".
+KIND_AROUND_RE = re.compile(
+    rf"^(?P<kind>(?:{_QUALIFIER}\s+)+)(?P<body>.+?)\s+(?:meeting|session)s?$", re.I
 )
 
 
@@ -305,9 +381,9 @@ def split_body(name: str | None) -> tuple[str, str]:
     written: sites that do so use it as the body's name everywhere. No split → (name, "").
     """
     cleaned = squash(name)
-    for regex in (KIND_AFTER_RE, KIND_BEFORE_RE):
+    for regex, after in ((KIND_AFTER_RE, True), (KIND_BEFORE_RE, False)):
         match = regex.match(cleaned)
-        if match and BODY_WORD_RE.search(match["body"]):
+        if match and _names_body(match["body"], cleaned, match["kind"] if after else ""):
             body = clean_name(match["body"])
             if body and not re.fullmatch(MEETING_KIND, body, re.I):
                 return body, squash(match["kind"])
@@ -317,13 +393,28 @@ def split_body(name: str | None) -> tuple[str, str]:
 def clean_body(name: str | None) -> str:
     """A body's name: `clean_name`, without status words or a meeting kind after a separator.
 
-    "*Public Safety Committee - CANCELLED" and "City Council - Regular Meeting" name the
-    Public Safety Committee and the City Council.
+    "*Public Safety Committee - CANCELLED", "City Council - Regular Meeting" and "City Council
+    Regular Meeting" name the Public Safety Committee and the City Council.
     """
     cleaned = clean_name(name)
     if not any(hint in cleaned.lower() for hint in STATUS_HINTS):
-        return cleaned
+        return _without_run_on_kind(cleaned)
     body = split_body(cleaned)[0] or cleaned  # first: "Special Meeting of the …" is a kind
     unmarked = clean_name(marked(body, keep_special=False).text) or body
     unmarked = clean_name(NAME_STATUS_RE.sub(" ", unmarked)) or unmarked
-    return split_body(unmarked)[0] or unmarked
+    found = _without_run_on_kind(split_body(unmarked)[0] or unmarked)
+    # "Special Meeting Agenda" (a meeting type at KCKPS) is not the body "Agenda".
+    return cleaned if DOCUMENT_WORD_RE.fullmatch(found) else found
+
+
+# What is left of a name that named a document, not a body.
+DOCUMENT_WORD_RE = re.compile(r"(?:agenda|minutes|notice|packet)s?", re.I)
+
+
+def _without_run_on_kind(name: str) -> str:
+    """`name` without a meeting kind run on around a body's name (KIND_RUN_ON_RE, KIND_AROUND_RE)."""
+    for regex in (KIND_AROUND_RE, KIND_RUN_ON_RE):
+        match = regex.match(name)
+        if match and _names_body(match["body"], name):
+            return clean_name(match["body"])
+    return name

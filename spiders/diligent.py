@@ -197,7 +197,9 @@ class DiligentSpider(AgendaSpider):
         if stamp:
             found = self.stamp(stamp)  # local wall time
             at = found.start or time(0, 0)
-            unknown = "MeetingTime" in record and not squash(record.get("MeetingTime"))
+            # Midnight is the service's "no time" (an empty MeetingTime, or none at all, as in
+            # KCKPS's meetings imported from BoardDocs): only a MeetingTime can say midnight.
+            unknown = not squash(record.get("MeetingTime"))
             if unknown and at == time(0, 0):
                 return self.localize(found.day, None), False
             return self.localize(found.day, at), True

@@ -26,7 +26,7 @@ from spiders._legistar import LegistarOptions
 from spiders._outcomes import make_outcome, make_vote, passed_flag
 from spiders._parse import is_http, squash
 from spiders._rows import json_rows, read_items, read_rows
-from spiders._vocab import clean_body, clean_name, status_from_text
+from spiders._vocab import clean_body, clean_name, place_in_note, status_from_text
 from spiders._when import parse_clock
 from spiders.base import AgendaSpider, ApiDisabled, SourceError, UnexpectedShape
 from spiders.legistar_web import LegistarWebSpider
@@ -251,8 +251,14 @@ class LegistarApiSpider(AgendaSpider):
         return clean_name(event.get("EventBodyName")) or self.source.name or "Meeting"
 
     def _parse_location(self, event: dict[str, Any]) -> str:
-        """Location text with CRLFs folded to one line."""
-        return squash(event.get("EventLocation"))
+        """Location text with CRLFs folded to one line.
+
+        When it is empty, a place line of ``EventComment`` (Mecklenburg County writes the room
+        there, after "REVISED AGENDA").
+        """
+        return squash(event.get("EventLocation")) or place_in_note(
+            str(event.get("EventComment") or "")
+        )
 
     def _parse_status(self, event: dict[str, Any]) -> MeetingStatus:
         """From the body name, location, comment or agenda status; a Draft agenda is tentative."""

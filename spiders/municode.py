@@ -2,9 +2,11 @@
 
 Facts this relies on (docs/platforms.md §4.14): rows ``tr.odd``/``tr.even`` with
 ``td[data-th=Date] span.date-display-single[content]`` holding an ISO datetime,
-``td[data-th=Meeting]`` the title, and ``td[data-th=Agenda|Packet|Minutes] a`` linking PDFs on
-``mccmeetings.blob.core.usgovcloudapi.net``. The list has no agenda items, so each meeting's agenda
-PDF is read by the pipeline. No real capture exists: the tests use a recording built from this.
+``td[data-th=Meeting]`` the title, and document cells whose ``data-th`` names the column as the
+site words it ("Agenda"/"Agendas", "Packet"/"Agenda Packet(s)", "Minutes", "Video"/"Audio/Video",
+"View" for the meeting's page). The same Drupal view runs on ``*.municodemeetings.com`` and on
+city sites Municode builds (Lindsay, CA). The list has no agenda items, so each meeting's agenda
+(or, without one, its packet) is read by the pipeline.
 """
 
 from __future__ import annotations
@@ -20,13 +22,16 @@ from scrapy.http import Response
 
 from pipeline.models import Link, LinkKind, Meeting
 from spiders._health import empty_listing
-from spiders._parse import html_page, text
+from spiders._parse import html_page, squash, text
 from spiders._rows import read_rows
-from spiders._vocab import clean_body, clean_name, status_from_text
+from spiders._vocab import clean_body, clean_name, link_kind, status_from_text
 from spiders.base import AgendaSpider, PlatformOptions, UnexpectedShape
 
-# Document columns (their ``data-th``) → link kinds.
-COLUMNS: dict[str, LinkKind] = {"Agenda": "agenda", "Packet": "packet", "Minutes": "minutes"}
+# Cells that hold no documents: the date, and the title (whose own link, if any, is the detail).
+DATE_COLUMN, TITLE_COLUMN = "Date", "Meeting"
+# What the pipeline reads for a meeting, in order: the agenda, else the packet (Lindsay posts
+# packets only for council meetings).
+DOCUMENT_KINDS: tuple[LinkKind, ...] = ("agenda", "packet")
 
 
 class MunicodeOptions(PlatformOptions):
@@ -109,15 +114,29 @@ class MunicodeSpider(AgendaSpider):
         return self.stamp(content).start_in(self.tz)
 
     def _parse_links(self, row: Selector, page: str) -> list[Link]:
-        """Agenda, packet and minutes PDFs, plus the meeting title's own link if it has one."""
-        links = [
-            self.link(text(anchor) or column, anchor.attrib["href"], kind, page)
-            for column, kind in COLUMNS.items()
-            for anchor in row.css(f"td[data-th={column}] a[href]")
-        ]
-        detail = row.css("td[data-th=Meeting] a::attr(href)").get()
-        links.append(self.link("Meeting", detail, "detail", page))
+        """Every document cell's links, of the kind its column header names, and the detail page.
+
+        Sites word the headers differently ("Agendas", "Agenda Packets", "Audio/Video"); a column
+        whose header names no kind takes the kind of the link's own text ("View Details" → the
+        meeting's page). A cell may hold several links (an amended packet beside the first).
+        """
+        links: list[Link | None] = []
+        for cell in row.css("td[data-th]"):
+            column = squash(cell.attrib["data-th"])
+            if column == DATE_COLUMN:
+                continue
+            for anchor in cell.css("a[href]"):
+                label = text(anchor)
+                kind = "detail" if column == TITLE_COLUMN else link_kind(column, link_kind(label))
+                title = _link_title(anchor, label or column)
+                links.append(self.link(title, anchor.attrib["href"], kind, page))
         return [link for link in links if link is not None]
+
+
+def _link_title(anchor: Selector, title: str) -> str:
+    """`title`, marked as the accessible HTML rendition when the link's icon says so."""
+    icon = anchor.css("img::attr(class)").get() or ""
+    return f"{title} (HTML)" if "html" in icon.lower().split() else title
 
 
 def _first(links: list[Link], kind: str) -> str | None:
@@ -125,4 +144,5 @@ def _first(links: list[Link], kind: str) -> str | None:
 
 
 def _agenda_url(meeting: Meeting) -> str | None:
-    return _first(meeting.links, "agenda")
+    """The document the pipeline reads: the first agenda, else the first packet."""
+    return next((url for kind in DOCUMENT_KINDS if (url := _first(meeting.links, kind))), None)

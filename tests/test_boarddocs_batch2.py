@@ -129,7 +129,7 @@ def test_cps_every_entry() -> None:
         >= 1
     )
     # The page names no committee; with no configured name the meeting's own name is the body.
-    assert meetings[0].body == "Budget, Finance and Growth Committee Meeting"
+    assert meetings[0].body == "Budget, Finance and Growth Committee"  # the run-on "Meeting" goes
     assert [str(lk.url) for lk in meetings[0].links] == [
         "https://go.boarddocs.com/oh/cps/Board.nsf/goto?open&id=DC2QWY6B5DDA",
         "https://go.boarddocs.com/oh/cps/Board.nsf/PRINT-AgendaDetailed?open&id=DC2QWY6B5DDA",

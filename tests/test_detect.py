@@ -21,6 +21,18 @@ CAPTURES: dict[str, tuple[str, str | None]] = {
         "legistar",
     ),
     "phila_calendar.html": ("https://phila.legistar.com/Calendar.aspx", "legistar"),
+    "city-scrapers-kancit__kancit_kckpsboe.json": (
+        "https://kckps.community.highbond.com/Services/MeetingsService.svc/meetings",
+        "diligent",
+    ),
+    "city-scrapers-tulsa__tulok_boed.json": (
+        "https://tulsaschools.diligent.community/Services/MeetingsService.svc/meetings",
+        "diligent",
+    ),
+    "city-scrapers-lascruc__lascruc_las_cruces_city.json": (
+        "https://lascruces.civicweb.net/Services/MeetingsService.svc/meetings",
+        "diligent",
+    ),
     "cook_board.json": ("https://cook-county.legistar.com/Calendar.aspx", "legistar"),
     "cook_water.json": ("https://mwrd.legistar.com/Calendar.aspx", "legistar"),
     "scrapers-lametro__event.json": (
@@ -172,6 +184,13 @@ def test_slugs_come_from_hosts_not_names() -> None:
     assert detection is not None
     entry = propose_entry("https://countyofkane.legistar.com/Calendar.aspx", None, detection)
     assert entry["slug"] == "countyofkane" and entry["platform"] == "legistar"
+    # Diligent tenants off the diligentoneplatform host keep their own origin, not a slug.
+    civicweb = "https://lascruces.civicweb.net/Services/MeetingsService.svc/meetings"
+    found = detect(civicweb)
+    assert found is not None and found.platform == "diligent"
+    entry = propose_entry(civicweb, None, found)
+    assert "slug" not in entry and entry["base_url"] == "https://lascruces.civicweb.net"
+    assert propose_slug("diligent", "https://x.community.diligentoneplatform.com/Portal") == "x"
     metra = "https://metrarr.granicus.com/ViewPublisher.php?view_id=5"
     found = detect(metra)
     assert found is not None and propose_entry(metra, None, found)["options"] == {"view_id": 5}

@@ -120,7 +120,7 @@ def test_escribe_posted_end_in_both_formats(
     ]
     assert event["links"][-1]["note"] == "Meeting details"
     assert event["participants"] == [
-        {"name": "Board of Ethics Regular Meeting", "entity_type": "organization", "note": "host"}
+        {"name": "Board of Ethics", "entity_type": "organization", "note": "host"}
     ]
     # The JSON lines carry exactly these objects.
     problems: list[str] = []

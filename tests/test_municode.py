@@ -1,7 +1,7 @@
 """The Municode Meetings spider, through the real Scrapy engine.
 
-NO REAL CAPTURE of a Municode Meetings site exists (docs/platforms.md §4.14, §8), so the two list
-pages are BUILT from the documented Drupal shape (tests/fixtures/municode/PROVENANCE.md). The agenda
+The two paged list pages are BUILT from the documented Drupal shape (no real page with a pager
+exists; the real pages are in tests/test_municode_batch3.py) (tests/fixtures/municode/PROVENANCE.md). The agenda
 PDF served for them is a real Illinois agenda (tests/fixtures/pdf).
 """
 

@@ -42,7 +42,6 @@ NO_REAL_CAPTURE: dict[tuple[str, str], str] = {
     ("boarddocs", "agenda"): "BUILT agenda in tests/test_boarddocs_batch2.py",
     ("civicclerk", "meeting_items"): "BUILT civicclerk/built_meeting_778.json",
     ("escribe", "meeting_page"): "BUILT escribe/built_meeting_page.html",
-    ("municode", "meeting_list"): "BUILT municode/built_list_page*.html",
     ("novusagenda", "meeting_view"): "BUILT novusagenda/built_meeting_view.html",
     ("primegov", "html_agenda"): "BUILT primegov/built_html_agenda.html",
 }

@@ -298,6 +298,34 @@ def test_titles_keep_special_meeting_and_lose_status_words() -> None:
     assert fields["status"] == "tentative"
 
 
+def test_every_cancellation_word_read_also_leaves_the_title() -> None:
+    # "will not be held/meet" was read as cancelled but stayed in the title.
+    for title in (
+        "WILL NOT BE HELD: Waste Management Advisory Board",
+        "Waste Management Advisory Board - Meeting will not be held",
+        "Waste Management Advisory Board (will not meet)",
+    ):
+        found = marked(title)
+        assert (found.text, found.status) == ("Waste Management Advisory Board", "cancelled")
+
+
+def test_a_moved_time_leaves_the_title_whole() -> None:
+    # Central Valley SD's real BoardDocs list (City-Bureau/city-scrapers-spokane
+    # tests/files/spo_cvsd.json @ e01bc9cf): the colon of "7:00" is no separator, so the move
+    # leaves no "00 p.m." behind; a colon after the tail still ends it.
+    for title in (
+        "Regular Board Meeting-RESCHEDULED TO 7:00 p.m.",
+        "Regular Board Meeting - RESCHEDULED TO 7:00 p.m.",
+    ):
+        assert (marked(title).text, marked(title).status) == (
+            "Regular Board Meeting",
+            "rescheduled",
+        )
+    assert marked("Finance Committee - Rescheduled to 6:30 PM: Room 2").text == (
+        "Finance Committee - Room 2"
+    )
+
+
 def test_body_names_and_kinds() -> None:
     assert split_body("Village Board of Trustees - Regular Meeting") == (
         "Village Board of Trustees",

@@ -15,8 +15,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from pipeline.cli.sources import adhoc_source
 from pipeline.models import Meeting, Source
 from spiders.loader import spider_class_for
+from spiders.registry import platform_spiders
 from tests.conftest import FIXTURES
 
 Edit = Callable[[bytes, str], bytes]
@@ -89,6 +91,18 @@ def _parse_page(platform: str, url: str, page: bytes, options: dict[str, Any]) -
         timezone="America/Chicago",
         options=options,
     )
+    records = list(spider_class_for(source)().parse_saved(url, page))
+    meetings = [r for r in records if isinstance(r, Meeting)]
+    assert meetings and len(meetings) == len(records)
+    return meetings
+
+
+def parse_as_cli(platform: str, url: str, page: bytes, timezone: str) -> list[Meeting]:
+    """What `agenda-watch parse --platform PLATFORM URL FILE` prints for a saved `page`.
+
+    The source is the command's own (`adhoc_source`: tenant and origin from the URL).
+    """
+    source = adhoc_source(platform, url, platform_spiders(), timezone)
     records = list(spider_class_for(source)().parse_saved(url, page))
     meetings = [r for r in records if isinstance(r, Meeting)]
     assert meetings and len(meetings) == len(records)

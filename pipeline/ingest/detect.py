@@ -23,7 +23,15 @@ HOST_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("iqm2", re.compile(r"\.iqm2\.com$")),
     ("novusagenda", re.compile(r"\.novusagenda\.com$")),
     ("municode", re.compile(r"\.municodemeetings\.com$")),
-    ("diligent", re.compile(r"\.community\.diligentoneplatform\.com$")),
+    # The same meetings service on every host family: KCKPS on community.highbond.com, Tulsa
+    # Public Schools on diligent.community, Las Cruces on civicweb.net (tests/fixtures/diligent/).
+    (
+        "diligent",
+        re.compile(
+            r"\.community\.(?:diligentoneplatform|highbond)\.com$|\.diligent\.community$"
+            r"|\.civicweb\.net$"
+        ),
+    ),
     ("boarddocs", re.compile(r"(^|\.)boarddocs\.com$")),
     ("granicus", re.compile(r"\.granicus\.com$")),
     ("civicplus", re.compile(r"\.civicplus\.com$")),
@@ -48,6 +56,9 @@ PAGE_MARKERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("elms", ("chicityclerkelms", '"facets"')),
     ("iqm2", ("Detail_Meeting.aspx", "iqm2.com", "IQM2")),
     ("novusagenda", ("NovusAGENDA", "novusagenda.com", '"AgendaItemID"')),
+    # Diligent's meetings answer before BoardDocs: KCKPS types some meetings "BoardDocs Imported
+    # Meetings".
+    ("diligent", ('"MeetingDateTime"',)),
     ("boarddocs", ("boarddocs.com", "BoardDocs", '"numberdate"', "<meetings>")),
     ("diligent", ("diligentoneplatform.com", "MeetingsService.svc")),
     ("municode", ("municodemeetings.com",)),
@@ -246,6 +257,8 @@ def propose_slug(platform: str, url: str) -> str | None:
     if platform == "boarddocs":
         segments = [s for s in parts.path.split("/") if s]
         return "/".join(segments[:2]) if len(segments) >= 2 else None
+    if platform == "diligent" and not host.endswith(".community.diligentoneplatform.com"):
+        return None  # the spider builds only that host from a slug: others keep their origin
     if platform in (
         "civicclerk",
         "primegov",
