@@ -309,7 +309,8 @@ def clean_name(name: str | None) -> str:
 # "Work Session", "Public Hearing", "Budget Workshop".
 MEETING_KIND = (
     r"(?:(?:regular|special|adjourned|emergency|joint|annual|organizational|reconvened|continued|"
-    r"rescheduled|budget|closed|executive|public|virtual|remote|monthly|quarterly)\s+)*"
+    r"rescheduled|budget|closed|executive|public|virtual|remote|zoom|webex|online|hybrid|"
+    r"monthly|quarterly)\s+)*"
     r"(?:(?:board|council|committee|commission)\s+)?"
     r"(?:meeting|session|hearing|workshop|work\s+session|study\s+session)s?"
 )
@@ -323,6 +324,17 @@ BODY_WORD_RE = re.compile(
 # An initialism in a name not written all in capitals names a body too: Las Cruces' "Work
 # Session - CIAC", "ASCMV Closed Meeting" (three to six capitals; "PM" and "TV" are no body).
 INITIALISM_RE = re.compile(r"\b[A-Z]{3,6}\b")
+# Capitalised words that are no body: how or when a meeting is held, notes, document words
+# ("ZOOM Meeting", "VIRTUAL Special Meeting", "REVISED Agenda").
+NOT_BODY_CAPS = frozenset(
+    {
+        "ZOOM", "WEBEX", "TEAMS", "LIVE", "ONLINE", "VIRTUAL", "REMOTE", "HYBRID", "PHONE",
+        "COVID", "ADA", "TBD", "TBA", "NEW", "ONLY", "NOTE", "PLEASE", "TIME", "DATE", "ROOM",
+        "AND", "THE", "FOR", "VIA", "WITH", "JOINT", "PUBLIC", "SPECIAL", "REGULAR", "CLOSED",
+        "DRAFT", "FINAL", "AMENDED", "REVISED", "UPDATED", "CHANGE", "CHANGED", "MOVED",
+        "CANCELED", "CANCELLED", "AGENDA", "MINUTES", "NOTICE", "PACKET", "VIDEO", "AUDIO",
+    }
+)  # fmt: skip
 # A kind that says which meeting of a body it is ("Regular Meeting", "Special Session"): after a
 # separator, what comes before it names who meets ("Utilities - Regular Meeting", Las Cruces).
 QUALIFIED_KIND_RE = re.compile(
@@ -340,9 +352,13 @@ def _names_body(text: str, whole: str, kind: str = "") -> bool:
     """
     return bool(
         BODY_WORD_RE.search(text)
-        or (not whole.isupper() and INITIALISM_RE.search(text))
+        or (not whole.isupper() and _has_initialism(text))
         or QUALIFIED_KIND_RE.fullmatch(squash(kind))
     )
+
+
+def _has_initialism(text: str) -> bool:
+    return any(word not in NOT_BODY_CAPS for word in INITIALISM_RE.findall(text))
 
 
 KIND_AFTER_RE = re.compile(
@@ -354,7 +370,7 @@ KIND_BEFORE_RE = re.compile(
 # Words that say which meeting of a body it is, written around the body's name with no separator.
 _QUALIFIER = (
     r"(?:regular|special|adjourned|emergency|annual|organizational|reconvened|continued|"
-    r"rescheduled|closed|executive|virtual|remote|monthly|quarterly)"
+    r"rescheduled|closed|executive|virtual|remote|zoom|webex|online|hybrid|monthly|quarterly)"
 )
 # A kind run on after the body's name ("City Council Meeting", "City Council Regular Meeting",
 # "Board of Ethics Special Meeting", "City Council Workshop"): sites that write one also write the

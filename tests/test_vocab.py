@@ -84,6 +84,16 @@ NAME_DECORATIONS: tuple[tuple[str, str, str], ...] = (
     ("City Council (No Meeting)", "City Council (No Meeting)", "City Council"),
     ("Show Low City Council", "Show Low City Council", "Show Low City Council"),
     ("Pre-Budget Hearing", "Pre-Budget Hearing", "Pre-Budget Hearing"),
+    # How a meeting is held is no body: a capitalised "ZOOM" is no initialism of one (Las
+    # Cruces' "Work Session - CIAC" names the CIAC; tests/test_diligent_batch3.py).
+    ("ZOOM Meeting", "ZOOM Meeting", "ZOOM Meeting"),
+    (
+        "Planning Commission - ZOOM Meeting",
+        "Planning Commission - ZOOM Meeting",
+        "Planning Commission",
+    ),
+    ("City Council Zoom Meeting", "City Council Zoom Meeting", "City Council"),
+    ("Zoom Meeting of the Village Board", "Zoom Meeting of the Village Board", "Village Board"),
 )
 
 # A few wordings per status, run through every spider.
