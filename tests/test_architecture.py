@@ -50,6 +50,10 @@ def _is_type_checking(node: ast.If) -> bool:
     )
 
 
+# The nodes that hold statements (expressions never hold an import).
+STATEMENT_NODES = (ast.stmt, ast.excepthandler, ast.match_case)
+
+
 def _imports(tree: ast.AST) -> Iterator[tuple[ast.Import | ast.ImportFrom, bool]]:
     """Every import run when the module is used, with whether it sits inside a function.
 
@@ -60,6 +64,8 @@ def _imports(tree: ast.AST) -> Iterator[tuple[ast.Import | ast.ImportFrom, bool]
         node: ast.AST, in_function: bool
     ) -> Iterator[tuple[ast.Import | ast.ImportFrom, bool]]:
         for child in ast.iter_child_nodes(node):
+            if not isinstance(child, STATEMENT_NODES):  # imports are statements, in statements
+                continue
             if isinstance(child, ast.If) and _is_type_checking(child):
                 for stmt in child.orelse:
                     yield from walk(stmt, in_function)

@@ -429,7 +429,7 @@ def _bad(kind: str, value: Any, url: str) -> bool:
 
 @pytest.mark.parametrize("name", [c.name for c in CASES])
 @settings(
-    max_examples=FUZZ or examples(12),
+    max_examples=FUZZ or examples(12, quick=5),  # each example parses a whole page
     deadline=None,
     derandomize=not FUZZ,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],

@@ -9,12 +9,15 @@ from pipeline.ingest import shared
 from tests.conftest import TOPICS
 
 
-def test_topics_are_compiled_once_per_file_version(tmp_path: Path) -> None:
+def test_topics_are_compiled_once_per_version_of_their_text(tmp_path: Path) -> None:
     topics = tmp_path / "topics.yaml"
     shutil.copyfile(TOPICS, topics)
     first = shared.classifier(topics)
     assert shared.classifier(topics) is first
     assert shared.classifier(tmp_path / "." / "topics.yaml") is first  # same file, other spelling
+    copy = tmp_path / "copy.yaml"
+    shutil.copyfile(TOPICS, copy)
+    assert shared.classifier(copy) is first  # the same rules in another file
     topics.write_text(TOPICS.read_text() + "\n# edited\n")
     edited = shared.classifier(topics)
     assert edited is not first
