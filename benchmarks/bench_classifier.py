@@ -55,6 +55,7 @@ SETS = {
     "fresh3": "fresh3.jsonl",
     "fresh4": "fresh4.jsonl",
     "fresh5": "fresh5.jsonl",
+    "fresh6": "fresh6.jsonl",
     "held-out": "holdout.jsonl",
 }
 TOPICS_FILE = ROOT / "config" / "topics.yaml"

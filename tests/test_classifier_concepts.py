@@ -301,7 +301,7 @@ def test_accents_do_not_matter(classifier: Classifier) -> None:
             assert text[e.start : e.end] == e.text  # offsets are the original text's
 
 
-# --- fresh2 to fresh5 (tests/fixtures/eval/README-fresh2.md ... README-fresh5.md) ---
+# --- fresh2 to fresh6 (tests/fixtures/eval/README-fresh2.md ... README-fresh6.md) ---
 
 
 def _load(name: str) -> list[dict[str, Any]]:
@@ -324,6 +324,7 @@ def _is_hard(row: dict[str, Any]) -> bool:
         ("fresh3.jsonl", "fresh3-", 51, 27, 8),
         ("fresh4.jsonl", "fresh4-", 58, 29, 10),
         ("fresh5.jsonl", "fresh5-", 69, 35, 12),
+        ("fresh6.jsonl", "fresh6-", 77, 39, 11),
     ],
 )
 def test_fresh_sets_shape(name: str, prefix: str, size: int, positives: int, spanish: int) -> None:
@@ -346,7 +347,7 @@ def test_fresh_sets_repeat_no_text_of_the_other_sets() -> None:
 
     names = [p.name for p in sorted(EVAL.glob("*.jsonl"))]
     fresh = [name for name in names if name.startswith("fresh") and name != "fresh.jsonl"]
-    assert fresh == ["fresh2.jsonl", "fresh3.jsonl", "fresh4.jsonl", "fresh5.jsonl"]
+    assert fresh == ["fresh2.jsonl", "fresh3.jsonl", "fresh4.jsonl", "fresh5.jsonl", "fresh6.jsonl"]
     for name in fresh:
         others = set().union(*(texts(other) for other in names if other != name))
         assert texts(name) & others == set(), name
