@@ -25,14 +25,6 @@ CAPTURES: dict[str, tuple[str, str | None]] = {
         "https://kckps.community.highbond.com/Services/MeetingsService.svc/meetings",
         "diligent",
     ),
-    "city-scrapers-tulsa__tulok_boed.json": (
-        "https://tulsaschools.diligent.community/Services/MeetingsService.svc/meetings",
-        "diligent",
-    ),
-    "city-scrapers-lascruc__lascruc_las_cruces_city.json": (
-        "https://lascruces.civicweb.net/Services/MeetingsService.svc/meetings",
-        "diligent",
-    ),
     "cook_board.json": ("https://cook-county.legistar.com/Calendar.aspx", "legistar"),
     "cook_water.json": ("https://mwrd.legistar.com/Calendar.aspx", "legistar"),
     "scrapers-lametro__event.json": (

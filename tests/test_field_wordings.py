@@ -92,3 +92,29 @@ def test_legistar_event_time_wordings(event_time: str, start: str, end: str | No
     assert first.start.isoformat().startswith(day + start)
     assert first.time_known is (event_time != "TBD")
     assert (first.end.isoformat()[10:19] if first.end else None) == end
+
+
+@pytest.mark.parametrize(
+    ("comment", "location"),
+    [
+        # BUILT: a note above the room, on its own line (as Legistar comments are written).
+        ("REVISED AGENDA\r\nBoard Room, One Gateway Plaza", "Board Room, One Gateway Plaza"),
+        ("Village Hall, Room 201\r\nAmended agenda posted", "Village Hall, Room 201"),
+        # A line with a clock time is a note about the meeting, not its place.
+        ("Meeting moved to 7:00 p.m. in the Council Chambers", ""),
+        # The real comment of the capture: ways to watch and listen, no place.
+        (None, ""),
+    ],
+)
+def test_legistar_place_from_the_comment_when_the_location_is_empty(
+    comment: str | None, location: str
+) -> None:
+    """The real LA Metro capture with its EventLocation null (some clients leave it empty)."""
+    data = json.loads((FIXTURES / "legistar" / "scrapers-lametro__event.json").read_bytes())
+    data["EventLocation"] = None
+    if comment is not None:
+        data["EventComment"] = comment
+    meetings = parse_page(
+        "legistar", "https://webapi.legistar.com/v1/metro/events", json.dumps(data).encode(), {}
+    )
+    assert meetings[0].location == location

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from pipeline.models import Meeting, MeetingStatus
-from spiders._vocab import clean_body, clean_name, status_from_text
+from spiders._vocab import clean_body, clean_name, marked, status_from_text
 from tests.vocab_cases import CASES, SpiderCase, parse_page
 
 # (wording, status, where it was seen)
@@ -94,6 +94,13 @@ NAME_DECORATIONS: tuple[tuple[str, str, str], ...] = (
     ),
     ("City Council Zoom Meeting", "City Council Zoom Meeting", "City Council"),
     ("Zoom Meeting of the Village Board", "Zoom Meeting of the Village Board", "Village Board"),
+    # BUILT wordings of kinds seen on real pages: an initialism or the words before a qualified
+    # kind name who meets; "BOE" is a body word like "Board".
+    ("Work Session - CIAC", "Work Session - CIAC", "CIAC"),
+    ("ASCMV Closed Meeting", "ASCMV Closed Meeting", "ASCMV"),
+    ("Utilities - Regular Meeting", "Utilities - Regular Meeting", "Utilities"),
+    ("BOE Work Session", "BOE Work Session", "BOE"),
+    ("BOE Special Board Meeting", "BOE Special Board Meeting", "BOE"),
 )
 
 # A few wordings per status, run through every spider.
@@ -114,6 +121,11 @@ def test_status_wordings(wording: str, status: MeetingStatus, seen: str) -> None
 @pytest.mark.parametrize(("raw", "name", "body"), NAME_DECORATIONS)
 def test_name_decorations(raw: str, name: str, body: str) -> None:
     assert (clean_name(raw), clean_body(raw)) == (name, body)
+
+
+def test_a_draft_agenda_note_is_no_status_and_leaves_the_title() -> None:
+    found = marked("Regular Meeting - Dec 14 2026 (DRAFT AGENDA)")
+    assert (found.text, found.status) == ("Regular Meeting - Dec 14 2026", "scheduled")
 
 
 def test_status_from_several_fields() -> None:

@@ -24,7 +24,7 @@ HOST_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("novusagenda", re.compile(r"\.novusagenda\.com$")),
     ("municode", re.compile(r"\.municodemeetings\.com$")),
     # The same meetings service on every host family: KCKPS on community.highbond.com, Tulsa
-    # Public Schools on diligent.community, Las Cruces on civicweb.net (tests/fixtures/diligent/).
+    # Public Schools on diligent.community, Las Cruces on civicweb.net (docs/platforms.md).
     (
         "diligent",
         re.compile(
