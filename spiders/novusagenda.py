@@ -19,6 +19,7 @@ from urllib.parse import urljoin
 
 import scrapy
 from parsel import Selector
+from parsel import SelectorList as ParselSelectorList
 from pydantic import BaseModel
 from scrapy.http import Response
 from scrapy.selector import SelectorList
@@ -58,7 +59,7 @@ COLUMN_LABELS = (
 )
 
 
-def _column_order(grid: SelectorList[Selector]) -> tuple[int, int, int]:
+def _column_order(grid: ParselSelectorList[Selector]) -> tuple[int, int, int]:
     """Where the date, meeting-type and location cells sit, by the grid's header labels.
 
     Dinuba's grid starts with the date; Bakersfield's starts with an unlabelled video-icon
