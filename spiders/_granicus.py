@@ -14,6 +14,7 @@ from parsel import Selector
 
 from pipeline.models import LinkKind
 from spiders._parse import squash, text
+from spiders._vocab import BODY_WORD_RE, clean_name
 
 # An agenda outline number as printed: "A.", "G.1", "IV.", "a.", "12.", "3.b".
 OUTLINE_RE = re.compile(r"^(?:[A-Z]{1,4}|[a-z]|\d{1,3})(?:\.[0-9a-z]{1,3})*\.?$")
@@ -123,3 +124,13 @@ def row_note(when: str, roles: dict[str, Selector]) -> str:
         for t in c.xpath(".//text()").getall()
     )
     return squash(" ".join([when, *others]))
+
+
+def view_body(page: Selector) -> str:
+    """The body a view publishes, from the page's ``<title>`` (empty when it names none).
+
+    Gardena's view is titled "Planning and Environmental Quality Commission - Granicus Content";
+    Norwalk's "Norwalk CA view - Granicus Content" names no body.
+    """
+    name = clean_name(text(page.xpath("//head/title")))
+    return name if BODY_WORD_RE.search(name) else ""

@@ -419,12 +419,24 @@ def clean_body(name: str | None) -> str:
     unmarked = clean_name(marked(body, keep_special=False).text) or body
     unmarked = clean_name(NAME_STATUS_RE.sub(" ", unmarked)) or unmarked
     found = _without_run_on_kind(split_body(unmarked)[0] or unmarked)
+    if status_from_text(cleaned) != "scheduled" and (
+        NOTICE_ONLY_RE.fullmatch(found) or not marked(cleaned).text
+    ):
+        # "Cancellation Notice", "Notice of Cancellation", "Meeting Cancelled": a notice that
+        # names no body (Gardena's Granicus view lists them as rows of their own).
+        return ""
     # "Special Meeting Agenda" (a meeting type at KCKPS) is not the body "Agenda".
     return cleaned if DOCUMENT_WORD_RE.fullmatch(found) else found
 
 
 # What is left of a name that named a document, not a body.
 DOCUMENT_WORD_RE = re.compile(r"(?:agenda|minutes|notice|packet)s?", re.I)
+# What is left of a status notice once its status words are out: nothing, a document word, a
+# meeting kind, "Notice of (Meeting)".
+NOTICE_ONLY_RE = re.compile(
+    rf"(?:(?:notice|agenda)s?(?:\s+of)?\s*)?(?:{MEETING_KIND})?(?:\s*(?:notice|agenda)s?)?",
+    re.IGNORECASE,
+)
 
 
 def _without_run_on_kind(name: str) -> str:

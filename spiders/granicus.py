@@ -43,6 +43,7 @@ from spiders._granicus import (
     outline,
     row_note,
     url_link_kind,
+    view_body,
     viewer_id,
 )
 from spiders._parse import html_page, squash, text
@@ -205,9 +206,11 @@ class GranicusSpider(AgendaSpider):
                 roles = cell_roles(tr, labels)
                 if roles:
                     table_rows.append((tr, roles))
+        # A row named by nothing but a notice ("Cancellation Notice") is the body's own.
+        fallback = self.source.name or view_body(page)
         if table_rows:
             seen = len(RAW_ROW_RE.findall(html.decode("utf-8", "replace"))) or None
-            read = lambda pair: self._table_row(pair[0], pair[1], page_url)  # noqa: E731
+            read = lambda pair: self._table_row(pair[0], pair[1], page_url, fallback)  # noqa: E731
             return list(read_rows(self, table_rows, read, "Granicus listing rows", page_url, seen))
         div_rows = self.rows(
             ScrapySelectorList(d for d in page.css("div.row") if d.css("span.committee")),
@@ -218,9 +221,12 @@ class GranicusSpider(AgendaSpider):
         return list(read_rows(self, div_rows, read_div, "Granicus listing rows", page_url))
 
     def _table_row(
-        self, tr: Selector, roles: dict[str, Selector], page_url: str
+        self, tr: Selector, roles: dict[str, Selector], page_url: str, fallback: str = ""
     ) -> ListingRow | None:
-        """A table row: its Name and Date cells, then document cells (any template)."""
+        """A table row: its Name and Date cells, then document cells (any template).
+
+        `fallback` is the body for a row whose name names none (the source's or view's name).
+        """
         title = clean_name(text(roles["name"]))
         when = squash(" ".join(roles["date"].xpath(VISIBLE).getall()))
         found = self.when(when)
@@ -234,7 +240,7 @@ class GranicusSpider(AgendaSpider):
         held = "duration" in roles or "clip_id=" in (agenda or "")
         return ListingRow(
             title=title,
-            body=self._parse_body(tr) or clean_body(title),
+            body=self._parse_body(tr) or clean_body(title) or fallback or title,
             day=day,
             at=found.start if found else None,
             held=held,
@@ -262,7 +268,7 @@ class GranicusSpider(AgendaSpider):
         body = without_times(title.split("(")[0])
         return ListingRow(
             title=title,
-            body=clean_body(body) or title,
+            body=clean_body(body) or self.source.name or title,
             day=day,
             at=parse_clock(raw),
             held="clip_id=" in (agenda or ""),

@@ -19,6 +19,7 @@ from urllib.parse import urljoin
 
 import scrapy
 from parsel import Selector
+from parsel import SelectorList as ParselSelectorList
 from pydantic import BaseModel
 from scrapy.http import Response
 from scrapy.selector import SelectorList
@@ -48,6 +49,27 @@ GRID_TABLE = "table[id$='radGridMeetings_ctl00']"
 GRID_ROWS = "./tbody/tr[contains(@class, 'rgRow') or contains(@class, 'rgAltRow')]"
 # Telerik's "No records to display." row: a legitimately empty list.
 GRID_EMPTY = "./tbody/tr[contains(@class, 'rgNoRecords')]"
+
+
+# Grid header labels of the three cells read, in the order read: date, meeting type, location.
+COLUMN_LABELS = (
+    ("meeting date", "date"),
+    ("meeting type", "type", "meeting", "board"),
+    ("meeting location", "location"),
+)
+
+
+def _column_order(grid: ParselSelectorList[Selector]) -> tuple[int, int, int]:
+    """Where the date, meeting-type and location cells sit, by the grid's header labels.
+
+    Dinuba's grid starts with the date; Bakersfield's starts with an unlabelled video-icon
+    column. Without a header row (or a label it does not know) the first three cells are read.
+    """
+    labels = [squash(text(th)).lower() for th in grid.xpath("./thead/tr[1]/th")]
+    found = [next((labels.index(w) for w in words if w in labels), -1) for words in COLUMN_LABELS]
+    if -1 in found or len(set(found)) < 3:
+        return (0, 1, 2)
+    return (found[0], found[1], found[2])
 
 
 class NovusOptions(PlatformOptions):
@@ -193,11 +215,13 @@ class NovusAgendaSpider(AgendaSpider):
             empty_listing(self, "NovusAGENDA meeting grid (No records)", url)
             return
         rows = self.rows(SelectorList(rows), "NovusAGENDA radGridMeetings rows")
+        order = _column_order(grid)
 
         def read(row: Selector) -> Meeting | None:
-            cells = [text(td) for td in row.xpath("./td")]
-            if len(cells) < 3:
-                raise UnexpectedShape(f"NovusAGENDA row with {len(cells)} cells")
+            tds = [text(td) for td in row.xpath("./td")]
+            if len(tds) < 3 or max(order) >= len(tds):
+                raise UnexpectedShape(f"NovusAGENDA row with {len(tds)} cells")
+            cells = [tds[i] for i in order]
             if filtered and not self.wants_body(clean_body(cells[1])):
                 return None
             return self._parse_row(row, cells, url)
@@ -236,8 +260,11 @@ class NovusAgendaSpider(AgendaSpider):
         onclick = " ".join(row.css("a::attr(onclick)").getall())
         view = MEETING_VIEW_RE.search(onclick) and script_url(onclick, page)
         meeting = self.number(query_value(view, "MeetingID"), "MeetingID") if view else None
-        if meeting is not None:
-            links.append(self.link("Agenda (HTML)", self.meeting_view_url(str(meeting)), "detail"))
+        if meeting is not None and view:
+            # In the folder the page's own link points into (Bakersfield's list is
+            # ``/AgendaPublic/?MeetingType=6``; a source's base_url may be the bare host).
+            html_agenda = urljoin(view, self.meeting_view_url(str(meeting)).rsplit("/", 1)[1])
+            links.append(self.link("Agenda (HTML)", html_agenda, "detail"))
         return [link for link in links if link is not None]
 
     # --- board API ------------------------------------------------------------------------
