@@ -310,12 +310,12 @@ def test_every_cancellation_word_read_also_leaves_the_title() -> None:
 
 
 def test_a_moved_time_leaves_the_title_whole() -> None:
-    # Central Valley SD's real BoardDocs list (City-Bureau/city-scrapers-spokane
-    # tests/files/spo_cvsd.json @ e01bc9cf): the colon of "7:00" is no separator, so the move
-    # leaves no "00 p.m." behind; a colon after the tail still ends it.
+    # BUILT: the colon of "6:30" is no separator, so the move leaves no "30 p.m." behind; a colon
+    # after the tail still ends it.
     for title in (
-        "Regular Board Meeting-RESCHEDULED TO 7:00 p.m.",
-        "Regular Board Meeting - RESCHEDULED TO 7:00 p.m.",
+        "Regular Board Meeting-RESCHEDULED TO 6:30 p.m.",
+        "Regular Board Meeting - RESCHEDULED TO 6:30 p.m.",
+        "Regular Board Meeting (rescheduled to 5:45 PM)",
     ):
         assert (marked(title).text, marked(title).status) == (
             "Regular Board Meeting",
