@@ -11,15 +11,11 @@ or widened rule must leave alone.
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 import pytest
 
 from pipeline.classify.classifier import Classifier
-from tests.conftest import FIXTURES, TOPICS
-
-EVAL = FIXTURES / "eval"
+from tests.conftest import TOPICS
+from tests.evalsets import assert_floor
 
 # fresh6 with 2026-12-06.8: 39 of 39 found (38 hard, 7 Spanish), no false alarm. Floors a little
 # below, so a later rule change may trade one item for a wider kind, not lose the kinds.
@@ -29,11 +25,6 @@ FRESH6_MIN_TP, FRESH6_MIN_HARD_TP, FRESH6_MIN_ES_TP, FRESH6_MAX_FP = 38, 37, 6, 
 @pytest.fixture(scope="module")
 def classifier() -> Classifier:
     return Classifier.from_yaml(TOPICS)
-
-
-def _load(name: str) -> list[dict[str, Any]]:
-    lines = (EVAL / name).read_text(encoding="utf-8").splitlines()
-    return [json.loads(line) for line in lines if line.strip()]
 
 
 FOUND = [
@@ -193,15 +184,11 @@ def test_fresh6_kind_traps_stay_quiet(classifier: Classifier, text: str) -> None
 
 
 def test_fresh6_floor(classifier: Classifier) -> None:
-    rows = _load("fresh6.jsonl")
-
-    def counts(subset: list[dict[str, Any]]) -> tuple[int, int]:
-        verdicts = [(r["label"], classifier.classify(r["text"]).relevant) for r in subset]
-        return sum(a and b for a, b in verdicts), sum(b and not a for a, b in verdicts)
-
-    tp, fp = counts(rows)
-    assert tp >= FRESH6_MIN_TP and fp <= FRESH6_MAX_FP, (tp, fp)
-    hard_tp, _ = counts([r for r in rows if r["hard"]])
-    assert hard_tp >= FRESH6_MIN_HARD_TP
-    es_tp, es_fp = counts([r for r in rows if r["lang"] == "es"])
-    assert es_tp >= FRESH6_MIN_ES_TP and es_fp == 0
+    assert_floor(
+        classifier,
+        "fresh6.jsonl",
+        FRESH6_MIN_TP,
+        FRESH6_MIN_HARD_TP,
+        FRESH6_MIN_ES_TP,
+        FRESH6_MAX_FP,
+    )
