@@ -14,15 +14,11 @@ Dreamers, eligibility by status, land ownership by nationality) in words no set 
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 import pytest
 
 from pipeline.classify.classifier import Classifier
-from tests.conftest import FIXTURES, TOPICS
-
-EVAL = FIXTURES / "eval"
+from tests.conftest import TOPICS
+from tests.evalsets import assert_floor, load_set
 
 # fresh5 with 2026-12-06.7: 35 of 35 found (32 hard, 8 Spanish), no false alarm. Floors a little
 # below, so a later rule change may trade one item for a wider kind, not lose the kinds.
@@ -32,11 +28,6 @@ FRESH5_MIN_TP, FRESH5_MIN_HARD_TP, FRESH5_MIN_ES_TP, FRESH5_MAX_FP = 34, 31, 7, 
 @pytest.fixture(scope="module")
 def classifier() -> Classifier:
     return Classifier.from_yaml(TOPICS)
-
-
-def _load(name: str) -> list[dict[str, Any]]:
-    lines = (EVAL / name).read_text(encoding="utf-8").splitlines()
-    return [json.loads(line) for line in lines if line.strip()]
 
 
 FOUND = [
@@ -318,7 +309,7 @@ def test_fresh5_kind_traps_stay_quiet(classifier: Classifier, text: str) -> None
 
 
 def test_fresh4_misses_are_found_now(classifier: Classifier) -> None:
-    rows = _load("fresh4.jsonl")
+    rows = load_set("fresh4.jsonl")
     missed = [r["text"] for r in rows if r["label"] and not classifier.classify(r["text"]).relevant]
     flagged = [
         r["text"] for r in rows if not r["label"] and classifier.classify(r["text"]).relevant
@@ -327,15 +318,11 @@ def test_fresh4_misses_are_found_now(classifier: Classifier) -> None:
 
 
 def test_fresh5_floor(classifier: Classifier) -> None:
-    rows = _load("fresh5.jsonl")
-
-    def counts(subset: list[dict[str, Any]]) -> tuple[int, int]:
-        verdicts = [(r["label"], classifier.classify(r["text"]).relevant) for r in subset]
-        return sum(a and b for a, b in verdicts), sum(b and not a for a, b in verdicts)
-
-    tp, fp = counts(rows)
-    assert tp >= FRESH5_MIN_TP and fp <= FRESH5_MAX_FP, (tp, fp)
-    hard_tp, _ = counts([r for r in rows if r["hard"]])
-    assert hard_tp >= FRESH5_MIN_HARD_TP
-    es_tp, es_fp = counts([r for r in rows if r["lang"] == "es"])
-    assert es_tp >= FRESH5_MIN_ES_TP and es_fp == 0
+    assert_floor(
+        classifier,
+        "fresh5.jsonl",
+        FRESH5_MIN_TP,
+        FRESH5_MIN_HARD_TP,
+        FRESH5_MIN_ES_TP,
+        FRESH5_MAX_FP,
+    )
