@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from pipeline.models import LinkKind, MeetingStatus
 from spiders._parse import squash
+from spiders._when import clock_spans
 
 # Status words glued to the word before them: Legistar writes "…Chicago, IllinoisCANCELLED",
 # other grids "Council ChambersPostponed". A space is put back before the status is read.
@@ -194,8 +195,6 @@ PLACE_LINE_RE = re.compile(
     r"(?:st|street|ave|avenue|rd|road|blvd|boulevard|dr|drive|way|lane|ln|pkwy|parkway)\b",
     re.IGNORECASE,
 )
-# A clock time in a line: "Closed Session at 9:30 a.m." is a schedule note, not a place.
-_CLOCK_IN_LINE_RE = re.compile(r"\b\d{1,2}(?::\d{2})?\s*[ap]\.?m\b", re.IGNORECASE)
 
 
 def place_in_note(note: str | None) -> str:
@@ -206,7 +205,8 @@ def place_in_note(note: str | None) -> str:
     """
     for line in re.split(r"[\r\n]+", note or ""):
         found = clean_location(line).text
-        if found and len(found) <= 150 and not _CLOCK_IN_LINE_RE.search(found):
+        # A clock time makes it a schedule note ("Closed Session at 9:30 a.m."), not a place.
+        if found and len(found) <= 150 and not clock_spans(squash(found)):
             if PLACE_LINE_RE.search(found):
                 return found
     return ""
